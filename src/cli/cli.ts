@@ -1,0 +1,126 @@
+import { Command, Option } from 'commander';
+import { CommandContext, type GlobalOptions } from './context.js';
+
+/** A command module: one per file under commands/, loaded only when that command runs. */
+export interface CommandModule {
+  run(ctx: CommandContext, options: Record<string, any>, args: string[]): Promise<number | void>;
+}
+
+function action(load: () => Promise<CommandModule>) {
+  return async (...params: unknown[]) => {
+    const command = params.at(-1) as Command;
+    const options = command.optsWithGlobals<GlobalOptions & Record<string, unknown>>();
+    const args = params.slice(0, -2).flat() as string[];
+    const ctx = new CommandContext(options);
+    try {
+      const exitCode = await (await load()).run(ctx, options, args);
+      if (exitCode) process.exitCode = exitCode;
+    } finally {
+      await ctx.close();
+    }
+  };
+}
+
+/** Every command and flag, in one place (SPEC §2). */
+export function buildProgram(): Command {
+  const program = new Command('streamgate')
+    .description('Ticket-gated live streaming and video on demand: access codes, gated HLS, RTMP ingest.')
+    .option('--json', 'print one JSON document on stdout')
+    .option('--data-dir <dir>', 'data directory (env STREAMGATE_DATA_DIR, default ./data under the install)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
+  const sub = (parent: Command, name: string) =>
+    parent.command(name).exitOverride().configureOutput({ outputError: () => undefined });
+
+  sub(program, 'init')
+    .description('create the data directory, database and secret (idempotent)')
+    .option('-y, --yes', 'do not ask questions')
+    .action(action(() => import('./commands/init.js')));
+
+  sub(program, 'up')
+    .description('initialise if needed, run every service and print the URLs')
+    .option('--demo', 'also create a demo event with codes and a live test pattern')
+    .action(action(() => import('./commands/up.js')));
+
+  sub(program, 'serve')
+    .description('run services: all (default), platform, edge or ingest')
+    .argument('[service]', 'all | platform | edge | ingest', 'all')
+    .action(action(() => import('./commands/up.js')));
+
+  const events = sub(program, 'events').description('create and manage events');
+  sub(events, 'create')
+    .description('create an event with its own stream key')
+    .requiredOption('--title <title>', 'what viewers see')
+    .option('--id <slug>', 'event id (default: from the title)')
+    .option('--starts-at <time>', 'ISO 8601 start time')
+    .option('--ends-at <time>', 'ISO 8601 end time')
+    .option('--rewatch <duration>', 'how long codes keep working after the end (e.g. 48h)')
+    .action(action(() => import('./commands/events/create.js')));
+  sub(events, 'list').description('list events').action(action(() => import('./commands/events/list.js')));
+  sub(events, 'show')
+    .description('show one event, with its RTMP URL and stream key')
+    .argument('<id>')
+    .action(action(() => import('./commands/events/show.js')));
+  sub(events, 'update')
+    .description('change title, times or rewatch window')
+    .argument('<id>')
+    .option('--title <title>')
+    .option('--starts-at <time>', 'ISO 8601, or "none"')
+    .option('--ends-at <time>', 'ISO 8601, or "none"')
+    .option('--rewatch <duration>')
+    .action(action(() => import('./commands/events/update.js')));
+  sub(events, 'archive')
+    .description('end an event for good: every code stops working')
+    .argument('<id>')
+    .action(action(() => import('./commands/events/archive.js')));
+  sub(events, 'rotate-key')
+    .description('give the event a new stream key')
+    .argument('<id>')
+    .action(action(() => import('./commands/events/rotate-key.js')));
+
+  const tokens = sub(program, 'tokens').description('issue, list, revoke and rotate access codes');
+  sub(tokens, 'create')
+    .description('issue new access codes (CSV on stdout or --out)')
+    .requiredOption('--event <id>')
+    .requiredOption('--count <n>', 'how many codes (1 to 1,000,000)')
+    .addOption(new Option('--expires-at <time>', 'ISO 8601 expiry').conflicts('expiresIn'))
+    .option('--expires-in <duration>', 'expiry from now, e.g. 7d')
+    .option('--label <label>', 'group name, e.g. vip')
+    .option('--out <file.csv>', 'write the codes here (mode 0600) instead of stdout')
+    .action(action(() => import('./commands/tokens/create.js')));
+  sub(tokens, 'list')
+    .description('list codes with their status (never the codes themselves)')
+    .requiredOption('--event <id>')
+    .addOption(new Option('--status <status>').choices(['active', 'used', 'revoked', 'expired']))
+    .option('--label <label>')
+    .action(action(() => import('./commands/tokens/list.js')));
+  sub(tokens, 'revoke')
+    .description('revoke codes: as arguments, from --file, from stdin (-), or by --event/--label')
+    .argument('[codes...]', 'codes, or - to read them from stdin')
+    .option('--event <id>', 'only codes of this event (alone: all of them)')
+    .option('--label <label>', 'only codes with this label')
+    .option('--file <file>', 'codes from a CSV (column "code") or one per line')
+    .option('--reason <text>', 'kept in the audit log')
+    .action(action(() => import('./commands/tokens/revoke.js')));
+  sub(tokens, 'rotate')
+    .description('revoke codes and issue as many new ones, in one transaction')
+    .requiredOption('--event <id>')
+    .option('--label <label>', 'only codes with this label (the new ones get it too)')
+    .option('--unused', 'only codes nobody has used yet')
+    .addOption(new Option('--expires-at <time>').conflicts('expiresIn'))
+    .option('--expires-in <duration>')
+    .option('--out <file.csv>')
+    .action(action(() => import('./commands/tokens/rotate.js')));
+
+  const keys = sub(program, 'keys').description('playback signing keys');
+  sub(keys, 'rotate')
+    .description('new signing key; the old one verifies until its tokens expire')
+    .action(action(() => import('./commands/keys/rotate.js')));
+
+  sub(program, 'doctor')
+    .description('check ffmpeg, ports, data directory, secret and database')
+    .action(action(() => import('./commands/doctor.js')));
+
+  return program;
+}

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { AtomicFile } from '../core/atomic-file.js';
+import { codesToCsv, type CodeCsvRow } from '../core/codes/code-csv.js';
+import type { CodeSink } from '../core/codes/code-issue.js';
+import { AppError } from '../core/errors.js';
+import type { Output } from './output.js';
+import { printJson } from './output.js';
+
+/** Where newly issued codes go, and when: see `finish` and `abort`. */
+export interface CodeDestination {
+  sink: CodeSink;
+  /** After the database commit: rename the file into place, or print what was buffered. */
+  finish(): void;
+  /** On failure: leave no file behind and print nothing. */
+  abort(): void;
+}
+
+/**
+ * `--out` streams CSV into a temporary file (mode 0600) that is flushed before the database
+ * commit and renamed after it. Without `--out`, codes are held back and printed only after the
+ * commit, so a failed batch never shows a code that does not work.
+ */
+export function openCodeDestination(out: Output, outPath: string | undefined): CodeDestination {
+  if (outPath) return fileDestination(outPath);
+  const rows: CodeCsvRow[] = [];
+  return {
+    sink: { write: (chunk) => void rows.push(...chunk), sync: () => undefined },
+    finish: () => {
+      if (out.json) printJson(rows);
+      else process.stdout.write(codesToCsv(rows, true));
+    },
+    abort: () => void (rows.length = 0),
+  };
+}
+
+function fileDestination(outPath: string): CodeDestination {
+  if (fs.existsSync(outPath) && fs.statSync(outPath).isDirectory()) {
+    throw new AppError(400, 'out_unwritable', `--out: ${outPath} is a directory`);
+  }
+  let file: AtomicFile;
+  try {
+    file = new AtomicFile(outPath, 0o600);
+  } catch (error) {
+    throw new AppError(400, 'out_unwritable', `--out: cannot write ${outPath} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let wroteHeader = false;
+  return {
+    sink: {
+      write: (chunk) => {
+        file.write(codesToCsv(chunk, !wroteHeader));
+        wroteHeader = true;
+      },
+      sync: () => file.sync(),
+    },
+    finish: () => file.commit(),
+    abort: () => file.abort(),
+  };
+}
+
+/**
+ * A progress bar on stderr for large batches, on a terminal only. It starts on the first update,
+ * when the total is known; cli-progress is loaded only then (it is CommonJS, so `require` works
+ * synchronously from inside the batch loop).
+ */
+export class BatchProgress {
+  private bar: import('cli-progress').SingleBar | null = null;
+
+  readonly update = (done: number, total: number): void => {
+    if (!this.bar) {
+      if (!process.stderr.isTTY || total < 10_000) return;
+      const progress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
+      this.bar = new progress.SingleBar(
+        { stream: process.stderr, format: 'codes [{bar}] {percentage}% | {value}/{total} | ETA {eta}s', hideCursor: true },
+        progress.Presets.shades_classic,
+      );
+      this.bar.start(total, 0);
+    }
+    this.bar.update(done);
+  };
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+}

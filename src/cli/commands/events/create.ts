@@ -1,0 +1,18 @@
+import { cliActor } from '../../../core/audit-log.js';
+import { createEvent } from '../../../core/events/event-service.js';
+import { toEventView } from '../../../core/events/event-view.js';
+import type { CommandContext } from '../../context.js';
+import { rewatchHoursFlag, timeFlag } from '../../flags.js';
+import { printEvent } from '../../print-event.js';
+
+export async function run(ctx: CommandContext, options: Record<string, string | undefined>): Promise<void> {
+  const input = {
+    title: options.title ?? '',
+    id: options.id,
+    startsAt: timeFlag(options.startsAt, '--starts-at') ?? null,
+    endsAt: timeFlag(options.endsAt, '--ends-at') ?? null,
+    rewatchHours: rewatchHoursFlag(options.rewatch) ?? ctx.config.defaultRewatchHours,
+  };
+  const row = await createEvent({ db: await ctx.db(), clock: ctx.clock, actor: cliActor() }, input);
+  await printEvent(ctx.out, toEventView(row, ctx.config));
+}

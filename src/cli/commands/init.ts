@@ -1,0 +1,82 @@
+import fs from 'node:fs';
+import { cliActor } from '../../core/audit-log.js';
+import { openDatabase } from '../../core/db/database.js';
+import { AppError } from '../../core/errors.js';
+import { createEvent } from '../../core/events/event-service.js';
+import { ensureSecretFile, loadKeyring, secretPath } from '../../core/secret-store.js';
+import type { CommandContext } from '../context.js';
+import { printFields, printJson } from '../output.js';
+
+interface InitOptions {
+  yes?: boolean;
+}
+
+export interface InitResult {
+  dataDir: string;
+  database: string;
+  secret: string;
+  created: string[];
+}
+
+/** Creates what is missing of the data directory, secret and database; safe to run again. */
+export async function initialise(ctx: CommandContext): Promise<InitResult> {
+  const { config } = ctx;
+  const created: string[] = [];
+  if (!fs.existsSync(config.dataDir)) {
+    try {
+      fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw new AppError(400, 'data_dir_unwritable', `--data-dir: cannot create ${config.dataDir}: ${(error as Error).message}`);
+    }
+    created.push('dataDir');
+  }
+  try {
+    fs.accessSync(config.dataDir, fs.constants.W_OK);
+  } catch {
+    throw new AppError(400, 'data_dir_unwritable', `--data-dir: ${config.dataDir} is not writable`);
+  }
+  if (ensureSecretFile(config)) created.push('secret');
+  const dbFile = config.databaseUrl.replace(/^sqlite:/, '');
+  const dbExisted = fs.existsSync(dbFile);
+  const db = await openDatabase(config, { create: true });
+  if (!dbExisted) created.push('database');
+  const { current } = loadKeyring(config);
+  await db
+    .insertInto('signing_keys')
+    .values({ kid: current.kid, created_at: ctx.clock(), retired_at: null })
+    .onConflict((oc) => oc.column('kid').doNothing())
+    .execute();
+  await db.destroy();
+  return { dataDir: config.dataDir, database: dbFile, secret: secretPath(config), created };
+}
+
+export async function run(ctx: CommandContext, options: InitOptions): Promise<void> {
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY) && !options.yes && !ctx.out.json;
+  let firstEventTitle = '';
+  if (interactive) {
+    const { default: inquirer } = await import('inquirer');
+    const answers = await inquirer.prompt<{ proceed: boolean; title: string }>([
+      { type: 'confirm', name: 'proceed', message: `Set up StreamGate in ${ctx.config.dataDir}?`, default: true },
+      {
+        type: 'input',
+        name: 'title',
+        message: 'Title of a first event (leave empty to skip):',
+        when: (a) => a.proceed,
+      },
+    ]);
+    if (!answers.proceed) throw new AppError(400, 'aborted', 'nothing done');
+    firstEventTitle = answers.title?.trim() ?? '';
+  }
+  const result = await initialise(ctx);
+  if (firstEventTitle) {
+    await createEvent({ db: await ctx.db(), clock: ctx.clock, actor: cliActor() }, { title: firstEventTitle, rewatchHours: ctx.config.defaultRewatchHours });
+  }
+  if (ctx.out.json) return printJson(result);
+  await printFields(ctx.out, [
+    ['data directory', result.dataDir],
+    ['database', result.database],
+    ['secret', `${result.secret} (mode 0600)`],
+    ['created', result.created.length ? result.created.join(', ') : 'nothing: already initialised'],
+  ]);
+  process.stdout.write('\nNext: streamgate events create --title "My event"\n');
+}

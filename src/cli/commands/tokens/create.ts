@@ -1,0 +1,33 @@
+import { cliActor } from '../../../core/audit-log.js';
+import { issueCodes } from '../../../core/codes/code-issue.js';
+import type { CommandContext } from '../../context.js';
+import { BatchProgress, openCodeDestination } from '../../code-output.js';
+import { countFlag, durationFlag, timeFlag } from '../../flags.js';
+import { printJson } from '../../output.js';
+
+export async function run(ctx: CommandContext, options: Record<string, string | undefined>): Promise<void> {
+  const count = countFlag(options.count);
+  const expiresAt = timeFlag(options.expiresAt, '--expires-at');
+  const expiresInMs = durationFlag(options.expiresIn, '--expires-in');
+  const db = await ctx.db();
+  const { pepper } = await ctx.keyring();
+  const destination = openCodeDestination(ctx.out, options.out);
+  const progress = new BatchProgress();
+  try {
+    const result = await issueCodes(
+      { db, clock: ctx.clock, pepper, actor: cliActor() },
+      { eventId: options.event!, count, expiresAt, expiresInMs, label: options.label, onProgress: progress.update },
+      destination.sink,
+    );
+    progress.stop();
+    destination.finish();
+    if (options.out) {
+      if (ctx.out.json) printJson({ ...result, out: options.out });
+      else process.stderr.write(`${result.count} codes for ${result.eventId} written to ${options.out} (expire ${result.expiresAt})\n`);
+    }
+  } catch (error) {
+    progress.stop();
+    destination.abort();
+    throw error;
+  }
+}

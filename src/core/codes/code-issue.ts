@@ -1,0 +1,133 @@
+import type { KeyObject } from 'node:crypto';
+import { recordAudit } from '../audit-log.js';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import { toIso } from '../duration.js';
+import { AppError } from '../errors.js';
+import { getEvent } from '../events/event-service.js';
+import { createCodeBatch } from './code-batch.js';
+import { revokeCodeIds } from './code-revocation.js';
+import type { CodeCsvRow } from './code-csv.js';
+import { resolveCodeExpiry } from './code-expiry.js';
+import { checkCount, checkLabel } from './code-label.js';
+import { whereCodeStatus } from './code-status.js';
+
+export interface IssueDeps {
+  db: Db;
+  clock: Clock;
+  pepper: KeyObject;
+  actor: string;
+  ip?: string | null;
+}
+
+/** Where the plaintext goes. It exists nowhere else, so `sync` must make it durable. */
+export interface CodeSink {
+  write(rows: CodeCsvRow[]): void;
+  sync(): void;
+}
+
+export interface IssueRequest {
+  eventId: string;
+  count: number;
+  expiresAt?: number;
+  expiresInMs?: number;
+  label?: string;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface IssueResult {
+  eventId: string;
+  count: number;
+  expiresAt: string;
+  label: string | null;
+}
+
+/** Issues `count` new codes for an event, all or none, handing the plaintext to `sink`. */
+export async function issueCodes(deps: IssueDeps, request: IssueRequest, sink: CodeSink): Promise<IssueResult> {
+  const count = checkCount(request.count);
+  const label = checkLabel(request.label);
+  const event = await getEvent(deps.db, request.eventId);
+  if (event.status === 'archived') throw new AppError(409, 'event_archived', `event "${event.id}" is archived`);
+  const expiresAt = resolveCodeExpiry(event, deps.clock(), { at: request.expiresAt, inMs: request.expiresInMs });
+  await writeBatch(deps, { eventId: event.id, count, expiresAt, label, onProgress: request.onProgress }, sink, async (trx, now) => {
+    await recordAudit(trx, now, {
+      actor: deps.actor,
+      action: 'codes.create',
+      target: event.id,
+      ip: deps.ip ?? null,
+      details: { count, label, expiresAt: toIso(expiresAt) },
+    });
+  });
+  return { eventId: event.id, count, expiresAt: toIso(expiresAt)!, label };
+}
+
+export interface RotateRequest {
+  eventId: string;
+  label?: string;
+  /** Only codes nobody has used yet (e.g. re-mailing unopened invitations). */
+  unusedOnly?: boolean;
+  expiresAt?: number;
+  expiresInMs?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RotateResult extends IssueResult {
+  revoked: number;
+}
+
+/**
+ * Replaces the selected live codes (default: every active or used code of the event) with as
+ * many new ones. The revocation and the new codes commit in the same transaction.
+ */
+export async function rotateCodes(deps: IssueDeps, request: RotateRequest, sink: CodeSink): Promise<RotateResult> {
+  const label = checkLabel(request.label);
+  const event = await getEvent(deps.db, request.eventId);
+  if (event.status === 'archived') throw new AppError(409, 'event_archived', `event "${event.id}" is archived`);
+  const now = deps.clock();
+  const statuses = request.unusedOnly ? (['active'] as const) : (['active', 'used'] as const);
+  let query = deps.db
+    .selectFrom('codes')
+    .select('id')
+    .where('event_id', '=', event.id)
+    .where((eb) => eb.or(statuses.map((status) => whereCodeStatus(status, now)(eb))));
+  if (label) query = query.where('label', '=', label);
+  const oldIds = (await query.execute()).map((r) => r.id);
+  if (oldIds.length === 0) {
+    throw new AppError(400, 'nothing_to_rotate', `event "${event.id}" has no ${request.unusedOnly ? 'unused ' : ''}live codes${label ? ` labelled "${label}"` : ''}`);
+  }
+  const expiresAt = resolveCodeExpiry(event, now, { at: request.expiresAt, inMs: request.expiresInMs });
+  let revoked = 0;
+  await writeBatch(deps, { eventId: event.id, count: oldIds.length, expiresAt, label, onProgress: request.onProgress }, sink, async (trx, at) => {
+    revoked = (await revokeCodeIds(trx, at, oldIds, 'rotated')).length;
+    await recordAudit(trx, at, {
+      actor: deps.actor,
+      action: 'codes.rotate',
+      target: event.id,
+      ip: deps.ip ?? null,
+      details: { revoked, created: oldIds.length, label, unusedOnly: Boolean(request.unusedOnly) },
+    });
+  });
+  return { eventId: event.id, count: oldIds.length, expiresAt: toIso(expiresAt)!, label, revoked };
+}
+
+interface BatchRequest {
+  eventId: string;
+  count: number;
+  expiresAt: number;
+  label: string | null;
+  onProgress?: (done: number, total: number) => void;
+}
+
+function writeBatch(deps: IssueDeps, batch: BatchRequest, sink: CodeSink, inCommit: (trx: Db, now: number) => Promise<void>) {
+  const expiresAtIso = toIso(batch.expiresAt)!;
+  return createCodeBatch(
+    deps,
+    { eventId: batch.eventId, count: batch.count, expiresAt: batch.expiresAt, label: batch.label },
+    {
+      onChunk: (codes) => sink.write(codes.map(({ code }) => ({ code, eventId: batch.eventId, expiresAt: expiresAtIso, label: batch.label }))),
+      beforeCommit: () => sink.sync(),
+      inCommit: (trx, now) => inCommit(trx, now),
+      onProgress: batch.onProgress,
+    },
+  );
+}

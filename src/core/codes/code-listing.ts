@@ -1,0 +1,40 @@
+import type { Db } from '../db/database.js';
+import { toIso } from '../duration.js';
+import { codeStatus, whereCodeStatus, type CodeStatus } from './code-status.js';
+
+/** A code as listed (SPEC §2): everything but the plaintext, which nobody has any more. */
+export interface CodeView {
+  id: string;
+  eventId: string;
+  status: CodeStatus;
+  label: string | null;
+  expiresAt: string;
+  createdAt: string;
+  firstUsedAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface CodeFilter {
+  eventId: string;
+  status?: CodeStatus;
+  label?: string | null;
+}
+
+export async function listCodes(db: Db, nowMs: number, filter: CodeFilter): Promise<CodeView[]> {
+  let query = db.selectFrom('codes').selectAll().where('event_id', '=', filter.eventId);
+  if (filter.status) query = query.where(whereCodeStatus(filter.status, nowMs));
+  if (filter.label) query = query.where('label', '=', filter.label);
+  const rows = await query.orderBy('id').execute();
+  return rows.map((row) => ({
+    id: row.id,
+    eventId: row.event_id,
+    status: codeStatus(row, nowMs),
+    label: row.label,
+    expiresAt: toIso(row.expires_at)!,
+    createdAt: toIso(row.created_at)!,
+    firstUsedAt: toIso(row.first_used_at),
+    lastUsedAt: toIso(row.last_used_at),
+    revokedAt: toIso(row.revoked_at),
+  }));
+}

@@ -1,0 +1,125 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { invalidInput } from './errors.js';
+
+/** Where the program is installed: the default data directory lives beneath it (SPEC §1). */
+export const INSTALL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export type EdgeMode = 'local' | 'proxy' | 'hybrid';
+
+export interface Config {
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  readonly host: string;
+  readonly platformPort: number;
+  readonly edgePort: number;
+  readonly rtmpPort: number;
+  readonly platformUrl: string;
+  readonly edgePublicUrl: string;
+  readonly edgeMode: EdgeMode;
+  readonly edgeOriginUrl: string | null;
+  /** Overrides the signing key from data/secret. Never log the config without `describeConfig`. */
+  readonly playbackSigningSecret: string | null;
+  readonly tokenTtlSeconds: number;
+  readonly tokenMaxTtlSeconds: number;
+  readonly defaultRewatchHours: number;
+  /** Hops of reverse proxies whose X-Forwarded-For is believed; 0 trusts none. */
+  readonly trustProxyHops: number;
+  readonly ffmpegPath: string;
+  readonly hlsSegmentSeconds: number;
+}
+
+/** Flags from the command line, already named like Config fields; they win over env. */
+export type ConfigFlags = Partial<Record<keyof Config, string | number | undefined>>;
+
+// Each field: its environment variable (also the name quoted in errors) and its rule.
+const port = z.coerce.number().int().min(1).max(65_535);
+const url = z.string().url().refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL');
+const seconds = z.coerce.number().int().min(1).max(86_400);
+
+const FIELDS = {
+  dataDir: ['STREAMGATE_DATA_DIR', z.string().min(1)],
+  databaseUrl: ['DATABASE_URL', z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://')],
+  host: ['STREAMGATE_HOST', z.string().min(1)],
+  platformPort: ['PLATFORM_PORT', port],
+  edgePort: ['EDGE_PORT', port],
+  rtmpPort: ['RTMP_PORT', port],
+  platformUrl: ['PLATFORM_URL', url],
+  edgePublicUrl: ['EDGE_PUBLIC_URL', url],
+  edgeMode: ['EDGE_MODE', z.enum(['local', 'proxy', 'hybrid'])],
+  edgeOriginUrl: ['EDGE_ORIGIN_URL', url.nullable()],
+  playbackSigningSecret: [
+    'PLAYBACK_SIGNING_SECRET',
+    z.string().refine((s) => Buffer.byteLength(s) >= 32, 'must be at least 32 bytes').nullable(),
+  ],
+  tokenTtlSeconds: ['STREAMGATE_TOKEN_TTL_SECONDS', seconds],
+  tokenMaxTtlSeconds: ['STREAMGATE_TOKEN_MAX_TTL_SECONDS', seconds],
+  defaultRewatchHours: ['STREAMGATE_REWATCH_HOURS', z.coerce.number().int().min(0).max(87_600)],
+  trustProxyHops: ['STREAMGATE_TRUST_PROXY_HOPS', z.coerce.number().int().min(0).max(10)],
+  ffmpegPath: ['FFMPEG_PATH', z.string().min(1)],
+  hlsSegmentSeconds: ['HLS_SEGMENT_SECONDS', z.coerce.number().int().min(1).max(30)],
+} as const satisfies Record<keyof Config, readonly [string, z.ZodType]>;
+
+function defaults(dataDir: string): Record<keyof Config, unknown> {
+  return {
+    dataDir,
+    databaseUrl: `sqlite:${path.join(dataDir, 'streamgate.db')}`,
+    host: '127.0.0.1',
+    platformPort: 3000,
+    edgePort: 4000,
+    rtmpPort: 1935,
+    platformUrl: 'http://127.0.0.1:3000',
+    edgePublicUrl: 'http://127.0.0.1:4000',
+    edgeMode: 'local',
+    edgeOriginUrl: null,
+    playbackSigningSecret: null,
+    tokenTtlSeconds: 300,
+    tokenMaxTtlSeconds: 900,
+    defaultRewatchHours: 48,
+    trustProxyHops: 0,
+    ffmpegPath: 'ffmpeg',
+    hlsSegmentSeconds: 2,
+  };
+}
+
+/**
+ * Defaults, then environment, then flags; validated once and frozen. Every message quotes the
+ * variable it is about, and never the value of a secret.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): Config {
+  const pick = (key: keyof Config): unknown => {
+    const flag = flags[key];
+    if (flag !== undefined && flag !== '') return flag;
+    const fromEnv = env[FIELDS[key][0]];
+    return fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
+  };
+  const dataDir = path.resolve(String(pick('dataDir') ?? path.join(INSTALL_ROOT, 'data')));
+  const base = defaults(dataDir);
+  const config: Record<string, unknown> = {};
+  for (const key of Object.keys(FIELDS) as (keyof Config)[]) {
+    const [name, schema] = FIELDS[key];
+    const result = (schema as z.ZodType).safeParse(key === 'dataDir' ? dataDir : pick(key) ?? base[key]);
+    if (!result.success) {
+      const shown = key === 'playbackSigningSecret' ? '(hidden)' : JSON.stringify(pick(key));
+      throw invalidInput(`${name}: ${result.error.issues[0]?.message ?? 'invalid'} (got ${shown})`, 'invalid_config');
+    }
+    config[key] = result.data;
+  }
+  if (config.edgeMode !== 'local' && !config.edgeOriginUrl) {
+    throw invalidInput(`EDGE_ORIGIN_URL: required when EDGE_MODE is ${String(config.edgeMode)}`, 'invalid_config');
+  }
+  if ((config.tokenTtlSeconds as number) > (config.tokenMaxTtlSeconds as number)) {
+    throw invalidInput('STREAMGATE_TOKEN_TTL_SECONDS: must not exceed STREAMGATE_TOKEN_MAX_TTL_SECONDS', 'invalid_config');
+  }
+  return Object.freeze(config) as unknown as Config;
+}
+
+/** The config as it may be printed: the signing secret is reduced to whether it is set. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return { ...config, playbackSigningSecret: config.playbackSigningSecret ? '(set)' : null };
+}
+
+export function sqlitePath(config: Config): string | null {
+  return config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl.slice('sqlite:'.length) : null;
+}

@@ -1,0 +1,136 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * Migrations are code in a static map, in the order of their names: no directory scanning,
+ * so the bundle, the tests and an installed copy always agree on what exists.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('scheduled'))
+        .addColumn('starts_at', 'bigint')
+        .addColumn('ends_at', 'bigint')
+        .addColumn('rewatch_hours', 'integer', (c) => c.notNull())
+        .addColumn('stream_key', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('code_batches')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('event_id', 'text', (c) => c.notNull().references('events.id'))
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
+        .addColumn('committed_at', 'bigint')
+        .execute();
+
+      await db.schema
+        .createTable('access_codes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('event_id', 'text', (c) => c.notNull().references('events.id'))
+        .addColumn('batch_id', 'text', (c) => c.notNull().references('code_batches.id'))
+        .addColumn('code_hash', 'blob', (c) => c.notNull().unique())
+        .addColumn('label', 'text')
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('first_used_at', 'bigint')
+        .addColumn('last_used_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .addColumn('revoke_reason', 'text')
+        .execute();
+      await db.schema.createIndex('access_codes_event_label').on('access_codes').columns(['event_id', 'label']).execute();
+      await db.schema.createIndex('access_codes_batch').on('access_codes').column('batch_id').execute();
+
+      await db.schema
+        .createView('codes')
+        .as(
+          db
+            .selectFrom('access_codes as c')
+            .innerJoin('code_batches as b', 'b.id', 'c.batch_id')
+            .where('b.committed_at', 'is not', null)
+            .selectAll('c'),
+        )
+        .execute();
+
+      await db.schema
+        .createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('code_id', 'text', (c) => c.notNull().references('access_codes.id'))
+        .addColumn('event_id', 'text', (c) => c.notNull().references('events.id'))
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('client_ip', 'text')
+        .addColumn('user_agent', 'text')
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+        .addColumn('ended_at', 'bigint')
+        .addColumn('end_reason', 'text')
+        .execute();
+      // The single-device rule lives here, not in application code: a second active session for
+      // the same code is a constraint violation, whatever the interleaving of requests.
+      await db.schema
+        .createIndex('sessions_one_active_per_code')
+        .on('sessions')
+        .column('code_id')
+        .unique()
+        .where(sql.ref('ended_at'), 'is', null)
+        .execute();
+      await db.schema.createIndex('sessions_event').on('sessions').columns(['event_id', 'ended_at']).execute();
+
+      await db.schema
+        .createTable('revocations')
+        .addColumn('cursor', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.notNull())
+        .addColumn('code_id', 'text')
+        .addColumn('session_id', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('signing_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('retired_at', 'bigint')
+        .execute();
+
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('key_hash', 'blob', (c) => c.notNull().unique())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('event_id', 'text', (c) => c.references('events.id'))
+        .addColumn('allow_ips', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text')
+        .addColumn('ip', 'text')
+        .addColumn('details', 'text')
+        .execute();
+      await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+    },
+  },
+};
+
+export const staticMigrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return MIGRATIONS;
+  },
+};
+
+export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1)!;

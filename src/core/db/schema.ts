@@ -1,0 +1,123 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The whole database, one interface per table. Times are epoch milliseconds (INTEGER), so
+ * they compare and index the same way in SQLite and PostgreSQL.
+ */
+export interface Database {
+  events: EventTable;
+  code_batches: CodeBatchTable;
+  access_codes: AccessCodeTable;
+  /** A view: the access codes of committed batches, the only ones that exist for users. */
+  codes: AccessCodeTable;
+  sessions: SessionTable;
+  revocations: RevocationTable;
+  signing_keys: SigningKeyTable;
+  api_keys: ApiKeyTable;
+  audit_log: AuditLogTable;
+}
+
+export type EventStatus = 'scheduled' | 'live' | 'ended' | 'archived';
+
+export interface EventTable {
+  id: string;
+  title: string;
+  status: EventStatus;
+  starts_at: number | null;
+  ends_at: number | null;
+  rewatch_hours: number;
+  stream_key: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/**
+ * Codes are written in chunks so a million-code batch never holds the write lock for long;
+ * they exist for users only once their batch is committed, which is one short transaction.
+ * A batch whose writer died (no heartbeat) is garbage and gets deleted.
+ */
+export interface CodeBatchTable {
+  id: string;
+  event_id: string;
+  count: number;
+  created_at: number;
+  heartbeat_at: number;
+  committed_at: number | null;
+}
+
+export interface AccessCodeTable {
+  id: string;
+  event_id: string;
+  batch_id: string;
+  code_hash: Buffer;
+  label: string | null;
+  expires_at: number;
+  created_at: number;
+  first_used_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  revoke_reason: string | null;
+}
+
+export interface SessionTable {
+  id: string;
+  code_id: string;
+  event_id: string;
+  device_id: string;
+  client_ip: string | null;
+  user_agent: string | null;
+  started_at: number;
+  last_seen_at: number;
+  /** Null while active; a partial unique index allows one active session per code. */
+  ended_at: number | null;
+  end_reason: string | null;
+}
+
+export type RevocationKind = 'code_revoked' | 'code_restored' | 'session_ended' | 'event_archived';
+
+/** Append-only feed for the edges; `cursor` only grows. */
+export interface RevocationTable {
+  cursor: Generated<number>;
+  kind: RevocationKind;
+  event_id: string;
+  code_id: string | null;
+  session_id: string | null;
+  created_at: number;
+}
+
+/** Metadata of the signing keys; the key material itself lives only in data/secret. */
+export interface SigningKeyTable {
+  kid: string;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  name: string;
+  key_hash: Buffer;
+  scope: 'global' | 'event';
+  event_id: string | null;
+  allow_ips: ColumnType<string, string | undefined, string>; // JSON array
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  details: string | null; // JSON
+}
+
+export type EventRow = Selectable<EventTable>;
+export type NewEventRow = Insertable<EventTable>;
+export type EventUpdate = Updateable<EventTable>;
+export type AccessCodeRow = Selectable<AccessCodeTable>;
+export type NewAccessCodeRow = Insertable<AccessCodeTable>;
+export type SessionRow = Selectable<SessionTable>;
+export type RevocationRow = Selectable<RevocationTable>;

@@ -1,0 +1,33 @@
+/**
+ * The one error model. HTTP handlers answer `status` with `toJSON()`; the CLI maps
+ * client-side statuses (4xx: bad input, unknown thing) to exit code 2 and everything
+ * else to exit code 1.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  toJSON(): { error: { code: string; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+/** Bad flag, bad date, unknown event: the caller must change the request. */
+export function invalidInput(message: string, code = 'invalid_request'): AppError {
+  return new AppError(400, code, message);
+}
+
+export function notFound(message: string, code = 'not_found'): AppError {
+  return new AppError(404, code, message);
+}
+
+/** Something on this machine is wrong (disk, database, missing tool); retrying may help. */
+export function operationalFailure(message: string, code = 'operational_failure'): AppError {
+  return new AppError(500, code, message);
+}

@@ -1,0 +1,140 @@
+import { cliActor, recordAudit, type AuditEntry } from '../audit-log.js';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import { writeTransaction } from '../db/database.js';
+import type { EventRow } from '../db/schema.js';
+import { AppError, invalidInput } from '../errors.js';
+import { newStreamKey } from '../ids.js';
+import { appendRevocations } from '../revocation-feed.js';
+import { checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
+
+export interface EventDeps {
+  db: Db;
+  clock: Clock;
+  actor?: string;
+  ip?: string | null;
+}
+
+export interface CreateEventInput {
+  title: string;
+  id?: string;
+  startsAt?: number | null;
+  endsAt?: number | null;
+  rewatchHours: number;
+}
+
+export interface UpdateEventInput {
+  title?: string;
+  startsAt?: number | null;
+  endsAt?: number | null;
+  rewatchHours?: number;
+}
+
+function audit(deps: EventDeps, action: string, target: string, details?: Record<string, unknown>): AuditEntry {
+  return { actor: deps.actor ?? cliActor(), action, target, ip: deps.ip ?? null, details };
+}
+
+export async function createEvent(deps: EventDeps, input: CreateEventInput): Promise<EventRow> {
+  const title = checkTitle(input.title);
+  const id = checkEventId(input.id ?? slugify(title), input.id ? '--id' : '--title (as id; pass --id)');
+  const startsAt = input.startsAt ?? null;
+  const endsAt = input.endsAt ?? null;
+  checkWindow(startsAt, endsAt);
+  const rewatchHours = checkRewatchHours(input.rewatchHours);
+  const now = deps.clock();
+  return writeTransaction(deps.db, async (trx) => {
+    const existing = await trx.selectFrom('events').select('id').where('id', '=', id).executeTakeFirst();
+    if (existing) throw new AppError(409, 'event_exists', `event "${id}" already exists (pass another --id)`);
+    const row: EventRow = {
+      id,
+      title,
+      status: 'scheduled',
+      starts_at: startsAt,
+      ends_at: endsAt,
+      rewatch_hours: rewatchHours,
+      stream_key: newStreamKey(),
+      created_at: now,
+      updated_at: now,
+    };
+    await trx.insertInto('events').values(row).execute();
+    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours }));
+    return row;
+  });
+}
+
+export async function listEvents(db: Db): Promise<EventRow[]> {
+  return db.selectFrom('events').selectAll().orderBy('created_at', 'desc').orderBy('id').execute();
+}
+
+export async function findEvent(db: Db, id: string): Promise<EventRow | undefined> {
+  return db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The event, or a usage error naming it (exit 2 in the CLI, 404 over HTTP). */
+export async function getEvent(db: Db, id: string): Promise<EventRow> {
+  const row = await findEvent(db, id);
+  if (!row) throw new AppError(404, 'event_not_found', `event "${id}" does not exist (see "streamgate events list")`);
+  return row;
+}
+
+export async function updateEvent(deps: EventDeps, id: string, input: UpdateEventInput): Promise<EventRow> {
+  if (Object.values(input).every((v) => v === undefined)) {
+    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at or --rewatch');
+  }
+  const now = deps.clock();
+  return writeTransaction(deps.db, async (trx) => {
+    const current = await getEvent(trx, id);
+    if (current.status === 'archived') throw new AppError(409, 'event_archived', `event "${id}" is archived`);
+    const next: EventRow = {
+      ...current,
+      title: input.title !== undefined ? checkTitle(input.title) : current.title,
+      starts_at: input.startsAt !== undefined ? input.startsAt : current.starts_at,
+      ends_at: input.endsAt !== undefined ? input.endsAt : current.ends_at,
+      rewatch_hours: input.rewatchHours !== undefined ? checkRewatchHours(input.rewatchHours) : current.rewatch_hours,
+      updated_at: now,
+    };
+    checkWindow(next.starts_at, next.ends_at);
+    await trx
+      .updateTable('events')
+      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, updated_at: now })
+      .where('id', '=', id)
+      .execute();
+    await recordAudit(trx, now, audit(deps, 'event.update', id, { ...input }));
+    return next;
+  });
+}
+
+/**
+ * Archiving ends the event for good: its sessions end and the edges learn (one feed entry for
+ * the whole event) to refuse every token for it, even ones that have not expired yet.
+ */
+export async function archiveEvent(deps: EventDeps, id: string): Promise<EventRow> {
+  const now = deps.clock();
+  return writeTransaction(deps.db, async (trx) => {
+    const current = await getEvent(trx, id);
+    if (current.status === 'archived') return current;
+    await trx.updateTable('events').set({ status: 'archived', updated_at: now }).where('id', '=', id).execute();
+    await trx
+      .updateTable('sessions')
+      .set({ ended_at: now, end_reason: 'event_archived' })
+      .where('event_id', '=', id)
+      .where('ended_at', 'is', null)
+      .execute();
+    await appendRevocations(trx, now, [{ kind: 'event_archived', eventId: id }]);
+    await recordAudit(trx, now, audit(deps, 'event.archive', id));
+    return { ...current, status: 'archived', updated_at: now };
+  });
+}
+
+/** A new stream key; the old one stops working for the next publish. */
+export async function rotateStreamKey(deps: EventDeps, id: string): Promise<EventRow> {
+  const now = deps.clock();
+  return writeTransaction(deps.db, async (trx) => {
+    const current = await getEvent(trx, id);
+    if (current.status === 'archived') throw new AppError(409, 'event_archived', `event "${id}" is archived`);
+    const streamKey = newStreamKey();
+    await trx.updateTable('events').set({ stream_key: streamKey, updated_at: now }).where('id', '=', id).execute();
+    await recordAudit(trx, now, audit(deps, 'event.rotate_key', id));
+    return { ...current, stream_key: streamKey, updated_at: now };
+  });
+}

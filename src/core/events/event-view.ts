@@ -1,0 +1,39 @@
+import type { Config } from '../config.js';
+import { toIso } from '../duration.js';
+import type { EventRow, EventStatus } from '../db/schema.js';
+
+/** An event as the CLI and the API show it (SPEC §2). */
+export interface EventView {
+  id: string;
+  title: string;
+  status: EventStatus;
+  startsAt: string | null;
+  endsAt: string | null;
+  rewatchHours: number;
+  streamKey: string;
+  rtmpUrl: string;
+  createdAt: string;
+}
+
+/**
+ * The RTMP server URL for OBS ("Server"); the stream key goes in OBS's own "Stream Key" field,
+ * so this URL can be shared or shown on screen without giving the stream away.
+ */
+export function rtmpServerUrl(config: Config): string {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? new URL(config.platformUrl).hostname : config.host;
+  return `rtmp://${host.includes(':') ? `[${host}]` : host}:${config.rtmpPort}/live`;
+}
+
+export function toEventView(row: EventRow, config: Config): EventView {
+  return {
+    id: row.id,
+    title: row.title,
+    status: row.status,
+    startsAt: toIso(row.starts_at),
+    endsAt: toIso(row.ends_at),
+    rewatchHours: row.rewatch_hours,
+    streamKey: row.stream_key,
+    rtmpUrl: rtmpServerUrl(config),
+    createdAt: toIso(row.created_at)!,
+  };
+}
