@@ -1,4 +1,4 @@
-import { createHmac, type KeyObject } from 'node:crypto';
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { normaliseCrockford, randomString } from './crockford.js';
 
 /** 12 Crockford base32 characters: 60 random bits (SPEC §2). */
@@ -19,4 +19,33 @@ export function normaliseCode(input: string): string | null {
  */
 export function hashCode(pepper: KeyObject, normalisedCode: string): Buffer {
   return createHmac('sha256', pepper).update(normalisedCode).digest();
+}
+
+const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford, lower case; sorts like the bytes
+const ID_BYTES = 10;
+
+/**
+ * A code's public id: its hash's first 80 bits in base32 (16 characters). Looking a code up is
+ * a primary-key probe (id from the hash, then a constant-time check of the full hash), so the
+ * table needs no second index; and ids sort like hashes, which lets a batch be written in key
+ * order. Without the pepper an id reveals nothing of its code, nor how many codes exist.
+ */
+export function codeIdFromHash(hash: Buffer): string {
+  let id = '';
+  let bits = 0;
+  let value = 0;
+  for (let i = 0; i < ID_BYTES; i++) {
+    value = (value << 8) | hash[i]!;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      id += ID_ALPHABET[(value >>> bits) & 31];
+    }
+    value &= (1 << bits) - 1;
+  }
+  return id;
+}
+
+export function hashesEqual(stored: Uint8Array, computed: Buffer): boolean {
+  return stored.length === computed.length && timingSafeEqual(stored, computed);
 }

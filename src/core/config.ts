@@ -1,10 +1,23 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { invalidInput } from './errors.js';
 
-/** Where the program is installed: the default data directory lives beneath it (SPEC §1). */
-export const INSTALL_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/**
+ * Where the program is installed: the default data directory lives beneath it (SPEC §1). Found by
+ * walking up to our package.json, so it holds for the compiled modules and the bundle alike.
+ */
+export function installRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && /"name":\s*"streamgate"/.test(fs.readFileSync(manifest, 'utf8'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+}
 
 export type EdgeMode = 'local' | 'proxy' | 'hybrid';
 
@@ -94,7 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     const fromEnv = env[FIELDS[key][0]];
     return fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined;
   };
-  const dataDir = path.resolve(String(pick('dataDir') ?? path.join(INSTALL_ROOT, 'data')));
+  const dataDir = path.resolve(String(pick('dataDir') ?? path.join(installRoot(), 'data')));
   const base = defaults(dataDir);
   const config: Record<string, unknown> = {};
   for (const key of Object.keys(FIELDS) as (keyof Config)[]) {

@@ -1,19 +1,20 @@
 import type { KeyObject } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
+import { codeIdFromHash, generateCode, hashCode } from '../access-code.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
-import { writeTransaction } from '../db/database.js';
+import { sqliteHandle, writeTransaction } from '../db/database.js';
 import type { NewAccessCodeRow } from '../db/schema.js';
 import { AppError, operationalFailure } from '../errors.js';
-import { generateCode, hashCode } from '../access-code.js';
 import { timeOrderedId } from '../ids.js';
 
 /**
- * Rows per write transaction. Small enough that the write lock is held for a few milliseconds
- * (another process's revocation never waits long), large enough to amortise the commit.
+ * The longest a batch holds the write lock at a time. Measured in time, not rows, so it holds on
+ * a slow or busy machine too; another process's write waits about this long at most.
  */
-const CHUNK_SIZE = 5_000;
-/** SQLite allows 32,766 bound values per statement; 8 columns × 2,000 rows stays well below. */
-const ROWS_PER_STATEMENT = 2_000;
+const LOCK_BUDGET_MS = 50;
+/** SQLite allows 32,766 bound values per statement; 11 columns × 1,000 rows stays well below. */
+const ROWS_PER_STATEMENT = 1_000;
 /** A pending batch whose writer has not been heard from for this long was abandoned (crash, kill -9). */
 export const ABANDONED_BATCH_MS = 60_000;
 
@@ -30,12 +31,13 @@ export interface CodeBatchSpec {
 }
 
 export interface CodeBatchHooks {
-  /** Receives each chunk once it is stored (still invisible to users). */
-  onChunk(codes: NewCode[]): void;
+  /** Receives every code, in chunks, once all are stored (still invisible to users). */
+  onCodes(codes: NewCode[]): void;
   /** Runs just before the batch becomes visible: make the plaintext output durable here. */
   beforeCommit(): void;
   /** Runs inside the final transaction: e.g. revoke what a rotation replaces, write the audit entry. */
   inCommit(trx: Db, nowMs: number, batchId: string): Promise<void>;
+  /** Progress over drawing and storing: `done` of `total` (twice the count). */
   onProgress?(done: number, total: number): void;
 }
 
@@ -46,10 +48,14 @@ export interface CodeBatchDeps {
 }
 
 /**
- * Creates `count` codes as one all-or-nothing batch without holding the write lock for long:
- * rows are written in small transactions under a pending batch, and the batch is made visible
- * (committed_at set) in one last short transaction. A crash at any point leaves either nothing
- * visible or everything; `deleteAbandonedBatches` clears the leftovers.
+ * Creates `count` codes as one all-or-nothing batch without holding the write lock for long.
+ * Rows are stored in short transactions under a pending batch, which one last short transaction
+ * makes visible (committed_at). A crash at any point leaves all or nothing visible;
+ * `deleteAbandonedBatches` clears the leftovers.
+ *
+ * The whole batch is drawn first and stored in id order: ids are random, so storing them as
+ * drawn would make every short transaction rewrite pages all over the index (measured: 3× the
+ * time of one big transaction); in order, each page is written about once.
  */
 export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, hooks: CodeBatchHooks): Promise<string> {
   await deleteAbandonedBatches(deps.db, deps.clock());
@@ -66,13 +72,19 @@ export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, 
   });
 
   try {
-    let done = 0;
-    while (done < spec.count) {
-      const size = Math.min(CHUNK_SIZE, spec.count - done);
-      const chunk = await insertChunk(deps, spec, batchId, size);
-      hooks.onChunk(chunk);
-      done += size;
-      hooks.onProgress?.(done, spec.count);
+    const total = spec.count * 2;
+    const rows = drawSortedRows(deps, spec, batchId, (done) => hooks.onProgress?.(done, total));
+    let stored = 0;
+    while (stored < rows.length) {
+      stored += await writeTransaction(deps.db, async (trx) => {
+        const n = await insertRowsWithinBudget(trx, deps, rows, stored);
+        await trx.updateTable('code_batches').set({ heartbeat_at: deps.clock() }).where('id', '=', batchId).execute();
+        return n;
+      });
+      hooks.onProgress?.(spec.count + stored, total);
+    }
+    for (let i = 0; i < rows.length; i += 10_000) {
+      hooks.onCodes(rows.slice(i, i + 10_000).map((r) => ({ id: r.row.id, code: r.code })));
     }
     hooks.beforeCommit();
     await writeTransaction(deps.db, async (trx) => {
@@ -95,44 +107,91 @@ export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, 
   }
 }
 
-/** Generates and stores one chunk; a hash collision (about 1 in 2^40 per million) just retries it. */
-async function insertChunk(deps: CodeBatchDeps, spec: CodeBatchSpec, batchId: string, size: number): Promise<NewCode[]> {
-  for (let attempt = 0; ; attempt++) {
-    // Generate and hash outside the transaction: the lock is held only for the inserts.
-    const now = deps.clock();
-    const codes: NewCode[] = [];
-    const rows: NewAccessCodeRow[] = [];
-    for (let i = 0; i < size; i++) {
-      const code = generateCode();
-      const id = timeOrderedId(now);
-      codes.push({ id, code });
-      rows.push({
-        id,
-        event_id: spec.eventId,
-        batch_id: batchId,
-        code_hash: hashCode(deps.pepper, code),
-        label: spec.label,
-        expires_at: spec.expiresAt,
-        created_at: now,
-        first_used_at: null,
-        last_used_at: null,
-        revoked_at: null,
-        revoke_reason: null,
-      });
+interface DrawnCode {
+  code: string;
+  row: NewAccessCodeRow;
+}
+
+function drawRow(deps: CodeBatchDeps, spec: CodeBatchSpec, batchId: string, now: number): DrawnCode {
+  const code = generateCode();
+  const hash = hashCode(deps.pepper, code);
+  return {
+    code,
+    row: {
+      id: codeIdFromHash(hash),
+      event_id: spec.eventId,
+      batch_id: batchId,
+      code_hash: hash,
+      label: spec.label,
+      expires_at: spec.expiresAt,
+      created_at: now,
+      first_used_at: null,
+      last_used_at: null,
+      revoked_at: null,
+      revoke_reason: null,
+    },
+  };
+}
+
+function drawSortedRows(deps: CodeBatchDeps, spec: CodeBatchSpec, batchId: string, progress: (done: number) => void): DrawnCode[] {
+  const now = deps.clock();
+  const drawn: DrawnCode[] = new Array(spec.count);
+  for (let i = 0; i < spec.count; i++) {
+    drawn[i] = drawRow(deps, spec, batchId, now);
+    if ((i & 8191) === 8191) progress(i + 1);
+  }
+  progress(spec.count);
+  return drawn.sort((a, b) => (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0));
+}
+
+/**
+ * Inserts rows from `from` on until done or the lock budget is spent; returns how many. An id
+ * that already exists (two codes sharing 80 hash bits: ~1 in 10^12 per million) is drawn again.
+ */
+async function insertRowsWithinBudget(trx: Db, deps: CodeBatchDeps, rows: DrawnCode[], from: number): Promise<number> {
+  const started = performance.now();
+  const sqlite = sqliteHandle(trx);
+  if (sqlite) {
+    // One cached prepared statement: twice as fast as compiling multi-row INSERTs through kysely.
+    const insert = preparedInsert(sqlite);
+    let i = from;
+    while (i < rows.length) {
+      insertWithRedraw(rows, i, (r) => insert.run(r.id, r.event_id, r.batch_id, r.code_hash, r.label, r.expires_at, r.created_at), deps);
+      i++;
+      if ((i & 255) === 0 && performance.now() - started > LOCK_BUDGET_MS) break;
     }
+    return i - from;
+  }
+  const end = Math.min(rows.length, from + ROWS_PER_STATEMENT);
+  await trx.insertInto('access_codes').values(rows.slice(from, end).map((r) => r.row)).execute();
+  return end - from;
+}
+
+function insertWithRedraw(rows: DrawnCode[], i: number, insert: (row: NewAccessCodeRow) => void, deps: CodeBatchDeps): void {
+  for (let attempt = 0; ; attempt++) {
     try {
-      await writeTransaction(deps.db, async (trx) => {
-        for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-          await trx.insertInto('access_codes').values(rows.slice(i, i + ROWS_PER_STATEMENT)).execute();
-        }
-        await trx.updateTable('code_batches').set({ heartbeat_at: now }).where('id', '=', batchId).execute();
-      });
-      return codes;
+      insert(rows[i]!.row);
+      return;
     } catch (error) {
-      if (attempt < 3 && isUniqueViolation(error)) continue;
-      throw error;
+      if (attempt >= 3 || !isUniqueViolation(error)) throw error;
+      const { row } = rows[i]!;
+      const spec = { eventId: row.event_id, count: 1, expiresAt: row.expires_at, label: row.label ?? null };
+      rows[i] = drawRow(deps, spec, row.batch_id, row.created_at);
     }
   }
+}
+
+const insertStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
+
+function preparedInsert(sqlite: BetterSqlite3.Database): BetterSqlite3.Statement {
+  let statement = insertStatements.get(sqlite);
+  if (!statement) {
+    statement = sqlite.prepare(
+      'insert into access_codes (id, event_id, batch_id, code_hash, label, expires_at, created_at) values (?, ?, ?, ?, ?, ?, ?)',
+    );
+    insertStatements.set(sqlite, statement);
+  }
+  return statement;
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -157,7 +216,7 @@ async function deleteBatch(db: Db, batchId: string): Promise<void> {
     const deleted = await writeTransaction(db, async (trx) => {
       const batch = await trx.selectFrom('code_batches').select('committed_at').where('id', '=', batchId).executeTakeFirst();
       if (!batch || batch.committed_at !== null) return 0; // never delete a committed batch
-      const ids = await trx.selectFrom('access_codes').select('id').where('batch_id', '=', batchId).limit(CHUNK_SIZE).execute();
+      const ids = await trx.selectFrom('access_codes').select('id').where('batch_id', '=', batchId).limit(5_000).execute();
       if (ids.length === 0) {
         await trx.deleteFrom('code_batches').where('id', '=', batchId).execute();
         return 0;

@@ -124,7 +124,7 @@ function writeBatch(deps: IssueDeps, batch: BatchRequest, sink: CodeSink, inComm
     deps,
     { eventId: batch.eventId, count: batch.count, expiresAt: batch.expiresAt, label: batch.label },
     {
-      onChunk: (codes) => sink.write(codes.map(({ code }) => ({ code, eventId: batch.eventId, expiresAt: expiresAtIso, label: batch.label }))),
+      onCodes: (codes) => sink.write(codes.map(({ code }) => ({ code, eventId: batch.eventId, expiresAt: expiresAtIso, label: batch.label }))),
       beforeCommit: () => sink.sync(),
       inCommit: (trx, now) => inCommit(trx, now),
       onProgress: batch.onProgress,

@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
 import { invalidInput } from '../errors.js';
-import { hashCode, normaliseCode } from '../access-code.js';
+import { codeIdFromHash, hashCode, hashesEqual, normaliseCode } from '../access-code.js';
 import { appendRevocations } from '../revocation-feed.js';
 
 export interface RevocationDeps {
@@ -111,22 +111,25 @@ async function resolveSelector(deps: RevocationDeps, selector: CodeSelector): Pr
   };
 
   if (selector.codes?.length) {
-    const byHash = new Map<string, string>(); // hash hex → code as given
+    const wanted = new Map<string, { given: string; hash: Buffer }>(); // code id → code as given
     for (const given of selector.codes) {
       const normalised = normaliseCode(given);
       if (normalised === null) notFound.push(given);
-      else byHash.set(hashCode(deps.pepper, normalised).toString('hex'), given);
-    }
-    const hashes = [...byHash.keys()];
-    for (let i = 0; i < hashes.length; i += LOOKUP_CHUNK) {
-      const chunk = hashes.slice(i, i + LOOKUP_CHUNK).map((h) => Buffer.from(h, 'hex'));
-      const rows = await narrow(deps.db.selectFrom('codes').select(['id', 'code_hash']).where('code_hash', 'in', chunk)).execute();
-      for (const row of rows) {
-        ids.add(row.id);
-        byHash.delete(Buffer.from(row.code_hash).toString('hex'));
+      else {
+        const hash = hashCode(deps.pepper, normalised);
+        wanted.set(codeIdFromHash(hash), { given, hash });
       }
     }
-    notFound.push(...byHash.values());
+    const list = [...wanted.keys()];
+    for (let i = 0; i < list.length; i += LOOKUP_CHUNK) {
+      const rows = await narrow(deps.db.selectFrom('codes').select(['id', 'code_hash']).where('id', 'in', list.slice(i, i + LOOKUP_CHUNK))).execute();
+      for (const row of rows) {
+        if (!hashesEqual(row.code_hash, wanted.get(row.id)!.hash)) continue;
+        ids.add(row.id);
+        wanted.delete(row.id);
+      }
+    }
+    notFound.push(...[...wanted.values()].map((w) => w.given));
   }
 
   if (selector.ids?.length) {

@@ -9,6 +9,15 @@ import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
 
+// The better-sqlite3 handle behind a Kysely instance (and behind the connection-bound instances
+// that `writeTransaction` hands out), for the few hot paths that need prepared statements.
+const sqliteHandles = new WeakMap<object, BetterSqlite3.Database>();
+
+/** The raw SQLite connection behind `db`, or null on another dialect. */
+export function sqliteHandle(db: Db): BetterSqlite3.Database | null {
+  return sqliteHandles.get(db) ?? null;
+}
+
 /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -16,7 +25,7 @@ const BUSY_TIMEOUT_MS = 10_000;
  * The one place that chooses the SQL dialect. SQLite is the appliance default; PostgreSQL
  * (DATABASE_URL=postgres://…) plugs in here for scale-out.
  */
-function createDialect(databaseUrl: string): Dialect {
+function createDialect(databaseUrl: string): { dialect: Dialect; sqlite: BetterSqlite3.Database } {
   if (!databaseUrl.startsWith('sqlite:')) {
     throw new AppError(400, 'unsupported_database', 'DATABASE_URL: only sqlite: is supported in this release');
   }
@@ -27,7 +36,10 @@ function createDialect(databaseUrl: string): Dialect {
   sqlite.pragma('foreign_keys = ON');
   // WAL + NORMAL survives process crashes (kill -9) without losing committed transactions.
   sqlite.pragma('synchronous = NORMAL');
-  return new SqliteDialect({ database: sqlite });
+  // Code hashes are random, so their unique index is written all over; a 64 MiB page cache
+  // (the default is 2 MiB) keeps a million-code batch from thrashing it.
+  sqlite.pragma('cache_size = -65536');
+  return { dialect: new SqliteDialect({ database: sqlite }), sqlite };
 }
 
 /**
@@ -40,7 +52,9 @@ export async function openDatabase(config: Config, { create = false } = {}): Pro
     throw new AppError(400, 'not_initialised', `${file} does not exist: run "streamgate init" first (or pass --data-dir)`);
   }
   if (file) fs.mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Kysely<Database>({ dialect: createDialect(config.databaseUrl) });
+  const { dialect, sqlite } = createDialect(config.databaseUrl);
+  const db = new Kysely<Database>({ dialect });
+  sqliteHandles.set(db, sqlite);
   try {
     await migrateToLatest(db);
   } catch (error) {
@@ -72,7 +86,9 @@ async function migrateToLatest(db: Db): Promise<void> {
  * fails with SQLITE_BUSY at once instead of waiting for the lock. Here the busy timeout applies.
  */
 export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  const handle = sqliteHandles.get(db);
   return db.connection().execute(async (conn) => {
+    if (handle) sqliteHandles.set(conn, handle);
     await sql`begin immediate`.execute(conn);
     try {
       const result = await fn(conn);

@@ -35,7 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('event_id', 'text', (c) => c.notNull().references('events.id'))
         .addColumn('batch_id', 'text', (c) => c.notNull().references('code_batches.id'))
-        .addColumn('code_hash', 'blob', (c) => c.notNull().unique())
+        .addColumn('code_hash', 'blob', (c) => c.notNull())
         .addColumn('label', 'text')
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
@@ -43,6 +43,8 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('last_used_at', 'bigint')
         .addColumn('revoked_at', 'bigint')
         .addColumn('revoke_reason', 'text')
+        // The id is derived from the code's hash and is the only key: one B-tree, no rowid.
+        .modifyEnd(sql`without rowid`)
         .execute();
       await db.schema.createIndex('access_codes_event_label').on('access_codes').columns(['event_id', 'label']).execute();
       await db.schema.createIndex('access_codes_batch').on('access_codes').column('batch_id').execute();

@@ -1,0 +1,19 @@
+// Bundles the CLI (and the services it starts) into dist/bundle/. One file per lazily loaded
+// command instead of hundreds of module files: kysely alone is ~280 ESM files, which costs
+// ~140 ms to load on every `streamgate` call. Native and runtime-resolved packages stay external.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir: 'dist/bundle',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  external: ['better-sqlite3', 'node-media-server', 'playwright-core'],
+  // CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
+  banner: { js: "import { createRequire as __sgCreateRequire } from 'node:module'; const require = __sgCreateRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
