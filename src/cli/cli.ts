@@ -1,5 +1,12 @@
 import { Command, Option } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import { installRoot } from '../core/config.js';
 import { CommandContext, type GlobalOptions } from './context.js';
+
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(installRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
 
 /** A command module: one per file under commands/, loaded only when that command runs. */
 export interface CommandModule {
@@ -25,9 +32,9 @@ function action(load: () => Promise<CommandModule>) {
 export function buildProgram(): Command {
   const program = new Command('streamgate')
     .description('Ticket-gated live streaming and video on demand: access codes, gated HLS, RTMP ingest.')
+    .version(packageVersion(), '-V, --version')
     .option('--json', 'print one JSON document on stdout')
     .option('--data-dir <dir>', 'data directory (env STREAMGATE_DATA_DIR, default ./data under the install)')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
   const sub = (parent: Command, name: string) =>

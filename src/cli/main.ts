@@ -19,7 +19,8 @@ export async function main(argv: string[]): Promise<void> {
 function report(error: unknown, json: boolean): number {
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return 0; // --help, --version
-    const message = error.message.replace(/^error: /, '');
+    if (error.code === 'commander.help') return 2; // a group without its subcommand: help already shown
+    const message = `${error.message.replace(/^error: /, '')} (see --help)`;
     if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'usage', message } })}\n`);
     process.stderr.write(`streamgate: ${message}\n`);
     return 2;

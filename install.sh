@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs StreamGate from this checkout: npm packages, build, `streamgate` on PATH, FFmpeg.
+#   ./install.sh          what running StreamGate needs
+#   ./install.sh --dev    also what the tests and benchmarks need (Chromium, nginx, wrk)
+# Safe to run again: steps whose result is already there are skipped.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+dev=0
+for arg in "$@"; do
+  case "$arg" in
+    --dev) dev=1 ;;
+    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Debian packages: installed when missing and we are root, else a clear instruction.
+apt_updated=0
+need_packages() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "install.sh: please install ${missing[*]} with your package manager" >&2; return 1
+  fi
+  if ! is_root; then
+    echo "install.sh: missing ${missing[*]}: run 'sudo apt-get install -y ${missing[*]}' (or run this script as root)" >&2; return 1
+  fi
+  if [ $apt_updated -eq 0 ]; then apt-get update -qq; apt_updated=1; fi
+  say "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# 1. Node.js >= 20
+if ! command -v node >/dev/null 2>&1; then
+  echo "install.sh: Node.js 20 or newer is required (https://nodejs.org or your package manager)" >&2; exit 1
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "install.sh: Node.js $(node --version) is too old; StreamGate needs 20 or newer" >&2; exit 1
+fi
+
+# 2. System packages: FFmpeg for ingest and VOD import; a compiler in case better-sqlite3 must build.
+command -v ffmpeg >/dev/null 2>&1 || need_packages ffmpeg || echo "install.sh: continuing without FFmpeg (ingest and vod import need it)" >&2
+if ! command -v make >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1; then
+  need_packages build-essential python3
+fi
+if [ $dev -eq 1 ]; then
+  # chromium: browser tests (playwright-core drives Debian's build); nginx, wrk: benchmarks.
+  need_packages chromium nginx-light wrk ffmpeg
+fi
+
+# 3. npm packages, exactly as locked; skipped when the lock file has not changed since.
+stamp=node_modules/.streamgate-lock.sha256
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > "$stamp"
+fi
+
+# 4. Build (TypeScript check + bundle).
+say "build"
+npm run --silent build
+
+# 5. `streamgate` on PATH.
+target="$(pwd)/bin/streamgate"
+if [ "$(command -v streamgate 2>/dev/null || true)" = "/usr/local/bin/streamgate" ] && [ "$(readlink -f /usr/local/bin/streamgate)" = "$(readlink -f "$target")" ]; then
+  :
+elif [ -w /usr/local/bin ]; then
+  ln -sf "$target" /usr/local/bin/streamgate
+  say "linked /usr/local/bin/streamgate -> $target"
+else
+  echo "install.sh: cannot write /usr/local/bin; add $(pwd)/bin to PATH, or run: sudo ln -sf '$target' /usr/local/bin/streamgate" >&2
+fi
+
+say "done: $(./bin/streamgate --version 2>/dev/null || echo streamgate) installed; next: streamgate init"

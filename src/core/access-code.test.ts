@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { createHmac, createSecretKey } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { codeIdFromHash, generateCode, hashCode } from './access-code.js';
+
+describe('access codes', () => {
+  it('are 12 Crockford characters and practically never repeat', () => {
+    const codes = new Set(Array.from({ length: 50_000 }, generateCode));
+    assert.equal(codes.size, 50_000);
+    for (const code of [...codes].slice(0, 100)) assert.match(code, /^[0-9A-HJKMNP-TV-Z]{12}$/);
+  });
+
+  it('are hashed as HMAC-SHA256 under the pepper', () => {
+    const pepper = Buffer.alloc(32, 7);
+    const expected = createHmac('sha256', pepper).update('ABCDEFGHJKMN').digest();
+    assert.deepEqual(hashCode(createSecretKey(pepper), 'ABCDEFGHJKMN'), expected);
+  });
+
+  it('get ids from the first 80 bits of the hash, in base32 that sorts like the bytes', () => {
+    assert.equal(codeIdFromHash(Buffer.alloc(32, 0)), '0000000000000000');
+    assert.equal(codeIdFromHash(Buffer.alloc(32, 0xff)), 'zzzzzzzzzzzzzzzz');
+    const ones = Buffer.from('08421084210842108421' + '00'.repeat(22), 'hex'); // 5-bit groups 00001 00001 …
+    assert.equal(codeIdFromHash(ones), '1111111111111111');
+    const a = Buffer.from('01' + '00'.repeat(31), 'hex');
+    const b = Buffer.from('02' + '00'.repeat(31), 'hex');
+    assert.ok(codeIdFromHash(a) < codeIdFromHash(b));
+  });
+});

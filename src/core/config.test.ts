@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { describeConfig, loadConfig } from './config.js';
+import type { AppError } from './errors.js';
+
+describe('loadConfig', () => {
+  it('applies defaults, then environment, then flags', () => {
+    const defaults = loadConfig({});
+    assert.equal(defaults.platformPort, 3000);
+    assert.equal(defaults.host, '127.0.0.1');
+    assert.equal(defaults.databaseUrl, `sqlite:${path.join(defaults.dataDir, 'streamgate.db')}`);
+
+    const fromEnv = loadConfig({ PLATFORM_PORT: '3100', STREAMGATE_DATA_DIR: '/tmp/sg-env' });
+    assert.equal(fromEnv.platformPort, 3100);
+    assert.equal(fromEnv.dataDir, '/tmp/sg-env');
+    assert.equal(fromEnv.databaseUrl, 'sqlite:/tmp/sg-env/streamgate.db');
+
+    const fromFlags = loadConfig({ STREAMGATE_DATA_DIR: '/tmp/sg-env' }, { dataDir: '/tmp/sg-flag' });
+    assert.equal(fromFlags.dataDir, '/tmp/sg-flag');
+  });
+
+  it('is frozen', () => {
+    const config = loadConfig({});
+    assert.throws(() => ((config as { platformPort: number }).platformPort = 1));
+  });
+
+  const invalid: [Record<string, string>, RegExp][] = [
+    [{ PLATFORM_PORT: 'abc' }, /^PLATFORM_PORT:/],
+    [{ EDGE_PORT: '70000' }, /^EDGE_PORT:/],
+    [{ EDGE_MODE: 'cdn' }, /^EDGE_MODE:/],
+    [{ EDGE_MODE: 'proxy' }, /^EDGE_ORIGIN_URL: required/],
+    [{ PLATFORM_URL: 'ftp://x' }, /^PLATFORM_URL:/],
+    [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL:/],
+    [{ PLAYBACK_SIGNING_SECRET: 'too-short' }, /^PLAYBACK_SIGNING_SECRET: must be at least 32 bytes \(got \(hidden\)\)$/],
+  ];
+  for (const [env, message] of invalid) {
+    it(`refuses ${JSON.stringify(env)} with a message naming the variable`, () => {
+      assert.throws(() => loadConfig(env), (e: AppError) => e.status === 400 && message.test(e.message));
+    });
+  }
+
+  it('never shows the signing secret when described', () => {
+    const secret = 'x'.repeat(40);
+    const described = JSON.stringify(describeConfig(loadConfig({ PLAYBACK_SIGNING_SECRET: secret })));
+    assert.ok(!described.includes(secret));
+  });
+});
