@@ -149,5 +149,8 @@ async function resolveSelector(deps: RevocationDeps, selector: CodeSelector): Pr
     const rows = await narrow(deps.db.selectFrom('codes').select('id')).execute();
     for (const row of rows) ids.add(row.id);
   }
+  // Report in the order given, so the operator can match the list against theirs.
+  const position = new Map([...(selector.codes ?? []), ...(selector.ids ?? [])].map((given, i) => [given, i]));
+  notFound.sort((a, b) => position.get(a)! - position.get(b)!);
   return { ids: [...ids], notFound };
 }
