@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { cliActor } from '../../core/audit-log.js';
-import { openDatabase } from '../../core/db/database.js';
+import { openDatabase, writeTransaction } from '../../core/db/database.js';
 import { AppError } from '../../core/errors.js';
 import { createEvent } from '../../core/events/event-service.js';
 import { ensureSecretFile, loadKeyring, secretPath } from '../../core/secret-store.js';
@@ -41,11 +41,13 @@ export async function initialise(ctx: CommandContext): Promise<InitResult> {
   const db = await openDatabase(config, { create: true });
   if (!dbExisted) created.push('database');
   const { current } = loadKeyring(config);
-  await db
-    .insertInto('signing_keys')
-    .values({ kid: current.kid, created_at: ctx.clock(), retired_at: null })
-    .onConflict((oc) => oc.column('kid').doNothing())
-    .execute();
+  await writeTransaction(db, (trx) =>
+    trx
+      .insertInto('signing_keys')
+      .values({ kid: current.kid, created_at: ctx.clock(), retired_at: null })
+      .onConflict((oc) => oc.column('kid').doNothing())
+      .execute(),
+  );
   await db.destroy();
   return { dataDir: config.dataDir, database: dbFile, secret: secretPath(config), created };
 }

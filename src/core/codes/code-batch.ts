@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import type BetterSqlite3 from 'better-sqlite3';
 import { codeIdFromHash, generateCode, hashCode } from '../access-code.js';
 import type { Clock } from '../clock.js';
@@ -13,6 +14,8 @@ import { timeOrderedId } from '../ids.js';
  * a slow or busy machine too; another process's write waits about this long at most.
  */
 const LOCK_BUDGET_MS = 50;
+/** Pause between the batch's transactions, so other writers (polling every 2 ms) get their turn. */
+const LOCK_GAP_MS = 5;
 /** SQLite allows 32,766 bound values per statement; 11 columns × 1,000 rows stays well below. */
 const ROWS_PER_STATEMENT = 1_000;
 /** A pending batch whose writer has not been heard from for this long was abandoned (crash, kill -9). */
@@ -82,6 +85,7 @@ export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, 
         return n;
       });
       hooks.onProgress?.(spec.count + stored, total);
+      if (stored < rows.length) await setTimeout(LOCK_GAP_MS);
     }
     for (let i = 0; i < rows.length; i += 10_000) {
       hooks.onCodes(rows.slice(i, i + 10_000).map((r) => ({ id: r.row.id, code: r.code })));

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, sql, type Dialect } from 'kysely';
 import type { Config } from '../config.js';
@@ -18,8 +19,10 @@ export function sqliteHandle(db: Db): BetterSqlite3.Database | null {
   return sqliteHandles.get(db) ?? null;
 }
 
-/** How long a writer waits for another process's write lock before SQLITE_BUSY. */
-const BUSY_TIMEOUT_MS = 10_000;
+/** How long a writer waits for another process's write lock before giving up with SQLITE_BUSY. */
+const LOCK_WAIT_MS = 10_000;
+/** How often a waiting writer tries again: often enough to get in between a batch's transactions. */
+const LOCK_POLL_MS = 2;
 
 /**
  * The one place that chooses the SQL dialect. SQLite is the appliance default; PostgreSQL
@@ -32,7 +35,8 @@ function createDialect(databaseUrl: string): { dialect: Dialect; sqlite: BetterS
   const file = databaseUrl.slice('sqlite:'.length);
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  // For statements outside writeTransaction (reads, migrations); writeTransaction waits its own way.
+  sqlite.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
   sqlite.pragma('foreign_keys = ON');
   // WAL + NORMAL survives process crashes (kill -9) without losing committed transactions.
   sqlite.pragma('synchronous = NORMAL');
@@ -83,13 +87,18 @@ async function migrateToLatest(db: Db): Promise<void> {
 /**
  * Runs `fn` in a write transaction that takes the write lock up front (SQLite `BEGIN IMMEDIATE`).
  * Kysely's `transaction()` issues a deferred `BEGIN`: a read-then-write under contention then
- * fails with SQLITE_BUSY at once instead of waiting for the lock. Here the busy timeout applies.
+ * fails with SQLITE_BUSY at once instead of waiting for the lock.
+ *
+ * The wait for the lock is ours, not SQLite's busy handler: that one sleeps synchronously
+ * (blocking a server's event loop) in steps growing to 100 ms, so it rarely catches the short
+ * gaps between another process's transactions and can starve for seconds. This loop tries every
+ * 2 ms without blocking.
  */
 export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
   const handle = sqliteHandles.get(db);
   return db.connection().execute(async (conn) => {
     if (handle) sqliteHandles.set(conn, handle);
-    await sql`begin immediate`.execute(conn);
+    await beginImmediate(conn, handle);
     try {
       const result = await fn(conn);
       await sql`commit`.execute(conn);
@@ -99,4 +108,24 @@ export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): 
       throw error;
     }
   });
+}
+
+async function beginImmediate(conn: Db, handle: BetterSqlite3.Database | undefined): Promise<void> {
+  if (!handle) {
+    await sql`begin`.execute(conn);
+    return;
+  }
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    handle.pragma('busy_timeout = 0');
+    try {
+      await sql`begin immediate`.execute(conn);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+    } finally {
+      handle.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
+    }
+    await setTimeout(LOCK_POLL_MS);
+  }
 }

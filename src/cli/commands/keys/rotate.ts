@@ -1,4 +1,4 @@
-import { openDatabase } from '../../../core/db/database.js';
+import { writeTransaction } from '../../../core/db/database.js';
 import { rotateSigningKey } from '../../../core/secret-store.js';
 import type { CommandContext } from '../../context.js';
 import { printJson } from '../../output.js';
@@ -8,15 +8,13 @@ import { printJson } from '../../output.js';
  * keep verifying until they expire (minutes); running services pick the new key up on restart.
  */
 export async function run(ctx: CommandContext): Promise<void> {
-  const db = await openDatabase(ctx.config);
-  try {
-    const now = ctx.clock();
-    const kid = rotateSigningKey(ctx.config, new Date(now));
-    await db.updateTable('signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
-    await db.insertInto('signing_keys').values({ kid, created_at: now, retired_at: null }).execute();
-    if (ctx.out.json) printJson({ kid });
-    else process.stdout.write(`new signing key ${kid}; restart running services to sign with it\n`);
-  } finally {
-    await db.destroy();
-  }
+  const db = await ctx.db();
+  const now = ctx.clock();
+  const kid = rotateSigningKey(ctx.config, new Date(now));
+  await writeTransaction(db, async (trx) => {
+    await trx.updateTable('signing_keys').set({ retired_at: now }).where('retired_at', 'is', null).execute();
+    await trx.insertInto('signing_keys').values({ kid, created_at: now, retired_at: null }).execute();
+  });
+  if (ctx.out.json) printJson({ kid });
+  else process.stdout.write(`new signing key ${kid}; restart running services to sign with it\n`);
 }

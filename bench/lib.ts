@@ -1,0 +1,46 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.join(REPO_ROOT, 'bin', 'streamgate');
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+}
+
+/** A fresh data directory with one event `bench`. */
+export function freshDataDir(): string {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamgate-bench-'));
+  cli(['init', '--yes'], dataDir);
+  cli(['events', 'create', '--title', 'Bench', '--id', 'bench'], dataDir);
+  return dataDir;
+}
+
+export function cli(args: string[], dataDir: string): { ms: number; stdout: string } {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, STREAMGATE_DATA_DIR: dataDir }, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = performance.now() - started;
+  if (result.status !== 0) throw new Error(`streamgate ${args.join(' ')} failed: ${result.stderr}`);
+  return { ms, stdout: result.stdout };
+}
+
+export function cliAsync(args: string[], dataDir: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, STREAMGATE_DATA_DIR: dataDir }, stdio: 'ignore' });
+    child.on('close', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`exit ${code}`))));
+  });
+}
+
+export function row(name: string, value: string): void {
+  console.log(`${name.padEnd(58)} ${value}`);
+}
