@@ -1,6 +1,7 @@
 // Bundles the CLI (and the services it starts) into dist/bundle/. One file per lazily loaded
 // command instead of hundreds of module files: kysely alone is ~280 ESM files, which costs
 // ~140 ms to load on every `streamgate` call. Native and runtime-resolved packages stay external.
+import { copyFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 await build({
@@ -17,3 +18,17 @@ await build({
   banner: { js: "import { createRequire as __sgCreateRequire } from 'node:module'; const require = __sgCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The viewer portal: browser code with hls.js bundled in (no CDN), plus its page and styles.
+await build({
+  entryPoints: ['src/player/player.ts'],
+  outfile: 'dist/player/player.js',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+for (const file of ['index.html', 'portal.css']) copyFileSync(`src/player/${file}`, `dist/player/${file}`);

@@ -53,7 +53,7 @@ export function buildProgram(): Command {
   sub(program, 'serve')
     .description('run services: all (default), platform, edge or ingest')
     .argument('[service]', 'all | platform | edge | ingest', 'all')
-    .action(action(() => import('./commands/up.js')));
+    .action(action(() => import('./commands/serve.js')));
 
   const events = sub(program, 'events').description('create and manage events');
   sub(events, 'create')

@@ -26,3 +26,35 @@ export async function appendRevocations(trx: Db, nowMs: number, entries: Revocat
       .execute();
   }
 }
+
+/** An entry as the edges receive it. */
+export interface FeedEntry {
+  cursor: number;
+  kind: RevocationKind;
+  eventId: string;
+  codeId: string | null;
+  sessionId: string | null;
+  at: number;
+}
+
+/**
+ * Entries after `since`, oldest first. Entries older than `windowMs` are left out: every token
+ * they could match has expired by then (nothing new is signed for a revoked code, an ended
+ * session or an archived event), so an edge starting cold needs only the recent past.
+ */
+export async function readFeed(db: Db, since: number, nowMs: number, windowMs: number, limit = 1_000): Promise<FeedEntry[]> {
+  const rows = await db
+    .selectFrom('revocations')
+    .selectAll()
+    .where('cursor', '>', since)
+    .where('created_at', '>=', nowMs - windowMs)
+    .orderBy('cursor')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ cursor: r.cursor, kind: r.kind, eventId: r.event_id, codeId: r.code_id, sessionId: r.session_id, at: r.created_at }));
+}
+
+export async function latestCursor(db: Db): Promise<number> {
+  const row = await db.selectFrom('revocations').select((eb) => eb.fn.max('cursor').as('cursor')).executeTakeFirst();
+  return Number(row?.cursor ?? 0);
+}

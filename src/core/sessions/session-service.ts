@@ -1,0 +1,168 @@
+import { codeIdFromHash, hashCode, hashesEqual, normaliseCode } from '../access-code.js';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/database.js';
+import { writeTransaction } from '../db/database.js';
+import type { EventRow } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { timeOrderedId } from '../ids.js';
+import { signPlaybackToken } from '../playback-token.js';
+import { appendRevocations } from '../revocation-feed.js';
+import type { Keyring } from '../secret-store.js';
+
+/** A session without a heartbeat for this long is over; the player sends one every 30 s. */
+export const SESSION_TIMEOUT_MS = 90_000;
+
+export interface SessionDeps {
+  db: Db;
+  clock: Clock;
+  keyring: Keyring;
+  tokenTtlSeconds: number;
+}
+
+export interface StartSessionInput {
+  code: string;
+  deviceId: string;
+  clientIp: string | null;
+  userAgent: string | null;
+}
+
+export interface PlaybackGrant {
+  token: string;
+  expiresAt: number;
+  sessionId: string;
+  event: EventRow;
+}
+
+const invalidCode = () => new AppError(401, 'invalid_code', 'This code is not valid.');
+
+/**
+ * Exchanges an access code for a session and a playback token. The single-device rule is the
+ * database's: the check, the timeout of a stale session and the insert run in one write
+ * transaction, and a unique index allows one active session per code whatever happens.
+ */
+export async function startSession(deps: SessionDeps, input: StartSessionInput): Promise<PlaybackGrant> {
+  // Every unknown code costs the same: normalise, one HMAC, one primary-key probe.
+  const normalised = normaliseCode(input.code);
+  const hash = hashCode(deps.keyring.pepper, normalised ?? 'not-a-code-000');
+  const codeId = codeIdFromHash(hash);
+  return writeTransaction(deps.db, async (trx) => {
+    const now = deps.clock();
+    const code = await trx.selectFrom('codes').selectAll().where('id', '=', codeId).executeTakeFirst();
+    if (!normalised || !code || !hashesEqual(code.code_hash, hash)) throw invalidCode();
+    if (code.revoked_at !== null) throw new AppError(403, 'code_revoked', 'This code has been revoked.');
+    if (code.expires_at <= now) throw new AppError(410, 'code_expired', 'This code has expired.');
+    const event = await trx.selectFrom('events').selectAll().where('id', '=', code.event_id).executeTakeFirstOrThrow();
+    checkEventAvailable(event, now);
+
+    const active = await trx.selectFrom('sessions').selectAll().where('code_id', '=', code.id).where('ended_at', 'is', null).executeTakeFirst();
+    let sessionId: string;
+    if (active && active.last_seen_at < now - SESSION_TIMEOUT_MS) {
+      await endSessions(trx, now, [active], 'timeout');
+    }
+    if (active && active.last_seen_at >= now - SESSION_TIMEOUT_MS) {
+      if (active.device_id !== input.deviceId) {
+        const retryAfter = Math.max(1, Math.ceil((active.last_seen_at + SESSION_TIMEOUT_MS - now) / 1000));
+        throw new AppError(409, 'device_conflict', 'This code is playing on another device.', { retryAfter });
+      }
+      sessionId = active.id;
+      await trx.updateTable('sessions').set({ last_seen_at: now, client_ip: input.clientIp }).where('id', '=', sessionId).execute();
+    } else {
+      sessionId = timeOrderedId(now);
+      await trx
+        .insertInto('sessions')
+        .values({
+          id: sessionId,
+          code_id: code.id,
+          event_id: code.event_id,
+          device_id: input.deviceId,
+          client_ip: input.clientIp,
+          user_agent: input.userAgent?.slice(0, 300) ?? null,
+          started_at: now,
+          last_seen_at: now,
+          ended_at: null,
+          end_reason: null,
+        })
+        .execute();
+    }
+    await trx
+      .updateTable('access_codes')
+      .set({ first_used_at: code.first_used_at ?? now, last_used_at: now })
+      .where('id', '=', code.id)
+      .execute();
+    const { token, expiresAt } = signPlaybackToken(deps.keyring.current, { codeId: code.id, eventId: event.id, sessionId }, now, deps.tokenTtlSeconds);
+    return { token, expiresAt, sessionId, event };
+  });
+}
+
+function checkEventAvailable(event: EventRow, now: number): void {
+  if (event.status === 'archived') {
+    throw new AppError(403, 'event_not_available', 'This event is no longer available.');
+  }
+  if (event.status === 'scheduled' && event.starts_at !== null && event.starts_at > now) {
+    throw new AppError(403, 'event_not_available', 'This event has not started yet.', { startsAt: new Date(event.starts_at).toISOString() });
+  }
+}
+
+/**
+ * Keeps a session alive and issues a fresh token, re-checking the code: a revoked or expired code
+ * stops here even if the edge has not heard yet.
+ */
+export async function heartbeat(deps: SessionDeps, sessionId: string, claims: { sub: string; sid: string }): Promise<{ token: string; expiresAt: number }> {
+  if (claims.sid !== sessionId) throw new AppError(403, 'session_mismatch', 'The token belongs to another session.');
+  return writeTransaction(deps.db, async (trx) => {
+    const now = deps.clock();
+    const session = await trx.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
+    if (!session || session.code_id !== claims.sub) throw new AppError(404, 'session_not_found', 'No such session.');
+    const code = await trx.selectFrom('access_codes').selectAll().where('id', '=', session.code_id).executeTakeFirstOrThrow();
+    if (code.revoked_at !== null) throw new AppError(403, 'code_revoked', 'This code has been revoked.');
+    if (code.expires_at <= now) {
+      if (session.ended_at === null) await endSessions(trx, now, [session], 'expired');
+      throw new AppError(410, 'code_expired', 'This code has expired.');
+    }
+    if (session.ended_at === null && session.last_seen_at < now - SESSION_TIMEOUT_MS) {
+      await endSessions(trx, now, [session], 'timeout');
+      session.ended_at = now;
+    }
+    if (session.ended_at !== null) throw new AppError(409, 'session_ended', 'This session has ended; enter the code again.');
+    const event = await trx.selectFrom('events').selectAll().where('id', '=', session.event_id).executeTakeFirstOrThrow();
+    if (event.status === 'archived') throw new AppError(403, 'event_not_available', 'This event is no longer available.');
+    await trx.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).execute();
+    await trx.updateTable('access_codes').set({ last_used_at: now }).where('id', '=', code.id).execute();
+    return signPlaybackToken(deps.keyring.current, { codeId: code.id, eventId: session.event_id, sessionId }, now, deps.tokenTtlSeconds);
+  });
+}
+
+/** Frees the code for another device at once; idempotent. */
+export async function releaseSession(deps: Pick<SessionDeps, 'db' | 'clock'>, sessionId: string, claims: { sub: string; sid: string }, reason = 'released'): Promise<void> {
+  if (claims.sid !== sessionId) throw new AppError(403, 'session_mismatch', 'The token belongs to another session.');
+  await writeTransaction(deps.db, async (trx) => {
+    const session = await trx.selectFrom('sessions').selectAll().where('id', '=', sessionId).where('ended_at', 'is', null).executeTakeFirst();
+    if (session && session.code_id === claims.sub) await endSessions(trx, deps.clock(), [session], reason);
+  });
+}
+
+/** Ends every session silent for longer than the timeout; returns how many. */
+export async function endTimedOutSessions(deps: Pick<SessionDeps, 'db' | 'clock'>): Promise<number> {
+  const cutoff = deps.clock() - SESSION_TIMEOUT_MS;
+  const stale = await deps.db.selectFrom('sessions').select('id').where('ended_at', 'is', null).where('last_seen_at', '<', cutoff).limit(1_000).execute();
+  if (stale.length === 0) return 0;
+  return writeTransaction(deps.db, async (trx) => {
+    const now = deps.clock();
+    const rows = await trx
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', 'in', stale.map((s) => s.id))
+      .where('ended_at', 'is', null)
+      .where('last_seen_at', '<', now - SESSION_TIMEOUT_MS)
+      .execute();
+    await endSessions(trx, now, rows, 'timeout');
+    return rows.length;
+  });
+}
+
+/** Ends sessions and tells the edges, so a displaced or departed device stops too. */
+export async function endSessions(trx: Db, now: number, sessions: { id: string; event_id: string }[], reason: string): Promise<void> {
+  if (sessions.length === 0) return;
+  await trx.updateTable('sessions').set({ ended_at: now, end_reason: reason }).where('id', 'in', sessions.map((s) => s.id)).execute();
+  await appendRevocations(trx, now, sessions.map((s) => ({ kind: 'session_ended' as const, eventId: s.event_id, sessionId: s.id })));
+}

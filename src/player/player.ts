@@ -1,0 +1,198 @@
+import Hls from 'hls.js';
+import { formatCode, isCompleteCode } from './code-format';
+import { countdownText, MESSAGES } from './messages';
+
+interface Grant {
+  token: string;
+  expiresAt: string;
+  sessionId: string;
+  event: { id: string; title: string; status: string };
+  playbackUrl: string;
+}
+
+interface ApiError {
+  code: string;
+  message: string;
+  retryAfter?: number;
+  startsAt?: string;
+}
+
+const HEARTBEAT_MS = 30_000;
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const form = $<HTMLFormElement>('code-form');
+const input = $<HTMLInputElement>('code');
+const button = $<HTMLButtonElement>('watch');
+const message = $<HTMLParagraphElement>('message');
+const video = $<HTMLVideoElement>('video');
+
+let grant: Grant | null = null;
+let hls: Hls | null = null;
+let heartbeatTimer: number | undefined;
+let countdownTimer: number | undefined;
+
+/** One id per browser, so reopening the page resumes the session instead of conflicting with itself. */
+function deviceId(): string {
+  let id = localStorage.getItem('streamgate.deviceId');
+  if (!id) {
+    id = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+    localStorage.setItem('streamgate.deviceId', id);
+  }
+  return id;
+}
+
+function show(text: string, kind: 'error' | 'info' = 'error'): void {
+  message.textContent = text;
+  message.className = kind;
+  message.hidden = false;
+}
+
+function clearMessage(): void {
+  window.clearInterval(countdownTimer);
+  message.hidden = true;
+}
+
+/** Shows `text` with a live countdown; runs `then` when it reaches zero. */
+function countdown(text: string, seconds: number, then?: () => void): void {
+  window.clearInterval(countdownTimer);
+  let left = Math.max(0, Math.round(seconds));
+  const render = () => show(`${text} ${countdownText(left)}`, 'info');
+  render();
+  countdownTimer = window.setInterval(() => {
+    left -= 1;
+    if (left > 0) return render();
+    window.clearInterval(countdownTimer);
+    then?.();
+  }, 1_000);
+}
+
+async function post(path: string, body: unknown, token?: string): Promise<{ status: number; json: any }> {
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  const json = response.status === 204 ? null : await response.json().catch(() => null);
+  return { status: response.status, json };
+}
+
+function explain(error: ApiError, retry: () => void): void {
+  if (error.code === 'device_conflict' && error.retryAfter) {
+    return countdown(`${MESSAGES.device_conflict} You can take over if it stops playing, in`, error.retryAfter, retry);
+  }
+  if (error.code === 'event_not_available' && error.startsAt) {
+    const seconds = (Date.parse(error.startsAt) - Date.now()) / 1000;
+    return countdown('This event has not started yet. It starts in', seconds, retry);
+  }
+  if (error.code === 'rate_limited' && error.retryAfter) return countdown(`${MESSAGES.rate_limited} Try again in`, error.retryAfter);
+  show(MESSAGES[error.code] ?? error.message ?? 'Something went wrong. Please try again.');
+}
+
+async function validate(code: string): Promise<void> {
+  button.disabled = true;
+  clearMessage();
+  try {
+    const { status, json } = await post('/api/tokens/validate', { code, deviceId: deviceId() });
+    if (status !== 200) return explain(json?.error ?? { code: 'network', message: MESSAGES.network }, () => void validate(code));
+    startPlayback(json as Grant);
+  } catch {
+    show(MESSAGES.network);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function startPlayback(next: Grant): void {
+  grant = next;
+  $('entry').hidden = true;
+  $('player').hidden = false;
+  $('event-title').textContent = next.event.title;
+  $('live-badge').hidden = next.event.status !== 'live';
+  if (!Hls.isSupported()) {
+    // Chromium now says "maybe" to native HLS, but native playback cannot send the Authorization header.
+    return show(MESSAGES.unsupported);
+  }
+  hls?.destroy();
+  hls = new Hls({
+    liveSyncDurationCount: 2,
+    // Read the token at each request, so the heartbeat's fresh token applies without a restart.
+    xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${grant?.token ?? ''}`),
+  });
+  hls.on(Hls.Events.ERROR, (_event, data) => {
+    if (!data.fatal) return;
+    const status = data.response?.code;
+    if (status === 401 || status === 403) return stop(MESSAGES.unauthorized);
+    if (status === 404) {
+      if (grant?.event.status === 'ended') return stop(MESSAGES.ended_no_recording);
+      show(MESSAGES.not_started_stream, 'info');
+      return void window.setTimeout(() => hls?.loadSource(next.playbackUrl), 5_000);
+    }
+    if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+      show(MESSAGES.network, 'info');
+      return void window.setTimeout(() => hls?.startLoad(), 3_000);
+    }
+    if (data.type === Hls.ErrorTypes.MEDIA_ERROR) return hls?.recoverMediaError();
+    stop('Playback failed. Please reload the page.');
+  });
+  hls.on(Hls.Events.MANIFEST_PARSED, () => {
+    clearMessage();
+    void video.play().catch(() => undefined); // autoplay may need a click; the controls are there
+  });
+  hls.loadSource(next.playbackUrl);
+  hls.attachMedia(video);
+  window.clearInterval(heartbeatTimer);
+  heartbeatTimer = window.setInterval(() => void sendHeartbeat(), HEARTBEAT_MS);
+}
+
+async function sendHeartbeat(): Promise<void> {
+  if (!grant) return;
+  try {
+    const { status, json } = await post('/api/sessions/heartbeat', { sessionId: grant.sessionId }, grant.token);
+    if (status === 200) {
+      grant = { ...grant, token: json.token, expiresAt: json.expiresAt };
+      return;
+    }
+    stop(MESSAGES[json?.error?.code] ?? MESSAGES.unauthorized);
+  } catch {
+    // offline for a moment: the current token is good for minutes; try again at the next beat
+  }
+}
+
+/** Stops playback and says why; the code form comes back for another try. */
+function stop(text: string): void {
+  window.clearInterval(heartbeatTimer);
+  hls?.destroy();
+  hls = null;
+  video.removeAttribute('src');
+  grant = null;
+  $('player').hidden = true;
+  $('entry').hidden = false;
+  show(text);
+}
+
+// Free the code for another device as soon as this page goes away.
+window.addEventListener('pagehide', () => {
+  if (!grant) return;
+  const body = new Blob([JSON.stringify({ sessionId: grant.sessionId, token: grant.token })], { type: 'text/plain' });
+  navigator.sendBeacon('/api/sessions/release', body);
+});
+
+input.addEventListener('input', () => {
+  const caret = input.selectionStart === input.value.length;
+  input.value = formatCode(input.value);
+  if (caret) input.setSelectionRange(input.value.length, input.value.length);
+});
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (!isCompleteCode(input.value)) return show('An access code has 12 letters and digits.');
+  void validate(input.value);
+});
+
+// Links in emails carry ?code=…; take it, then drop it from the address bar and history.
+const prefill = new URLSearchParams(location.search).get('code');
+if (prefill) {
+  input.value = formatCode(prefill);
+  history.replaceState(null, '', location.pathname);
+  if (isCompleteCode(input.value)) void validate(input.value);
+}
+input.focus();

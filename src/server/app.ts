@@ -1,0 +1,60 @@
+import express from 'express';
+import helmet from 'helmet';
+import { feedWindowMs, type PlatformDeps } from './deps.js';
+import { FeedHub } from './feed-hub.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { requestLog } from './http/request-log.js';
+import { createPlatformMetrics } from './metrics.js';
+import { healthRoutes } from './routes/health.js';
+import { portalRoutes } from './routes/portal.js';
+import { revocationRoutes } from './routes/revocations.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { validateRoutes } from './routes/validate.js';
+
+export interface PlatformApp {
+  app: express.Express;
+  feed: FeedHub;
+  /** Stops background work (the feed poll); the caller closes the HTTP server and the database. */
+  close(): void;
+}
+
+/** The platform as an Express app, not listening: tests drive it on an ephemeral port. */
+export function createPlatformApp(deps: PlatformDeps): PlatformApp {
+  const metrics = createPlatformMetrics();
+  const feed = new FeedHub({ db: deps.db, clock: deps.clock, log: deps.log, windowMs: feedWindowMs(deps.config) }, (cursor, ageMs) => {
+    metrics.feedCursor.set(cursor);
+    metrics.feedLagSeconds.set(ageMs / 1000);
+  });
+  const app = express();
+  app.disable('x-powered-by');
+  // A hop count, never `true`: with `true` any client could claim any address in X-Forwarded-For.
+  app.set('trust proxy', deps.config.trustProxyHops);
+  const edgeOrigin = new URL(deps.config.edgePublicUrl).origin;
+  app.use(
+    helmet({
+      referrerPolicy: { policy: 'no-referrer' },
+      contentSecurityPolicy: {
+        directives: {
+          'default-src': ["'self'"],
+          'connect-src': ["'self'", edgeOrigin],
+          'media-src': ["'self'", 'blob:'],
+          'worker-src': ["'self'", 'blob:'],
+          'img-src': ["'self'", 'data:'],
+          // An appliance is often served over plain HTTP on a LAN; upgrading its requests would break it.
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
+  app.use(requestLog(deps.log));
+  // sendBeacon posts text/plain; it is still our JSON.
+  app.use(express.json({ limit: '16kb', type: ['application/json', 'text/plain'] }));
+  app.use(healthRoutes(deps, metrics));
+  app.use(validateRoutes(deps, metrics));
+  app.use(sessionRoutes(deps));
+  app.use(revocationRoutes(deps, feed));
+  app.use(portalRoutes());
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.log));
+  return { app, feed, close: () => feed.stop() };
+}

@@ -1,0 +1,19 @@
+import type { Clock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import type { Db } from '../core/db/database.js';
+import type { Log } from '../core/log.js';
+import type { Keyring } from '../core/secret-store.js';
+
+/** Everything the platform works with, injected: no module singletons. */
+export interface PlatformDeps {
+  config: Config;
+  db: Db;
+  keyring: Keyring;
+  clock: Clock;
+  log: Log;
+}
+
+/** How far back the feed reaches: past this, every token an entry could match has expired. */
+export function feedWindowMs(config: Config): number {
+  return (config.tokenMaxTtlSeconds + 60) * 1000;
+}

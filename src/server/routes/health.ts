@@ -1,0 +1,28 @@
+import express, { type Router } from 'express';
+import { sql } from 'kysely';
+import type { PlatformDeps } from '../deps.js';
+import type { PlatformMetrics } from '../metrics.js';
+
+export function healthRoutes(deps: PlatformDeps, metrics: PlatformMetrics): Router {
+  const router = express.Router();
+  router.get('/healthz', async (_req, res) => {
+    try {
+      await sql`select 1`.execute(deps.db);
+      res.setHeader('Cache-Control', 'no-store').json({ status: 'ok' });
+    } catch {
+      res.status(503).json({ status: 'unavailable', reason: 'database' });
+    }
+  });
+  router.get('/metrics', async (_req, res) => {
+    const row = await deps.db
+      .selectFrom('sessions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('ended_at', 'is', null)
+      .where('last_seen_at', '>=', deps.clock() - 90_000)
+      .executeTakeFirst();
+    metrics.activeSessions.set(Number(row?.n ?? 0));
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+  return router;
+}

@@ -1,0 +1,41 @@
+import express, { type Request, type Router } from 'express';
+import { z } from 'zod';
+import { AppError } from '../../core/errors.js';
+import { bearerToken, TokenError, verifyPlaybackToken, type PlaybackClaims } from '../../core/playback-token.js';
+import { heartbeat, releaseSession } from '../../core/sessions/session-service.js';
+import type { PlatformDeps } from '../deps.js';
+import { parseBody } from '../http/validate-body.js';
+
+const SessionBody = z.object({ sessionId: z.string().min(1).max(64), token: z.string().max(4096).optional() });
+
+export function sessionRoutes(deps: PlatformDeps): Router {
+  const router = express.Router();
+  const claimsOf = (req: Request, bodyToken?: string): PlaybackClaims => {
+    // sendBeacon (release on unload) cannot set headers, so release also takes the token in the body.
+    const token = bearerToken(req.get('authorization')) ?? bodyToken;
+    if (!token) throw new AppError(401, 'unauthorized', 'A playback token is required.');
+    try {
+      return verifyPlaybackToken(token, deps.keyring, deps.clock(), deps.config.tokenMaxTtlSeconds);
+    } catch (error) {
+      if (error instanceof TokenError) {
+        deps.log.info('playback token refused', { reason: error.message, path: req.path });
+        throw new AppError(401, 'unauthorized', 'The playback token is not valid.');
+      }
+      throw error;
+    }
+  };
+  const sessionDeps = { db: deps.db, clock: deps.clock, keyring: deps.keyring, tokenTtlSeconds: deps.config.tokenTtlSeconds };
+
+  router.post('/api/sessions/heartbeat', async (req, res) => {
+    const body = parseBody(SessionBody, req.body);
+    const fresh = await heartbeat(sessionDeps, body.sessionId, claimsOf(req));
+    res.json({ token: fresh.token, expiresAt: new Date(fresh.expiresAt).toISOString() });
+  });
+
+  router.post('/api/sessions/release', async (req, res) => {
+    const body = parseBody(SessionBody, req.body);
+    await releaseSession(sessionDeps, body.sessionId, claimsOf(req, body.token));
+    res.status(204).end();
+  });
+  return router;
+}

@@ -1,0 +1,59 @@
+import express, { type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import { AppError } from '../../core/errors.js';
+import { startSession } from '../../core/sessions/session-service.js';
+import type { PlatformDeps } from '../deps.js';
+import { parseBody } from '../http/validate-body.js';
+import type { PlatformMetrics } from '../metrics.js';
+
+const ValidateBody = z.object({
+  code: z.string().max(64),
+  deviceId: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be 8 to 128 letters, digits, - or _'),
+});
+
+// Only failures count: a venue with 500 viewers behind one NAT address enters 500 good codes.
+const FAILURES_PER_IP = { windowMs: 10 * 60_000, limit: 30 };
+// Across all addresses, for guessing spread over many of them.
+const FAILURES_OVERALL = { windowMs: 60_000, limit: 1_000 };
+
+function failureLimiter(options: { windowMs: number; limit: number }, key?: () => string) {
+  return rateLimit({
+    ...options,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    requestWasSuccessful: (_req, res) => res.statusCode < 400 || res.statusCode === 409,
+    skipSuccessfulRequests: true,
+    ...(key ? { keyGenerator: key } : {}),
+    handler: (_req, res, _next, opts) => {
+      const retryAfter = Math.ceil(opts.windowMs / 1000);
+      res.setHeader('Retry-After', String(retryAfter));
+      res.status(429).json(new AppError(429, 'rate_limited', 'Too many attempts; wait a moment and try again.', { retryAfter }).toJSON());
+    },
+  });
+}
+
+export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics): Router {
+  const router = express.Router();
+  router.post('/api/tokens/validate', failureLimiter(FAILURES_OVERALL, () => 'all'), failureLimiter(FAILURES_PER_IP), async (req, res) => {
+    const body = parseBody(ValidateBody, req.body);
+    try {
+      const grant = await startSession(
+        { db: deps.db, clock: deps.clock, keyring: deps.keyring, tokenTtlSeconds: deps.config.tokenTtlSeconds },
+        { code: body.code, deviceId: body.deviceId, clientIp: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
+      );
+      metrics.validations.inc({ result: 'ok' });
+      res.json({
+        token: grant.token,
+        expiresAt: new Date(grant.expiresAt).toISOString(),
+        sessionId: grant.sessionId,
+        event: { id: grant.event.id, title: grant.event.title, status: grant.event.status },
+        playbackUrl: `${deps.config.edgePublicUrl.replace(/\/$/, '')}/streams/${grant.event.id}/index.m3u8`,
+      });
+    } catch (error) {
+      metrics.validations.inc({ result: error instanceof AppError ? error.code : 'error' });
+      throw error;
+    }
+  });
+  return router;
+}

@@ -1,0 +1,50 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import { openDatabase } from '../core/db/database.js';
+import { createLog, type Log } from '../core/log.js';
+import { loadKeyring } from '../core/secret-store.js';
+import { endTimedOutSessions } from '../core/sessions/session-service.js';
+import { createPlatformApp } from './app.js';
+
+export interface RunningService {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Listens, sweeps timed-out sessions every 10 s, and stops cleanly (the caller wires signals). */
+export async function startPlatform(config: Config, log: Log = createLog('platform')): Promise<RunningService> {
+  const db = await openDatabase(config);
+  const keyring = loadKeyring(config);
+  const deps = { config, db, keyring, clock: systemClock, log };
+  const platform = createPlatformApp(deps);
+  const server = http.createServer(platform.app);
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.platformPort, config.host, resolve);
+  });
+  const sweeper = setInterval(() => {
+    endTimedOutSessions(deps).catch((error) => log.warn('session sweep failed', { error: (error as Error).message }));
+  }, 10_000);
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log.info('platform listening', { url });
+  return {
+    url,
+    async stop() {
+      clearInterval(sweeper);
+      platform.close();
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Long-lived feed streams would hold close() open forever.
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      });
+      await db.destroy();
+    },
+  };
+}
