@@ -56,8 +56,8 @@ export function revocationRoutes(deps: PlatformDeps, hub: FeedHub): Router {
     for (;;) {
       const backlog = await readFeed(deps.db, cursor, deps.clock(), windowMs);
       send(backlog);
+      cursor = backlog.at(-1)?.cursor ?? cursor;
       if (backlog.length < 1_000) break;
-      cursor = backlog.at(-1)!.cursor;
     }
     const unsubscribe = hub.subscribe(cursor, send);
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { issueCodes } from '../../src/core/codes/code-issue.js';
+import { loadConfig, type Config } from '../../src/core/config.js';
+import { openDatabase, type Db } from '../../src/core/db/database.js';
+import { createEvent } from '../../src/core/events/event-service.js';
+import { createLog } from '../../src/core/log.js';
+import { ensureSecretFile, loadKeyring, type Keyring } from '../../src/core/secret-store.js';
+import { createPlatformApp } from '../../src/server/app.js';
+import { tempDir } from './cli.js';
+
+export interface TestPlatform {
+  url: string;
+  dataDir: string;
+  config: Config;
+  db: Db;
+  keyring: Keyring;
+  /** The injected clock: move it forward with `advance`. */
+  now(): number;
+  advance(ms: number): void;
+  logLines: string[];
+  codes(count: number, options?: { eventId?: string; label?: string; expiresInMs?: number }): Promise<string[]>;
+  post(pathname: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; json: any }>;
+}
+
+/** A real platform on 127.0.0.1 with an ephemeral port, a real SQLite file and an event `conf`. */
+export async function startTestPlatform(t: { after(fn: () => unknown): void }, env: Record<string, string> = {}): Promise<TestPlatform> {
+  const root = tempDir();
+  const dataDir = path.join(root, 'data');
+  fs.mkdirSync(dataDir);
+  const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...env });
+  ensureSecretFile(config);
+  const db = await openDatabase(config, { create: true });
+  const keyring = loadKeyring(config);
+  let now = Date.now();
+  const clock = () => now;
+  const logLines: string[] = [];
+  await createEvent({ db, clock, actor: 'test' }, { id: 'conf', title: 'Conf', rewatchHours: 48 });
+  const platform = createPlatformApp({ config, db, keyring, clock, log: createLog('platform', (line) => logLines.push(line)) });
+  const server = http.createServer(platform.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  t.after(async () => {
+    platform.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await db.destroy();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+  return {
+    url,
+    dataDir,
+    config,
+    db,
+    keyring,
+    now: () => now,
+    advance: (ms) => void (now += ms),
+    logLines,
+    async codes(count, options = {}) {
+      const out: string[] = [];
+      await issueCodes(
+        { db, clock, pepper: keyring.pepper, actor: 'test' },
+        { eventId: options.eventId ?? 'conf', count, label: options.label, expiresInMs: options.expiresInMs },
+        { write: (rows) => void out.push(...rows.map((r) => r.code)), sync: () => undefined },
+      );
+      return out;
+    },
+    async post(pathname, body, headers = {}) {
+      const response = await fetch(`${url}${pathname}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli } from '../helpers/cli.js';
+import { startTestPlatform } from '../helpers/platform.js';
+
+/** Checks a JWT with nothing but HMAC-SHA256 and the key in data/secret: not the project's own verifier. */
+function verifyIndependently(token: string, dataDir: string): { header: any; claims: any } {
+  const [h, p, s] = token.split('.');
+  const header = JSON.parse(Buffer.from(h!, 'base64url').toString());
+  const secret = JSON.parse(fs.readFileSync(path.join(dataDir, 'secret'), 'utf8'));
+  const key = secret.keys.find((k: { kid: string }) => k.kid === header.kid);
+  assert.ok(key, 'kid names a key in data/secret');
+  const expected = createHmac('sha256', Buffer.from(key.secret, 'base64')).update(`${h}.${p}`).digest('base64url');
+  assert.equal(s, expected, 'HMAC-SHA256 signature');
+  return { header, claims: JSON.parse(Buffer.from(p!, 'base64url').toString()) };
+}
+
+describe('POST /api/tokens/validate', () => {
+  it('exchanges a code for a session and an HS256 playback JWT (SPEC §3, §4)', async (t) => {
+    const platform = await startTestPlatform(t);
+    const [code] = await platform.codes(1);
+    const typed = `${code!.slice(0, 4).toLowerCase()} ${code!.slice(4, 8)}-${code!.slice(8)}`;
+    const { status, json } = await platform.post('/api/tokens/validate', { code: typed, deviceId: 'device-aaaa' });
+    assert.equal(status, 200, JSON.stringify(json));
+    assert.deepEqual(Object.keys(json).sort(), ['event', 'expiresAt', 'playbackUrl', 'sessionId', 'token']);
+    assert.deepEqual(json.event, { id: 'conf', title: 'Conf', status: 'scheduled' });
+    assert.equal(json.playbackUrl, 'http://127.0.0.1:4000/streams/conf/index.m3u8');
+
+    const { header, claims } = verifyIndependently(json.token, platform.dataDir);
+    assert.equal(header.alg, 'HS256');
+    assert.equal(claims.iss, 'streamgate');
+    assert.equal(claims.aud, 'streamgate:playback');
+    assert.equal(claims.eid, 'conf');
+    assert.equal(claims.sid, json.sessionId);
+    assert.equal(claims.exp - claims.iat, 300);
+    assert.notEqual(claims.sub, code, 'sub is the code id, never the code');
+    const listed = await platform.db.selectFrom('codes').select(['id', 'first_used_at']).execute();
+    assert.equal(listed[0]!.id, claims.sub);
+    assert.equal(listed[0]!.first_used_at, platform.now());
+    assert.equal(Date.parse(json.expiresAt), claims.exp * 1000);
+  });
+
+  it('answers every kind of wrong code with the same 401', async (t) => {
+    const platform = await startTestPlatform(t);
+    const [code] = await platform.codes(1);
+    const wrong = ['ZZZZZZZZZZZZ', code!.slice(0, 11) + (code!.endsWith('0') ? '1' : '0'), 'short', 'UUUUUUUUUUUU', ''];
+    const answers = await Promise.all(wrong.map((c) => platform.post('/api/tokens/validate', { code: c, deviceId: 'device-aaaa' })));
+    for (const answer of answers) {
+      assert.equal(answer.status, 401);
+      assert.deepEqual(answer.json, { error: { code: 'invalid_code', message: 'This code is not valid.' } });
+    }
+  });
+
+  it('refuses revoked (403), expired (410) and archived or not-started events (403)', async (t) => {
+    const platform = await startTestPlatform(t);
+    const [revoked, expiring, archived] = await platform.codes(3);
+    const revoke = await runCli(['tokens', 'revoke', revoked!], { dataDir: platform.dataDir });
+    assert.equal(revoke.code, 0, revoke.stderr);
+    const r1 = await platform.post('/api/tokens/validate', { code: revoked, deviceId: 'device-aaaa' });
+    assert.deepEqual([r1.status, r1.json.error.code], [403, 'code_revoked']);
+
+    await runCli(['events', 'create', '--title', 'Later', '--id', 'later', '--starts-at', '2099-01-01T00:00:00Z'], { dataDir: platform.dataDir });
+    const [later] = await platform.codes(1, { eventId: 'later', expiresInMs: 100 * 365 * 86_400_000 });
+    const r2 = await platform.post('/api/tokens/validate', { code: later, deviceId: 'device-aaaa' });
+    assert.deepEqual([r2.status, r2.json.error.code, r2.json.error.startsAt], [403, 'event_not_available', '2099-01-01T00:00:00.000Z']);
+
+    await runCli(['events', 'archive', 'conf'], { dataDir: platform.dataDir });
+    const r3 = await platform.post('/api/tokens/validate', { code: archived, deviceId: 'device-aaaa' });
+    assert.deepEqual([r3.status, r3.json.error.code], [403, 'event_not_available']);
+
+    platform.advance(31 * 86_400_000);
+    const r4 = await platform.post('/api/tokens/validate', { code: expiring, deviceId: 'device-aaaa' });
+    assert.deepEqual([r4.status, r4.json.error.code], [410, 'code_expired']);
+  });
+
+  it('validates the request: fields, JSON, 16 KiB', async (t) => {
+    const platform = await startTestPlatform(t);
+    const missing = await platform.post('/api/tokens/validate', { code: 'ABCDEFGHJKMN' });
+    assert.deepEqual([missing.status, missing.json.error.code], [400, 'invalid_request']);
+    assert.match(missing.json.error.message, /^deviceId:/);
+    const badDevice = await platform.post('/api/tokens/validate', { code: 'ABCDEFGHJKMN', deviceId: 'x' });
+    assert.equal(badDevice.status, 400);
+    const notJson = await platform.post('/api/tokens/validate', '{"code":');
+    assert.deepEqual([notJson.status, notJson.json.error.code], [400, 'invalid_request']);
+    const huge = await platform.post('/api/tokens/validate', { code: 'A'.repeat(17 * 1024), deviceId: 'device-aaaa' });
+    assert.deepEqual([huge.status, huge.json.error.code], [413, 'payload_too_large']);
+  });
+
+  it('lets one device play a code: the same device resumes, another gets 409 with retryAfter', async (t) => {
+    const platform = await startTestPlatform(t);
+    const [code] = await platform.codes(1);
+    const first = await platform.post('/api/tokens/validate', { code, deviceId: 'device-aaaa' });
+    const again = await platform.post('/api/tokens/validate', { code, deviceId: 'device-aaaa' });
+    assert.equal(again.status, 200);
+    assert.equal(again.json.sessionId, first.json.sessionId);
+    platform.advance(30_000);
+    const other = await platform.post('/api/tokens/validate', { code, deviceId: 'device-bbbb' });
+    assert.equal(other.status, 409);
+    assert.deepEqual(other.json.error, { code: 'device_conflict', message: 'This code is playing on another device.', retryAfter: 60 });
+    assert.equal(other.headers.get('retry-after'), '60');
+  });
+
+  it('lets exactly one of 12 concurrent validations of a fresh code win', async (t) => {
+    const platform = await startTestPlatform(t);
+    const [code] = await platform.codes(1);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => platform.post('/api/tokens/validate', { code, deviceId: `device-${String(i).padStart(4, '0')}` })),
+    );
+    assert.deepEqual(answers.map((a) => a.status).sort(), [200, ...Array(11).fill(409)]);
+    const active = await platform.db.selectFrom('sessions').selectAll().where('ended_at', 'is', null).execute();
+    assert.equal(active.length, 1);
+  });
+
+  it('rate-limits failed attempts per address with 429 and Retry-After, but never correct codes', async (t) => {
+    const platform = await startTestPlatform(t);
+    const good = await platform.codes(40);
+    for (const code of good) assert.equal((await platform.post('/api/tokens/validate', { code, deviceId: 'device-aaaa' })).status, 200);
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) statuses.push((await platform.post('/api/tokens/validate', { code: 'ZZZZZZZZZZZZ', deviceId: 'device-aaaa' })).status);
+    assert.deepEqual(statuses, [...Array(30).fill(401), 429]);
+    const limited = await platform.post('/api/tokens/validate', { code: good[0], deviceId: 'device-aaaa' });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.json.error.code, 'rate_limited');
+    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+  });
+
+  it('never writes a code or a token into its log', async (t) => {
+    const platform = await startTestPlatform(t);
+    const [code] = await platform.codes(1);
+    const { json } = await platform.post('/api/tokens/validate', { code, deviceId: 'device-aaaa' });
+    await platform.post('/api/sessions/heartbeat', { sessionId: json.sessionId }, { Authorization: `Bearer ${json.token}` });
+    await fetch(`${platform.url}/?code=${code}`);
+    const log = platform.logLines.join('');
+    assert.ok(log.includes('/api/tokens/validate'), 'requests are logged');
+    assert.ok(!log.includes(code!) && !log.includes(json.token) && !log.includes(json.token.split('.')[2]));
+  });
+});
