@@ -1,11 +1,13 @@
 // npm run bench: every benchmark, each against its baseline measured in the same run.
 import { benchColdStart } from './cli-cold-start.js';
+import { benchPlatformValidate } from './platform-validate.js';
 import { benchTokensCreate } from './tokens-create.js';
 
 const only = process.argv.slice(2);
 const benches: [string, () => Promise<void>][] = [
   ['cold-start', benchColdStart],
   ['tokens-create', benchTokensCreate],
+  ['platform-validate', benchPlatformValidate],
 ];
 for (const [name, bench] of benches) {
   if (only.length === 0 || only.some((o) => name.includes(o))) await bench();

@@ -43,7 +43,31 @@ function createDialect(databaseUrl: string): { dialect: Dialect; sqlite: BetterS
   // Code hashes are random, so their unique index is written all over; a 64 MiB page cache
   // (the default is 2 MiB) keeps a million-code batch from thrashing it.
   sqlite.pragma('cache_size = -65536');
-  return { dialect: new SqliteDialect({ database: sqlite }), sqlite };
+  return { dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), sqlite };
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement on every execution; under load that was the
+ * largest single cost of a code validation. Statements are reusable, so keep the recent ones.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database, size = 256): BetterSqlite3.Database {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return new Proxy(sqlite, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') return Reflect.get(target, property, receiver);
+      return (source: string) => {
+        let statement = cache.get(source);
+        if (statement) {
+          cache.delete(source); // re-insert: Map order is the LRU order
+        } else {
+          statement = target.prepare(source);
+          if (cache.size >= size) cache.delete(cache.keys().next().value!);
+        }
+        cache.set(source, statement);
+        return statement;
+      };
+    },
+  });
 }
 
 /**
@@ -116,16 +140,29 @@ async function beginImmediate(conn: Db, handle: BetterSqlite3.Database | undefin
     return;
   }
   const deadline = Date.now() + LOCK_WAIT_MS;
+  const { noWait, wait } = busyTimeoutStatements(handle);
   for (;;) {
-    handle.pragma('busy_timeout = 0');
+    noWait.run();
     try {
       await sql`begin immediate`.execute(conn);
       return;
     } catch (error) {
       if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
     } finally {
-      handle.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
+      wait.run();
     }
     await setTimeout(LOCK_POLL_MS);
   }
+}
+
+const busyTimeouts = new WeakMap<BetterSqlite3.Database, { noWait: BetterSqlite3.Statement; wait: BetterSqlite3.Statement }>();
+
+// Prepared once per connection: `handle.pragma()` prepares anew on every call.
+function busyTimeoutStatements(handle: BetterSqlite3.Database) {
+  let statements = busyTimeouts.get(handle);
+  if (!statements) {
+    statements = { noWait: handle.prepare('pragma busy_timeout = 0'), wait: handle.prepare(`pragma busy_timeout = ${LOCK_WAIT_MS}`) };
+    busyTimeouts.set(handle, statements);
+  }
+  return statements;
 }

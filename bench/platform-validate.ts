@@ -1,0 +1,58 @@
+// Code validations per second and p99 latency through the real platform process, against the
+// same process answering /healthz in the same run (autocannon over loopback, 50 connections).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { BIN, cli, freshDataDir, row } from './lib.js';
+
+const DURATION_S = 10;
+const CONNECTIONS = 50;
+
+function run(options: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
+}
+
+export async function benchPlatformValidate(): Promise<void> {
+  console.log('\n## platform: POST /api/tokens/validate (bench/platform-validate)');
+  const dataDir = freshDataDir();
+  const csv = cli(['tokens', 'create', '--event', 'bench', '--count', '5000'], dataDir).stdout;
+  const codes = csv.trim().split(/\r?\n/).slice(1).map((line) => line.split(',')[0]!);
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const server = spawn(process.execPath, [BIN, 'serve', 'platform'], {
+    env: { ...process.env, STREAMGATE_DATA_DIR: dataDir, PLATFORM_PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((resolve) => server.stderr.on('data', (d) => String(d).includes('platform listening') && resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    const health = await run({ url: `${url}/healthz`, connections: CONNECTIONS, duration: DURATION_S });
+    let next = 0;
+    const validate = await run({
+      url,
+      connections: CONNECTIONS,
+      duration: DURATION_S,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/tokens/validate',
+          headers: { 'content-type': 'application/json' },
+          // Each code always from its own device: every request is a full validation (hash,
+          // lookup, session resume, JWT) and a write transaction, never a 409.
+          setupRequest: (request) => {
+            const i = next++ % codes.length;
+            return { ...request, body: JSON.stringify({ code: codes[i], deviceId: `bench-device-${i}` }) };
+          },
+        },
+      ],
+    });
+    const non2xx = validate.non2xx;
+    row('baseline: GET /healthz', `${health.requests.average.toFixed(0)} req/s, p99 ${health.latency.p99} ms`);
+    row('POST /api/tokens/validate', `${validate.requests.average.toFixed(0)} req/s, p99 ${validate.latency.p99} ms (${non2xx} non-2xx; goal ≥ 5000/s, p99 < 20 ms)`);
+    row('ratio validate / healthz throughput', `${(validate.requests.average / health.requests.average).toFixed(2)}×`);
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.on('close', resolve));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
