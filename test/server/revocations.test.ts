@@ -98,3 +98,18 @@ describe('health and metrics', () => {
     assert.equal(response.headers.get('x-powered-by'), null);
   });
 });
+
+describe('restoring a revoked code', () => {
+  it('makes it valid again and puts a code_restored entry in the feed', async (t) => {
+    const { restoreCodes } = await import('../../src/core/codes/code-revocation.js');
+    const platform = await startTestPlatform(t);
+    const [code] = await platform.codes(1);
+    await runCli(['tokens', 'revoke', code!], { dataDir: platform.dataDir });
+    const { id } = await platform.db.selectFrom('codes').select('id').executeTakeFirstOrThrow();
+    const result = await restoreCodes({ db: platform.db, clock: platform.now, actor: 'test' }, [id, id, 'nope']);
+    assert.deepEqual(result, { restored: 1, notRevoked: 0, notFound: ['nope'] });
+    assert.equal((await platform.post('/api/tokens/validate', { code, deviceId: 'device-aaaa' })).status, 200);
+    const feed = (await (await fetch(`${platform.url}/api/revocations`, { headers: { Authorization: `Bearer ${edgeToken(platform)}` } })).json()) as any;
+    assert.deepEqual(feed.entries.map((e: { kind: string; codeId: string }) => [e.kind, e.codeId]), [['code_revoked', id], ['code_restored', id]]);
+  });
+});

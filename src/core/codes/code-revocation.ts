@@ -154,3 +154,30 @@ async function resolveSelector(deps: RevocationDeps, selector: CodeSelector): Pr
   notFound.sort((a, b) => position.get(a)! - position.get(b)!);
   return { ids: [...ids], notFound };
 }
+
+/**
+ * Un-revokes codes by id and tells the edges (`code_restored`), so playback works again at once.
+ * Codes that are not revoked are counted as such; unknown ids are returned as not found.
+ */
+export async function restoreCodes(deps: Omit<RevocationDeps, 'pepper'>, ids: string[]): Promise<{ restored: number; notRevoked: number; notFound: string[] }> {
+  const wanted = [...new Set(ids)];
+  let restored = 0;
+  let notRevoked = 0;
+  const found = new Set<string>();
+  for (let i = 0; i < wanted.length; i += CHUNK) {
+    const chunk = wanted.slice(i, i + CHUNK);
+    await writeTransaction(deps.db, async (trx) => {
+      const now = deps.clock();
+      const rows = await trx.selectFrom('codes').select(['id', 'event_id', 'revoked_at']).where('id', 'in', chunk).execute();
+      rows.forEach((r) => found.add(r.id));
+      const revoked = rows.filter((r) => r.revoked_at !== null);
+      notRevoked += rows.length - revoked.length;
+      if (revoked.length === 0) return;
+      await trx.updateTable('access_codes').set({ revoked_at: null, revoke_reason: null }).where('id', 'in', revoked.map((r) => r.id)).execute();
+      await appendRevocations(trx, now, revoked.map((r) => ({ kind: 'code_restored' as const, eventId: r.event_id, codeId: r.id })));
+      await recordAudit(trx, now, { actor: deps.actor, action: 'codes.restore', target: null, ip: deps.ip ?? null, details: { count: revoked.length, ids: revoked.map((r) => r.id).slice(0, 100) } });
+      restored += revoked.length;
+    });
+  }
+  return { restored, notRevoked, notFound: wanted.filter((id) => !found.has(id)) };
+}
