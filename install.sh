@@ -78,4 +78,4 @@ else
   echo "install.sh: cannot write /usr/local/bin; add $(pwd)/bin to PATH, or run: sudo ln -sf '$target' /usr/local/bin/streamgate" >&2
 fi
 
-say "done: $(./bin/streamgate --version 2>/dev/null || echo streamgate) installed; next: streamgate init"
+say "done: $(./bin/streamgate --version 2>/dev/null || echo streamgate) installed; next: streamgate up"
