@@ -32,6 +32,8 @@ export interface Config {
   readonly edgePublicUrl: string;
   readonly edgeMode: EdgeMode;
   readonly edgeOriginUrl: string | null;
+  /** Origins whose pages may call the edge (CORS); the platform's origin by default. */
+  readonly edgeAllowedOrigins: readonly string[];
   /** Overrides the signing key from data/secret. Never log the config without `describeConfig`. */
   readonly playbackSigningSecret: string | null;
   readonly tokenTtlSeconds: number;
@@ -62,6 +64,13 @@ const FIELDS = {
   edgePublicUrl: ['EDGE_PUBLIC_URL', url],
   edgeMode: ['EDGE_MODE', z.enum(['local', 'proxy', 'hybrid'])],
   edgeOriginUrl: ['EDGE_ORIGIN_URL', url.nullable()],
+  edgeAllowedOrigins: [
+    'EDGE_ALLOWED_ORIGINS',
+    z.preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((o) => o.trim()).filter(Boolean) : v),
+      z.array(z.string().regex(/^https?:\/\/[^/]+$/, 'must be comma-separated origins like https://watch.example.org')),
+    ),
+  ],
   playbackSigningSecret: [
     'PLAYBACK_SIGNING_SECRET',
     z.string().refine((s) => Buffer.byteLength(s) >= 32, 'must be at least 32 bytes').nullable(),
@@ -86,6 +95,7 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     edgePublicUrl: 'http://127.0.0.1:4000',
     edgeMode: 'local',
     edgeOriginUrl: null,
+    edgeAllowedOrigins: undefined, // the platform's origin, filled in below
     playbackSigningSecret: null,
     tokenTtlSeconds: 300,
     tokenMaxTtlSeconds: 900,
@@ -109,6 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   };
   const dataDir = path.resolve(String(pick('dataDir') ?? path.join(installRoot(), 'data')));
   const base = defaults(dataDir);
+  const platformUrl = pick('platformUrl') ?? base.platformUrl;
+  base.edgeAllowedOrigins = URL.canParse(String(platformUrl)) ? [new URL(String(platformUrl)).origin] : [];
   const config: Record<string, unknown> = {};
   for (const key of Object.keys(FIELDS) as (keyof Config)[]) {
     const [name, schema] = FIELDS[key];

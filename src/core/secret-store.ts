@@ -80,6 +80,19 @@ export function loadKeyring(config: Config): Keyring {
   return { current, byKid, pepper: createSecretKey(Buffer.from(content.pepper, 'base64')) };
 }
 
+export type SigningKeyring = Pick<Keyring, 'current' | 'byKid'>;
+
+/**
+ * The signing keys alone, for an edge: from data/secret when there is one, else from
+ * PLAYBACK_SIGNING_SECRET (an edge on another host needs no data directory).
+ */
+export function loadSigningKeyring(config: Config): SigningKeyring {
+  if (fs.existsSync(secretPath(config)) || !config.playbackSigningSecret) return loadKeyring(config);
+  const digest = createHash('sha256').update(config.playbackSigningSecret).digest('hex');
+  const current = { kid: `env${digest.slice(0, 10)}`, key: createSecretKey(Buffer.from(config.playbackSigningSecret)) };
+  return { current, byKid: new Map([[current.kid, current]]) };
+}
+
 function readSecretFile(config: Config): SecretFile {
   const file = secretPath(config);
   let raw: string;

@@ -19,7 +19,12 @@ export interface PlatformApp {
 }
 
 /** The platform as an Express app, not listening: tests drive it on an ephemeral port. */
-export function createPlatformApp(deps: PlatformDeps): PlatformApp {
+export interface PlatformOptions {
+  /** The edge's router, mounted at /streams so playback is same-origin (serve all). */
+  streams?: express.Router;
+}
+
+export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions = {}): PlatformApp {
   const metrics = createPlatformMetrics();
   const feed = new FeedHub({ db: deps.db, clock: deps.clock, log: deps.log, windowMs: feedWindowMs(deps.config) }, (cursor, ageMs) => {
     metrics.feedCursor.set(cursor);
@@ -50,7 +55,8 @@ export function createPlatformApp(deps: PlatformDeps): PlatformApp {
   // sendBeacon posts text/plain; it is still our JSON.
   app.use(express.json({ limit: '16kb', type: ['application/json', 'text/plain'] }));
   app.use(healthRoutes(deps, metrics));
-  app.use(validateRoutes(deps, metrics));
+  if (options.streams) app.use('/streams', options.streams);
+  app.use(validateRoutes(deps, metrics, Boolean(options.streams)));
   app.use(sessionRoutes(deps));
   app.use(revocationRoutes(deps, feed));
   app.use(portalRoutes());

@@ -6,7 +6,7 @@ import { openDatabase } from '../core/db/database.js';
 import { createLog, type Log } from '../core/log.js';
 import { loadKeyring } from '../core/secret-store.js';
 import { endTimedOutSessions } from '../core/sessions/session-service.js';
-import { createPlatformApp } from './app.js';
+import { createPlatformApp, type PlatformOptions } from './app.js';
 
 export interface RunningService {
   url: string;
@@ -14,11 +14,11 @@ export interface RunningService {
 }
 
 /** Listens, sweeps timed-out sessions every 10 s, and stops cleanly (the caller wires signals). */
-export async function startPlatform(config: Config, log: Log = createLog('platform')): Promise<RunningService> {
+export async function startPlatform(config: Config, log: Log = createLog('platform'), options: PlatformOptions = {}): Promise<RunningService> {
   const db = await openDatabase(config);
   const keyring = loadKeyring(config);
   const deps = { config, db, keyring, clock: systemClock, log };
-  const platform = createPlatformApp(deps);
+  const platform = createPlatformApp(deps, options);
   const server = http.createServer(platform.app);
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;

@@ -33,7 +33,9 @@ function failureLimiter(options: { windowMs: number; limit: number }, key?: () =
   });
 }
 
-export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics): Router {
+export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, streamsMounted: boolean): Router {
+  // Mounted here, the playlist is served from the page's own origin, whatever host name the viewer used.
+  const streamsBase = streamsMounted ? '' : deps.config.edgePublicUrl.replace(/\/$/, '');
   const router = express.Router();
   router.post('/api/tokens/validate', failureLimiter(FAILURES_OVERALL, () => 'all'), failureLimiter(FAILURES_PER_IP), async (req, res) => {
     const body = parseBody(ValidateBody, req.body);
@@ -48,7 +50,7 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics): Ro
         expiresAt: new Date(grant.expiresAt).toISOString(),
         sessionId: grant.sessionId,
         event: { id: grant.event.id, title: grant.event.title, status: grant.event.status },
-        playbackUrl: `${deps.config.edgePublicUrl.replace(/\/$/, '')}/streams/${grant.event.id}/index.m3u8`,
+        playbackUrl: `${streamsBase}/streams/${grant.event.id}/index.m3u8`,
       });
     } catch (error) {
       metrics.validations.inc({ result: error instanceof AppError ? error.code : 'error' });

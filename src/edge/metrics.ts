@@ -1,0 +1,14 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+
+export function createEdgeMetrics() {
+  const registry = new Registry();
+  return {
+    registry,
+    requests: new Counter({ name: 'streamgate_edge_requests_total', help: 'HLS requests by status', labelNames: ['status'], registers: [registry] }),
+    verifyCache: new Counter({ name: 'streamgate_edge_verify_cache_total', help: 'Token checks by cache result', labelNames: ['result'], registers: [registry] }),
+    revocations: new Gauge({ name: 'streamgate_edge_revocation_set_size', help: 'Entries in the revocation list', registers: [registry] }),
+    syncLag: new Gauge({ name: 'streamgate_edge_sync_lag_seconds', help: 'Seconds since the platform was last heard from', registers: [registry] }),
+  };
+}
+
+export type EdgeMetrics = ReturnType<typeof createEdgeMetrics>;

@@ -1,0 +1,35 @@
+import type { Router } from 'express';
+import { systemClock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import type { Log } from '../core/log.js';
+import { CLOCK_TOLERANCE_SECONDS } from '../core/playback-token.js';
+import { loadSigningKeyring } from '../core/secret-store.js';
+import { createEdgeMetrics } from './metrics.js';
+import { RevocationList } from './revocation-list.js';
+import { RevocationSync } from './revocation-sync.js';
+import { streamsRouter } from './streams-router.js';
+
+/**
+ * The edge's `/streams` router for mounting inside the platform (`serve all`): the player then
+ * fetches playlists and segments from its own origin, and the browser sends no CORS preflight
+ * for each new segment URL. It syncs revocations from the platform like any other edge.
+ */
+export function createMountedEdge(config: Config, log: Log): { router: Router; start(platformUrl: string): void; stop(): void } {
+  const keyring = loadSigningKeyring(config);
+  const revocations = new RevocationList((config.tokenMaxTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000);
+  let sync: RevocationSync | null = null;
+  const router = streamsRouter({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync?.lagMs() ?? Infinity }, createEdgeMetrics());
+  const pruner = setInterval(() => revocations.prune(systemClock()), 30_000);
+  pruner.unref();
+  return {
+    router,
+    start(platformUrl) {
+      sync = new RevocationSync({ platformUrl, signingKey: keyring.current, list: revocations, clock: systemClock, log });
+      sync.start();
+    },
+    stop() {
+      clearInterval(pruner);
+      sync?.stop();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import type { FeedEntry } from '../core/revocation-feed.js';
+
+interface Claims {
+  sub: string;
+  sid: string;
+  eid: string;
+}
+
+/**
+ * The edge's in-memory view of the revocation feed. An entry is kept for `retainMs` after it was
+ * written: by then every token it could match has expired, because the platform signs nothing new
+ * for a revoked code, an ended session or an archived event.
+ */
+export class RevocationList {
+  private readonly codes = new Map<string, number>(); // code id → when to forget
+  private readonly sessions = new Map<string, number>();
+  private readonly events = new Map<string, number>();
+  cursor = 0;
+
+  constructor(private readonly retainMs: number) {}
+
+  apply(entries: FeedEntry[]): void {
+    for (const entry of entries) {
+      const forgetAt = entry.at + this.retainMs;
+      if (entry.kind === 'code_revoked' && entry.codeId) this.codes.set(entry.codeId, forgetAt);
+      else if (entry.kind === 'code_restored' && entry.codeId) this.codes.delete(entry.codeId);
+      else if (entry.kind === 'session_ended' && entry.sessionId) this.sessions.set(entry.sessionId, forgetAt);
+      else if (entry.kind === 'event_archived') this.events.set(entry.eventId, forgetAt);
+      this.cursor = Math.max(this.cursor, entry.cursor);
+    }
+  }
+
+  isRevoked(claims: Claims): boolean {
+    return this.codes.has(claims.sub) || this.sessions.has(claims.sid) || this.events.has(claims.eid);
+  }
+
+  /** Forgets entries no valid token can match any more; returns how many. */
+  prune(nowMs: number): number {
+    let dropped = 0;
+    for (const map of [this.codes, this.sessions, this.events]) {
+      for (const [key, forgetAt] of map) {
+        if (forgetAt <= nowMs) {
+          map.delete(key);
+          dropped++;
+        }
+      }
+    }
+    return dropped;
+  }
+
+  get size(): number {
+    return this.codes.size + this.sessions.size + this.events.size;
+  }
+}

@@ -1,0 +1,46 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '../core/clock.js';
+import type { Config } from '../core/config.js';
+import { createLog, type Log } from '../core/log.js';
+import { CLOCK_TOLERANCE_SECONDS } from '../core/playback-token.js';
+import { loadSigningKeyring } from '../core/secret-store.js';
+import { createEdgeApp } from './app.js';
+import { RevocationList } from './revocation-list.js';
+import { RevocationSync } from './revocation-sync.js';
+
+export interface RunningEdge {
+  url: string;
+  sync: RevocationSync;
+  stop(): Promise<void>;
+}
+
+/** Listens on EDGE_PORT and keeps the revocation list in sync with PLATFORM_URL. */
+export async function startEdge(config: Config, log: Log = createLog('edge')): Promise<RunningEdge> {
+  const keyring = loadSigningKeyring(config);
+  const revocations = new RevocationList((config.tokenMaxTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000);
+  const sync = new RevocationSync({ platformUrl: config.platformUrl.replace(/\/$/, ''), signingKey: keyring.current, list: revocations, clock: systemClock, log });
+  const app = createEdgeApp({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync.lagMs() });
+  const server = http.createServer(app);
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.edgePort, config.host, resolve);
+  });
+  sync.start();
+  const pruner = setInterval(() => revocations.prune(systemClock()), 30_000);
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log.info('edge listening', { url, mode: config.edgeMode });
+  return {
+    url,
+    sync,
+    async stop() {
+      clearInterval(pruner);
+      sync.stop();
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

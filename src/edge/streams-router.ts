@@ -1,0 +1,68 @@
+import express, { type Request, type Response, type Router } from 'express';
+import path from 'node:path';
+import { bearerToken, TokenError, verifyPlaybackToken, type PlaybackClaims } from '../core/playback-token.js';
+import type { EdgeDeps } from './deps.js';
+import { parseHlsPath, resolveInside } from './hls-path.js';
+import type { EdgeMetrics } from './metrics.js';
+import { VerifiedTokenCache } from './token-cache.js';
+
+const SEGMENT_MAX_AGE_S = 86_400;
+
+/**
+ * `GET|HEAD /streams/:eventId/<file>`: the token is checked by cryptography alone (cached), then
+ * against the revocation list on every request, then the path is resolved inside the event's
+ * folder. Mountable on its own (serve edge) or under the platform (serve all, same origin).
+ */
+export function streamsRouter(deps: EdgeDeps, metrics: EdgeMetrics): Router {
+  const router = express.Router();
+  const cache = new VerifiedTokenCache();
+  const hlsRoot = path.join(deps.config.dataDir, 'hls');
+
+  const refuse = (res: Response, status: 401 | 403 | 404, reason: string, req: Request) => {
+    metrics.requests.inc({ status });
+    if (status !== 404) deps.log.info('stream request refused', { status, reason, path: req.path });
+    res.status(status).setHeader('Cache-Control', 'no-store');
+    const body = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' }[status];
+    res.json({ error: { code: body, message: status === 404 ? 'No such file.' : 'Access denied.' } });
+  };
+
+  const claimsFor = (token: string): PlaybackClaims => {
+    const now = deps.clock();
+    const cached = cache.get(token, now);
+    if (cached) {
+      metrics.verifyCache.inc({ result: 'hit' });
+      return cached;
+    }
+    metrics.verifyCache.inc({ result: 'miss' });
+    const claims = verifyPlaybackToken(token, deps.keyring, now, deps.config.tokenMaxTtlSeconds);
+    cache.set(token, claims);
+    return claims;
+  };
+
+  router.get(/^\/(.+)$/, async (req, res) => {
+    const token = bearerToken(req.get('authorization'));
+    if (!token) return refuse(res, 401, 'no bearer token', req);
+    let claims: PlaybackClaims;
+    try {
+      claims = claimsFor(token);
+    } catch (error) {
+      if (error instanceof TokenError) return refuse(res, 401, error.message, req);
+      throw error;
+    }
+    const target = parseHlsPath(req.path);
+    const eventId = decodeURIComponent(req.path.split('/')[1] ?? '');
+    if (claims.eid !== eventId) return refuse(res, 403, 'token for another event', req);
+    if (deps.revocations.isRevoked(claims)) return refuse(res, 403, 'revoked', req);
+    if (!target) return refuse(res, 404, 'bad path', req);
+    const file = await resolveInside(hlsRoot, target);
+    if (!file) return refuse(res, 404, 'no such file', req);
+    res.setHeader('Content-Type', target.contentType);
+    // Live playlists change every segment; segments never change once written.
+    res.setHeader('Cache-Control', target.isPlaylist ? 'no-store' : `private, max-age=${SEGMENT_MAX_AGE_S}, immutable`);
+    res.sendFile(file, { dotfiles: 'deny', cacheControl: false, lastModified: !target.isPlaylist, etag: !target.isPlaylist }, (error) => {
+      if (error && !res.headersSent) refuse(res, 404, 'send failed', req);
+    });
+    res.on('finish', () => metrics.requests.inc({ status: res.statusCode }));
+  });
+  return router;
+}
