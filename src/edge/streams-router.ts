@@ -60,7 +60,11 @@ export function streamsRouter(deps: EdgeDeps, metrics: EdgeMetrics): Router {
     // Live playlists change every segment; segments never change once written.
     res.setHeader('Cache-Control', target.isPlaylist ? 'no-store' : `private, max-age=${SEGMENT_MAX_AGE_S}, immutable`);
     res.sendFile(file, { dotfiles: 'deny', cacheControl: false, lastModified: !target.isPlaylist, etag: !target.isPlaylist }, (error) => {
-      if (error && !res.headersSent) refuse(res, 404, 'send failed', req);
+      if (!error || res.headersSent) return;
+      // Unsatisfiable range: send gives the status and the Content-Range header to answer with.
+      const { status, headers } = error as Error & { status?: number; headers?: Record<string, string> };
+      if (status === 416) return void res.status(416).set(headers ?? {}).setHeader('Cache-Control', 'no-store').end();
+      refuse(res, 404, 'send failed', req);
     });
     res.on('finish', () => metrics.requests.inc({ status: res.statusCode }));
   });

@@ -8,10 +8,13 @@ import { openDatabase, type Db } from '../../src/core/db/database.js';
 import { createEvent } from '../../src/core/events/event-service.js';
 import { createLog } from '../../src/core/log.js';
 import { ensureSecretFile, loadKeyring, type Keyring } from '../../src/core/secret-store.js';
+import { createMountedEdge } from '../../src/edge/mounted-edge.js';
 import { createPlatformApp } from '../../src/server/app.js';
 import { tempDir } from './cli.js';
 
 export interface TestPlatform {
+  /** Stops the HTTP server now (as if the platform died); the rest is cleaned up after the test. */
+  kill(): Promise<void>;
   url: string;
   dataDir: string;
   config: Config;
@@ -26,7 +29,11 @@ export interface TestPlatform {
 }
 
 /** A real platform on 127.0.0.1 with an ephemeral port, a real SQLite file and an event `conf`. */
-export async function startTestPlatform(t: { after(fn: () => unknown): void }, env: Record<string, string> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  t: { after(fn: () => unknown): void },
+  env: Record<string, string> = {},
+  options: { mountEdge?: boolean } = {},
+): Promise<TestPlatform> {
   const root = tempDir();
   const dataDir = path.join(root, 'data');
   fs.mkdirSync(dataDir);
@@ -38,18 +45,26 @@ export async function startTestPlatform(t: { after(fn: () => unknown): void }, e
   const clock = () => now;
   const logLines: string[] = [];
   await createEvent({ db, clock, actor: 'test' }, { id: 'conf', title: 'Conf', rewatchHours: 48 });
-  const platform = createPlatformApp({ config, db, keyring, clock, log: createLog('platform', (line) => logLines.push(line)) });
+  const log = createLog('platform', (line) => logLines.push(line));
+  const mounted = options.mountEdge ? createMountedEdge(config, log) : null;
+  const platform = createPlatformApp({ config, db, keyring, clock, log }, { streams: mounted?.router });
   const server = http.createServer(platform.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  mounted?.start(url);
   t.after(async () => {
+    mounted?.stop();
     platform.close();
     server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await new Promise((resolve) => (server.listening ? server.close(resolve) : resolve(undefined)));
     await db.destroy();
     fs.rmSync(root, { recursive: true, force: true });
   });
   return {
+    kill: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
     url,
     dataDir,
     config,

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RevocationList } from './revocation-list.js';
+
+const claims = { sub: 'code1', sid: 'session1', eid: 'conf' };
+const entry = (cursor: number, kind: any, fields: object, at = 1_000) => ({ cursor, kind, eventId: 'conf', codeId: null, sessionId: null, at, ...fields });
+
+describe('RevocationList', () => {
+  it('revokes by code, session or event; a restore lifts a code revocation', () => {
+    const list = new RevocationList(60_000);
+    assert.equal(list.isRevoked(claims), false);
+    list.apply([entry(1, 'code_revoked', { codeId: 'code1' })]);
+    assert.equal(list.isRevoked(claims), true);
+    list.apply([entry(2, 'code_restored', { codeId: 'code1' })]);
+    assert.equal(list.isRevoked(claims), false);
+    list.apply([entry(3, 'session_ended', { sessionId: 'session1' })]);
+    assert.equal(list.isRevoked(claims), true);
+    assert.equal(list.isRevoked({ ...claims, sid: 'session2' }), false);
+    list.apply([entry(4, 'event_archived', { eventId: 'other' })]);
+    assert.equal(list.isRevoked({ ...claims, sid: 'x', eid: 'other' }), true);
+    assert.equal(list.cursor, 4);
+  });
+
+  it('forgets entries once no token they could match can still be valid', () => {
+    const list = new RevocationList(60_000);
+    list.apply([entry(1, 'code_revoked', { codeId: 'code1' }, 1_000), entry(2, 'session_ended', { sessionId: 's' }, 30_000)]);
+    assert.equal(list.prune(60_999), 0);
+    assert.equal(list.prune(61_000), 1);
+    assert.equal(list.size, 1);
+    assert.equal(list.isRevoked(claims), false);
+  });
+});
