@@ -12,6 +12,8 @@ export const MESSAGES: Record<string, string> = {
   not_started_stream: 'The stream has not started yet. This page will keep trying.',
   unsupported: 'This browser cannot play the stream. Please use a current Chrome, Edge, Firefox or Safari.',
   network: 'The connection was lost. Trying again…',
+  muted: 'Playing without sound: use the speaker button to turn it on.',
+  press_play: 'Press play to start.',
 };
 
 export function countdownText(seconds: number): string {

@@ -135,12 +135,31 @@ function startPlayback(next: Grant): void {
   });
   hls.on(Hls.Events.MANIFEST_PARSED, () => {
     clearMessage();
-    void video.play().catch(() => undefined); // autoplay may need a click; the controls are there
+    void autoplay();
   });
   hls.loadSource(next.playbackUrl);
   hls.attachMedia(video);
   window.clearInterval(heartbeatTimer);
   heartbeatTimer = window.setInterval(() => void sendHeartbeat(), HEARTBEAT_MS);
+}
+
+/**
+ * Browsers refuse to autoplay sound without a click (an emailed ?code= link has none); muted
+ * playback is allowed, so start muted and say how to get the sound.
+ */
+async function autoplay(): Promise<void> {
+  try {
+    await video.play();
+  } catch {
+    video.muted = true;
+    try {
+      await video.play();
+      show(MESSAGES.muted, 'info');
+      video.addEventListener('volumechange', () => !video.muted && clearMessage(), { once: true });
+    } catch {
+      show(MESSAGES.press_play, 'info');
+    }
+  }
 }
 
 async function sendHeartbeat(): Promise<void> {

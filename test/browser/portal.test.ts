@@ -60,3 +60,24 @@ describe('viewer portal in Chromium', () => {
     await second.getByRole('alert').getByText(/already playing on another device.*in 1m/).waitFor();
   });
 });
+
+describe('playback in Chromium through the same-origin /streams', () => {
+  it('plays the video (currentTime advances) and sends no CORS preflight', async (t) => {
+    const { makeVodFixture } = await import('../helpers/edge.js');
+    const platform = await startTestPlatform(t, {}, { mountEdge: true });
+    makeVodFixture(platform.dataDir);
+    const [code] = await platform.codes(1);
+    const page = await (await launchChromium(t)).newPage();
+    const methods: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/streams/')) methods.push(request.method());
+    });
+    await page.goto(`${platform.url}/?code=${code}`);
+    // A function, not a string: the portal's CSP forbids eval. (No DOM types in the test build.)
+    const videoTime = () => (globalThis as any).document.getElementById('video').currentTime as number;
+    await page.waitForFunction(() => (globalThis as any).document.getElementById('video').currentTime > 1, undefined, { timeout: 20_000 });
+    assert.ok((await page.evaluate(videoTime)) > 1);
+    assert.ok(methods.length >= 2, 'playlist and segments were requested');
+    assert.deepEqual([...new Set(methods)], ['GET'], 'no OPTIONS preflight');
+  });
+});
