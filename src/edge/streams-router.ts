@@ -2,8 +2,9 @@ import express, { type Request, type Response, type Router } from 'express';
 import path from 'node:path';
 import { bearerToken, TokenError, verifyPlaybackToken, type PlaybackClaims } from '../core/playback-token.js';
 import type { EdgeDeps } from './deps.js';
-import { parseHlsPath, resolveInside } from './hls-path.js';
+import { parseHlsPath, resolveInside, type HlsTarget } from './hls-path.js';
 import type { EdgeMetrics } from './metrics.js';
+import { OriginFetcher } from './origin-fetcher.js';
 import { VerifiedTokenCache } from './token-cache.js';
 
 const SEGMENT_MAX_AGE_S = 86_400;
@@ -17,9 +18,11 @@ export function streamsRouter(deps: EdgeDeps, metrics: EdgeMetrics): Router {
   const router = express.Router();
   const cache = new VerifiedTokenCache();
   const hlsRoot = path.join(deps.config.dataDir, 'hls');
+  const { edgeMode, edgeOriginUrl } = deps.config;
+  const origin =
+    edgeMode !== 'local' && edgeOriginUrl ? new OriginFetcher(edgeOriginUrl.replace(/\/$/, ''), () => metrics.upstreamFetches.inc()) : null;
 
   const refuse = (res: Response, status: 401 | 403 | 404, reason: string, req: Request) => {
-    metrics.requests.inc({ status });
     if (status !== 404) deps.log.info('stream request refused', { status, reason, path: req.path });
     res.status(status).setHeader('Cache-Control', 'no-store');
     const body = { 401: 'unauthorized', 403: 'forbidden', 404: 'not_found' }[status];
@@ -40,6 +43,7 @@ export function streamsRouter(deps: EdgeDeps, metrics: EdgeMetrics): Router {
   };
 
   router.get(/^\/(.+)$/, async (req, res) => {
+    res.on('finish', () => metrics.requests.inc({ status: res.statusCode }));
     const token = bearerToken(req.get('authorization'));
     if (!token) return refuse(res, 401, 'no bearer token', req);
     let claims: PlaybackClaims;
@@ -54,11 +58,19 @@ export function streamsRouter(deps: EdgeDeps, metrics: EdgeMetrics): Router {
     if (claims.eid !== eventId) return refuse(res, 403, 'token for another event', req);
     if (deps.revocations.isRevoked(claims)) return refuse(res, 403, 'revoked', req);
     if (!target) return refuse(res, 404, 'bad path', req);
-    const file = await resolveInside(hlsRoot, target);
+    const file = edgeMode === 'proxy' ? null : await resolveInside(hlsRoot, target);
+    if (!file && origin) {
+      const upstream = await origin.get(target, `Bearer ${token}`);
+      if (upstream.status === 404) return refuse(res, 404, 'not at the origin', req);
+      if (!upstream.body) {
+        deps.log.warn('origin failed', { status: upstream.status, path: req.path });
+        return void res.status(upstream.status).setHeader('Cache-Control', 'no-store').json({ error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } });
+      }
+      setCachingHeaders(res, target);
+      return void res.end(req.method === 'HEAD' ? undefined : upstream.body);
+    }
     if (!file) return refuse(res, 404, 'no such file', req);
-    res.setHeader('Content-Type', target.contentType);
-    // Live playlists change every segment; segments never change once written.
-    res.setHeader('Cache-Control', target.isPlaylist ? 'no-store' : `private, max-age=${SEGMENT_MAX_AGE_S}, immutable`);
+    setCachingHeaders(res, target);
     res.sendFile(file, { dotfiles: 'deny', cacheControl: false, lastModified: !target.isPlaylist, etag: !target.isPlaylist }, (error) => {
       if (!error || res.headersSent) return;
       // Unsatisfiable range: send gives the status and the Content-Range header to answer with.
@@ -66,7 +78,12 @@ export function streamsRouter(deps: EdgeDeps, metrics: EdgeMetrics): Router {
       if (status === 416) return void res.status(416).set(headers ?? {}).setHeader('Cache-Control', 'no-store').end();
       refuse(res, 404, 'send failed', req);
     });
-    res.on('finish', () => metrics.requests.inc({ status: res.statusCode }));
   });
   return router;
+}
+
+function setCachingHeaders(res: Response, target: HlsTarget): void {
+  res.setHeader('Content-Type', target.contentType);
+  // Live playlists change every segment; segments never change once written.
+  res.setHeader('Cache-Control', target.isPlaylist ? 'no-store' : `private, max-age=${SEGMENT_MAX_AGE_S}, immutable`);
 }

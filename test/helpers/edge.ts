@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Config } from '../../src/core/config.js';
 import { createLog } from '../../src/core/log.js';
 import { CLOCK_TOLERANCE_SECONDS } from '../../src/core/playback-token.js';
 import { loadSigningKeyring } from '../../src/core/secret-store.js';
@@ -34,13 +35,18 @@ export interface TestEdge {
 }
 
 /** A real edge on an ephemeral port, syncing revocations from `platform` over HTTP. */
-export async function startTestEdge(t: { after(fn: () => unknown): void }, platform: TestPlatform): Promise<TestEdge> {
+export async function startTestEdge(
+  t: { after(fn: () => unknown): void },
+  platform: TestPlatform,
+  overrides: Partial<Config> = {},
+): Promise<TestEdge> {
+  const config: Config = { ...platform.config, ...overrides };
   const logLines: string[] = [];
   const log = createLog('edge', (line) => logLines.push(line));
   const keyring = loadSigningKeyring(platform.config);
   const revocations = new RevocationList((platform.config.tokenMaxTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000);
   const sync = new RevocationSync({ platformUrl: platform.url, signingKey: keyring.current, list: revocations, clock: Date.now, log });
-  const app = createEdgeApp({ config: platform.config, keyring, revocations, clock: Date.now, log, syncLagMs: () => sync.lagMs() });
+  const app = createEdgeApp({ config, keyring, revocations, clock: Date.now, log, syncLagMs: () => sync.lagMs() });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   sync.start();

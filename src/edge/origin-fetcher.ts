@@ -1,0 +1,73 @@
+import type { HlsTarget } from './hls-path.js';
+
+export interface OriginResponse {
+  status: 200 | 404 | 502 | 504;
+  body: Buffer | null;
+}
+
+const UPSTREAM_TIMEOUT_MS = 5_000;
+const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Fetches HLS files from an origin (another edge, or any HTTP server laid out as
+ * /streams/<eventId>/…). Concurrent requests for one file share one upstream fetch, segments
+ * are kept in a bounded cache (they never change), playlists are never cached (live ones change
+ * every segment). A slow or broken origin becomes a 504 or 502, never a hanging request.
+ */
+export class OriginFetcher {
+  private readonly inFlight = new Map<string, Promise<OriginResponse>>();
+  private readonly cache = new Map<string, Buffer>();
+  private cachedBytes = 0;
+  constructor(
+    private readonly originUrl: string,
+    private readonly onUpstreamFetch: () => void = () => undefined,
+    private readonly maxCacheBytes = DEFAULT_CACHE_BYTES,
+  ) {}
+
+  get(target: HlsTarget, authorization: string): Promise<OriginResponse> {
+    const key = `${target.eventId}/${target.relativePath}`;
+    const cached = this.cache.get(key);
+    if (cached) return Promise.resolve({ status: 200, body: cached });
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.fetchUpstream(key, target, authorization).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async fetchUpstream(key: string, target: HlsTarget, authorization: string): Promise<OriginResponse> {
+    this.onUpstreamFetch();
+    let response: Response;
+    try {
+      response = await fetch(`${this.originUrl}/streams/${key}`, {
+        // The viewer's token was verified here already; an edge origin verifies it again.
+        headers: { Authorization: authorization },
+        signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
+      });
+    } catch (error) {
+      return { status: (error as Error).name === 'TimeoutError' ? 504 : 502, body: null };
+    }
+    if (response.status === 404) return { status: 404, body: null };
+    if (!response.ok) return { status: 502, body: null };
+    let body: Buffer;
+    try {
+      body = Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      return { status: (error as Error).name === 'TimeoutError' ? 504 : 502, body: null };
+    }
+    if (!target.isPlaylist) this.remember(key, body);
+    return { status: 200, body };
+  }
+
+  private remember(key: string, body: Buffer): void {
+    if (body.length > this.maxCacheBytes / 4) return;
+    this.cache.set(key, body);
+    this.cachedBytes += body.length;
+    for (const [oldKey, old] of this.cache) {
+      if (this.cachedBytes <= this.maxCacheBytes) break;
+      this.cache.delete(oldKey); // oldest first: live viewers move forward, old segments go cold
+      this.cachedBytes -= old.length;
+    }
+  }
+}
