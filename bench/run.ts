@@ -1,5 +1,6 @@
 // npm run bench: every benchmark, each against its baseline measured in the same run.
 import { benchColdStart } from './cli-cold-start.js';
+import { benchEdgeServe } from './edge-serve.js';
 import { benchPlatformValidate } from './platform-validate.js';
 import { benchTokensCreate } from './tokens-create.js';
 
@@ -8,6 +9,7 @@ const benches: [string, () => Promise<void>][] = [
   ['cold-start', benchColdStart],
   ['tokens-create', benchTokensCreate],
   ['platform-validate', benchPlatformValidate],
+  ['edge-serve', benchEdgeServe],
 ];
 for (const [name, bench] of benches) {
   if (only.length === 0 || only.some((o) => name.includes(o))) await bench();

@@ -32,6 +32,8 @@ export interface Config {
   readonly edgePublicUrl: string;
   readonly edgeMode: EdgeMode;
   readonly edgeOriginUrl: string | null;
+  /** Accept `?token=` and rewrite playlists to carry it, for players that cannot send headers. */
+  readonly edgeQueryTokens: boolean;
   /** Origins whose pages may call the edge (CORS); the platform's origin by default. */
   readonly edgeAllowedOrigins: readonly string[];
   /** Overrides the signing key from data/secret. Never log the config without `describeConfig`. */
@@ -64,6 +66,7 @@ const FIELDS = {
   edgePublicUrl: ['EDGE_PUBLIC_URL', url],
   edgeMode: ['EDGE_MODE', z.enum(['local', 'proxy', 'hybrid'])],
   edgeOriginUrl: ['EDGE_ORIGIN_URL', url.nullable()],
+  edgeQueryTokens: ['EDGE_QUERY_TOKENS', z.union([z.boolean(), z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true')])],
   edgeAllowedOrigins: [
     'EDGE_ALLOWED_ORIGINS',
     z.preprocess(
@@ -95,6 +98,7 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     edgePublicUrl: 'http://127.0.0.1:4000',
     edgeMode: 'local',
     edgeOriginUrl: null,
+    edgeQueryTokens: false,
     edgeAllowedOrigins: undefined, // the platform's origin, filled in below
     playbackSigningSecret: null,
     tokenTtlSeconds: 300,

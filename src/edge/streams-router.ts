@@ -1,10 +1,12 @@
 import express, { type Request, type Response, type Router } from 'express';
+import fs from 'node:fs';
 import path from 'node:path';
 import { bearerToken, TokenError, verifyPlaybackToken, type PlaybackClaims } from '../core/playback-token.js';
 import type { EdgeDeps } from './deps.js';
 import { parseHlsPath, resolveInside, type HlsTarget } from './hls-path.js';
 import type { EdgeMetrics } from './metrics.js';
 import { OriginFetcher } from './origin-fetcher.js';
+import { addTokenToPlaylist } from './playlist-tokens.js';
 import { VerifiedTokenCache } from './token-cache.js';
 
 const SEGMENT_MAX_AGE_S = 86_400;
@@ -44,7 +46,10 @@ export function streamsRouter(deps: EdgeDeps, metrics: EdgeMetrics): Router {
 
   router.get(/^\/(.+)$/, async (req, res) => {
     res.on('finish', () => metrics.requests.inc({ status: res.statusCode }));
-    const token = bearerToken(req.get('authorization'));
+    // ?token= only when enabled, and never preferred over the header. The query is never logged.
+    const headerToken = bearerToken(req.get('authorization'));
+    const queryToken = !headerToken && deps.config.edgeQueryTokens && typeof req.query.token === 'string' ? req.query.token : null;
+    const token = headerToken ?? queryToken;
     if (!token) return refuse(res, 401, 'no bearer token', req);
     let claims: PlaybackClaims;
     try {
@@ -67,10 +72,15 @@ export function streamsRouter(deps: EdgeDeps, metrics: EdgeMetrics): Router {
         return void res.status(upstream.status).setHeader('Cache-Control', 'no-store').json({ error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } });
       }
       setCachingHeaders(res, target);
-      return void res.end(req.method === 'HEAD' ? undefined : upstream.body);
+      const body = queryToken && target.isPlaylist ? addTokenToPlaylist(upstream.body.toString('utf8'), queryToken) : upstream.body;
+      return void res.end(req.method === 'HEAD' ? undefined : body);
     }
     if (!file) return refuse(res, 404, 'no such file', req);
     setCachingHeaders(res, target);
+    if (queryToken && target.isPlaylist) {
+      const playlist = addTokenToPlaylist(await fs.promises.readFile(file, 'utf8'), queryToken);
+      return void res.end(req.method === 'HEAD' ? undefined : playlist);
+    }
     res.sendFile(file, { dotfiles: 'deny', cacheControl: false, lastModified: !target.isPlaylist, etag: !target.isPlaylist }, (error) => {
       if (!error || res.headersSent) return;
       // Unsatisfiable range: send gives the status and the Content-Range header to answer with.

@@ -179,3 +179,28 @@ describe('edge: what may be fetched', () => {
     assert.ok(Math.abs(Number(duration) - 6) < 0.5, `duration ${duration}`);
   });
 });
+
+describe('edge: ?token= for players that cannot send headers', () => {
+  it('is refused unless EDGE_QUERY_TOKENS is on', async (t) => {
+    const { edge, token } = await setup(t);
+    assert.equal((await fetch(`${edge.url}/streams/conf/index.m3u8?token=${token}`)).status, 401);
+  });
+
+  it('when on, rewrites the playlist so every segment request carries the token, and never logs it', async (t) => {
+    const platform = await startTestPlatform(t);
+    makeVodFixture(platform.dataDir);
+    const { startTestEdge: start } = await import('../helpers/edge.js');
+    const edge = await start(t, platform, { edgeQueryTokens: true });
+    const [code] = await platform.codes(1);
+    const { token } = (await platform.post('/api/tokens/validate', { code, deviceId: 'device-aaaa' })).json;
+    const playlist = await fetch(`${edge.url}/streams/conf/index.m3u8?token=${token}`);
+    assert.equal(playlist.status, 200);
+    assert.equal(playlist.headers.get('referrer-policy'), 'no-referrer');
+    const text = await playlist.text();
+    const segment = text.split('\n').find((line) => line.startsWith('seg_'))!;
+    assert.equal(segment, `seg_000.ts?token=${token}`);
+    assert.equal((await fetch(`${edge.url}/streams/conf/${segment}`)).status, 200);
+    assert.equal((await fetch(`${edge.url}/streams/conf/seg_000.ts?token=forged`)).status, 401);
+    assert.ok(!edge.logLines.join('').includes(token.split('.')[2]), 'the token never reaches the log');
+  });
+});
