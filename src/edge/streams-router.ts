@@ -59,10 +59,9 @@ export function streamsRouter(deps: EdgeDeps, metrics: EdgeMetrics): Router {
       throw error;
     }
     const target = parseHlsPath(req.path);
-    const eventId = decodeURIComponent(req.path.split('/')[1] ?? '');
-    if (claims.eid !== eventId) return refuse(res, 403, 'token for another event', req);
-    if (deps.revocations.isRevoked(claims)) return refuse(res, 403, 'revoked', req);
     if (!target) return refuse(res, 404, 'bad path', req);
+    if (claims.eid !== target.eventId) return refuse(res, 403, 'token for another event', req);
+    if (deps.revocations.isRevoked(claims)) return refuse(res, 403, 'revoked', req);
     const file = edgeMode === 'proxy' ? null : await resolveInside(hlsRoot, target);
     if (!file && origin) {
       const upstream = await origin.get(target, `Bearer ${token}`);

@@ -134,6 +134,7 @@ describe('edge: what may be fetched', () => {
     '/streams/conf-other/index.m3u8',
     '/streams/../secret',
     '/streams/conf/secret',
+    '/streams/%E0%A4%A/index.m3u8', // malformed encoding: a plain refusal, not a 500
   ];
   for (const raw of traversal) {
     it(`never serves ${raw}`, async (t) => {
