@@ -120,6 +120,13 @@ export function buildProgram(): Command {
     .option('--out <file.csv>')
     .action(action(() => import('./commands/tokens/rotate.js')));
 
+  const vod = sub(program, 'vod').description('video on demand');
+  sub(vod, 'import')
+    .description("make a recorded file the event's VOD (copied when H.264/AAC, else transcoded)")
+    .argument('<id>', 'event id')
+    .argument('<file>', 'video file')
+    .action(action(() => import('./commands/vod/import.js')));
+
   const keys = sub(program, 'keys').description('playback signing keys');
   sub(keys, 'rotate')
     .description('new signing key; the old one verifies until its tokens expire')

@@ -66,12 +66,17 @@ function fileDestination(outPath: string): CodeDestination {
 export class BatchProgress {
   private bar: import('cli-progress').SingleBar | null = null;
 
+  constructor(
+    private readonly format = 'codes [{bar}] {percentage}% | {value}/{total} | ETA {eta}s',
+    private readonly minimumTotal = 10_000,
+  ) {}
+
   readonly update = (done: number, total: number): void => {
     if (!this.bar) {
-      if (!process.stderr.isTTY || total < 10_000) return;
+      if (!process.stderr.isTTY || total < this.minimumTotal) return;
       const progress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
       this.bar = new progress.SingleBar(
-        { stream: process.stderr, format: 'codes [{bar}] {percentage}% | {value}/{total} | ETA {eta}s', hideCursor: true },
+        { stream: process.stderr, format: this.format, hideCursor: true },
         progress.Presets.shades_classic,
       );
       this.bar.start(total, 0);

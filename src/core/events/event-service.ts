@@ -138,3 +138,24 @@ export async function rotateStreamKey(deps: EventDeps, id: string): Promise<Even
     return { ...current, stream_key: streamKey, updated_at: now };
   });
 }
+
+/**
+ * After a recording was imported: a scheduled event becomes `ended`, i.e. rewatchable as VOD until
+ * its codes expire. A live event must stop first; an archived one stays archived.
+ */
+export async function checkEventAcceptsVod(db: Db, id: string): Promise<EventRow> {
+  const event = await getEvent(db, id);
+  if (event.status === 'archived') throw new AppError(409, 'event_archived', `event "${id}" is archived`);
+  if (event.status === 'live') throw new AppError(409, 'event_live', `event "${id}" is live; import after the stream ends`);
+  return event;
+}
+
+export async function markEventRecorded(deps: EventDeps, id: string, details: Record<string, unknown>): Promise<EventRow> {
+  const now = deps.clock();
+  return writeTransaction(deps.db, async (trx) => {
+    const event = await checkEventAcceptsVod(trx, id);
+    await trx.updateTable('events').set({ status: 'ended', updated_at: now }).where('id', '=', id).execute();
+    await recordAudit(trx, now, audit(deps, 'event.vod_import', id, details));
+    return { ...event, status: 'ended', updated_at: now };
+  });
+}

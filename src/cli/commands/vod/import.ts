@@ -1,0 +1,25 @@
+import fs from 'node:fs';
+import { cliActor } from '../../../core/audit-log.js';
+import { AppError } from '../../../core/errors.js';
+import { checkEventAcceptsVod, markEventRecorded } from '../../../core/events/event-service.js';
+import { importVod } from '../../../ingest/vod-import.js';
+import type { CommandContext } from '../../context.js';
+import { BatchProgress } from '../../code-output.js';
+import { printJson } from '../../output.js';
+
+/** `streamgate vod import ID FILE`: a recorded file becomes the event's VOD (SPEC §2). */
+export async function run(ctx: CommandContext, _options: unknown, [eventId, file]: string[]): Promise<void> {
+  const db = await ctx.db();
+  await checkEventAcceptsVod(db, eventId!);
+  if (!fs.existsSync(file!) || !fs.statSync(file!).isFile()) throw new AppError(400, 'file_not_found', `FILE: ${file} does not exist`);
+  const progress = new BatchProgress('import [{bar}] {percentage}% | {value}/{total} s | ETA {eta}s', 1);
+  let result;
+  try {
+    result = await importVod(ctx.config, eventId!, file!, (done, total) => progress.update(Math.round(done), Math.round(total)));
+  } finally {
+    progress.stop();
+  }
+  await markEventRecorded({ db, clock: ctx.clock, actor: cliActor() }, eventId!, { file, durationSeconds: result.durationSeconds, transcoded: result.transcoded });
+  if (ctx.out.json) return printJson({ eventId, ...result });
+  process.stderr.write(`${eventId}: ${result.durationSeconds.toFixed(1)} s ${result.transcoded ? 'transcoded' : 'copied'} to ${result.playlist}; status ended (rewatchable until codes expire)\n`);
+}
