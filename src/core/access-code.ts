@@ -46,6 +46,12 @@ export function codeIdFromHash(hash: Buffer): string {
   return id;
 }
 
+/** Everything stored about a code: its hash and the id derived from it. */
+export function codeKey(pepper: KeyObject, normalisedCode: string): { id: string; hash: Buffer } {
+  const hash = hashCode(pepper, normalisedCode);
+  return { id: codeIdFromHash(hash), hash };
+}
+
 export function hashesEqual(stored: Uint8Array, computed: Buffer): boolean {
   return stored.length === computed.length && timingSafeEqual(stored, computed);
 }

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
 import type BetterSqlite3 from 'better-sqlite3';
-import { codeIdFromHash, generateCode, hashCode } from '../access-code.js';
+import { codeKey, generateCode } from '../access-code.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { sqliteHandle, writeTransaction } from '../db/database.js';
@@ -118,11 +118,11 @@ interface DrawnCode {
 
 function drawRow(deps: CodeBatchDeps, spec: CodeBatchSpec, batchId: string, now: number): DrawnCode {
   const code = generateCode();
-  const hash = hashCode(deps.pepper, code);
+  const { id, hash } = codeKey(deps.pepper, code);
   return {
     code,
     row: {
-      id: codeIdFromHash(hash),
+      id,
       event_id: spec.eventId,
       batch_id: batchId,
       code_hash: hash,

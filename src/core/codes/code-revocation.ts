@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
 import { invalidInput } from '../errors.js';
-import { codeIdFromHash, hashCode, hashesEqual, normaliseCode } from '../access-code.js';
+import { codeKey, hashesEqual, normaliseCode } from '../access-code.js';
 import { appendRevocations } from '../revocation-feed.js';
 
 export interface RevocationDeps {
@@ -116,8 +116,8 @@ async function resolveSelector(deps: RevocationDeps, selector: CodeSelector): Pr
       const normalised = normaliseCode(given);
       if (normalised === null) notFound.push(given);
       else {
-        const hash = hashCode(deps.pepper, normalised);
-        wanted.set(codeIdFromHash(hash), { given, hash });
+        const { id, hash } = codeKey(deps.pepper, normalised);
+        wanted.set(id, { given, hash });
       }
     }
     const list = [...wanted.keys()];

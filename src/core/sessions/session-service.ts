@@ -1,4 +1,4 @@
-import { codeIdFromHash, hashCode, hashesEqual, normaliseCode } from '../access-code.js';
+import { codeKey, hashesEqual, normaliseCode } from '../access-code.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
@@ -43,8 +43,7 @@ const invalidCode = () => new AppError(401, 'invalid_code', 'This code is not va
 export async function startSession(deps: SessionDeps, input: StartSessionInput): Promise<PlaybackGrant> {
   // Every unknown code costs the same: normalise, one HMAC, one primary-key probe.
   const normalised = normaliseCode(input.code);
-  const hash = hashCode(deps.keyring.pepper, normalised ?? 'not-a-code-000');
-  const codeId = codeIdFromHash(hash);
+  const { id: codeId, hash } = codeKey(deps.keyring.pepper, normalised ?? 'not-a-code-000');
   return writeTransaction(deps.db, async (trx) => {
     const now = deps.clock();
     const code = await trx.selectFrom('codes').selectAll().where('id', '=', codeId).executeTakeFirst();
