@@ -1,4 +1,6 @@
+import type { Config } from './config.js';
 import type { Db } from './db/database.js';
+import { CLOCK_TOLERANCE_SECONDS } from './playback-token.js';
 import type { RevocationKind } from './db/schema.js';
 
 export interface RevocationEntryInput {
@@ -57,4 +59,17 @@ export async function readFeed(db: Db, since: number, nowMs: number, windowMs: n
 export async function latestCursor(db: Db): Promise<number> {
   const row = await db.selectFrom('revocations').select((eb) => eb.fn.max('cursor').as('cursor')).executeTakeFirst();
   return Number(row?.cursor ?? 0);
+}
+
+/**
+ * How long a feed entry matters: the longest a token may live plus the verifiers' clock tolerance.
+ * Past that, every token it could match has expired. Edges keep entries this long.
+ */
+export function revocationRetentionMs(config: Config): number {
+  return (config.tokenMaxTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000;
+}
+
+/** How far back the platform serves the feed: the retention plus a margin for clock skew between hosts. */
+export function feedWindowMs(config: Config): number {
+  return revocationRetentionMs(config) + 30_000;
 }

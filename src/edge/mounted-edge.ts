@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import { systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import type { Log } from '../core/log.js';
-import { CLOCK_TOLERANCE_SECONDS } from '../core/playback-token.js';
+import { revocationRetentionMs } from '../core/revocation-feed.js';
 import { loadSigningKeyring } from '../core/secret-store.js';
 import { createEdgeMetrics } from './metrics.js';
 import { RevocationList } from './revocation-list.js';
@@ -16,7 +16,7 @@ import { streamsRouter } from './streams-router.js';
  */
 export function createMountedEdge(config: Config, log: Log): { router: Router; start(platformUrl: string): void; stop(): void } {
   const keyring = loadSigningKeyring(config);
-  const revocations = new RevocationList((config.tokenMaxTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000);
+  const revocations = new RevocationList(revocationRetentionMs(config));
   let sync: RevocationSync | null = null;
   const router = streamsRouter({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync?.lagMs() ?? Infinity }, createEdgeMetrics());
   const pruner = setInterval(() => revocations.prune(systemClock()), 30_000);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { createLog, type Log } from '../core/log.js';
-import { CLOCK_TOLERANCE_SECONDS } from '../core/playback-token.js';
+import { revocationRetentionMs } from '../core/revocation-feed.js';
 import { loadSigningKeyring } from '../core/secret-store.js';
 import { createEdgeApp } from './app.js';
 import { RevocationList } from './revocation-list.js';
@@ -18,7 +18,7 @@ export interface RunningEdge {
 /** Listens on EDGE_PORT and keeps the revocation list in sync with PLATFORM_URL. */
 export async function startEdge(config: Config, log: Log = createLog('edge')): Promise<RunningEdge> {
   const keyring = loadSigningKeyring(config);
-  const revocations = new RevocationList((config.tokenMaxTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000);
+  const revocations = new RevocationList(revocationRetentionMs(config));
   const sync = new RevocationSync({ platformUrl: config.platformUrl.replace(/\/$/, ''), signingKey: keyring.current, list: revocations, clock: systemClock, log });
   const app = createEdgeApp({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync.lagMs() });
   const server = http.createServer(app);

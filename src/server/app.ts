@@ -1,6 +1,7 @@
 import express from 'express';
 import helmet from 'helmet';
-import { feedWindowMs, type PlatformDeps } from './deps.js';
+import { feedWindowMs } from '../core/revocation-feed.js';
+import type { PlatformDeps } from './deps.js';
 import { FeedHub } from './feed-hub.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requestLog } from './http/request-log.js';

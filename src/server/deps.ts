@@ -12,8 +12,3 @@ export interface PlatformDeps {
   clock: Clock;
   log: Log;
 }
-
-/** How far back the feed reaches: past this, every token an entry could match has expired. */
-export function feedWindowMs(config: Config): number {
-  return (config.tokenMaxTtlSeconds + 60) * 1000;
-}

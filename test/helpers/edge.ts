@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../../src/core/config.js';
 import { createLog } from '../../src/core/log.js';
-import { CLOCK_TOLERANCE_SECONDS } from '../../src/core/playback-token.js';
+import { revocationRetentionMs } from '../../src/core/revocation-feed.js';
 import { loadSigningKeyring } from '../../src/core/secret-store.js';
 import { createEdgeApp } from '../../src/edge/app.js';
 import { RevocationList } from '../../src/edge/revocation-list.js';
@@ -44,7 +44,7 @@ export async function startTestEdge(
   const logLines: string[] = [];
   const log = createLog('edge', (line) => logLines.push(line));
   const keyring = loadSigningKeyring(platform.config);
-  const revocations = new RevocationList((platform.config.tokenMaxTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000);
+  const revocations = new RevocationList(revocationRetentionMs(platform.config));
   const sync = new RevocationSync({ platformUrl: platform.url, signingKey: keyring.current, list: revocations, clock: Date.now, log });
   const app = createEdgeApp({ config, keyring, revocations, clock: Date.now, log, syncLagMs: () => sync.lagMs() });
   const server = http.createServer(app);

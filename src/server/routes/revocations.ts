@@ -1,8 +1,8 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { AppError } from '../../core/errors.js';
 import { bearerToken, EDGE_AUDIENCE, TokenError, verifyToken } from '../../core/playback-token.js';
-import { readFeed } from '../../core/revocation-feed.js';
-import { feedWindowMs, type PlatformDeps } from '../deps.js';
+import { feedWindowMs, readFeed } from '../../core/revocation-feed.js';
+import type { PlatformDeps } from '../deps.js';
 import type { FeedHub } from '../feed-hub.js';
 
 /** Edge tokens are short-lived: an edge signs a fresh one for each connection. */
