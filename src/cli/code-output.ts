@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { AtomicFile } from '../core/atomic-file.js';
 import { codesToCsv, type CodeCsvRow } from '../core/codes/code-csv.js';
 import type { CodeSink } from '../core/codes/code-issue.js';
@@ -56,36 +55,4 @@ function fileDestination(outPath: string): CodeDestination {
     finish: () => file.commit(),
     abort: () => file.abort(),
   };
-}
-
-/**
- * A progress bar on stderr for large batches, on a terminal only. It starts on the first update,
- * when the total is known; cli-progress is loaded only then (it is CommonJS, so `require` works
- * synchronously from inside the batch loop).
- */
-export class BatchProgress {
-  private bar: import('cli-progress').SingleBar | null = null;
-
-  constructor(
-    private readonly format = 'codes [{bar}] {percentage}% | {value}/{total} | ETA {eta}s',
-    private readonly minimumTotal = 10_000,
-  ) {}
-
-  readonly update = (done: number, total: number): void => {
-    if (!this.bar) {
-      if (!process.stderr.isTTY || total < this.minimumTotal) return;
-      const progress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
-      this.bar = new progress.SingleBar(
-        { stream: process.stderr, format: this.format, hideCursor: true },
-        progress.Presets.shades_classic,
-      );
-      this.bar.start(total, 0);
-    }
-    this.bar.update(done);
-  };
-
-  stop(): void {
-    this.bar?.stop();
-    this.bar = null;
-  }
 }

@@ -12,3 +12,8 @@ export interface PlatformDeps {
   clock: Clock;
   log: Log;
 }
+
+/** What the session functions in core need, taken from the platform's deps. */
+export function sessionDeps(deps: PlatformDeps) {
+  return { db: deps.db, clock: deps.clock, keyring: deps.keyring, tokenTtlSeconds: deps.config.tokenTtlSeconds };
+}

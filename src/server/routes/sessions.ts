@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { bearerToken, TokenError, verifyPlaybackToken, type PlaybackClaims } from '../../core/playback-token.js';
 import { heartbeat, releaseSession } from '../../core/sessions/session-service.js';
-import type { PlatformDeps } from '../deps.js';
+import { sessionDeps, type PlatformDeps } from '../deps.js';
 import { parseBody } from '../http/validate-body.js';
 
 const SessionBody = z.object({ sessionId: z.string().min(1).max(64), token: z.string().max(4096).optional() });
@@ -24,17 +24,17 @@ export function sessionRoutes(deps: PlatformDeps): Router {
       throw error;
     }
   };
-  const sessionDeps = { db: deps.db, clock: deps.clock, keyring: deps.keyring, tokenTtlSeconds: deps.config.tokenTtlSeconds };
+  const forSessions = sessionDeps(deps);
 
   router.post('/api/sessions/heartbeat', async (req, res) => {
     const body = parseBody(SessionBody, req.body);
-    const fresh = await heartbeat(sessionDeps, body.sessionId, claimsOf(req));
+    const fresh = await heartbeat(forSessions, body.sessionId, claimsOf(req));
     res.json({ token: fresh.token, expiresAt: new Date(fresh.expiresAt).toISOString() });
   });
 
   router.post('/api/sessions/release', async (req, res) => {
     const body = parseBody(SessionBody, req.body);
-    await releaseSession(sessionDeps, body.sessionId, claimsOf(req, body.token));
+    await releaseSession(forSessions, body.sessionId, claimsOf(req, body.token));
     res.status(204).end();
   });
   return router;

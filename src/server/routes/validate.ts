@@ -3,7 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { startSession } from '../../core/sessions/session-service.js';
-import type { PlatformDeps } from '../deps.js';
+import { sessionDeps, type PlatformDeps } from '../deps.js';
 import { parseBody } from '../http/validate-body.js';
 import type { PlatformMetrics } from '../metrics.js';
 
@@ -41,7 +41,7 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, str
     const body = parseBody(ValidateBody, req.body);
     try {
       const grant = await startSession(
-        { db: deps.db, clock: deps.clock, keyring: deps.keyring, tokenTtlSeconds: deps.config.tokenTtlSeconds },
+        sessionDeps(deps),
         { code: body.code, deviceId: body.deviceId, clientIp: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
       );
       metrics.validations.inc({ result: 'ok' });

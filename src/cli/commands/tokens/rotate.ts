@@ -1,7 +1,8 @@
 import { cliActor } from '../../../core/audit-log.js';
 import { rotateCodes } from '../../../core/codes/code-issue.js';
 import type { CommandContext } from '../../context.js';
-import { BatchProgress, openCodeDestination } from '../../code-output.js';
+import { openCodeDestination } from '../../code-output.js';
+import { ProgressBar } from '../../progress-bar.js';
 import { durationFlag, timeFlag } from '../../flags.js';
 import { printJson } from '../../output.js';
 
@@ -12,7 +13,7 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
   const db = await ctx.db();
   const { pepper } = await ctx.keyring();
   const destination = openCodeDestination(ctx.out, out);
-  const progress = new BatchProgress();
+  const progress = new ProgressBar();
   try {
     const result = await rotateCodes(
       { db, clock: ctx.clock, pepper, actor: cliActor() },

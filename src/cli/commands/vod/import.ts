@@ -4,7 +4,7 @@ import { AppError } from '../../../core/errors.js';
 import { checkEventAcceptsVod, markEventRecorded } from '../../../core/events/event-service.js';
 import { importVod } from '../../../ingest/vod-import.js';
 import type { CommandContext } from '../../context.js';
-import { BatchProgress } from '../../code-output.js';
+import { ProgressBar } from '../../progress-bar.js';
 import { printJson } from '../../output.js';
 
 /** `streamgate vod import ID FILE`: a recorded file becomes the event's VOD (SPEC §2). */
@@ -12,7 +12,7 @@ export async function run(ctx: CommandContext, _options: unknown, [eventId, file
   const db = await ctx.db();
   await checkEventAcceptsVod(db, eventId!);
   if (!fs.existsSync(file!) || !fs.statSync(file!).isFile()) throw new AppError(400, 'file_not_found', `FILE: ${file} does not exist`);
-  const progress = new BatchProgress('import [{bar}] {percentage}% | {value}/{total} s | ETA {eta}s', 1);
+  const progress = new ProgressBar('import [{bar}] {percentage}% | {value}/{total} s | ETA {eta}s', 1);
   let result;
   try {
     result = await importVod(ctx.config, eventId!, file!, (done, total) => progress.update(Math.round(done), Math.round(total)));
