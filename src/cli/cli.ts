@@ -63,6 +63,7 @@ export function buildProgram(): Command {
     .option('--starts-at <time>', 'ISO 8601 start time')
     .option('--ends-at <time>', 'ISO 8601 end time')
     .option('--rewatch <duration>', 'how long codes keep working after the end (e.g. 48h)')
+    .option('--ladder <spec>', 'live output: copy (default) or renditions, e.g. 720p,480p,360p')
     .action(action(() => import('./commands/events/create.js')));
   sub(events, 'list').description('list events').action(action(() => import('./commands/events/list.js')));
   sub(events, 'show')
@@ -76,6 +77,7 @@ export function buildProgram(): Command {
     .option('--starts-at <time>', 'ISO 8601, or "none"')
     .option('--ends-at <time>', 'ISO 8601, or "none"')
     .option('--rewatch <duration>')
+    .option('--ladder <spec>', 'copy or renditions, e.g. 720p,480p,360p (from the next publish)')
     .action(action(() => import('./commands/events/update.js')));
   sub(events, 'archive')
     .description('end an event for good: every code stops working')

@@ -17,6 +17,7 @@ export async function printEvent(out: Output, event: EventView): Promise<void> {
     ['rewatch', `${event.rewatchHours} h`],
     ['rtmp server', event.rtmpUrl],
     ['stream key', event.streamKey],
+    ['live output', event.ladder],
     ['created', event.createdAt],
   ]);
 }

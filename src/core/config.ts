@@ -45,6 +45,10 @@ export interface Config {
   readonly trustProxyHops: number;
   readonly ffmpegPath: string;
   readonly hlsSegmentSeconds: number;
+  /** How long an event stays live after its publisher left, for the publisher to come back. */
+  readonly ingestReconnectGraceSeconds: number;
+  /** A publisher that sends nothing for this long is disconnected. */
+  readonly ingestIdleTimeoutSeconds: number;
 }
 
 /** Flags from the command line, already named like Config fields; they win over env. */
@@ -84,6 +88,8 @@ const FIELDS = {
   trustProxyHops: ['STREAMGATE_TRUST_PROXY_HOPS', z.coerce.number().int().min(0).max(10)],
   ffmpegPath: ['FFMPEG_PATH', z.string().min(1)],
   hlsSegmentSeconds: ['HLS_SEGMENT_SECONDS', z.coerce.number().int().min(1).max(30)],
+  ingestReconnectGraceSeconds: ['INGEST_RECONNECT_GRACE_SECONDS', z.coerce.number().min(0).max(3_600)],
+  ingestIdleTimeoutSeconds: ['INGEST_IDLE_TIMEOUT_SECONDS', z.coerce.number().min(1).max(600)],
 } as const satisfies Record<keyof Config, readonly [string, z.ZodType]>;
 
 function defaults(dataDir: string): Record<keyof Config, unknown> {
@@ -107,6 +113,8 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     trustProxyHops: 0,
     ffmpegPath: 'ffmpeg',
     hlsSegmentSeconds: 2,
+    ingestReconnectGraceSeconds: 10,
+    ingestIdleTimeoutSeconds: 10,
   };
 }
 

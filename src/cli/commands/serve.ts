@@ -1,5 +1,7 @@
+import type { Config } from '../../core/config.js';
 import { AppError } from '../../core/errors.js';
 import { createLog } from '../../core/log.js';
+import { checkDataDir, checkFfmpeg, checkPort, checkSecret, type Check } from '../checks.js';
 import type { CommandContext } from '../context.js';
 
 const SERVICES = ['all', 'platform', 'edge', 'ingest'] as const;
@@ -10,17 +12,39 @@ interface Running {
   stop(): Promise<void> | void;
 }
 
+export interface Served {
+  /** The ingest's RTMP URL, when it runs. */
+  rtmpUrl: string | null;
+  /** Resolves once a signal has stopped every service. */
+  done: Promise<void>;
+}
+
+/** What must hold before anything listens; each failure is one line on stderr. */
+async function startupChecks(config: Config, service: string): Promise<void> {
+  const all = service === 'all';
+  const remoteEdge = service === 'edge' && config.playbackSigningSecret !== null;
+  const checks: Check[] = remoteEdge ? [] : [checkDataDir(config), checkSecret(config)];
+  if (all || service === 'ingest') checks.push(await checkFfmpeg(config));
+  if (all || service === 'platform') checks.push(await checkPort('platform port', config.host, config.platformPort, 'fail'));
+  if (all || service === 'edge') checks.push(await checkPort('edge port', config.host, config.edgePort, 'fail'));
+  if (all || service === 'ingest') checks.push(await checkPort('rtmp port', config.host, config.rtmpPort, 'fail'));
+  const failed = checks.filter((c) => c.status === 'fail');
+  for (const c of failed) process.stderr.write(`streamgate: ${c.name}: ${c.detail}\n`);
+  if (failed.length > 0) throw new AppError(500, 'startup_check_failed', `not starting: ${failed.length} start-up check(s) failed (see above)`);
+}
+
 /**
- * Runs the services until SIGINT/SIGTERM, then stops them cleanly. `all` runs the platform with
- * the edge's router mounted at /streams (same origin for the bundled player) and the stand-alone
- * edge on EDGE_PORT for other players and CDNs. The ingest arrives with its own issue.
+ * Starts the services in this process and runs them until SIGINT/SIGTERM, then stops them cleanly.
+ * `all` runs the platform with the edge's router mounted at /streams (same origin for the bundled
+ * player), the stand-alone edge on EDGE_PORT for other players and CDNs, and the RTMP ingest.
  */
-export async function serve(ctx: CommandContext, service: string): Promise<void> {
+export async function startServices(ctx: CommandContext, service: string): Promise<Served> {
   if (!SERVICES.includes(service as (typeof SERVICES)[number])) {
     throw new AppError(400, 'invalid_request', `serve: unknown service "${service}" (all, platform, edge or ingest)`);
   }
-  if (service === 'ingest') throw new AppError(501, 'not_yet_available', 'the ingest service is not part of this release yet');
+  await startupChecks(ctx.config, service);
   const running: Running[] = [];
+  let rtmpUrl: string | null = null;
   try {
     if (service === 'all' || service === 'platform') {
       const { startPlatform } = await import('../../server/start.js');
@@ -41,6 +65,12 @@ export async function serve(ctx: CommandContext, service: string): Promise<void>
       const edge = await startEdge(ctx.config);
       running.push({ name: 'edge', url: `${edge.url}  (gated HLS, mode ${ctx.config.edgeMode})`, stop: () => edge.stop() });
     }
+    if (service === 'all' || service === 'ingest') {
+      const { startIngest } = await import('../../ingest/start.js');
+      const ingest = await startIngest(ctx.config);
+      rtmpUrl = ingest.url;
+      running.push({ name: 'ingest', url: `${ingest.url}  (RTMP; stream key = the event's key)`, stop: () => ingest.stop() });
+    }
   } catch (error) {
     for (const r of running.reverse()) await r.stop();
     const code = (error as NodeJS.ErrnoException).code;
@@ -48,8 +78,7 @@ export async function serve(ctx: CommandContext, service: string): Promise<void>
     throw error;
   }
   for (const r of running) if (r.url) process.stderr.write(`${r.name.padEnd(9)} ${r.url}\n`);
-  if (service === 'all') process.stderr.write('ingest    not part of this release yet\n');
-  await new Promise<void>((resolve) => {
+  const done = new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -57,10 +86,12 @@ export async function serve(ctx: CommandContext, service: string): Promise<void>
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+  }).then(async () => {
+    for (const r of running.reverse()) await r.stop();
   });
-  for (const r of running.reverse()) await r.stop();
+  return { rtmpUrl, done };
 }
 
 export async function run(ctx: CommandContext, _options: unknown, [service = 'all']: string[]): Promise<void> {
-  await serve(ctx, service);
+  await (await startServices(ctx, service)).done;
 }

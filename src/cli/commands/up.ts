@@ -1,17 +1,69 @@
-import { listEvents } from '../../core/events/event-service.js';
+import type { ChildProcess } from 'node:child_process';
+import { cliActor } from '../../core/audit-log.js';
+import { issueCodes } from '../../core/codes/code-issue.js';
+import type { CodeCsvRow } from '../../core/codes/code-csv.js';
+import { createEvent, findEvent, listEvents } from '../../core/events/event-service.js';
 import { rtmpServerUrl } from '../../core/events/event-view.js';
 import type { CommandContext } from '../context.js';
 import { initialise } from './init.js';
-import { serve } from './serve.js';
+import { startServices } from './serve.js';
 
-/** Everything a newcomer needs in one command: initialise if needed, print where things are, serve. */
-export async function run(ctx: CommandContext): Promise<void> {
+export const DEMO_EVENT_ID = 'demo';
+const DEMO_CODES = 3;
+const WEEK_MS = 7 * 24 * 3_600_000;
+
+/**
+ * Everything a newcomer needs in one command: initialise if needed, serve, and say where things
+ * are. With --demo also a demo event, a few codes and a live test pattern published into it, so
+ * the portal plays video a minute after install.
+ */
+export async function run(ctx: CommandContext, options: { demo?: boolean }): Promise<void> {
   await initialise(ctx);
-  const events = await listEvents(await ctx.db());
-  const lines = [`viewer portal   ${ctx.config.platformUrl}/`, `rtmp server     ${rtmpServerUrl(ctx.config)}  (OBS: Settings → Stream → Custom)`];
-  for (const event of events.filter((e) => e.status !== 'archived')) lines.push(`  ${event.id}: stream key shown by  streamgate events show ${event.id}`);
+  const db = await ctx.db();
+  const demoCodes = options.demo ? await prepareDemo(ctx) : [];
+  const events = await listEvents(db);
+  const served = await startServices(ctx, 'all');
+  const lines = [
+    '',
+    `viewer portal   ${ctx.config.platformUrl}/`,
+    `rtmp server     ${rtmpServerUrl(ctx.config)}   (OBS: Settings → Stream → Service "Custom…")`,
+  ];
+  for (const event of events.filter((e) => e.status !== 'archived')) lines.push(`  ${event.id.padEnd(14)}stream key: streamgate events show ${event.id}`);
   if (events.length === 0) lines.push('no events yet:  streamgate events create --title "My event"');
-  lines.push('codes:          streamgate tokens create --event ID --count 10 --out codes.csv');
-  process.stderr.write(`${lines.join('\n')}\n`);
-  await serve(ctx, 'all');
+  if (demoCodes.length > 0) {
+    lines.push(`demo codes      ${demoCodes.join('  ')}   (type one into the portal; the test pattern is live)`);
+  } else {
+    lines.push('codes:          streamgate tokens create --event ID --count 10 --out codes.csv');
+  }
+  process.stderr.write(`${lines.join('\n')}\n\n`);
+
+  let publisher: ChildProcess | null = null;
+  if (options.demo && served.rtmpUrl) {
+    const event = (await findEvent(db, DEMO_EVENT_ID))!;
+    const { publishTestPattern } = await import('../../ingest/test-pattern.js');
+    publisher = publishTestPattern({ ffmpegPath: ctx.config.ffmpegPath, publishUrl: `${served.rtmpUrl}/${event.stream_key}` });
+    publisher.on('exit', (code, signal) => {
+      if (signal !== 'SIGTERM') process.stderr.write(`streamgate: the demo test pattern stopped (ffmpeg exit ${code ?? signal})\n`);
+    });
+    // Stopping: the publisher first, so the ingest sees it leave and ends the event.
+    process.once('SIGINT', () => publisher?.kill('SIGTERM'));
+    process.once('SIGTERM', () => publisher?.kill('SIGTERM'));
+  }
+  await served.done;
+}
+
+/** The demo event (created once) and a few fresh codes for it, valid for a week. */
+async function prepareDemo(ctx: CommandContext): Promise<string[]> {
+  const db = await ctx.db();
+  const deps = { db, clock: ctx.clock, actor: cliActor() };
+  const existing = await findEvent(db, DEMO_EVENT_ID);
+  if (!existing || existing.status === 'archived') {
+    if (existing) throw new Error(`the "${DEMO_EVENT_ID}" event is archived; create codes for another event instead`);
+    await createEvent(deps, { id: DEMO_EVENT_ID, title: 'StreamGate demo', rewatchHours: ctx.config.defaultRewatchHours });
+  }
+  const codes: string[] = [];
+  const sink = { write: (rows: CodeCsvRow[]) => codes.push(...rows.map((r) => r.code)), sync: () => undefined };
+  const { pepper } = await ctx.keyring();
+  await issueCodes({ ...deps, pepper }, { eventId: DEMO_EVENT_ID, count: DEMO_CODES, expiresInMs: WEEK_MS, label: 'demo' }, sink);
+  return codes;
 }

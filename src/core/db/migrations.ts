@@ -127,6 +127,12 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
     },
   },
+  // How the ingest writes the event's live HLS: "copy" or an ABR ladder such as "720p,480p,360p".
+  '0002_event_ladder': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('events').addColumn('ladder', 'text', (c) => c.notNull().defaultTo('copy')).execute();
+    },
+  },
 };
 
 export const staticMigrationProvider: MigrationProvider = {

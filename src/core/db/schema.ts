@@ -27,6 +27,8 @@ export interface EventTable {
   ends_at: number | null;
   rewatch_hours: number;
   stream_key: string;
+  /** "copy" or a ladder such as "720p,480p,360p" (core/events/ladder.ts). */
+  ladder: string;
   created_at: number;
   updated_at: number;
 }

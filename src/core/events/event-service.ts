@@ -6,6 +6,7 @@ import type { EventRow } from '../db/schema.js';
 import { AppError, invalidInput } from '../errors.js';
 import { newStreamKey } from '../ids.js';
 import { appendRevocations } from '../revocation-feed.js';
+import { formatLadder, parseLadder } from './ladder.js';
 import { checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
 
 export interface EventDeps {
@@ -21,6 +22,8 @@ export interface CreateEventInput {
   startsAt?: number | null;
   endsAt?: number | null;
   rewatchHours: number;
+  /** "copy" (default) or an ABR ladder such as "720p,480p,360p". */
+  ladder?: string;
 }
 
 export interface UpdateEventInput {
@@ -28,6 +31,7 @@ export interface UpdateEventInput {
   startsAt?: number | null;
   endsAt?: number | null;
   rewatchHours?: number;
+  ladder?: string;
 }
 
 function audit(deps: EventDeps, action: string, target: string, details?: Record<string, unknown>): AuditEntry {
@@ -41,6 +45,7 @@ export async function createEvent(deps: EventDeps, input: CreateEventInput): Pro
   const endsAt = input.endsAt ?? null;
   checkWindow(startsAt, endsAt);
   const rewatchHours = checkRewatchHours(input.rewatchHours);
+  const ladder = formatLadder(parseLadder(input.ladder ?? 'copy'));
   const now = deps.clock();
   return writeTransaction(deps.db, async (trx) => {
     const existing = await trx.selectFrom('events').select('id').where('id', '=', id).executeTakeFirst();
@@ -53,11 +58,12 @@ export async function createEvent(deps: EventDeps, input: CreateEventInput): Pro
       ends_at: endsAt,
       rewatch_hours: rewatchHours,
       stream_key: newStreamKey(),
+      ladder,
       created_at: now,
       updated_at: now,
     };
     await trx.insertInto('events').values(row).execute();
-    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours }));
+    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder }));
     return row;
   });
 }
@@ -79,7 +85,7 @@ export async function getEvent(db: Db, id: string): Promise<EventRow> {
 
 export async function updateEvent(deps: EventDeps, id: string, input: UpdateEventInput): Promise<EventRow> {
   if (Object.values(input).every((v) => v === undefined)) {
-    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at or --rewatch');
+    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch or --ladder');
   }
   const now = deps.clock();
   return writeTransaction(deps.db, async (trx) => {
@@ -91,12 +97,13 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
       starts_at: input.startsAt !== undefined ? input.startsAt : current.starts_at,
       ends_at: input.endsAt !== undefined ? input.endsAt : current.ends_at,
       rewatch_hours: input.rewatchHours !== undefined ? checkRewatchHours(input.rewatchHours) : current.rewatch_hours,
+      ladder: input.ladder !== undefined ? formatLadder(parseLadder(input.ladder)) : current.ladder,
       updated_at: now,
     };
     checkWindow(next.starts_at, next.ends_at);
     await trx
       .updateTable('events')
-      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, updated_at: now })
+      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, updated_at: now })
       .where('id', '=', id)
       .execute();
     await recordAudit(trx, now, audit(deps, 'event.update', id, { ...input }));
@@ -158,4 +165,37 @@ export async function markEventRecorded(deps: EventDeps, id: string, details: Re
     await recordAudit(trx, now, audit(deps, 'event.vod_import', id, details));
     return { ...event, status: 'ended', updated_at: now };
   });
+}
+
+/** What the ingest needs to admit a publisher synchronously: every usable event's current key. */
+export async function listIngestTargets(db: Db): Promise<Pick<EventRow, 'id' | 'stream_key' | 'status' | 'ladder'>[]> {
+  return db.selectFrom('events').select(['id', 'stream_key', 'status', 'ladder']).where('status', '!=', 'archived').execute();
+}
+
+/** A publisher was admitted: the event is live (also when it had ended and goes on air again). */
+export async function markEventLive(deps: EventDeps, id: string): Promise<void> {
+  const now = deps.clock();
+  await writeTransaction(deps.db, async (trx) => {
+    const event = await getEvent(trx, id);
+    if (event.status === 'archived' || event.status === 'live') return;
+    await trx.updateTable('events').set({ status: 'live', updated_at: now }).where('id', '=', id).execute();
+    await recordAudit(trx, now, audit(deps, 'event.live', id));
+  });
+}
+
+/** The publisher is gone for good and the playlists are finalised: the event is a VOD now. */
+export async function markEventEnded(deps: EventDeps, id: string, details?: Record<string, unknown>): Promise<void> {
+  const now = deps.clock();
+  await writeTransaction(deps.db, async (trx) => {
+    const event = await getEvent(trx, id);
+    if (event.status !== 'live') return;
+    await trx.updateTable('events').set({ status: 'ended', updated_at: now }).where('id', '=', id).execute();
+    await recordAudit(trx, now, audit(deps, 'event.ended', id, details));
+  });
+}
+
+/** Events left `live` by an ingest that did not stop cleanly (a crash, a power cut). */
+export async function listLiveEventIds(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('events').select('id').where('status', '=', 'live').execute();
+  return rows.map((r) => r.id);
 }

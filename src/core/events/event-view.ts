@@ -12,6 +12,7 @@ export interface EventView {
   rewatchHours: number;
   streamKey: string;
   rtmpUrl: string;
+  ladder: string;
   createdAt: string;
 }
 
@@ -34,6 +35,7 @@ export function toEventView(row: EventRow, config: Config): EventView {
     rewatchHours: row.rewatch_hours,
     streamKey: row.stream_key,
     rtmpUrl: rtmpServerUrl(config),
+    ladder: row.ladder,
     createdAt: toIso(row.created_at)!,
   };
 }

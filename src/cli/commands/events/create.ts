@@ -12,6 +12,7 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     startsAt: timeFlag(options.startsAt, '--starts-at') ?? null,
     endsAt: timeFlag(options.endsAt, '--ends-at') ?? null,
     rewatchHours: rewatchHoursFlag(options.rewatch) ?? ctx.config.defaultRewatchHours,
+    ladder: options.ladder,
   };
   const row = await createEvent({ db: await ctx.db(), clock: ctx.clock, actor: cliActor() }, input);
   await printEvent(ctx.out, toEventView(row, ctx.config));

@@ -11,6 +11,7 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     startsAt: clearableTimeFlag(options.startsAt, '--starts-at'),
     endsAt: clearableTimeFlag(options.endsAt, '--ends-at'),
     rewatchHours: rewatchHoursFlag(options.rewatch),
+    ladder: options.ladder,
   };
   const row = await updateEvent({ db: await ctx.db(), clock: ctx.clock, actor: cliActor() }, id!, input);
   await printEvent(ctx.out, toEventView(row, ctx.config));

@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { promisify } from 'node:util';
+import type { Config } from '../core/config.js';
+import { loadKeyring, secretFileMode, secretPath } from '../core/secret-store.js';
+
+/** Checks shared by `doctor` (all of them, as a table) and `serve` (those its services need). */
+export type Status = 'ok' | 'warn' | 'fail';
+export interface Check {
+  name: string;
+  status: Status;
+  detail: string;
+}
+
+export function checkDataDir(config: Config): Check {
+  try {
+    fs.accessSync(config.dataDir, fs.constants.W_OK);
+    return { name: 'data directory', status: 'ok', detail: config.dataDir };
+  } catch {
+    const exists = fs.existsSync(config.dataDir);
+    return { name: 'data directory', status: 'fail', detail: `${config.dataDir} ${exists ? 'is not writable' : 'does not exist: run streamgate init'}` };
+  }
+}
+
+export function checkSecret(config: Config): Check {
+  const mode = secretFileMode(config);
+  if (mode === null) return { name: 'secret', status: 'fail', detail: `${secretPath(config)} missing: run streamgate init` };
+  if (mode !== 0o600) return { name: 'secret', status: 'fail', detail: `${secretPath(config)} has mode 0${mode.toString(8)}: chmod 600 it` };
+  try {
+    const keyring = loadKeyring(config);
+    const source = config.playbackSigningSecret ? 'PLAYBACK_SIGNING_SECRET' : 'data/secret';
+    return { name: 'secret', status: 'ok', detail: `mode 0600, signing key ${keyring.current.kid} from ${source}, ${keyring.byKid.size} key(s)` };
+  } catch (error) {
+    return { name: 'secret', status: 'fail', detail: (error as Error).message };
+  }
+}
+
+export async function checkFfmpeg(config: Config): Promise<Check> {
+  try {
+    const { stdout } = await promisify(execFile)(config.ffmpegPath, ['-hide_banner', '-version'], { timeout: 5_000 });
+    return { name: 'ffmpeg', status: 'ok', detail: stdout.split('\n')[0] ?? config.ffmpegPath };
+  } catch {
+    return { name: 'ffmpeg', status: 'fail', detail: `${config.ffmpegPath} not found: apt-get install ffmpeg (or set FFMPEG_PATH)` };
+  }
+}
+
+/** For `doctor` a port in use may be StreamGate itself (a warning); for `serve` it is a failure. */
+export function checkPort(name: string, host: string, port: number, inUse: Status = 'warn'): Promise<Check> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      resolve({ name, status: inUse, detail: `${host}:${port} ${error.code === 'EADDRINUSE' ? 'in use (already running?)' : error.code}` }),
+    );
+    server.listen(port, host, () => server.close(() => resolve({ name, status: 'ok', detail: `${host}:${port} free` })));
+  });
+}

@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import type { Rung } from '../core/events/ladder.js';
+
+export const PLAYLIST = 'index.m3u8';
+const ENDLIST = '#EXT-X-ENDLIST';
+
+/**
+ * FFmpeg's arguments for one live run: FLV on stdin → HLS in `dir`. The playlist is of type EVENT
+ * (every segment stays listed, so the whole event can be rewatched) and FFmpeg never ends it:
+ * `omit_endlist` leaves that to `finalisePlaylists`, once the publisher is gone for good, so a
+ * restart or a reconnect can continue it. `append_list` continues an existing playlist after a
+ * discontinuity; `temp_file` keeps half-written segments out of it.
+ */
+export function liveHlsArgs(dir: string, rungs: readonly Rung[], segmentSeconds: number): string[] {
+  const hls = [
+    '-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_playlist_type', 'event',
+    '-hls_flags', 'independent_segments+program_date_time+omit_endlist+temp_file+append_list',
+  ];
+  const input = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-f', 'flv', '-i', 'pipe:0'];
+  if (rungs.length === 0) {
+    return [
+      ...input, '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', ...hls,
+      '-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, PLAYLIST),
+    ];
+  }
+  const split = `[0:v]split=${rungs.length}${rungs.map((_, i) => `[s${i}]`).join('')}`;
+  const scales = rungs.map((r, i) => `[s${i}]scale=-2:${r.height}[v${i}]`);
+  return [
+    ...input,
+    '-filter_complex', [split, ...scales].join(';'),
+    ...rungs.flatMap((_, i) => ['-map', `[v${i}]`]),
+    ...rungs.flatMap(() => ['-map', '0:a:0']),
+    '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
+    // Keyframes on segment boundaries in every rendition, so players can switch between them.
+    '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`,
+    ...rungs.flatMap((r, i) => [`-b:v:${i}`, `${r.videoKbps}k`, `-maxrate:v:${i}`, `${Math.round(r.videoKbps * 1.1)}k`, `-bufsize:v:${i}`, `${r.videoKbps * 2}k`]),
+    '-c:a', 'aac', '-b:a', '128k',
+    ...hls,
+    '-master_pl_name', PLAYLIST,
+    '-var_stream_map', rungs.map((r, i) => `v:${i},a:${i},name:${r.name}`).join(' '),
+    '-hls_segment_filename', path.join(dir, '%v', 'seg_%05d.ts'), path.join(dir, '%v', PLAYLIST),
+  ];
+}
+
+/** The media playlists under `dir`: index.m3u8 itself, or the renditions a master lists. */
+export function mediaPlaylists(dir: string): string[] {
+  const top = path.join(dir, PLAYLIST);
+  if (!fs.existsSync(top)) return [];
+  const text = fs.readFileSync(top, 'utf8');
+  if (!text.includes('#EXT-X-STREAM-INF')) return [top];
+  return text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((uri) => path.join(dir, uri))
+    .filter((file) => file.startsWith(dir + path.sep) && fs.existsSync(file));
+}
+
+/** Ends every playlist of the event (`#EXT-X-ENDLIST`): from now on it is a VOD. Idempotent. */
+export function finalisePlaylists(dir: string): number {
+  let finalised = 0;
+  for (const file of mediaPlaylists(dir)) {
+    const text = fs.readFileSync(file, 'utf8');
+    if (text.includes(ENDLIST)) continue;
+    writeFileAtomic(file, `${text.endsWith('\n') ? text : `${text}\n`}${ENDLIST}\n`, 0o644);
+    finalised += 1;
+  }
+  return finalised;
+}

@@ -1,0 +1,176 @@
+import path from 'node:path';
+import type { Clock } from '../core/clock.js';
+import type { Db } from '../core/db/database.js';
+import { parseLadder } from '../core/events/ladder.js';
+import { listIngestTargets, markEventEnded, markEventLive } from '../core/events/event-service.js';
+import type { Log } from '../core/log.js';
+import { finalisePlaylists } from './hls-output.js';
+import { HlsWriter } from './hls-writer.js';
+import type { Publisher, RtmpHandlers } from './rtmp-server.js';
+
+export interface LiveIngestOptions {
+  db: Db;
+  clock: Clock;
+  log: Log;
+  ffmpegPath: string;
+  hlsRoot: string;
+  segmentSeconds: number;
+  /** How long an event stays live after its publisher left, waiting for it to come back. */
+  reconnectGraceMs: number;
+  /** A publisher that sends nothing for this long is cut off (and may reconnect). */
+  idleTimeoutMs: number;
+}
+
+interface Target {
+  eventId: string;
+  ladder: string;
+}
+
+interface LiveEvent {
+  eventId: string;
+  publisher: Publisher | null;
+  writer: HlsWriter | null;
+  graceTimer: NodeJS.Timeout | null;
+  /** Start, stop and finalise run one after the other, per event. */
+  queue: Promise<void>;
+}
+
+const KEY_REFRESH_MS = 1_000;
+const ACTOR = 'ingest';
+
+/**
+ * The live side of an event: admits publishers by stream key, runs an HlsWriter while one is on,
+ * and turns the event live → ended. The keys are held in memory (refreshed every second) because
+ * the admission check must answer synchronously.
+ */
+export class LiveIngest implements RtmpHandlers {
+  private targets = new Map<string, Target>();
+  private readonly live = new Map<string, LiveEvent>();
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly lastBytes = new Map<Publisher, { bytes: number; since: number }>();
+  private stopped = false;
+
+  constructor(private readonly options: LiveIngestOptions) {}
+
+  async start(): Promise<void> {
+    await this.refreshKeys();
+    this.refreshTimer = setInterval(() => void this.refreshKeys().catch((error) => this.options.log.error('cannot read stream keys', { error: String(error) })), KEY_REFRESH_MS);
+    this.idleTimer = setInterval(() => this.cutOffSilentPublishers(), Math.min(1_000, this.options.idleTimeoutMs));
+  }
+
+  /** Ends every live event now: the process is going away, so no reconnect can continue it. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    await Promise.all([...this.live.values()].map((event) => {
+      event.publisher?.disconnect();
+      return this.enqueue(event, () => this.finish(event, 'ingest stopped'));
+    }));
+  }
+
+  admit(streamKey: string): boolean {
+    if (this.stopped) return false;
+    const target = this.targets.get(streamKey);
+    if (!target) return false;
+    return !this.live.get(target.eventId)?.publisher; // one publisher per event
+  }
+
+  published(publisher: Publisher): void {
+    const target = this.targets.get(publisher.streamKey);
+    if (!target) return publisher.disconnect();
+    let event = this.live.get(target.eventId);
+    if (!event) {
+      event = { eventId: target.eventId, publisher: null, writer: null, graceTimer: null, queue: Promise.resolve() };
+      this.live.set(target.eventId, event);
+    }
+    const reconnected = event.graceTimer !== null;
+    if (event.graceTimer) clearTimeout(event.graceTimer);
+    event.graceTimer = null;
+    event.publisher = publisher;
+    this.lastBytes.set(publisher, { bytes: publisher.bytesIn(), since: this.options.clock() });
+    this.options.log.info(reconnected ? 'publisher reconnected' : 'publisher started', { event: event.eventId, ladder: target.ladder });
+    const live = event;
+    void this.enqueue(live, async () => {
+      if (live.publisher !== publisher) return;
+      await live.writer?.stop(); // a publisher that replaced another within the grace
+      live.writer = new HlsWriter({
+        ffmpegPath: this.options.ffmpegPath,
+        dir: this.hlsDir(live.eventId),
+        rungs: parseLadder(target.ladder),
+        segmentSeconds: this.options.segmentSeconds,
+        publisher,
+        log: this.options.log,
+      });
+      live.writer.start();
+      await markEventLive(this.eventDeps(), live.eventId);
+    });
+  }
+
+  closed(publisher: Publisher): void {
+    this.lastBytes.delete(publisher);
+    const event = [...this.live.values()].find((e) => e.publisher === publisher);
+    if (!event || this.stopped) return;
+    event.publisher = null;
+    this.options.log.info('publisher left', { event: event.eventId, graceSeconds: this.options.reconnectGraceMs / 1000 });
+    void this.enqueue(event, async () => {
+      await event.writer?.stop();
+      event.writer = null;
+    });
+    event.graceTimer = setTimeout(() => {
+      event.graceTimer = null;
+      void this.enqueue(event, () => this.finish(event, 'publisher left'));
+    }, this.options.reconnectGraceMs);
+  }
+
+  /** The running writer of an event, for tests that kill its FFmpeg. */
+  writerOf(eventId: string): HlsWriter | null {
+    return this.live.get(eventId)?.writer ?? null;
+  }
+
+  private async finish(event: LiveEvent, reason: string): Promise<void> {
+    if (event.publisher) return; // came back meanwhile
+    if (event.graceTimer) clearTimeout(event.graceTimer);
+    await event.writer?.stop();
+    event.writer = null;
+    finalisePlaylists(this.hlsDir(event.eventId));
+    this.live.delete(event.eventId);
+    await markEventEnded(this.eventDeps(), event.eventId, { reason });
+    this.options.log.info('event ended', { event: event.eventId, reason });
+  }
+
+  private enqueue(event: LiveEvent, step: () => Promise<void>): Promise<void> {
+    event.queue = event.queue.then(step).catch((error) => this.options.log.error('ingest step failed', { event: event.eventId, error: String(error) }));
+    return event.queue;
+  }
+
+  private async refreshKeys(): Promise<void> {
+    const rows = await listIngestTargets(this.options.db);
+    this.targets = new Map(rows.map((r) => [r.stream_key, { eventId: r.id, ladder: r.ladder }]));
+    // An event archived while live loses its publisher at once.
+    const usable = new Set(rows.map((r) => r.id));
+    for (const event of this.live.values()) if (!usable.has(event.eventId)) event.publisher?.disconnect();
+  }
+
+  private cutOffSilentPublishers(): void {
+    const now = this.options.clock();
+    for (const [publisher, seen] of this.lastBytes) {
+      const bytes = publisher.bytesIn();
+      if (bytes !== seen.bytes) this.lastBytes.set(publisher, { bytes, since: now });
+      else if (now - seen.since >= this.options.idleTimeoutMs) {
+        this.options.log.warn('publisher silent; disconnecting it', { silentMs: now - seen.since });
+        this.lastBytes.delete(publisher);
+        publisher.disconnect();
+      }
+    }
+  }
+
+  private hlsDir(eventId: string): string {
+    return path.join(this.options.hlsRoot, eventId);
+  }
+
+  private eventDeps() {
+    return { db: this.options.db, clock: this.options.clock, actor: ACTOR };
+  }
+}

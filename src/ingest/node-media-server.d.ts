@@ -1,0 +1,57 @@
+// The parts of node-media-server 4.4.3 (CommonJS, no types of its own) that rtmp-server.ts uses.
+// The version is pinned exactly in package.json: these are internals, covered by test/e2e.
+
+declare module 'node-media-server' {
+  import type { BaseSession } from 'node-media-server/src/session/base_session.js';
+
+  interface NmsConfig {
+    bind: string;
+    rtmp?: { port: number; chunk_size?: number; gop_cache?: boolean; ping?: number; ping_timeout?: number };
+  }
+
+  export default class NodeMediaServer {
+    constructor(config: NmsConfig);
+    rtmpServer: { run(): void; stop(): void; tcpServer?: import('node:net').Server };
+    on(event: 'prePublish' | 'postPublish' | 'donePublish', listener: (session: BaseSession) => void): void;
+    stop(): Promise<void>;
+  }
+}
+
+declare module 'node-media-server/src/session/base_session.js' {
+  export class BaseSession {
+    id: string;
+    ip: string;
+    protocol: string;
+    streamPath: string;
+    streamApp: string;
+    streamName: string;
+    inBytes: number;
+    isPublisher: boolean;
+    /** RtmpSession only. */
+    socket?: import('node:net').Socket;
+    /** RtmpSession only: the protocol parser whose callback hands packets to the broadcast. */
+    rtmp?: { onPacketCallback: (packet: unknown) => void };
+    sendBuffer(buffer: Buffer): void;
+    close(): void;
+  }
+  const BaseSessionClass: typeof BaseSession;
+  export default BaseSessionClass;
+}
+
+declare module 'node-media-server/src/core/context.js' {
+  import type { BaseSession } from 'node-media-server/src/session/base_session.js';
+
+  interface Broadcast {
+    publisher: BaseSession | null;
+    subscribers: Map<string, BaseSession>;
+    postPlay(session: BaseSession): string | null;
+    donePlay(session: BaseSession): void;
+  }
+  const Context: { broadcasts: Map<string, Broadcast> };
+  export default Context;
+}
+
+declare module 'node-media-server/src/core/logger.js' {
+  const logger: { level: string; log(message: string, level?: string): void };
+  export default logger;
+}

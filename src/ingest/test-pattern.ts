@@ -1,0 +1,38 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface TestPatternOptions {
+  ffmpegPath: string;
+  /** rtmp://host:port/live/KEY */
+  publishUrl: string;
+  width?: number;
+  height?: number;
+  fps?: number;
+  /** Stop after this many seconds; runs until killed when absent. */
+  seconds?: number;
+  /** Seconds between keyframes: the segment length, as OBS should be set up. */
+  keyframeSeconds?: number;
+}
+
+/**
+ * Publishes FFmpeg's generated test pattern (colour bars, a moving gradient, a 440 Hz tone) with
+ * the wall clock burnt in, the way OBS would: H.264 + AAC over RTMP, keyframes every segment.
+ * `up --demo` uses it; so do the benchmarks, which read glass-to-glass delay off the clock.
+ *
+ * The publish URL, stream key included, is in FFmpeg's argv, as it would be in OBS's settings on
+ * the operator's own machine; it is only ever the demo event's key.
+ */
+export function publishTestPattern(options: TestPatternOptions): ChildProcess {
+  const { width = 854, height = 480, fps = 25, keyframeSeconds = 2 } = options;
+  const clock = "drawtext=text='%{localtime\\:%H\\\\\\:%M\\\\\\:%S} %{pts\\:hms}':fontsize=40:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=8:x=24:y=24";
+  return spawn(options.ffmpegPath, [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`,
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    ...(options.seconds ? ['-t', String(options.seconds)] : []),
+    '-vf', clock,
+    '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+    '-g', String(fps * keyframeSeconds), '-keyint_min', String(fps * keyframeSeconds), '-sc_threshold', '0', '-b:v', '1500k',
+    '-c:a', 'aac', '-b:a', '128k',
+    '-f', 'flv', options.publishUrl,
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
