@@ -28,6 +28,7 @@ const video = $<HTMLVideoElement>('video');
 let grant: Grant | null = null;
 let hls: Hls | null = null;
 let heartbeatTimer: number | undefined;
+let lastEdgeRefusal = 0;
 let countdownTimer: number | undefined;
 
 /** One id per browser, so reopening the page resumes the session instead of conflicting with itself. */
@@ -113,14 +114,21 @@ function startPlayback(next: Grant): void {
   }
   hls?.destroy();
   hls = new Hls({
-    liveSyncDurationCount: 2,
+    // Play one segment behind the live edge: 4–5 s glass-to-glass with 2 s segments instead of ~7 s.
+    liveSyncDurationCount: 1,
     // Read the token at each request, so the heartbeat's fresh token applies without a restart.
     xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${grant?.token ?? ''}`),
   });
   hls.on(Hls.Events.ERROR, (_event, data) => {
     if (!data.fatal) return;
     const status = data.response?.code;
-    if (status === 401 || status === 403) return stop(MESSAGES.unauthorized);
+    // The edge does not say why; the platform does (revoked, session ended…), or renews the token.
+    if (status === 401 || status === 403) {
+      // Refused again right after a renewal: the edge knows something the platform did not say.
+      if (Date.now() - lastEdgeRefusal < 10_000) return stop(MESSAGES.unauthorized);
+      lastEdgeRefusal = Date.now();
+      return void sendHeartbeat().then((ok) => ok && hls?.startLoad());
+    }
     if (status === 404) {
       if (grant?.event.status === 'ended') return stop(MESSAGES.ended_no_recording);
       show(MESSAGES.not_started_stream, 'info');
@@ -162,17 +170,20 @@ async function autoplay(): Promise<void> {
   }
 }
 
-async function sendHeartbeat(): Promise<void> {
-  if (!grant) return;
+/** Renews the token; true when playback may go on. A refusal stops playback with its reason. */
+async function sendHeartbeat(): Promise<boolean> {
+  if (!grant) return false;
   try {
     const { status, json } = await post('/api/sessions/heartbeat', { sessionId: grant.sessionId }, grant.token);
     if (status === 200) {
       grant = { ...grant, token: json.token, expiresAt: json.expiresAt };
-      return;
+      return true;
     }
     stop(MESSAGES[json?.error?.code] ?? MESSAGES.unauthorized);
+    return false;
   } catch {
     // offline for a moment: the current token is good for minutes; try again at the next beat
+    return true;
   }
 }
 

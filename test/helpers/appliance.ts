@@ -1,0 +1,150 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { BIN, codesFromCsv, initialisedDataDir, json, runCli } from './cli.js';
+
+/** A port nobody listens on right now (the kernel's pick, released at once). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface Appliance {
+  dataDir: string;
+  platformUrl: string;
+  edgeUrl: string;
+  rtmpUrl: string;
+  /** Everything the services wrote to stderr so far. */
+  logs(): string;
+  streamKey(eventId?: string): Promise<string>;
+  status(eventId?: string): Promise<string>;
+  codes(count: number, eventId?: string): Promise<string[]>;
+  /** A playback JWT for a fresh code, as the player gets it. */
+  token(eventId?: string): Promise<string>;
+  playlist(eventId?: string): string;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * The real binary, `streamgate serve` (platform, edge and ingest in one process), on free ports of
+ * 127.0.0.1 with a fresh data directory holding the event "conf". Stopped when the test ends.
+ */
+export async function startAppliance(t: { after(fn: () => unknown): void }, env: NodeJS.ProcessEnv = {}): Promise<Appliance> {
+  const dataDir = await initialisedDataDir(t);
+  const [platformPort, edgePort, rtmpPort] = [await freePort(), await freePort(), await freePort()];
+  const platformUrl = `http://127.0.0.1:${platformPort}`;
+  const ports = {
+    PLATFORM_PORT: String(platformPort),
+    EDGE_PORT: String(edgePort),
+    RTMP_PORT: String(rtmpPort),
+    PLATFORM_URL: platformUrl,
+    EDGE_PUBLIC_URL: `http://127.0.0.1:${edgePort}`,
+  };
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { ...process.env, STREAMGATE_DATA_DIR: dataDir, INGEST_RECONNECT_GRACE_SECONDS: '1', ...ports, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (d) => (stderr += d).includes('ingest listening') && resolve());
+    void closed.then(() => reject(new Error(`streamgate serve exited early:\n${stderr}`)));
+  });
+  t.after(() => child.kill('SIGKILL'));
+  const cli = (args: string[]) => runCli(args, { dataDir, env: ports });
+  const appliance: Appliance = {
+    dataDir,
+    platformUrl,
+    edgeUrl: ports.EDGE_PUBLIC_URL,
+    rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/live`,
+    logs: () => stderr,
+    streamKey: async (eventId = 'conf') => json(await cli(['events', 'show', eventId, '--json'])).streamKey,
+    status: async (eventId = 'conf') => json(await cli(['events', 'show', eventId, '--json'])).status,
+    codes: async (count, eventId = 'conf') => codesFromCsv((await cli(['tokens', 'create', '--event', eventId, '--count', String(count)])).stdout),
+    async token(eventId = 'conf') {
+      const [code] = await appliance.codes(1, eventId);
+      const response = await fetch(`${platformUrl}/api/tokens/validate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ code, deviceId: `test-${randomUUID()}` }),
+      });
+      if (response.status !== 200) throw new Error(`validate: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { token: string }).token;
+    },
+    playlist: (eventId = 'conf') => {
+      try {
+        return fs.readFileSync(path.join(dataDir, 'hls', eventId, 'index.m3u8'), 'utf8');
+      } catch {
+        return '';
+      }
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      return closed;
+    },
+  };
+  return appliance;
+}
+
+export interface TestPublisher {
+  child: ChildProcess;
+  /** FFmpeg's exit code once it has ended. */
+  exited: Promise<number | null>;
+  stderr(): string;
+}
+
+/** FFmpeg publishing a lavfi test pattern (H.264 + AAC, keyframe every 2 s) the way OBS does. */
+export function publish(t: { after(fn: () => unknown): void }, url: string, seconds: number): TestPublisher {
+  const child = spawn('ffmpeg', [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', String(seconds),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0',
+    '-c:a', 'aac', '-b:a', '96k', '-f', 'flv', url,
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.after(() => child.kill('SIGKILL'));
+  return { child, exited, stderr: () => stderr };
+}
+
+export interface Probe {
+  durationSeconds: number;
+  codecs: string[];
+}
+
+/** ffprobe reading a URL through the edge with the token in the Authorization header. */
+export async function ffprobe(url: string, token: string): Promise<Probe> {
+  const { stdout } = await promisify(execFile)('ffprobe', [
+    '-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`,
+    '-show_entries', 'format=duration:stream=codec_name', '-of', 'json', url,
+  ], { timeout: 30_000 });
+  const info = JSON.parse(stdout) as { format?: { duration?: string }; streams?: { codec_name: string }[]; programs?: { streams: { codec_name: string }[] }[] };
+  const streams = [...(info.streams ?? []), ...(info.programs ?? []).flatMap((p) => p.streams)];
+  return { durationSeconds: Number(info.format?.duration ?? 0), codecs: [...new Set(streams.map((s) => s.codec_name))].sort() };
+}
+
+/** Segment URIs of a media playlist, in order. */
+export function segmentsOf(playlist: string): string[] {
+  return playlist.split('\n').filter((line) => line.endsWith('.ts'));
+}
