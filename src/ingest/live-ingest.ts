@@ -65,7 +65,9 @@ export class LiveIngest implements RtmpHandlers {
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     if (this.idleTimer) clearInterval(this.idleTimer);
     await Promise.all([...this.live.values()].map((event) => {
-      event.publisher?.disconnect();
+      const publisher = event.publisher;
+      event.publisher = null; // closed() ignores it now: the process is stopping
+      publisher?.disconnect();
       return this.enqueue(event, () => this.finish(event, 'ingest stopped'));
     }));
   }
