@@ -1,6 +1,7 @@
 // npm run bench: every benchmark, each against its baseline measured in the same run.
 import { benchColdStart } from './cli-cold-start.js';
 import { benchEdgeServe } from './edge-serve.js';
+import { benchLiveIngest } from './live-ingest.js';
 import { benchPlatformValidate } from './platform-validate.js';
 import { benchTokensCreate } from './tokens-create.js';
 
@@ -10,6 +11,7 @@ const benches: [string, () => Promise<void>][] = [
   ['tokens-create', benchTokensCreate],
   ['platform-validate', benchPlatformValidate],
   ['edge-serve', benchEdgeServe],
+  ['live-ingest', benchLiveIngest],
 ];
 for (const [name, bench] of benches) {
   if (only.length === 0 || only.some((o) => name.includes(o))) await bench();

@@ -132,7 +132,7 @@ function startPlayback(next: Grant): void {
     if (status === 404) {
       if (grant?.event.status === 'ended') return stop(MESSAGES.ended_no_recording);
       show(MESSAGES.not_started_stream, 'info');
-      return void window.setTimeout(() => hls?.loadSource(next.playbackUrl), 5_000);
+      return void window.setTimeout(() => hls?.loadSource(next.playbackUrl), 2_000);
     }
     if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
       show(MESSAGES.network, 'info');

@@ -84,6 +84,28 @@ describe('RTMP ingest through the real binary', () => {
     assert.equal(playlist.match(/#EXT-X-ENDLIST/g)?.length, 1);
   });
 
+  it('disconnects a publisher that goes silent, and the event ends', async (t) => {
+    const app = await startAppliance(t, { INGEST_IDLE_TIMEOUT_SECONDS: '2' });
+    const publisher = publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, 30);
+    await waitFor('a first segment', () => segmentsOf(app.playlist()).length >= 1);
+    publisher.child.kill('SIGSTOP'); // connected, sending nothing: a frozen encoder or a dead network
+    await waitFor('status ended', async () => (await app.status()) === 'ended', 15_000);
+    assert.match(app.logs(), /publisher silent; disconnecting it/);
+    assert.ok(app.playlist().trimEnd().endsWith('#EXT-X-ENDLIST'));
+  });
+
+  it('ends, on the next start, an event that a crashed ingest left live', async (t) => {
+    const app = await startAppliance(t);
+    publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, 30);
+    await waitFor('a first segment', () => segmentsOf(app.playlist()).length >= 1);
+    await app.crash();
+    assert.equal(await app.status(), 'live', 'left live by the crash');
+    const restarted = await startAppliance(t, {}, app.dataDir);
+    assert.equal(await restarted.status(), 'ended');
+    assert.ok(restarted.playlist().trimEnd().endsWith('#EXT-X-ENDLIST'));
+    assert.match(restarted.logs(), /ended an event a previous ingest left live/);
+  });
+
   it('writes a three-rendition ladder with a master playlist when the event asks for one', async (t) => {
     const app = await startAppliance(t);
     const updated = await runCli(['events', 'update', 'conf', '--ladder', '480p,360p,240p'], { dataDir: app.dataDir });

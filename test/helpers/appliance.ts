@@ -42,14 +42,16 @@ export interface Appliance {
   token(eventId?: string): Promise<string>;
   playlist(eventId?: string): string;
   stop(): Promise<number | null>;
+  /** SIGKILL: a crash, with no chance to clean up. */
+  crash(): Promise<void>;
 }
 
 /**
  * The real binary, `streamgate serve` (platform, edge and ingest in one process), on free ports of
  * 127.0.0.1 with a fresh data directory holding the event "conf". Stopped when the test ends.
  */
-export async function startAppliance(t: { after(fn: () => unknown): void }, env: NodeJS.ProcessEnv = {}): Promise<Appliance> {
-  const dataDir = await initialisedDataDir(t);
+export async function startAppliance(t: { after(fn: () => unknown): void }, env: NodeJS.ProcessEnv = {}, existingDataDir?: string): Promise<Appliance> {
+  const dataDir = existingDataDir ?? (await initialisedDataDir(t));
   const [platformPort, edgePort, rtmpPort] = [await freePort(), await freePort(), await freePort()];
   const platformUrl = `http://127.0.0.1:${platformPort}`;
   const ports = {
@@ -100,6 +102,10 @@ export async function startAppliance(t: { after(fn: () => unknown): void }, env:
     async stop() {
       child.kill('SIGTERM');
       return closed;
+    },
+    async crash() {
+      child.kill('SIGKILL');
+      await closed;
     },
   };
   return appliance;

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { finalisePlaylists, liveHlsArgs } from './hls-output.js';
+
+function tempDir(t: { after(fn: () => void): void }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamgate-hls-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const MEDIA = '#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\n#EXTINF:2.0,\nseg_00000.ts\n';
+
+describe('finalisePlaylists', () => {
+  it('ends a media playlist once, however often it is called', (t) => {
+    const dir = tempDir(t);
+    fs.writeFileSync(path.join(dir, 'index.m3u8'), MEDIA);
+    assert.equal(finalisePlaylists(dir), 1);
+    assert.equal(finalisePlaylists(dir), 0);
+    assert.equal(fs.readFileSync(path.join(dir, 'index.m3u8'), 'utf8'), `${MEDIA}#EXT-X-ENDLIST\n`);
+  });
+
+  it('ends every rendition a master playlist lists, and nothing outside the folder', (t) => {
+    const dir = tempDir(t);
+    for (const r of ['720p', '360p']) {
+      fs.mkdirSync(path.join(dir, r));
+      fs.writeFileSync(path.join(dir, r, 'index.m3u8'), MEDIA);
+    }
+    fs.writeFileSync(path.join(dir, 'index.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p/index.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=1\n360p/index.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=1\n../elsewhere/index.m3u8\n');
+    assert.equal(finalisePlaylists(dir), 2);
+    assert.ok(!fs.readFileSync(path.join(dir, 'index.m3u8'), 'utf8').includes('ENDLIST'), 'the master has no ENDLIST');
+  });
+
+  it('does nothing where nothing was written', (t) => {
+    assert.equal(finalisePlaylists(path.join(tempDir(t), 'never-live')), 0);
+  });
+});
+
+describe('liveHlsArgs', () => {
+  it('reads FLV from stdin, so no stream key is ever in FFmpeg argv, and leaves ending the playlist to us', () => {
+    const args = liveHlsArgs('/data/hls/conf', [], 2);
+    assert.deepEqual(args.slice(args.indexOf('-i'), args.indexOf('-i') + 2), ['-i', 'pipe:0']);
+    assert.match(args[args.indexOf('-hls_flags') + 1]!, /omit_endlist/);
+    assert.ok(!args.some((a) => a.startsWith('rtmp:')));
+  });
+});
