@@ -37,7 +37,6 @@ export class HlsWriter {
   private failures = 0;
   private restartTimer: NodeJS.Timeout | null = null;
   private exited: Promise<void> = Promise.resolve();
-  restarts = 0;
 
   constructor(private readonly options: HlsWriterOptions) {}
 
@@ -80,10 +79,7 @@ export class HlsWriter {
         const delays = this.options.backoffMs ?? [250, 1_000, 2_000, 5_000, 10_000];
         const delay = delays[Math.min(this.failures - 1, delays.length - 1)]!;
         log.warn('ffmpeg stopped while the publisher is on; restarting', { code, signal, inMs: delay, stderr: stderr.trim().split('\n').at(-1) });
-        this.restartTimer = setTimeout(() => {
-          this.restarts += 1;
-          if (!this.stopping) this.spawnFfmpeg();
-        }, delay);
+        this.restartTimer = setTimeout(() => this.spawnFfmpeg(), delay);
       });
     });
     this.unsubscribe = publisher.subscribe((chunk) => {
@@ -99,10 +95,5 @@ export class HlsWriter {
   private detach(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
-  }
-
-  /** FFmpeg's process id, for tests that kill it mid-stream. */
-  get pid(): number | undefined {
-    return this.child?.pid;
   }
 }

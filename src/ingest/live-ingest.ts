@@ -126,11 +126,6 @@ export class LiveIngest implements RtmpHandlers {
     }, this.options.reconnectGraceMs);
   }
 
-  /** The running writer of an event, for tests that kill its FFmpeg. */
-  writerOf(eventId: string): HlsWriter | null {
-    return this.live.get(eventId)?.writer ?? null;
-  }
-
   private async finish(event: LiveEvent, reason: string): Promise<void> {
     if (event.publisher) return; // came back meanwhile
     if (event.graceTimer) clearTimeout(event.graceTimer);

@@ -6,7 +6,7 @@ declare module 'node-media-server' {
 
   interface NmsConfig {
     bind: string;
-    rtmp?: { port: number; chunk_size?: number; gop_cache?: boolean; ping?: number; ping_timeout?: number };
+    rtmp?: { port: number };
   }
 
   export default class NodeMediaServer {

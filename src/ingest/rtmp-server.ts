@@ -43,7 +43,7 @@ export async function startRtmpServer(options: { host: string; port: number; log
   // Only the RTMP listener: no `http` (its FLV/WebSocket port would bypass the edge), no `auth`
   // (we check keys ourselves), and run() is not called, so its store, recorder, relay and
   // history (which would write stream keys to ./data) never start.
-  const nms = new NodeMediaServer({ bind: options.host, rtmp: { port: options.port, chunk_size: 60_000, gop_cache: true, ping: 30, ping_timeout: 60 } });
+  const nms = new NodeMediaServer({ bind: options.host, rtmp: { port: options.port } });
   const refused = new Set<string>();
 
   nms.on('prePublish', (session) => {
