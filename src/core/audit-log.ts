@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { Db } from './db/database.js';
+import { toIso } from './duration.js';
 
 export interface AuditEntry {
   /** Who: `cli:<unix user>`, `apikey:<id>` or `admin:<user>`. */
@@ -31,4 +32,31 @@ export function cliActor(): string {
   } catch {
     return 'cli';
   }
+}
+
+export interface AuditView {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  details: Record<string, unknown> | null;
+}
+
+/** Newest first; `before` (an id) pages further back. */
+export async function listAudit(db: Db, options: { limit: number; before?: number; action?: string }): Promise<AuditView[]> {
+  let query = db.selectFrom('audit_log').selectAll();
+  if (options.before !== undefined) query = query.where('id', '<', options.before);
+  if (options.action) query = query.where('action', '=', options.action);
+  const rows = await query.orderBy('id', 'desc').limit(options.limit).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    at: toIso(r.at)!,
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    ip: r.ip,
+    details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
+  }));
 }

@@ -49,6 +49,9 @@ export interface Config {
   readonly ingestReconnectGraceSeconds: number;
   /** A publisher that sends nothing for this long is disconnected. */
   readonly ingestIdleTimeoutSeconds: number;
+  /** Break-glass console login from the environment; both or neither. Never printed. */
+  readonly adminUser: string | null;
+  readonly adminPass: string | null;
 }
 
 /** Flags from the command line, already named like Config fields; they win over env. */
@@ -90,6 +93,8 @@ const FIELDS = {
   hlsSegmentSeconds: ['HLS_SEGMENT_SECONDS', z.coerce.number().int().min(1).max(30)],
   ingestReconnectGraceSeconds: ['INGEST_RECONNECT_GRACE_SECONDS', z.coerce.number().min(0).max(3_600)],
   ingestIdleTimeoutSeconds: ['INGEST_IDLE_TIMEOUT_SECONDS', z.coerce.number().min(1).max(600)],
+  adminUser: ['ADMIN_USER', z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'must be 1 to 64 letters, digits or _.@-').nullable()],
+  adminPass: ['ADMIN_PASS', z.string().min(12, 'must be at least 12 characters').nullable()],
 } as const satisfies Record<keyof Config, readonly [string, z.ZodType]>;
 
 function defaults(dataDir: string): Record<keyof Config, unknown> {
@@ -115,6 +120,8 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     hlsSegmentSeconds: 2,
     ingestReconnectGraceSeconds: 10,
     ingestIdleTimeoutSeconds: 10,
+    adminUser: null,
+    adminPass: null,
   };
 }
 
@@ -138,13 +145,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     const [name, schema] = FIELDS[key];
     const result = (schema as z.ZodType).safeParse(key === 'dataDir' ? dataDir : pick(key) ?? base[key]);
     if (!result.success) {
-      const shown = key === 'playbackSigningSecret' ? '(hidden)' : JSON.stringify(pick(key));
+      const shown = key === 'playbackSigningSecret' || key === 'adminPass' ? '(hidden)' : JSON.stringify(pick(key));
       throw invalidInput(`${name}: ${result.error.issues[0]?.message ?? 'invalid'} (got ${shown})`, 'invalid_config');
     }
     config[key] = result.data;
   }
   if (config.edgeMode !== 'local' && !config.edgeOriginUrl) {
     throw invalidInput(`EDGE_ORIGIN_URL: required when EDGE_MODE is ${String(config.edgeMode)}`, 'invalid_config');
+  }
+  if ((config.adminUser === null) !== (config.adminPass === null)) {
+    throw invalidInput('ADMIN_USER and ADMIN_PASS: set both or neither', 'invalid_config');
   }
   if ((config.tokenTtlSeconds as number) > (config.tokenMaxTtlSeconds as number)) {
     throw invalidInput('STREAMGATE_TOKEN_TTL_SECONDS: must not exceed STREAMGATE_TOKEN_MAX_TTL_SECONDS', 'invalid_config');
@@ -154,7 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
 
 /** The config as it may be printed: the signing secret is reduced to whether it is set. */
 export function describeConfig(config: Config): Record<string, unknown> {
-  return { ...config, playbackSigningSecret: config.playbackSigningSecret ? '(set)' : null };
+  return { ...config, playbackSigningSecret: config.playbackSigningSecret ? '(set)' : null, adminPass: config.adminPass ? '(set)' : null };
 }
 
 export function sqlitePath(config: Config): string | null {

@@ -6,6 +6,8 @@ import { FeedHub } from './feed-hub.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requestLog } from './http/request-log.js';
 import { createPlatformMetrics } from './metrics.js';
+import { adminApiRouter } from './admin/admin-router.js';
+import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { portalRoutes } from './routes/portal.js';
 import { revocationRoutes } from './routes/revocations.js';
@@ -60,6 +62,8 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   app.use(validateRoutes(deps, metrics, Boolean(options.streams)));
   app.use(sessionRoutes(deps));
   app.use(revocationRoutes(deps, feed));
+  app.use(adminApiRouter(deps));
+  app.use(consoleRoutes());
   app.use(portalRoutes());
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

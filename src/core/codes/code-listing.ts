@@ -19,12 +19,17 @@ export interface CodeFilter {
   eventId: string;
   status?: CodeStatus;
   label?: string | null;
+  /** Paging for the API: at most `limit` codes with ids after `afterId`, in id order. */
+  limit?: number;
+  afterId?: string;
 }
 
 export async function listCodes(db: Db, nowMs: number, filter: CodeFilter): Promise<CodeView[]> {
   let query = db.selectFrom('codes').selectAll().where('event_id', '=', filter.eventId);
   if (filter.status) query = query.where(whereCodeStatus(filter.status, nowMs));
   if (filter.label) query = query.where('label', '=', filter.label);
+  if (filter.afterId) query = query.where('id', '>', filter.afterId);
+  if (filter.limit !== undefined) query = query.limit(filter.limit);
   const rows = await query.orderBy('id').execute();
   return rows.map((row) => ({
     id: row.id,

@@ -157,9 +157,10 @@ async function resolveSelector(deps: RevocationDeps, selector: CodeSelector): Pr
 
 /**
  * Un-revokes codes by id and tells the edges (`code_restored`), so playback works again at once.
- * Codes that are not revoked are counted as such; unknown ids are returned as not found.
+ * Codes that are not revoked are counted as such; unknown ids (and, with `onlyEventId`, ids of
+ * other events) are returned as not found.
  */
-export async function restoreCodes(deps: Omit<RevocationDeps, 'pepper'>, ids: string[]): Promise<{ restored: number; notRevoked: number; notFound: string[] }> {
+export async function restoreCodes(deps: Omit<RevocationDeps, 'pepper'>, ids: string[], onlyEventId?: string | null): Promise<{ restored: number; notRevoked: number; notFound: string[] }> {
   const wanted = [...new Set(ids)];
   let restored = 0;
   let notRevoked = 0;
@@ -168,7 +169,9 @@ export async function restoreCodes(deps: Omit<RevocationDeps, 'pepper'>, ids: st
     const chunk = wanted.slice(i, i + CHUNK);
     await writeTransaction(deps.db, async (trx) => {
       const now = deps.clock();
-      const rows = await trx.selectFrom('codes').select(['id', 'event_id', 'revoked_at']).where('id', 'in', chunk).execute();
+      let query = trx.selectFrom('codes').select(['id', 'event_id', 'revoked_at']).where('id', 'in', chunk);
+      if (onlyEventId) query = query.where('event_id', '=', onlyEventId);
+      const rows = await query.execute();
       rows.forEach((r) => found.add(r.id));
       const revoked = rows.filter((r) => r.revoked_at !== null);
       notRevoked += rows.length - revoked.length;

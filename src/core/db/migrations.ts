@@ -133,6 +133,30 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('events').addColumn('ladder', 'text', (c) => c.notNull().defaultTo('copy')).execute();
     },
   },
+  // Console logins: scrypt password hashes, TOTP secrets sealed under a key derived from the pepper
+  // (which is not in the database), and the sessions a logout or a password change ends.
+  '0003_admin_users': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('admin_users')
+        .addColumn('username', 'text', (c) => c.primaryKey())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('totp_secret', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('admin_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('ended_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('api_keys_event').on('api_keys').column('event_id').execute();
+    },
+  },
 };
 
 export const staticMigrationProvider: MigrationProvider = {

@@ -15,6 +15,8 @@ export interface Database {
   signing_keys: SigningKeyTable;
   api_keys: ApiKeyTable;
   audit_log: AuditLogTable;
+  admin_users: AdminUserTable;
+  admin_sessions: AdminSessionTable;
 }
 
 export type EventStatus = 'scheduled' | 'live' | 'ended' | 'archived';
@@ -116,7 +118,27 @@ export interface AuditLogTable {
   details: string | null; // JSON
 }
 
+export interface AdminUserTable {
+  username: string;
+  /** `scrypt$N$r$p$salt$hash`, base64 parts. */
+  password_hash: string;
+  /** Sealed with a key derived from the pepper (core/admin/sealed-secret.ts); null without 2FA. */
+  totp_secret: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AdminSessionTable {
+  id: string;
+  username: string;
+  ip: string | null;
+  created_at: number;
+  expires_at: number;
+  ended_at: number | null;
+}
+
 export type EventRow = Selectable<EventTable>;
+export type ApiKeyRow = Selectable<ApiKeyTable>;
 export type NewEventRow = Insertable<EventTable>;
 export type EventUpdate = Updateable<EventTable>;
 export type AccessCodeRow = Selectable<AccessCodeTable>;

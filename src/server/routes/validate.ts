@@ -1,9 +1,9 @@
 import express, { type Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { startSession } from '../../core/sessions/session-service.js';
 import { sessionDeps, type PlatformDeps } from '../deps.js';
+import { failureLimiter } from '../http/failure-limiter.js';
 import { parseBody } from '../http/validate-body.js';
 import type { PlatformMetrics } from '../metrics.js';
 
@@ -16,22 +16,6 @@ const ValidateBody = z.object({
 const FAILURES_PER_IP = { windowMs: 10 * 60_000, limit: 30 };
 // Across all addresses, for guessing spread over many of them.
 const FAILURES_OVERALL = { windowMs: 60_000, limit: 1_000 };
-
-function failureLimiter(options: { windowMs: number; limit: number }, key?: () => string) {
-  return rateLimit({
-    ...options,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    requestWasSuccessful: (_req, res) => res.statusCode < 400 || res.statusCode === 409,
-    skipSuccessfulRequests: true,
-    ...(key ? { keyGenerator: key } : {}),
-    handler: (_req, res, _next, opts) => {
-      const retryAfter = Math.ceil(opts.windowMs / 1000);
-      res.setHeader('Retry-After', String(retryAfter));
-      res.status(429).json(new AppError(429, 'rate_limited', 'Too many attempts; wait a moment and try again.', { retryAfter }).toJSON());
-    },
-  });
-}
 
 export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, streamsMounted: boolean): Router {
   // Mounted here, the playlist is served from the page's own origin, whatever host name the viewer used.

@@ -1,0 +1,125 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Secret, TOTP } from 'otpauth';
+import { recordAudit } from '../audit-log.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { writeTransaction, type Db } from '../db/database.js';
+import { AppError, invalidInput } from '../errors.js';
+import type { Keyring } from '../secret-store.js';
+import { totpSealKey } from './derived-keys.js';
+import { hashPassword, verifyPassword } from './password-hash.js';
+import { seal, unseal } from './sealed-secret.js';
+
+export interface AdminDeps {
+  db: Db;
+  clock: Clock;
+  keyring: Pick<Keyring, 'pepper'>;
+  actor: string;
+  ip?: string | null;
+}
+
+export const MIN_PASSWORD_LENGTH = 12;
+const USERNAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+export function checkUsername(username: string): string {
+  if (!USERNAME.test(username)) throw invalidInput('--user: 1 to 64 letters, digits or _.@-');
+  return username;
+}
+
+/** Creates the console user or changes its password; either way its open sessions end. */
+export async function setAdminPassword(deps: AdminDeps, username: string, password: string): Promise<void> {
+  checkUsername(username);
+  if (password.length < MIN_PASSWORD_LENGTH) throw invalidInput(`password: at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length > 1024) throw invalidInput('password: at most 1024 characters');
+  const hash = await hashPassword(password);
+  const now = deps.clock();
+  await writeTransaction(deps.db, async (trx) => {
+    const existing = await trx.selectFrom('admin_users').select('username').where('username', '=', username).executeTakeFirst();
+    if (existing) await trx.updateTable('admin_users').set({ password_hash: hash, updated_at: now }).where('username', '=', username).execute();
+    else await trx.insertInto('admin_users').values({ username, password_hash: hash, totp_secret: null, created_at: now, updated_at: now }).execute();
+    await trx.updateTable('admin_sessions').set({ ended_at: now }).where('username', '=', username).where('ended_at', 'is', null).execute();
+    await recordAudit(trx, now, { actor: deps.actor, action: existing ? 'admin.password_change' : 'admin.create', target: username, ip: deps.ip ?? null });
+  });
+}
+
+function totpFor(username: string, base32: string): TOTP {
+  return new TOTP({ issuer: 'StreamGate', label: username, algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(base32) });
+}
+
+/** A fresh secret and its otpauth:// URI for an authenticator app; nothing is stored yet. */
+export function newTotpEnrolment(username: string): { secret: string; uri: string } {
+  const secret = new Secret({ size: 20 }).base32;
+  return { secret, uri: totpFor(username, secret).toString() };
+}
+
+/** True when `code` is the current (±30 s) code for `secret`. */
+export function totpMatches(username: string, secret: string, code: string): boolean {
+  return /^\d{6}$/.test(code) && totpFor(username, secret).validate({ token: code, window: 1 }) !== null;
+}
+
+/** Turns 2FA on once the user proved their app has the secret by typing a current code. */
+export async function enableTotp(deps: AdminDeps, username: string, secret: string, code: string): Promise<void> {
+  if (!totpMatches(username, secret, code)) throw new AppError(400, 'totp_invalid', 'That code does not match; check the time on your phone and try again.');
+  const now = deps.clock();
+  await writeTransaction(deps.db, async (trx) => {
+    await requireUser(trx, username);
+    await trx.updateTable('admin_users').set({ totp_secret: seal(totpSealKey(deps.keyring), secret), updated_at: now }).where('username', '=', username).execute();
+    await recordAudit(trx, now, { actor: deps.actor, action: 'admin.totp_enable', target: username, ip: deps.ip ?? null });
+  });
+}
+
+export async function disableTotp(deps: AdminDeps, username: string): Promise<void> {
+  const now = deps.clock();
+  await writeTransaction(deps.db, async (trx) => {
+    await requireUser(trx, username);
+    await trx.updateTable('admin_users').set({ totp_secret: null, updated_at: now }).where('username', '=', username).execute();
+    await recordAudit(trx, now, { actor: deps.actor, action: 'admin.totp_disable', target: username, ip: deps.ip ?? null });
+  });
+}
+
+async function requireUser(db: Db, username: string): Promise<void> {
+  const row = await db.selectFrom('admin_users').select('username').where('username', '=', username).executeTakeFirst();
+  if (!row) throw new AppError(404, 'admin_not_found', `no console user "${username}" (create one with "streamgate admin set-password --user ${username}")`);
+}
+
+function sameSecret(a: string, b: string): boolean {
+  // Hashing first gives equal lengths, so the comparison time says nothing about either value.
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+// Checked against when the user does not exist, so "no such user" takes as long as "wrong password".
+let dummyHash: Promise<string> | undefined;
+
+export interface LoginInput {
+  username: string;
+  password: string;
+  totp?: string;
+}
+
+/**
+ * The username if the credentials hold, else 401 `invalid_credentials`, `totp_required` (the
+ * password was right and a code is needed) or `totp_invalid`. The environment's break-glass
+ * login (ADMIN_USER/ADMIN_PASS) is compared in constant time and has no second factor: it is for
+ * when the database or the phone is lost.
+ */
+export async function checkAdminLogin(db: Db, keyring: Pick<Keyring, 'pepper'>, config: Pick<Config, 'adminUser' | 'adminPass'>, input: LoginInput): Promise<string> {
+  const invalid = () => new AppError(401, 'invalid_credentials', 'Wrong username or password.');
+  if (config.adminUser && config.adminPass) {
+    const userMatches = sameSecret(input.username, config.adminUser);
+    const passMatches = sameSecret(input.password, config.adminPass);
+    if (userMatches && passMatches) return config.adminUser;
+  }
+  const row = await db.selectFrom('admin_users').selectAll().where('username', '=', input.username).executeTakeFirst();
+  if (!row) {
+    await verifyPassword(input.password, await (dummyHash ??= hashPassword('streamgate-timing-equaliser')));
+    throw invalid();
+  }
+  if (!(await verifyPassword(input.password, row.password_hash))) throw invalid();
+  if (row.totp_secret) {
+    if (!input.totp) throw new AppError(401, 'totp_required', 'Enter the 6-digit code from your authenticator app.');
+    if (!totpMatches(row.username, unseal(totpSealKey(keyring), row.totp_secret), input.totp.replace(/\s/g, ''))) {
+      throw new AppError(401, 'totp_invalid', 'That code is not right. Codes change every 30 seconds.');
+    }
+  }
+  return row.username;
+}

@@ -1,0 +1,24 @@
+import cookieParser from 'cookie-parser';
+import express, { type Router } from 'express';
+import type { PlatformDeps } from '../deps.js';
+import { adminAuth } from './admin-auth.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { auditRoutes } from './routes/audit.js';
+import { codeRoutes } from './routes/codes.js';
+import { eventRoutes } from './routes/events.js';
+import { loginRoutes } from './routes/login.js';
+import { sessionAdminRoutes } from './routes/sessions.js';
+
+/** SPEC §3 "Admin API": login first, then everything behind adminAuth. */
+export function adminApiRouter(deps: PlatformDeps): Router {
+  const router = express.Router();
+  router.use('/api/admin', cookieParser());
+  router.use(loginRoutes(deps));
+  router.use('/api/admin', adminAuth(deps));
+  router.use(eventRoutes(deps));
+  router.use(codeRoutes(deps));
+  router.use(sessionAdminRoutes(deps));
+  router.use(apiKeyRoutes(deps));
+  router.use(auditRoutes(deps));
+  return router;
+}

@@ -1,0 +1,126 @@
+import express, { type Response, type Router } from 'express';
+import { z } from 'zod';
+import { issueCodes } from '../../../core/codes/code-issue.js';
+import { codesToCsv, type CodeCsvRow } from '../../../core/codes/code-csv.js';
+import { listCodes } from '../../../core/codes/code-listing.js';
+import { CODE_STATUSES } from '../../../core/codes/code-status.js';
+import { parseDuration, parseTime } from '../../../core/duration.js';
+import { eventStats } from '../../../core/events/event-stats.js';
+import { archiveEvent, createEvent, getEvent, listEvents, rotateStreamKey, updateEvent } from '../../../core/events/event-service.js';
+import { toEventView } from '../../../core/events/event-view.js';
+import type { EventRow } from '../../../core/db/schema.js';
+import type { PlatformDeps } from '../../deps.js';
+import { parseBody } from '../../http/validate-body.js';
+import { actorOf, principalOf, requireEventAccess, requireGlobal } from '../admin-auth.js';
+
+const isoTime = (field: string) => z.string().max(64).transform((v) => parseTime(v, field));
+const nullableTime = (field: string) => z.union([isoTime(field), z.null()]).optional();
+
+const CreateEvent = z.object({
+  title: z.string().min(1).max(200),
+  id: z.string().max(63).optional(),
+  startsAt: nullableTime('startsAt'),
+  endsAt: nullableTime('endsAt'),
+  rewatchHours: z.number().int().min(0).max(87_600).optional(),
+  ladder: z.string().max(64).optional(),
+});
+
+const UpdateEvent = z.object({
+  title: z.string().min(1).max(200).optional(),
+  startsAt: nullableTime('startsAt'),
+  endsAt: nullableTime('endsAt'),
+  rewatchHours: z.number().int().min(0).max(87_600).optional(),
+  ladder: z.string().max(64).optional(),
+});
+
+/** Over HTTP the whole batch is held in memory once; the CLI streams larger ones to a file. */
+export const MAX_CODES_PER_REQUEST = 100_000;
+
+const CreateCodes = z.object({
+  count: z.number().int().min(1).max(MAX_CODES_PER_REQUEST),
+  label: z.string().max(64).optional(),
+  expiresAt: isoTime('expiresAt').optional(),
+  expiresIn: z.string().max(16).transform((v) => parseDuration(v, 'expiresIn')).optional(),
+});
+
+const ListCodes = z.object({
+  status: z.enum(CODE_STATUSES as [string, ...string[]]).optional(),
+  label: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  after: z.string().max(64).optional(),
+});
+
+export function eventRoutes(deps: PlatformDeps): Router {
+  const router = express.Router();
+  const eventDeps = (res: Response, ip: string | undefined) => ({ db: deps.db, clock: deps.clock, actor: actorOf(principalOf(res)), ip: ip ?? null });
+  const withStats = async (rows: EventRow[]) => {
+    const stats = await eventStats(deps.db, deps.clock(), rows.map((r) => r.id));
+    return rows.map((row) => ({ ...toEventView(row, deps.config), stats: stats.get(row.id) }));
+  };
+
+  router.get('/api/admin/events', async (_req, res) => {
+    requireGlobal(principalOf(res));
+    res.json(await withStats(await listEvents(deps.db)));
+  });
+
+  router.post('/api/admin/events', async (req, res) => {
+    requireGlobal(principalOf(res));
+    const body = parseBody(CreateEvent, req.body);
+    const row = await createEvent(eventDeps(res, req.ip), { ...body, rewatchHours: body.rewatchHours ?? deps.config.defaultRewatchHours });
+    res.status(201).json(toEventView(row, deps.config));
+  });
+
+  router.get('/api/admin/events/:id', async (req, res) => {
+    requireEventAccess(principalOf(res), req.params.id);
+    const [event] = await withStats([await getEvent(deps.db, req.params.id)]);
+    res.json(event);
+  });
+
+  router.patch('/api/admin/events/:id', async (req, res) => {
+    requireEventAccess(principalOf(res), req.params.id);
+    const row = await updateEvent(eventDeps(res, req.ip), req.params.id, parseBody(UpdateEvent, req.body));
+    res.json(toEventView(row, deps.config));
+  });
+
+  router.post('/api/admin/events/:id/rotate-key', async (req, res) => {
+    requireEventAccess(principalOf(res), req.params.id);
+    res.json(toEventView(await rotateStreamKey(eventDeps(res, req.ip), req.params.id), deps.config));
+  });
+
+  router.post('/api/admin/events/:id/archive', async (req, res) => {
+    requireEventAccess(principalOf(res), req.params.id);
+    res.json(toEventView(await archiveEvent(eventDeps(res, req.ip), req.params.id), deps.config));
+  });
+
+  router.post('/api/admin/events/:id/tokens', async (req, res) => {
+    requireEventAccess(principalOf(res), req.params.id);
+    const body = parseBody(CreateCodes, req.body);
+    const codes: CodeCsvRow[] = [];
+    const result = await issueCodes(
+      { ...eventDeps(res, req.ip), pepper: deps.keyring.pepper },
+      { eventId: req.params.id, count: body.count, label: body.label, expiresAt: body.expiresAt, expiresInMs: body.expiresIn },
+      { write: (rows) => codes.push(...rows), sync: () => undefined },
+    );
+    res.setHeader('Cache-Control', 'no-store'); // the only copy of these codes
+    if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
+      res.attachment(`codes-${result.eventId}.csv`).type('text/csv').status(201).send(codesToCsv(codes, true));
+    } else {
+      res.status(201).json({ ...result, codes });
+    }
+  });
+
+  router.get('/api/admin/events/:id/tokens', async (req, res) => {
+    requireEventAccess(principalOf(res), req.params.id);
+    const query = parseBody(ListCodes, req.query);
+    await getEvent(deps.db, req.params.id);
+    const codes = await listCodes(deps.db, deps.clock(), {
+      eventId: req.params.id,
+      status: query.status as (typeof CODE_STATUSES)[number] | undefined,
+      label: query.label,
+      limit: query.limit,
+      afterId: query.after,
+    });
+    res.json({ codes, next: codes.length === query.limit ? codes.at(-1)!.id : null });
+  });
+  return router;
+}
