@@ -134,6 +134,47 @@ export function buildProgram(): Command {
     .description('new signing key; the old one verifies until its tokens expire')
     .action(action(() => import('./commands/keys/rotate.js')));
 
+  const sessions = sub(program, 'sessions').description('viewing sessions');
+  sub(sessions, 'list')
+    .description('sessions playing now (heartbeat within 90 s)')
+    .option('--event <id>', 'only this event')
+    .action(action(() => import('./commands/sessions/list.js')));
+  sub(sessions, 'end')
+    .description('end a session: its player stops, the code is free again')
+    .argument('<sessionId>')
+    .action(action(() => import('./commands/sessions/end.js')));
+
+  const apikeys = sub(program, 'apikeys').description('API keys for the admin API');
+  sub(apikeys, 'create')
+    .description('a new key (shown once); global, or limited to one event')
+    .requiredOption('--name <name>', 'what it is for, e.g. "ticket shop"')
+    .addOption(new Option('--scope <scope>', 'global or event').choices(['global', 'event']).default('global'))
+    .option('--event <id>', 'the event, with --scope event')
+    .option('--allow-ip <cidr...>', 'only from these addresses or CIDR ranges')
+    .action(action(() => import('./commands/apikeys/create.js')));
+  sub(apikeys, 'list')
+    .description('every key (never the key itself)')
+    .action(action(() => import('./commands/apikeys/list.js')));
+  sub(apikeys, 'revoke')
+    .description('the key fails from its next request')
+    .argument('<id>')
+    .action(action(() => import('./commands/apikeys/revoke.js')));
+
+  const admin = sub(program, 'admin').description('admin console logins');
+  sub(admin, 'set-password')
+    .description('create a console user or change its password (prompted, or the first line of stdin)')
+    .option('--user <name>', 'user name', 'admin')
+    .action(action(() => import('./commands/admin/set-password.js')));
+  const twoFactor = sub(admin, '2fa').description('two-factor login (TOTP)');
+  sub(twoFactor, 'enable')
+    .description('show a QR code for an authenticator app, then confirm with a code')
+    .option('--user <name>', 'user name', 'admin')
+    .action(action(() => import('./commands/admin/2fa-enable.js')));
+  sub(twoFactor, 'disable')
+    .description('turn two-factor login off')
+    .option('--user <name>', 'user name', 'admin')
+    .action(action(() => import('./commands/admin/2fa-disable.js')));
+
   sub(program, 'doctor')
     .description('check ffmpeg, ports, data directory, secret and database')
     .action(action(() => import('./commands/doctor.js')));
