@@ -32,3 +32,17 @@ await build({
   logLevel: 'warning',
 });
 for (const file of ['index.html', 'portal.css']) copyFileSync(`src/player/${file}`, `dist/player/${file}`);
+
+// The admin console: plain TypeScript, bundled, no CDN.
+await build({
+  entryPoints: ['src/console/console.ts'],
+  outfile: 'dist/console/console.js',
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+for (const file of ['index.html', 'console.css']) copyFileSync(`src/console/${file}`, `dist/console/${file}`);

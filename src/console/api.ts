@@ -1,0 +1,35 @@
+/** The admin API from the console: the session cookie rides along; mutations carry the CSRF token. */
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+let csrfToken = '';
+
+export function setCsrfToken(token: string): void {
+  csrfToken = token;
+}
+
+async function request(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<Response> {
+  const headers: Record<string, string> = { accept };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') headers['x-csrf-token'] = csrfToken;
+  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  if (!response.ok) {
+    const json = await response.json().catch(() => null);
+    throw new ApiError(response.status, json?.error?.code ?? 'error', json?.error?.message ?? `${response.status} ${response.statusText}`);
+  }
+  return response;
+}
+
+export async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await request(method, path, body);
+  return (response.status === 204 ? null : await response.json()) as T;
+}
+
+/** The response body as text, e.g. a CSV of new codes. */
+export async function apiText(method: string, path: string, body: unknown, accept: string): Promise<string> {
+  return (await request(method, path, body, accept)).text();
+}

@@ -1,0 +1,48 @@
+import { api } from './api.js';
+import { fromLocalInput, h, statusBadge, table } from './dom.js';
+import { attempt, notify } from './notice.js';
+import type { View } from './view.js';
+
+/** Every event with its state right now, and a form for a new one. */
+export function dashboardView(root: HTMLElement): View {
+  const list = h('div', {});
+  const form = h('form', { class: 'card inline-form', 'aria-label': 'New event' },
+    h('h2', {}, 'New event'),
+    h('div', { class: 'field' }, h('label', { for: 'new-title' }, 'Title'), h('input', { id: 'new-title', name: 'title', required: true, maxlength: 200 })),
+    h('div', { class: 'field' }, h('label', { for: 'new-id' }, 'Id (optional)'), h('input', { id: 'new-id', name: 'id', pattern: '[a-z0-9][a-z0-9-]*', maxlength: 63 })),
+    h('div', { class: 'field' }, h('label', { for: 'new-starts' }, 'Starts'), h('input', { id: 'new-starts', name: 'startsAt', type: 'datetime-local' })),
+    h('div', { class: 'field' }, h('label', { for: 'new-ends' }, 'Ends'), h('input', { id: 'new-ends', name: 'endsAt', type: 'datetime-local' })),
+    h('button', { type: 'submit' }, 'Create event'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void attempt(async () => {
+      const data = new FormData(form);
+      const created = await api('POST', '/api/admin/events', {
+        title: String(data.get('title') ?? ''),
+        id: String(data.get('id') ?? '') || undefined,
+        startsAt: fromLocalInput(String(data.get('startsAt') ?? '')),
+        endsAt: fromLocalInput(String(data.get('endsAt') ?? '')),
+      });
+      notify(`Event "${created.title}" created.`);
+      location.hash = `#/events/${created.id}`;
+    });
+  });
+  root.replaceChildren(h('h1', {}, 'Events'), list, form);
+
+  const refresh = async () => {
+    const events = await api<any[]>('GET', '/api/admin/events');
+    list.replaceChildren(table(
+      ['Event', 'Status', 'Watching now', 'Codes unused', 'Codes used', 'Codes revoked'],
+      events.map((e) => [
+        h('a', { href: `#/events/${e.id}` }, e.title, h('small', {}, ` ${e.id}`)),
+        statusBadge(e.status),
+        h('span', { class: 'viewers' }, e.stats.viewersNow),
+        e.stats.codes.active,
+        e.stats.codes.used,
+        e.stats.codes.revoked,
+      ]),
+      'No events yet: create the first one below.',
+    ));
+  };
+  return { refresh };
+}

@@ -1,0 +1,4 @@
+/** A page of the console: `refresh` reloads its live values (every few seconds while shown). */
+export interface View {
+  refresh(): Promise<void>;
+}
