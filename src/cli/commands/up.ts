@@ -26,6 +26,7 @@ export async function run(ctx: CommandContext, options: { demo?: boolean }): Pro
   const lines = [
     '',
     `viewer portal   ${ctx.config.platformUrl}/`,
+    `admin console   ${ctx.config.platformUrl}/admin   (first: streamgate admin set-password)`,
     `rtmp server     ${rtmpServerUrl(ctx.config)}   (OBS: Settings → Stream → Service "Custom…")`,
   ];
   for (const event of events.filter((e) => e.status !== 'archived')) lines.push(`  ${event.id.padEnd(14)}stream key: streamgate events show ${event.id}`);
