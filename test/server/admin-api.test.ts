@@ -113,6 +113,28 @@ describe('admin API: events and codes', () => {
     assert.equal((await auditOf(platform, 'event.create'))[0]!.actor, `apikey:${id}`);
   });
 
+  it('rotates the stream key, archives an event, and pages through codes', async (t) => {
+    const platform = await startTestPlatform(t);
+    const { key } = await globalKey(platform);
+    const before = (await api(platform, 'GET', '/api/admin/events/conf', { key })).json.streamKey;
+    const rotated = await api(platform, 'POST', '/api/admin/events/conf/rotate-key', { key });
+    assert.equal(rotated.status, 200);
+    assert.notEqual(rotated.json.streamKey, before);
+    assert.equal((await auditOf(platform, 'event.rotate_key')).length, 1);
+
+    await platform.codes(5);
+    const first = await api(platform, 'GET', '/api/admin/events/conf/tokens?limit=3', { key });
+    assert.equal(first.json.codes.length, 3);
+    const rest = await api(platform, 'GET', `/api/admin/events/conf/tokens?limit=3&after=${first.json.next}`, { key });
+    assert.equal(rest.json.codes.length, 2);
+    assert.equal(rest.json.next, null);
+    assert.equal(new Set([...first.json.codes, ...rest.json.codes].map((c: any) => c.id)).size, 5);
+
+    const archived = await api(platform, 'POST', '/api/admin/events/conf/archive', { key });
+    assert.equal(archived.json.status, 'archived');
+    assert.equal((await api(platform, 'POST', '/api/admin/events/conf/tokens', { key, body: { count: 1 } })).status, 409);
+  });
+
   it('answers bad input with 400 invalid_request naming the field, and unknown events with 404', async (t) => {
     const platform = await startTestPlatform(t);
     const { key } = await globalKey(platform);
@@ -259,7 +281,7 @@ describe('admin API: console login', () => {
   const cookieOf = (headers: Headers) => /sg_admin=[^;]+/.exec(headers.get('set-cookie') ?? '')?.[0] ?? '';
 
   it('logs in with a password: HttpOnly SameSite=Strict cookie, CSRF token required on mutations, logout ends it', async (t) => {
-    const platform = await startTestPlatform(t);
+    const platform = await startTestPlatform(t, {}, { mountEdge: true });
     await setAdminPassword({ db: platform.db, clock: platform.now, keyring: platform.keyring, actor: 'test' }, 'alice', 'correct horse battery');
     const wrong = await api(platform, 'POST', '/api/admin/login', { body: { username: 'alice', password: 'wrong password!' } });
     assert.equal(wrong.status, 401);
@@ -286,6 +308,7 @@ describe('admin API: console login', () => {
     const token = decodeURIComponent(cookie.slice('sg_admin='.length));
     assert.throws(() => verifyPlaybackToken(token, platform.keyring, platform.now(), 86_400), 'an admin session is no playback token');
     assert.equal((await api(platform, 'GET', '/api/admin/events', { key: token })).status, 401, 'nor a Bearer credential');
+    assert.equal((await api(platform, 'GET', '/streams/conf/index.m3u8', { key: token })).status, 401, 'and the edge refuses it');
 
     assert.equal((await api(platform, 'POST', '/api/admin/logout', { cookie, csrf: login.json.csrfToken })).status, 204);
     assert.equal((await api(platform, 'GET', '/api/admin/events', { cookie })).status, 401, 'the session ended with logout');
