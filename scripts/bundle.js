@@ -19,30 +19,21 @@ await build({
   logLevel: 'warning',
 });
 
-// The viewer portal: browser code with hls.js bundled in (no CDN), plus its page and styles.
-await build({
-  entryPoints: ['src/player/player.ts'],
-  outfile: 'dist/player/player.js',
-  bundle: true,
-  format: 'iife',
-  platform: 'browser',
-  target: ['chrome100', 'firefox100', 'safari15'],
-  minify: true,
-  sourcemap: 'linked',
-  logLevel: 'warning',
-});
-for (const file of ['index.html', 'portal.css']) copyFileSync(`src/player/${file}`, `dist/player/${file}`);
+/** Browser code with its dependencies bundled in (no CDN), plus the static files beside it. */
+async function bundleBrowser(dir, entry, staticFiles) {
+  await build({
+    entryPoints: [`src/${dir}/${entry}.ts`],
+    outfile: `dist/${dir}/${entry}.js`,
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['chrome100', 'firefox100', 'safari15'],
+    minify: true,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  });
+  for (const file of staticFiles) copyFileSync(`src/${dir}/${file}`, `dist/${dir}/${file}`);
+}
 
-// The admin console: plain TypeScript, bundled, no CDN.
-await build({
-  entryPoints: ['src/console/console.ts'],
-  outfile: 'dist/console/console.js',
-  bundle: true,
-  format: 'iife',
-  platform: 'browser',
-  target: ['chrome100', 'firefox100', 'safari15'],
-  minify: true,
-  sourcemap: 'linked',
-  logLevel: 'warning',
-});
-for (const file of ['index.html', 'console.css']) copyFileSync(`src/console/${file}`, `dist/console/${file}`);
+await bundleBrowser('player', 'player', ['index.html', 'portal.css']); // the viewer portal, hls.js inside
+await bundleBrowser('console', 'console', ['index.html', 'console.css']); // the admin console
