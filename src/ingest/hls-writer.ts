@@ -12,12 +12,12 @@ export interface HlsWriterOptions {
   segmentSeconds: number;
   publisher: Publisher;
   log: Log;
-  /** Restart delays; the last one repeats. */
-  backoffMs?: readonly number[];
 }
 
 /** FFmpeg writes so much slower than the publisher sends that it is stuck: start it again. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** Restart delays after FFmpeg died; the last one repeats. */
+const BACKOFF_MS = [250, 1_000, 2_000, 5_000, 10_000];
 /** A run this long resets the backoff. */
 const HEALTHY_RUN_MS = 30_000;
 /** After stdin closes FFmpeg writes its last segment and exits; past this it is made to. */
@@ -76,20 +76,25 @@ export class HlsWriter {
         resolve();
         if (this.stopping) return;
         this.failures = Date.now() - startedAt >= HEALTHY_RUN_MS ? 1 : this.failures + 1;
-        const delays = this.options.backoffMs ?? [250, 1_000, 2_000, 5_000, 10_000];
-        const delay = delays[Math.min(this.failures - 1, delays.length - 1)]!;
+        const delay = BACKOFF_MS[Math.min(this.failures - 1, BACKOFF_MS.length - 1)]!;
         log.warn('ffmpeg stopped while the publisher is on; restarting', { code, signal, inMs: delay, stderr: stderr.trim().split('\n').at(-1) });
         this.restartTimer = setTimeout(() => this.spawnFfmpeg(), delay);
       });
     });
-    this.unsubscribe = publisher.subscribe((chunk) => {
-      if (child.stdin.writableLength > MAX_BUFFERED_BYTES) {
-        log.error('ffmpeg cannot keep up with the publisher; restarting it');
-        child.kill('SIGKILL');
-        return;
-      }
-      if (!child.stdin.destroyed) child.stdin.write(chunk);
-    });
+    try {
+      this.unsubscribe = publisher.subscribe((chunk) => {
+        if (child.stdin.writableLength > MAX_BUFFERED_BYTES) {
+          log.error('ffmpeg cannot keep up with the publisher; restarting it');
+          child.kill('SIGKILL');
+          return;
+        }
+        if (!child.stdin.destroyed) child.stdin.write(chunk);
+      });
+    } catch (error) {
+      // The publisher is already gone; its departure stops this writer.
+      log.warn('cannot read the publisher', { error: String(error) });
+      child.stdin.end();
+    }
   }
 
   private detach(): void {

@@ -132,9 +132,11 @@ export class LiveIngest implements RtmpHandlers {
     await event.writer?.stop();
     event.writer = null;
     finalisePlaylists(this.hlsDir(event.eventId));
-    this.live.delete(event.eventId);
     await markEventEnded(this.eventDeps(), event.eventId, { reason });
     this.options.log.info('event ended', { event: event.eventId, reason });
+    // A publisher that came back during the lines above has its start queued behind this step:
+    // the event stays known, goes live again, and FFmpeg's append_list drops the ENDLIST.
+    if (!event.publisher) this.live.delete(event.eventId);
   }
 
   private enqueue(event: LiveEvent, step: () => Promise<void>): Promise<void> {

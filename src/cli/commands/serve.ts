@@ -54,10 +54,10 @@ export async function startServices(ctx: CommandContext, service: string): Promi
         const mounted = createMountedEdge(ctx.config, createLog('edge'));
         const platform = await startPlatform(ctx.config, log, { streams: mounted.router });
         mounted.start(platform.url);
-        running.push({ name: 'platform', url: `${platform.url}  (viewer portal, API, /streams)`, stop: () => platform.stop() }, { name: 'mounted edge', url: '', stop: () => mounted.stop() });
+        running.push({ name: 'platform', url: `${platform.url}  (viewer portal, /admin console, API, /streams)`, stop: () => platform.stop() }, { name: 'mounted edge', url: '', stop: () => mounted.stop() });
       } else {
         const platform = await startPlatform(ctx.config, log);
-        running.push({ name: 'platform', url: `${platform.url}  (viewer portal and API)`, stop: () => platform.stop() });
+        running.push({ name: 'platform', url: `${platform.url}  (viewer portal, /admin console and API)`, stop: () => platform.stop() });
       }
     }
     if (service === 'all' || service === 'edge') {
