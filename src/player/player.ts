@@ -145,6 +145,11 @@ function startPlayback(next: Grant): void {
     clearMessage();
     void autoplay();
   });
+  // The playlist itself says whether the stream is live (no ENDLIST yet): the badge follows it
+  // when a scheduled event goes on air, or a live one ends, while the page is open.
+  hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => {
+    $('live-badge').hidden = !data.details.live;
+  });
   hls.loadSource(next.playbackUrl);
   hls.attachMedia(video);
   window.clearInterval(heartbeatTimer);

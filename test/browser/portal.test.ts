@@ -79,5 +79,6 @@ describe('playback in Chromium through the same-origin /streams', () => {
     assert.ok((await page.evaluate(videoTime)) > 1);
     assert.ok(methods.length >= 2, 'playlist and segments were requested');
     assert.deepEqual([...new Set(methods)], ['GET'], 'no OPTIONS preflight');
+    assert.ok(await page.getByText('LIVE', { exact: true }).isHidden(), 'a finished recording is not LIVE');
   });
 });

@@ -39,4 +39,17 @@ describe('a viewer watching a live stream in Chromium', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     assert.equal(await viewer.evaluate(videoTime), stoppedAt, 'playback has stopped');
   });
+
+  it('keeps a viewer who came early waiting, then plays with the LIVE badge once the stream starts', async (t) => {
+    const app = await startAppliance(t);
+    const [code] = await app.codes(1);
+    const viewer = await (await launchChromium(t)).newPage();
+    await viewer.goto(`${app.platformUrl}/?code=${code}`);
+    await viewer.getByText('The stream has not started yet').waitFor();
+    assert.ok(await viewer.getByText('LIVE', { exact: true }).isHidden(), 'no LIVE badge before the stream');
+
+    publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, 60);
+    await viewer.waitForFunction(() => (globalThis as any).document.getElementById('video').currentTime > 1, undefined, { timeout: 30_000 });
+    await viewer.getByText('LIVE', { exact: true }).waitFor();
+  });
 });

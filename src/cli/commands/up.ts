@@ -43,12 +43,17 @@ export async function run(ctx: CommandContext, options: { demo?: boolean }): Pro
     const event = (await findEvent(db, DEMO_EVENT_ID))!;
     const { publishTestPattern } = await import('../../ingest/test-pattern.js');
     publisher = publishTestPattern({ ffmpegPath: ctx.config.ffmpegPath, publishUrl: `${served.rtmpUrl}/${event.stream_key}` });
+    let stopping = false;
     publisher.on('exit', (code, signal) => {
-      if (signal !== 'SIGTERM') process.stderr.write(`streamgate: the demo test pattern stopped (ffmpeg exit ${code ?? signal})\n`);
+      if (!stopping) process.stderr.write(`streamgate: the demo test pattern stopped (ffmpeg exit ${code ?? signal})\n`);
     });
     // Stopping: the publisher first, so the ingest sees it leave and ends the event.
-    process.once('SIGINT', () => publisher?.kill('SIGTERM'));
-    process.once('SIGTERM', () => publisher?.kill('SIGTERM'));
+    const stopPublisher = () => {
+      stopping = true;
+      publisher?.kill('SIGTERM');
+    };
+    process.once('SIGINT', stopPublisher);
+    process.once('SIGTERM', stopPublisher);
   }
   await served.done;
 }
