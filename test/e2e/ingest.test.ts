@@ -30,6 +30,12 @@ describe('RTMP ingest through the real binary', () => {
     assert.ok(!app.logs().includes(key), 'the stream key is never logged');
   });
 
+  it('listens on the three configured ports and nothing else (no HTTP-FLV or API port of node-media-server)', async (t) => {
+    const app = await startAppliance(t);
+    const expected = [app.platformUrl, app.edgeUrl, app.rtmpUrl].map((u) => Number(new URL(u).port)).sort((a, b) => a - b);
+    assert.deepEqual(app.listeningPorts(), expected);
+  });
+
   it('refuses a wrong key and a second publisher, without disturbing the first', async (t) => {
     const app = await startAppliance(t);
     const key = await app.streamKey();

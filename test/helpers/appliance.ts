@@ -44,6 +44,8 @@ export interface Appliance {
   stop(): Promise<number | null>;
   /** SIGKILL: a crash, with no chance to clean up. */
   crash(): Promise<void>;
+  /** The TCP ports the process listens on, from /proc (its socket inodes in LISTEN state). */
+  listeningPorts(): number[];
 }
 
 /**
@@ -107,6 +109,7 @@ export async function startAppliance(t: { after(fn: () => unknown): void }, env:
       child.kill('SIGKILL');
       await closed;
     },
+    listeningPorts: () => listeningPorts(child.pid!),
   };
   return appliance;
 }
@@ -153,4 +156,25 @@ export async function ffprobe(url: string, token: string): Promise<Probe> {
 /** Segment URIs of a media playlist, in order. */
 export function segmentsOf(playlist: string): string[] {
   return playlist.split('\n').filter((line) => line.endsWith('.ts'));
+}
+
+function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (match) inodes.add(match[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const ports = new Set<number>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of fs.readFileSync(table, 'utf8').trim().split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is ADDR:PORT in hex; state 0A is LISTEN; field 9 is the inode.
+      if (fields[3] === '0A' && inodes.has(fields[9]!)) ports.add(parseInt(fields[1]!.split(':')[1]!, 16));
+    }
+  }
+  return [...ports].sort((a, b) => a - b);
 }
