@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { cliActor } from '../../core/audit-log.js';
+import { AppError } from '../../core/errors.js';
 import { issueCodes } from '../../core/codes/code-issue.js';
 import type { CodeCsvRow } from '../../core/codes/code-csv.js';
 import { createEvent, findEvent, listEvents } from '../../core/events/event-service.js';
@@ -64,7 +65,7 @@ async function prepareDemo(ctx: CommandContext): Promise<string[]> {
   const deps = { db, clock: ctx.clock, actor: cliActor() };
   const existing = await findEvent(db, DEMO_EVENT_ID);
   if (!existing || existing.status === 'archived') {
-    if (existing) throw new Error(`the "${DEMO_EVENT_ID}" event is archived; create codes for another event instead`);
+    if (existing) throw new AppError(409, 'event_archived', `the "${DEMO_EVENT_ID}" event is archived; run "streamgate up" without --demo`);
     await createEvent(deps, { id: DEMO_EVENT_ID, title: 'StreamGate demo', rewatchHours: ctx.config.defaultRewatchHours });
   }
   const codes: string[] = [];

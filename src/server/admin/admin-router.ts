@@ -12,7 +12,10 @@ import { sessionAdminRoutes } from './routes/sessions.js';
 /** SPEC §3 "Admin API": login first, then everything behind adminAuth. */
 export function adminApiRouter(deps: PlatformDeps): Router {
   const router = express.Router();
-  router.use('/api/admin', cookieParser());
+  router.use('/api/admin', cookieParser(), (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store'); // stream keys, new codes and API keys: never cached
+    next();
+  });
   router.use(loginRoutes(deps));
   router.use('/api/admin', adminAuth(deps));
   router.use(eventRoutes(deps));

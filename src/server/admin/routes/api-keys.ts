@@ -27,7 +27,6 @@ export function apiKeyRoutes(deps: PlatformDeps): Router {
     requireGlobal(principal);
     const body = parseBody(CreateKey, req.body);
     const { view, key } = await createApiKey(keyDeps(actorOf(principal), req.ip), body);
-    res.setHeader('Cache-Control', 'no-store');
     res.status(201).json({ ...view, key }); // shown this once
   });
 

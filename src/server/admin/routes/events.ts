@@ -101,7 +101,6 @@ export function eventRoutes(deps: PlatformDeps): Router {
       { eventId: req.params.id, count: body.count, label: body.label, expiresAt: body.expiresAt, expiresInMs: body.expiresIn },
       { write: (rows) => codes.push(...rows), sync: () => undefined },
     );
-    res.setHeader('Cache-Control', 'no-store'); // the only copy of these codes
     if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
       res.attachment(`codes-${result.eventId}.csv`).type('text/csv').status(201).send(codesToCsv(codes, true));
     } else {
