@@ -3,7 +3,7 @@ import { systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import type { Log } from '../core/log.js';
 import { revocationRetentionMs } from '../core/revocation-feed.js';
-import { loadSigningKeyring } from '../core/secret-store.js';
+import { LiveKeyring } from '../core/live-keyring.js';
 import { createEdgeMetrics } from './metrics.js';
 import { RevocationList } from './revocation-list.js';
 import { RevocationSync } from './revocation-sync.js';
@@ -15,7 +15,7 @@ import { streamsRouter } from './streams-router.js';
  * for each new segment URL. It syncs revocations from the platform like any other edge.
  */
 export function createMountedEdge(config: Config, log: Log): { router: Router; start(platformUrl: string): void; stop(): void } {
-  const keyring = loadSigningKeyring(config);
+  const keyring = LiveKeyring.forEdge(config, log);
   const revocations = new RevocationList(revocationRetentionMs(config));
   let sync: RevocationSync | null = null;
   const router = streamsRouter({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync?.lagMs() ?? Infinity }, createEdgeMetrics());
@@ -29,6 +29,7 @@ export function createMountedEdge(config: Config, log: Log): { router: Router; s
     },
     stop() {
       clearInterval(pruner);
+      keyring.stop();
       sync?.stop();
     },
   };

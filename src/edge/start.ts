@@ -4,7 +4,7 @@ import { systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { createLog, type Log } from '../core/log.js';
 import { revocationRetentionMs } from '../core/revocation-feed.js';
-import { loadSigningKeyring } from '../core/secret-store.js';
+import { LiveKeyring } from '../core/live-keyring.js';
 import { createEdgeApp } from './app.js';
 import { RevocationList } from './revocation-list.js';
 import { RevocationSync } from './revocation-sync.js';
@@ -17,7 +17,7 @@ export interface RunningEdge {
 
 /** Listens on EDGE_PORT and keeps the revocation list in sync with PLATFORM_URL. */
 export async function startEdge(config: Config, log: Log = createLog('edge')): Promise<RunningEdge> {
-  const keyring = loadSigningKeyring(config);
+  const keyring = LiveKeyring.forEdge(config, log);
   const revocations = new RevocationList(revocationRetentionMs(config));
   const sync = new RevocationSync({ platformUrl: config.platformUrl.replace(/\/$/, ''), signingKey: keyring.current, list: revocations, clock: systemClock, log });
   const app = createEdgeApp({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync.lagMs() });
@@ -38,6 +38,7 @@ export async function startEdge(config: Config, log: Log = createLog('edge')): P
     sync,
     async stop() {
       clearInterval(pruner);
+      keyring.stop();
       sync.stop();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

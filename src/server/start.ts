@@ -4,7 +4,7 @@ import { systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { openDatabase } from '../core/db/database.js';
 import { createLog, type Log } from '../core/log.js';
-import { loadKeyring } from '../core/secret-store.js';
+import { LiveKeyring } from '../core/live-keyring.js';
 import { endTimedOutSessions } from '../core/sessions/session-service.js';
 import { createPlatformApp, type PlatformOptions } from './app.js';
 
@@ -16,7 +16,7 @@ export interface RunningService {
 /** Listens, sweeps timed-out sessions every 10 s, and stops cleanly (the caller wires signals). */
 export async function startPlatform(config: Config, log: Log = createLog('platform'), options: PlatformOptions = {}): Promise<RunningService> {
   const db = await openDatabase(config);
-  const keyring = loadKeyring(config);
+  const keyring = LiveKeyring.forPlatform(config, log);
   const deps = { config, db, keyring, clock: systemClock, log };
   const platform = createPlatformApp(deps, options);
   const server = http.createServer(platform.app);
@@ -37,6 +37,7 @@ export async function startPlatform(config: Config, log: Log = createLog('platfo
     url,
     async stop() {
       clearInterval(sweeper);
+      keyring.stop();
       platform.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => {

@@ -5,7 +5,8 @@ import { printJson } from '../../output.js';
 
 /**
  * A new current signing key in data/secret. Old keys stay in the keyring, so tokens they signed
- * keep verifying until they expire (minutes); running services pick the new key up on restart.
+ * keep verifying until they expire (minutes). Running services on this host notice the file
+ * change within a second; the platform signs with the new key a few seconds later (LiveKeyring).
  */
 export async function run(ctx: CommandContext): Promise<void> {
   const db = await ctx.db();
@@ -16,5 +17,5 @@ export async function run(ctx: CommandContext): Promise<void> {
     await trx.insertInto('signing_keys').values({ kid, created_at: now, retired_at: null }).execute();
   });
   if (ctx.out.json) printJson({ kid });
-  else process.stdout.write(`new signing key ${kid}; restart running services to sign with it\n`);
+  else process.stdout.write(`new signing key ${kid}; running services sign with it within seconds\n`);
 }
