@@ -61,7 +61,9 @@ export class HlsWriter {
   private spawnFfmpeg(): void {
     const { ffmpegPath, dir, rungs, segmentSeconds, publisher, log } = this.options;
     const startedAt = Date.now();
-    const child = spawn(ffmpegPath, liveHlsArgs(dir, rungs, segmentSeconds), { stdio: ['pipe', 'ignore', 'pipe'] }) as unknown as ChildProcessWithoutNullStreams;
+    // Its own process group: a Ctrl-C in the terminal reaches only us, and we end FFmpeg's input in
+    // order. If we die, the pipe closes and FFmpeg ends on its own.
+    const child = spawn(ffmpegPath, liveHlsArgs(dir, rungs, segmentSeconds), { stdio: ['pipe', 'ignore', 'pipe'], detached: true }) as unknown as ChildProcessWithoutNullStreams;
     this.child = child;
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-1_000)));
