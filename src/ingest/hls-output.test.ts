@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { finalisePlaylists, liveHlsArgs } from './hls-output.js';
+import { finalisePlaylists, liveHlsArgs, reopenPlaylists } from './hls-output.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamgate-hls-'));
@@ -31,6 +31,14 @@ describe('finalisePlaylists', () => {
     fs.writeFileSync(path.join(dir, 'index.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\n720p/index.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=1\n360p/index.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=1\n../elsewhere/index.m3u8\n');
     assert.equal(finalisePlaylists(dir), 2);
     assert.ok(!fs.readFileSync(path.join(dir, 'index.m3u8'), 'utf8').includes('ENDLIST'), 'the master has no ENDLIST');
+  });
+
+  it('is undone by reopenPlaylists, for a publisher who comes back', (t) => {
+    const dir = tempDir(t);
+    fs.writeFileSync(path.join(dir, 'index.m3u8'), MEDIA);
+    finalisePlaylists(dir);
+    assert.equal(reopenPlaylists(dir), 1);
+    assert.equal(fs.readFileSync(path.join(dir, 'index.m3u8'), 'utf8'), MEDIA);
   });
 
   it('does nothing where nothing was written', (t) => {

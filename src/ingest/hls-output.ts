@@ -58,6 +58,22 @@ export function mediaPlaylists(dir: string): string[] {
     .filter((file) => file.startsWith(dir + path.sep) && fs.existsSync(file));
 }
 
+/**
+ * Takes `#EXT-X-ENDLIST` off the event's playlists before FFmpeg continues them (a publisher back
+ * after the event ended): FFmpeg's append_list drops it too, but only with its first new segment,
+ * and a player polling in between would take the stream for finished.
+ */
+export function reopenPlaylists(dir: string): number {
+  let reopened = 0;
+  for (const file of mediaPlaylists(dir)) {
+    const text = fs.readFileSync(file, 'utf8');
+    if (!text.includes(ENDLIST)) continue;
+    writeFileAtomic(file, text.split('\n').filter((line) => line.trim() !== ENDLIST).join('\n'), 0o644);
+    reopened += 1;
+  }
+  return reopened;
+}
+
 /** Ends every playlist of the event (`#EXT-X-ENDLIST`): from now on it is a VOD. Idempotent. */
 export function finalisePlaylists(dir: string): number {
   let finalised = 0;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import type { Log } from '../core/log.js';
-import { liveHlsArgs } from './hls-output.js';
+import { liveHlsArgs, reopenPlaylists } from './hls-output.js';
 import type { Rung } from '../core/events/ladder.js';
 import type { Publisher } from './rtmp-server.js';
 
@@ -42,6 +42,7 @@ export class HlsWriter {
 
   start(): void {
     fs.mkdirSync(this.options.dir, { recursive: true });
+    reopenPlaylists(this.options.dir);
     this.spawnFfmpeg();
   }
 

@@ -314,7 +314,7 @@ describe('admin API: console login', () => {
     assert.equal((await api(platform, 'GET', '/api/admin/events', { cookie })).status, 401, 'the session ended with logout');
   });
 
-  it('asks for a TOTP code when 2FA is on: totp_required, totp_invalid, then in', async (t) => {
+  it('asks for a TOTP code when 2FA is on: totp_required, totp_invalid, then in, and never twice with one code', async (t) => {
     const platform = await startTestPlatform(t);
     const deps = { db: platform.db, clock: platform.now, keyring: platform.keyring, actor: 'test' };
     await setAdminPassword(deps, 'bob', 'another long password');
@@ -325,8 +325,11 @@ describe('admin API: console login', () => {
     assert.equal((await api(platform, 'POST', '/api/admin/login', { body })).json.error.code, 'totp_required');
     const wrongCode = String((Number(totp.generate()) + 500_000) % 1_000_000).padStart(6, '0');
     assert.equal((await api(platform, 'POST', '/api/admin/login', { body: { ...body, totp: wrongCode } })).json.error.code, 'totp_invalid');
-    const ok = await api(platform, 'POST', '/api/admin/login', { body: { ...body, totp: totp.generate() } });
+    const code = totp.generate();
+    const ok = await api(platform, 'POST', '/api/admin/login', { body: { ...body, totp: code } });
     assert.equal(ok.status, 200);
+    const replayed = await api(platform, 'POST', '/api/admin/login', { body: { ...body, totp: code } });
+    assert.equal(replayed.json.error.code, 'totp_invalid', 'a code works once');
     const stored = await platform.db.selectFrom('admin_users').select('totp_secret').where('username', '=', 'bob').executeTakeFirstOrThrow();
     assert.ok(!stored.totp_secret!.includes(secret), 'the TOTP secret is sealed in the database');
   });

@@ -36,7 +36,7 @@ export async function setAdminPassword(deps: AdminDeps, username: string, passwo
   await writeTransaction(deps.db, async (trx) => {
     const existing = await trx.selectFrom('admin_users').select('username').where('username', '=', username).executeTakeFirst();
     if (existing) await trx.updateTable('admin_users').set({ password_hash: hash, updated_at: now }).where('username', '=', username).execute();
-    else await trx.insertInto('admin_users').values({ username, password_hash: hash, totp_secret: null, created_at: now, updated_at: now }).execute();
+    else await trx.insertInto('admin_users').values({ username, password_hash: hash, totp_secret: null, totp_last_step: null, created_at: now, updated_at: now }).execute();
     await trx.updateTable('admin_sessions').set({ ended_at: now }).where('username', '=', username).where('ended_at', 'is', null).execute();
     await recordAudit(trx, now, { actor: deps.actor, action: existing ? 'admin.password_change' : 'admin.create', target: username, ip: deps.ip ?? null });
   });
@@ -52,18 +52,23 @@ export function newTotpEnrolment(username: string): { secret: string; uri: strin
   return { secret, uri: totpFor(username, secret).toString() };
 }
 
-/** True when `code` is the current (±30 s) code for `secret`. */
-export function totpMatches(username: string, secret: string, code: string): boolean {
-  return /^\d{6}$/.test(code) && totpFor(username, secret).validate({ token: code, window: 1 }) !== null;
+const TOTP_PERIOD_MS = 30_000;
+
+/** The 30 s step `code` belongs to, if it is the current code for `secret` (±1 step), else null. */
+export function totpStep(username: string, secret: string, code: string, nowMs: number): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  const delta = totpFor(username, secret).validate({ token: code, timestamp: nowMs, window: 1 });
+  return delta === null ? null : Math.floor(nowMs / TOTP_PERIOD_MS) + delta;
 }
 
 /** Turns 2FA on once the user proved their app has the secret by typing a current code. */
 export async function enableTotp(deps: AdminDeps, username: string, secret: string, code: string): Promise<void> {
-  if (!totpMatches(username, secret, code)) throw new AppError(400, 'totp_invalid', 'That code does not match; check the time on your phone and try again.');
   const now = deps.clock();
+  const step = totpStep(username, secret, code, now);
+  if (step === null) throw new AppError(400, 'totp_invalid', 'That code does not match; check the time on your phone and try again.');
   await writeTransaction(deps.db, async (trx) => {
     await requireUser(trx, username);
-    await trx.updateTable('admin_users').set({ totp_secret: seal(totpSealKey(deps.keyring), secret), updated_at: now }).where('username', '=', username).execute();
+    await trx.updateTable('admin_users').set({ totp_secret: seal(totpSealKey(deps.keyring), secret), totp_last_step: null, updated_at: now }).where('username', '=', username).execute();
     await recordAudit(trx, now, { actor: deps.actor, action: 'admin.totp_enable', target: username, ip: deps.ip ?? null });
   });
 }
@@ -72,7 +77,7 @@ export async function disableTotp(deps: AdminDeps, username: string): Promise<vo
   const now = deps.clock();
   await writeTransaction(deps.db, async (trx) => {
     await requireUser(trx, username);
-    await trx.updateTable('admin_users').set({ totp_secret: null, updated_at: now }).where('username', '=', username).execute();
+    await trx.updateTable('admin_users').set({ totp_secret: null, totp_last_step: null, updated_at: now }).where('username', '=', username).execute();
     await recordAudit(trx, now, { actor: deps.actor, action: 'admin.totp_disable', target: username, ip: deps.ip ?? null });
   });
 }
@@ -100,9 +105,15 @@ export interface LoginInput {
  * The username if the credentials hold, else 401 `invalid_credentials`, `totp_required` (the
  * password was right and a code is needed) or `totp_invalid`. The environment's break-glass
  * login (ADMIN_USER/ADMIN_PASS) is compared in constant time and has no second factor: it is for
- * when the database or the phone is lost.
+ * when the database or the phone is lost. A TOTP code works once: replaying it, even within its
+ * 90 s window, is `totp_invalid`.
  */
-export async function checkAdminLogin(db: Db, keyring: Pick<Keyring, 'pepper'>, config: Pick<Config, 'adminUser' | 'adminPass'>, input: LoginInput): Promise<string> {
+export async function checkAdminLogin(
+  deps: { db: Db; clock: Clock; keyring: Pick<Keyring, 'pepper'> },
+  config: Pick<Config, 'adminUser' | 'adminPass'>,
+  input: LoginInput,
+): Promise<string> {
+  const { db, keyring } = deps;
   const invalid = () => new AppError(401, 'invalid_credentials', 'Wrong username or password.');
   if (config.adminUser && config.adminPass) {
     const userMatches = sameSecret(input.username, config.adminUser);
@@ -117,9 +128,20 @@ export async function checkAdminLogin(db: Db, keyring: Pick<Keyring, 'pepper'>, 
   if (!(await verifyPassword(input.password, row.password_hash))) throw invalid();
   if (row.totp_secret) {
     if (!input.totp) throw new AppError(401, 'totp_required', 'Enter the 6-digit code from your authenticator app.');
-    if (!totpMatches(row.username, unseal(totpSealKey(keyring), row.totp_secret), input.totp.replace(/\s/g, ''))) {
-      throw new AppError(401, 'totp_invalid', 'That code is not right. Codes change every 30 seconds.');
-    }
+    const invalidCode = new AppError(401, 'totp_invalid', 'That code is not right. Codes change every 30 seconds.');
+    const now = deps.clock();
+    const step = totpStep(row.username, unseal(totpSealKey(keyring), row.totp_secret), input.totp.replace(/\s/g, ''), now);
+    if (step === null) throw invalidCode;
+    // Claim the step in one conditional update: of two logins racing with the same code, one wins.
+    const claimed = await writeTransaction(db, (trx) =>
+      trx
+        .updateTable('admin_users')
+        .set({ totp_last_step: step })
+        .where('username', '=', row.username)
+        .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+        .executeTakeFirst(),
+    );
+    if (Number(claimed.numUpdatedRows) === 0) throw invalidCode;
   }
   return row.username;
 }

@@ -142,6 +142,7 @@ const MIGRATIONS: Record<string, Migration> = {
         .addColumn('username', 'text', (c) => c.primaryKey())
         .addColumn('password_hash', 'text', (c) => c.notNull())
         .addColumn('totp_secret', 'text')
+        .addColumn('totp_last_step', 'bigint')
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();

@@ -124,6 +124,8 @@ export interface AdminUserTable {
   password_hash: string;
   /** Sealed with a key derived from the pepper (core/admin/sealed-secret.ts); null without 2FA. */
   totp_secret: string | null;
+  /** The last 30 s step whose code logged in: a code works once. */
+  totp_last_step: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -25,7 +25,7 @@ export function loginRoutes(deps: PlatformDeps): Router {
     const body = parseBody(LoginBody, req.body);
     let username: string;
     try {
-      username = await checkAdminLogin(deps.db, deps.keyring, deps.config, body);
+      username = await checkAdminLogin(deps, deps.config, body);
     } catch (error) {
       if (error instanceof AppError) deps.log.warn('console login refused', { reason: error.code, ip: req.ip });
       throw error;
