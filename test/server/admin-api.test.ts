@@ -154,6 +154,10 @@ describe('admin API: events and codes', () => {
       assert.equal(result.json.error.code, 'invalid_request');
       assert.match(result.json.error.message, message);
     }
+    const window = await api(platform, 'PATCH', '/api/admin/events/conf', { key, body: { startsAt: '2030-01-02T00:00:00Z', endsAt: '2030-01-01T00:00:00Z' } });
+    assert.equal(window.status, 400);
+    assert.doesNotMatch(window.json.error.message, /--/, 'JSON field names, not CLI flags');
+    assert.match(window.json.error.message, /endsAt/);
     assert.equal((await api(platform, 'GET', '/api/admin/events/nope', { key })).status, 404);
     assert.equal((await api(platform, 'GET', '/api/admin/events/conf/tokens?status=bogus', { key })).status, 400);
   });

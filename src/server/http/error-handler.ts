@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
+import { withApiFieldNames } from './field-names.js';
 
 /** The one error middleware: AppErrors answer as themselves; anything else is a logged, plain 500. */
 export function errorHandler(log: Log): ErrorRequestHandler {
@@ -10,7 +11,7 @@ export function errorHandler(log: Log): ErrorRequestHandler {
         const retryAfter = error.details?.retryAfter;
         if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
       }
-      res.status(error.status).json(error.toJSON());
+      res.status(error.status).json(withApiFieldNames(error).toJSON());
       return;
     }
     // body-parser's own errors: too large, malformed JSON
