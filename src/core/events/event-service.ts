@@ -168,8 +168,8 @@ export async function markEventRecorded(deps: EventDeps, id: string, details: Re
 }
 
 /** What the ingest needs to admit a publisher synchronously: every usable event's current key. */
-export async function listIngestTargets(db: Db): Promise<Pick<EventRow, 'id' | 'stream_key' | 'status' | 'ladder'>[]> {
-  return db.selectFrom('events').select(['id', 'stream_key', 'status', 'ladder']).where('status', '!=', 'archived').execute();
+export async function listIngestTargets(db: Db): Promise<Pick<EventRow, 'id' | 'stream_key' | 'ladder'>[]> {
+  return db.selectFrom('events').select(['id', 'stream_key', 'ladder']).where('status', '!=', 'archived').execute();
 }
 
 /** A publisher was admitted: the event is live (also when it had ended and goes on air again). */
