@@ -73,17 +73,18 @@ describe('streamgate admin', () => {
     });
     assert.equal((await login()).status, 200);
 
-    // The command prints the otpauth URI, then waits for a code from the app on stdin.
-    const child = spawn(process.execPath, [BIN, 'admin', '2fa', 'enable', '--user', 'alice', '--json'], {
+    // The command prints a QR code and the otpauth URI, then waits for a code from the app on stdin.
+    const child = spawn(process.execPath, [BIN, 'admin', '2fa', 'enable', '--user', 'alice'], {
       env: { ...process.env, STREAMGATE_DATA_DIR: dataDir },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     const uri = await new Promise<string>((resolve) => child.stdout.on('data', (d) => {
       stdout += d;
-      const match = /"otpauthUri":\s*"([^"]+)"/.exec(stdout);
+      const match = /^(otpauth:\/\/totp\/\S+)$/m.exec(stdout);
       if (match) resolve(match[1]!);
     }));
+    assert.match(stdout, /[▀▄█]{10}/, 'a QR code drawn in the terminal');
     const secret = new URL(uri).searchParams.get('secret')!;
     const totp = new TOTP({ secret: Secret.fromBase32(secret) });
     child.stdin.end(`${totp.generate()}\n`);
