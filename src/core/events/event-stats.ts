@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import { CODE_STATUSES, whereCodeStatus, type CodeStatus } from '../codes/code-status.js';
-import { SESSION_TIMEOUT_MS } from '../sessions/session-service.js';
+import { whereSessionActive } from '../sessions/session-service.js';
 
 export interface EventStats {
   eventId: string;
@@ -17,8 +17,7 @@ export async function eventStats(db: Db, nowMs: number, eventIds: readonly strin
   const viewers = await db
     .selectFrom('sessions')
     .select(['event_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('ended_at', 'is', null)
-    .where('last_seen_at', '>=', nowMs - SESSION_TIMEOUT_MS)
+    .where(whereSessionActive(nowMs))
     .where('event_id', 'in', eventIds)
     .groupBy('event_id')
     .execute();

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { writeTransaction, type Db } from '../db/database.js';
 import { toIso } from '../duration.js';
 import { AppError } from '../errors.js';
-import { endSessions, SESSION_TIMEOUT_MS } from './session-service.js';
+import { endSessions, whereSessionActive } from './session-service.js';
 
 /** A viewing session as operators see it: which device, from where, since when. */
 export interface SessionView {
@@ -19,7 +19,7 @@ export interface SessionView {
 
 /** Active sessions (heartbeat within the timeout), newest first. */
 export async function listActiveSessions(db: Db, nowMs: number, filter: { eventId?: string; limit?: number } = {}): Promise<SessionView[]> {
-  let query = db.selectFrom('sessions').selectAll().where('ended_at', 'is', null).where('last_seen_at', '>=', nowMs - SESSION_TIMEOUT_MS);
+  let query = db.selectFrom('sessions').selectAll().where(whereSessionActive(nowMs));
   if (filter.eventId) query = query.where('event_id', '=', filter.eventId);
   const rows = await query.orderBy('started_at', 'desc').limit(filter.limit ?? 1_000).execute();
   return rows.map((r) => ({

@@ -1,8 +1,9 @@
+import type { ExpressionBuilder } from 'kysely';
 import { codeKey, hashesEqual, normaliseCode } from '../access-code.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
-import type { EventRow } from '../db/schema.js';
+import type { Database, EventRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
 import { signPlaybackToken } from '../playback-token.js';
@@ -11,6 +12,11 @@ import type { Keyring } from '../secret-store.js';
 
 /** A session without a heartbeat for this long is over; the player sends one every 30 s. */
 export const SESSION_TIMEOUT_MS = 90_000;
+
+/** "Playing now" as a SQL condition: not ended, and a heartbeat within the timeout. */
+export function whereSessionActive(nowMs: number) {
+  return (eb: ExpressionBuilder<Database, 'sessions'>) => eb.and([eb('ended_at', 'is', null), eb('last_seen_at', '>=', nowMs - SESSION_TIMEOUT_MS)]);
+}
 
 export interface SessionDeps {
   db: Db;

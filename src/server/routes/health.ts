@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import { sql } from 'kysely';
+import { whereSessionActive } from '../../core/sessions/session-service.js';
 import type { PlatformDeps } from '../deps.js';
 import type { PlatformMetrics } from '../metrics.js';
 
@@ -17,8 +18,7 @@ export function healthRoutes(deps: PlatformDeps, metrics: PlatformMetrics): Rout
     const row = await deps.db
       .selectFrom('sessions')
       .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('ended_at', 'is', null)
-      .where('last_seen_at', '>=', deps.clock() - 90_000)
+      .where(whereSessionActive(deps.clock()))
       .executeTakeFirst();
     metrics.activeSessions.set(Number(row?.n ?? 0));
     res.setHeader('Content-Type', metrics.registry.contentType);
