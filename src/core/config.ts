@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { ADMIN_USERNAME_PATTERN, ADMIN_USERNAME_RULE, MIN_PASSWORD_LENGTH } from './admin/admin-credentials.js';
 import { invalidInput } from './errors.js';
 
 /**
@@ -93,8 +94,8 @@ const FIELDS = {
   hlsSegmentSeconds: ['HLS_SEGMENT_SECONDS', z.coerce.number().int().min(1).max(30)],
   ingestReconnectGraceSeconds: ['INGEST_RECONNECT_GRACE_SECONDS', z.coerce.number().min(0).max(3_600)],
   ingestIdleTimeoutSeconds: ['INGEST_IDLE_TIMEOUT_SECONDS', z.coerce.number().min(1).max(600)],
-  adminUser: ['ADMIN_USER', z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'must be 1 to 64 letters, digits or _.@-').nullable()],
-  adminPass: ['ADMIN_PASS', z.string().min(12, 'must be at least 12 characters').nullable()],
+  adminUser: ['ADMIN_USER', z.string().regex(ADMIN_USERNAME_PATTERN, `must be ${ADMIN_USERNAME_RULE}`).nullable()],
+  adminPass: ['ADMIN_PASS', z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).nullable()],
 } as const satisfies Record<keyof Config, readonly [string, z.ZodType]>;
 
 function defaults(dataDir: string): Record<keyof Config, unknown> {

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { writeTransaction, type Db } from '../db/database.js';
 import { AppError, invalidInput } from '../errors.js';
 import type { Keyring } from '../secret-store.js';
+import { ADMIN_USERNAME_PATTERN, ADMIN_USERNAME_RULE, MIN_PASSWORD_LENGTH } from './admin-credentials.js';
 import { totpSealKey } from './derived-keys.js';
 import { hashPassword, verifyPassword } from './password-hash.js';
 import { seal, unseal } from './sealed-secret.js';
@@ -18,11 +19,8 @@ export interface AdminDeps {
   ip?: string | null;
 }
 
-export const MIN_PASSWORD_LENGTH = 12;
-const USERNAME = /^[A-Za-z0-9_.@-]{1,64}$/;
-
 export function checkUsername(username: string): string {
-  if (!USERNAME.test(username)) throw invalidInput('--user: 1 to 64 letters, digits or _.@-');
+  if (!ADMIN_USERNAME_PATTERN.test(username)) throw invalidInput(`--user: ${ADMIN_USERNAME_RULE}`);
   return username;
 }
 
@@ -109,11 +107,10 @@ export interface LoginInput {
  * 90 s window, is `totp_invalid`.
  */
 export async function checkAdminLogin(
-  deps: { db: Db; clock: Clock; keyring: Pick<Keyring, 'pepper'> },
-  config: Pick<Config, 'adminUser' | 'adminPass'>,
+  deps: { db: Db; clock: Clock; keyring: Pick<Keyring, 'pepper'>; config: Pick<Config, 'adminUser' | 'adminPass'> },
   input: LoginInput,
 ): Promise<string> {
-  const { db, keyring } = deps;
+  const { db, keyring, config } = deps;
   const invalid = () => new AppError(401, 'invalid_credentials', 'Wrong username or password.');
   if (config.adminUser && config.adminPass) {
     const userMatches = sameSecret(input.username, config.adminUser);

@@ -20,6 +20,11 @@ export function actorOf(principal: Principal): string {
   return principal.kind === 'apikey' ? `apikey:${principal.id}` : `admin:${principal.session.username}`;
 }
 
+/** What every core mutation takes from a request: database, clock, and who from where (audit). */
+export function mutationDeps(deps: PlatformDeps, req: Request, res: Response) {
+  return { db: deps.db, clock: deps.clock, actor: actorOf(principalOf(res)), ip: req.ip ?? null };
+}
+
 /** The event a caller is confined to, or null for global keys and console users. */
 export function eventScopeOf(principal: Principal): string | null {
   return principal.kind === 'apikey' && principal.scope === 'event' ? principal.eventId : null;
@@ -58,7 +63,7 @@ export function adminAuth(deps: PlatformDeps): RequestHandler {
     }
     const cookie = (req.cookies as Record<string, string> | undefined)?.[ADMIN_COOKIE];
     if (!cookie) throw new AppError(401, 'unauthorized', 'Use an API key (Authorization: Bearer sk_…) or log in.');
-    const session = await verifyAdminSession({ db: deps.db, clock: deps.clock, keyring: deps.keyring }, cookie);
+    const session = await verifyAdminSession(deps, cookie);
     if (!SAFE_METHODS.has(req.method) && !sameToken(req.get(CSRF_HEADER) ?? '', session.csrfToken)) {
       throw new AppError(403, 'csrf_failed', 'Missing or wrong X-CSRF-Token; reload the console.');
     }

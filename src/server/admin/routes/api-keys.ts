@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../../core/admin/api-keys.js';
 import type { PlatformDeps } from '../../deps.js';
 import { parseBody } from '../../http/validate-body.js';
-import { actorOf, principalOf, requireGlobal } from '../admin-auth.js';
+import { mutationDeps, principalOf, requireGlobal } from '../admin-auth.js';
 
 const CreateKey = z.object({
   name: z.string().min(1).max(100),
@@ -15,7 +15,6 @@ const CreateKey = z.object({
 /** API keys, for console users and global keys only. */
 export function apiKeyRoutes(deps: PlatformDeps): Router {
   const router = express.Router();
-  const keyDeps = (actor: string, ip: string | undefined) => ({ db: deps.db, clock: deps.clock, actor, ip: ip ?? null });
 
   router.get('/api/admin/apikeys', async (_req, res) => {
     requireGlobal(principalOf(res));
@@ -23,17 +22,15 @@ export function apiKeyRoutes(deps: PlatformDeps): Router {
   });
 
   router.post('/api/admin/apikeys', async (req, res) => {
-    const principal = principalOf(res);
-    requireGlobal(principal);
+    requireGlobal(principalOf(res));
     const body = parseBody(CreateKey, req.body);
-    const { view, key } = await createApiKey(keyDeps(actorOf(principal), req.ip), body);
+    const { view, key } = await createApiKey(mutationDeps(deps, req, res), body);
     res.status(201).json({ ...view, key }); // shown this once
   });
 
   router.delete('/api/admin/apikeys/:id', async (req, res) => {
-    const principal = principalOf(res);
-    requireGlobal(principal);
-    res.json(await revokeApiKey(keyDeps(actorOf(principal), req.ip), req.params.id));
+    requireGlobal(principalOf(res));
+    res.json(await revokeApiKey(mutationDeps(deps, req, res), req.params.id));
   });
   return router;
 }

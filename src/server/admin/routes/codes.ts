@@ -4,7 +4,7 @@ import { restoreCodes, revokeCodes } from '../../../core/codes/code-revocation.j
 import { invalidInput } from '../../../core/errors.js';
 import type { PlatformDeps } from '../../deps.js';
 import { parseBody } from '../../http/validate-body.js';
-import { actorOf, eventScopeOf, principalOf, requireEventAccess } from '../admin-auth.js';
+import { eventScopeOf, mutationDeps, principalOf, requireEventAccess } from '../admin-auth.js';
 
 const id = z.string().min(1).max(64);
 
@@ -31,7 +31,7 @@ export function codeRoutes(deps: PlatformDeps): Router {
     // An event-scoped key only ever reaches its own event's codes; others come back as not found.
     const eventId = eventScopeOf(principal) ?? body.eventId;
     const result = await revokeCodes(
-      { db: deps.db, clock: deps.clock, pepper: deps.keyring.pepper, actor: actorOf(principal), ip: req.ip ?? null },
+      { ...mutationDeps(deps, req, res), pepper: deps.keyring.pepper },
       { codes: body.codes, ids: body.ids, eventId, label: body.label },
       body.reason ?? null,
     );
@@ -41,7 +41,7 @@ export function codeRoutes(deps: PlatformDeps): Router {
   router.post('/api/admin/tokens/restore', async (req, res) => {
     const principal = principalOf(res);
     const body = parseBody(RestoreBody, req.body);
-    const result = await restoreCodes({ db: deps.db, clock: deps.clock, actor: actorOf(principal), ip: req.ip ?? null }, body.ids, eventScopeOf(principal));
+    const result = await restoreCodes(mutationDeps(deps, req, res), body.ids, eventScopeOf(principal));
     res.json(result);
   });
   return router;

@@ -1,4 +1,4 @@
-import express, { type Response, type Router } from 'express';
+import express, { type Router } from 'express';
 import { z } from 'zod';
 import { issueCodes } from '../../../core/codes/code-issue.js';
 import { codesToCsv, type CodeCsvRow } from '../../../core/codes/code-csv.js';
@@ -11,7 +11,7 @@ import { toEventView } from '../../../core/events/event-view.js';
 import type { EventRow } from '../../../core/db/schema.js';
 import type { PlatformDeps } from '../../deps.js';
 import { parseBody } from '../../http/validate-body.js';
-import { actorOf, principalOf, requireEventAccess, requireGlobal } from '../admin-auth.js';
+import { mutationDeps, principalOf, requireEventAccess, requireGlobal } from '../admin-auth.js';
 
 const isoTime = (field: string) => z.string().max(64).transform((v) => parseTime(v, field));
 const nullableTime = (field: string) => z.union([isoTime(field), z.null()]).optional();
@@ -52,7 +52,6 @@ const ListCodes = z.object({
 
 export function eventRoutes(deps: PlatformDeps): Router {
   const router = express.Router();
-  const eventDeps = (res: Response, ip: string | undefined) => ({ db: deps.db, clock: deps.clock, actor: actorOf(principalOf(res)), ip: ip ?? null });
   const withStats = async (rows: EventRow[]) => {
     const stats = await eventStats(deps.db, deps.clock(), rows.map((r) => r.id));
     return rows.map((row) => ({ ...toEventView(row, deps.config), stats: stats.get(row.id) }));
@@ -66,7 +65,7 @@ export function eventRoutes(deps: PlatformDeps): Router {
   router.post('/api/admin/events', async (req, res) => {
     requireGlobal(principalOf(res));
     const body = parseBody(CreateEvent, req.body);
-    const row = await createEvent(eventDeps(res, req.ip), { ...body, rewatchHours: body.rewatchHours ?? deps.config.defaultRewatchHours });
+    const row = await createEvent(mutationDeps(deps, req, res), { ...body, rewatchHours: body.rewatchHours ?? deps.config.defaultRewatchHours });
     res.status(201).json(toEventView(row, deps.config));
   });
 
@@ -78,18 +77,18 @@ export function eventRoutes(deps: PlatformDeps): Router {
 
   router.patch('/api/admin/events/:id', async (req, res) => {
     requireEventAccess(principalOf(res), req.params.id);
-    const row = await updateEvent(eventDeps(res, req.ip), req.params.id, parseBody(UpdateEvent, req.body));
+    const row = await updateEvent(mutationDeps(deps, req, res), req.params.id, parseBody(UpdateEvent, req.body));
     res.json(toEventView(row, deps.config));
   });
 
   router.post('/api/admin/events/:id/rotate-key', async (req, res) => {
     requireEventAccess(principalOf(res), req.params.id);
-    res.json(toEventView(await rotateStreamKey(eventDeps(res, req.ip), req.params.id), deps.config));
+    res.json(toEventView(await rotateStreamKey(mutationDeps(deps, req, res), req.params.id), deps.config));
   });
 
   router.post('/api/admin/events/:id/archive', async (req, res) => {
     requireEventAccess(principalOf(res), req.params.id);
-    res.json(toEventView(await archiveEvent(eventDeps(res, req.ip), req.params.id), deps.config));
+    res.json(toEventView(await archiveEvent(mutationDeps(deps, req, res), req.params.id), deps.config));
   });
 
   router.post('/api/admin/events/:id/tokens', async (req, res) => {
@@ -97,7 +96,7 @@ export function eventRoutes(deps: PlatformDeps): Router {
     const body = parseBody(CreateCodes, req.body);
     const codes: CodeCsvRow[] = [];
     const result = await issueCodes(
-      { ...eventDeps(res, req.ip), pepper: deps.keyring.pepper },
+      { ...mutationDeps(deps, req, res), pepper: deps.keyring.pepper },
       { eventId: req.params.id, count: body.count, label: body.label, expiresAt: body.expiresAt, expiresInMs: body.expiresIn },
       { write: (rows) => codes.push(...rows), sync: () => undefined },
     );

@@ -19,18 +19,17 @@ const LOGIN_FAILURES = { windowMs: 15 * 60_000, limit: 10 };
 
 export function loginRoutes(deps: PlatformDeps): Router {
   const router = express.Router();
-  const sessionDeps = { db: deps.db, clock: deps.clock, keyring: deps.keyring };
 
   router.post('/api/admin/login', failureLimiter(LOGIN_FAILURES), async (req, res) => {
     const body = parseBody(LoginBody, req.body);
     let username: string;
     try {
-      username = await checkAdminLogin(deps, deps.config, body);
+      username = await checkAdminLogin(deps, body);
     } catch (error) {
       if (error instanceof AppError) deps.log.warn('console login refused', { reason: error.code, ip: req.ip });
       throw error;
     }
-    const session = await createAdminSession(sessionDeps, username, req.ip ?? null);
+    const session = await createAdminSession(deps, username, req.ip ?? null);
     res.cookie(ADMIN_COOKIE, session.token, {
       httpOnly: true,
       sameSite: 'strict',
@@ -50,7 +49,7 @@ export function loginRoutes(deps: PlatformDeps): Router {
   router.post('/api/admin/logout', adminAuth(deps), async (req, res) => {
     const principal = principalOf(res);
     if (principal.kind !== 'admin') throw new AppError(400, 'invalid_request', 'Only a console login can log out.');
-    await endAdminSession(sessionDeps, principal.session, req.ip ?? null);
+    await endAdminSession(deps, principal.session, req.ip ?? null);
     res.clearCookie(ADMIN_COOKIE, { path: '/' });
     res.status(204).end();
   });

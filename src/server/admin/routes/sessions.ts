@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { endSessionByOperator, listActiveSessions } from '../../../core/sessions/session-admin.js';
 import type { PlatformDeps } from '../../deps.js';
 import { parseBody } from '../../http/validate-body.js';
-import { actorOf, eventScopeOf, principalOf, requireEventAccess } from '../admin-auth.js';
+import { eventScopeOf, mutationDeps, principalOf, requireEventAccess } from '../admin-auth.js';
 
 const ListSessions = z.object({ eventId: z.string().max(63).optional(), limit: z.coerce.number().int().min(1).max(5_000).default(1_000) });
 
@@ -21,7 +21,7 @@ export function sessionAdminRoutes(deps: PlatformDeps): Router {
   router.delete('/api/admin/sessions/:id', async (req, res) => {
     const principal = principalOf(res);
     const ended = await endSessionByOperator(
-      { db: deps.db, clock: deps.clock, actor: actorOf(principal), ip: req.ip ?? null, onlyEventId: eventScopeOf(principal) },
+      { ...mutationDeps(deps, req, res), onlyEventId: eventScopeOf(principal) },
       req.params.id,
     );
     res.json(ended);
