@@ -1,25 +1,24 @@
 import { AppError } from '../core/errors.js';
 
 /**
- * A secret typed by the operator: a hidden prompt on a terminal, else the first line of stdin
- * (for scripts: `printf '%s\n' "$PW" | streamgate admin set-password`). Never a flag: argv is
- * visible to every local user.
+ * An answer typed by the operator, secrets included: a prompt on a terminal (hidden unless told
+ * otherwise), else the first line of stdin (for scripts: `printf '%s\n' "$PW" | streamgate admin
+ * set-password`). Never a flag: argv is visible to every local user.
  */
-export async function readSecret(question: string, options: { confirm?: boolean } = {}): Promise<string> {
-  if (process.stdin.isTTY) {
-    const { default: inquirer } = await import('inquirer');
-    const { first } = await inquirer.prompt<{ first: string }>([{ type: 'password', name: 'first', message: question, mask: '*' }]);
-    if (options.confirm) {
-      const { second } = await inquirer.prompt<{ second: string }>([{ type: 'password', name: 'second', message: 'Again, to confirm:', mask: '*' }]);
-      if (first !== second) throw new AppError(400, 'invalid_request', 'the two entries differ; nothing was changed');
-    }
-    return first;
+export async function readAnswer(question: string, options: { hidden?: boolean; confirm?: boolean } = {}): Promise<string> {
+  if (!process.stdin.isTTY) return readLine();
+  const { default: inquirer } = await import('inquirer');
+  const type = options.hidden === false ? 'input' : 'password';
+  const { first } = await inquirer.prompt<{ first: string }>([{ type, name: 'first', message: question, mask: '*' }]);
+  if (options.confirm) {
+    const { second } = await inquirer.prompt<{ second: string }>([{ type, name: 'second', message: 'Again, to confirm:', mask: '*' }]);
+    if (first !== second) throw new AppError(400, 'invalid_request', 'the two entries differ; nothing was changed');
   }
-  return readLine();
+  return first;
 }
 
 /** The first line of stdin (without its line end). */
-export function readLine(): Promise<string> {
+function readLine(): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = '';
     const onData = (chunk: Buffer) => {

@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { cliActor } from '../../core/audit-log.js';
 import { AppError } from '../../core/errors.js';
 import { issueCodes } from '../../core/codes/code-issue.js';
@@ -9,7 +8,7 @@ import type { CommandContext } from '../context.js';
 import { initialise } from './init.js';
 import { startServices } from './serve.js';
 
-export const DEMO_EVENT_ID = 'demo';
+const DEMO_EVENT_ID = 'demo';
 const DEMO_CODES = 3;
 const WEEK_MS = 7 * 24 * 3_600_000;
 
@@ -39,11 +38,10 @@ export async function run(ctx: CommandContext, options: { demo?: boolean }): Pro
   }
   process.stderr.write(`${lines.join('\n')}\n\n`);
 
-  let publisher: ChildProcess | null = null;
   if (options.demo && served.rtmpUrl) {
     const event = (await findEvent(db, DEMO_EVENT_ID))!;
     const { publishTestPattern } = await import('../../ingest/test-pattern.js');
-    publisher = publishTestPattern({ ffmpegPath: ctx.config.ffmpegPath, publishUrl: `${served.rtmpUrl}/${event.stream_key}` });
+    const publisher = publishTestPattern({ ffmpegPath: ctx.config.ffmpegPath, publishUrl: `${served.rtmpUrl}/${event.stream_key}` });
     let stopping = false;
     publisher.on('exit', (code, signal) => {
       if (!stopping) process.stderr.write(`streamgate: the demo test pattern stopped (ffmpeg exit ${code ?? signal})\n`);
@@ -51,7 +49,7 @@ export async function run(ctx: CommandContext, options: { demo?: boolean }): Pro
     // Stopping: the publisher first, so the ingest sees it leave and ends the event.
     const stopPublisher = () => {
       stopping = true;
-      publisher?.kill('SIGTERM');
+      publisher.kill('SIGTERM');
     };
     process.once('SIGINT', stopPublisher);
     process.once('SIGTERM', stopPublisher);

@@ -2,7 +2,7 @@ import { cliActor } from '../../../core/audit-log.js';
 import { enableTotp, newTotpEnrolment } from '../../../core/admin/admin-users.js';
 import type { CommandContext } from '../../context.js';
 import { printJson } from '../../output.js';
-import { readLine } from '../../secret-input.js';
+import { readAnswer } from '../../secret-input.js';
 
 /**
  * Shows a new TOTP secret (otpauth:// URI and a QR code for the phone), then asks for the code the
@@ -17,13 +17,7 @@ export async function run(ctx: CommandContext, options: { user?: string }): Prom
     const { default: QRCode } = await import('qrcode');
     process.stdout.write(`${await QRCode.toString(uri, { type: 'terminal', small: true })}\n${uri}\n\n`);
   }
-  let code: string;
-  if (process.stdin.isTTY) {
-    const { default: inquirer } = await import('inquirer');
-    ({ code } = await inquirer.prompt<{ code: string }>([{ type: 'input', name: 'code', message: 'Scan it with your authenticator app, then type the 6-digit code it shows:' }]));
-  } else {
-    code = await readLine();
-  }
+  const code = await readAnswer('Scan it with your authenticator app, then type the 6-digit code it shows:', { hidden: false });
   await enableTotp({ db: await ctx.db(), clock: ctx.clock, keyring: await ctx.keyring(), actor: cliActor() }, username, secret, code.trim());
   process.stderr.write(`Two-factor login is on for ${username}.\n`);
 }
