@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../core/db/database.js';
 import { parseLadder } from '../core/events/ladder.js';
-import { listIngestTargets, markEventEnded, markEventLive } from '../core/events/event-service.js';
+import { listIngestTargets, listLiveEventIds, markEventEnded, markEventLive } from '../core/events/event-service.js';
 import type { Log } from '../core/log.js';
 import { finalisePlaylists } from './hls-output.js';
 import { HlsWriter } from './hls-writer.js';
@@ -70,6 +70,18 @@ export class LiveIngest implements RtmpHandlers {
       publisher?.disconnect();
       return this.enqueue(event, () => this.finish(event, 'ingest stopped'));
     }));
+  }
+
+  /**
+   * Ends events a previous ingest left live (it crashed, or the power went): their streams are
+   * over. Call once this process holds the RTMP port, i.e. is the only ingest.
+   */
+  async endEventsLeftLive(): Promise<void> {
+    for (const eventId of await listLiveEventIds(this.options.db)) {
+      finalisePlaylists(this.hlsDir(eventId));
+      await markEventEnded(this.eventDeps(), eventId, { reason: 'ingest restarted' });
+      this.options.log.warn('ended an event a previous ingest left live', { event: eventId });
+    }
   }
 
   admit(streamKey: string): boolean {
