@@ -1,5 +1,5 @@
 import { api } from './api.js';
-import { h, table, when } from './dom.js';
+import { field, h, table, when } from './dom.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
 
@@ -12,9 +12,9 @@ export function apiKeysView(root: HTMLElement): View {
   const allow = h('input', { id: 'key-allow', placeholder: 'e.g. 203.0.113.7, 10.0.0.0/8' });
   const form = h('form', { class: 'card', 'aria-label': 'New API key' },
     h('h2', {}, 'New API key'),
-    h('div', { class: 'field' }, h('label', { for: 'key-name' }, 'Name'), name),
-    h('div', { class: 'field' }, h('label', { for: 'key-event' }, 'Limit to event'), eventId),
-    h('div', { class: 'field' }, h('label', { for: 'key-allow' }, 'Allowed addresses'), allow),
+    field('Name', name),
+    field('Limit to event', eventId),
+    field('Allowed addresses', allow),
     h('button', { type: 'submit' }, 'Create key'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();

@@ -1,5 +1,5 @@
 import { api } from './api.js';
-import { fromLocalInput, h, statusBadge, table } from './dom.js';
+import { field, fromLocalInput, h, statusBadge, table } from './dom.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
 
@@ -8,10 +8,10 @@ export function dashboardView(root: HTMLElement): View {
   const list = h('div', {});
   const form = h('form', { class: 'card inline-form', 'aria-label': 'New event' },
     h('h2', {}, 'New event'),
-    h('div', { class: 'field' }, h('label', { for: 'new-title' }, 'Title'), h('input', { id: 'new-title', name: 'title', required: true, maxlength: 200 })),
-    h('div', { class: 'field' }, h('label', { for: 'new-id' }, 'Id (optional)'), h('input', { id: 'new-id', name: 'id', pattern: '[a-z0-9][a-z0-9-]*', maxlength: 63 })),
-    h('div', { class: 'field' }, h('label', { for: 'new-starts' }, 'Starts'), h('input', { id: 'new-starts', name: 'startsAt', type: 'datetime-local' })),
-    h('div', { class: 'field' }, h('label', { for: 'new-ends' }, 'Ends'), h('input', { id: 'new-ends', name: 'endsAt', type: 'datetime-local' })),
+    field('Title', h('input', { id: 'new-title', name: 'title', required: true, maxlength: 200 })),
+    field('Id (optional)', h('input', { id: 'new-id', name: 'id', pattern: '[a-z0-9][a-z0-9-]*', maxlength: 63 })),
+    field('Starts', h('input', { id: 'new-starts', name: 'startsAt', type: 'datetime-local' })),
+    field('Ends', h('input', { id: 'new-ends', name: 'endsAt', type: 'datetime-local' })),
     h('button', { type: 'submit' }, 'Create event'));
   form.addEventListener('submit', (event) => {
     event.preventDefault();

@@ -15,6 +15,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
   return element;
 }
 
+/** A labelled form field; the label points at the input by its id. */
+export function field(label: string, input: HTMLElement): HTMLDivElement {
+  return h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
+}
+
 export function table(head: string[], rows: Child[][], empty = 'Nothing here yet.'): HTMLElement {
   if (rows.length === 0) return h('p', { class: 'empty' }, empty);
   return h('div', { class: 'table-wrap' },

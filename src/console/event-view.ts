@@ -1,9 +1,7 @@
 import { api, apiText } from './api.js';
-import { download, fromLocalInput, h, statusBadge, table, toLocalInput, when } from './dom.js';
+import { download, field, fromLocalInput, h, statusBadge, table, toLocalInput, when } from './dom.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
-
-const field = (id: string, label: string, input: HTMLElement) => h('div', { class: 'field' }, h('label', { for: id }, label), input);
 
 /** One event: settings, RTMP details for OBS, codes (generate, list, revoke, restore) and viewers. */
 export function eventView(root: HTMLElement, eventId: string): View {
@@ -20,8 +18,8 @@ export function eventView(root: HTMLElement, eventId: string): View {
   const ladder = h('input', { id: 'ev-ladder', placeholder: 'copy or 720p,480p,360p' });
   const settings = h('form', { class: 'card', 'aria-label': 'Event settings' },
     h('h2', {}, 'Settings'),
-    field('ev-title', 'Title', title), field('ev-starts', 'Starts', starts), field('ev-ends', 'Ends', ends),
-    field('ev-rewatch', 'Rewatch window (hours after the end)', rewatch), field('ev-ladder', 'Live output', ladder),
+    field('Title', title), field('Starts', starts), field('Ends', ends),
+    field('Rewatch window (hours after the end)', rewatch), field('Live output', ladder),
     h('button', { type: 'submit' }, 'Save'));
   settings.addEventListener('submit', (e) => {
     e.preventDefault();
@@ -56,8 +54,8 @@ export function eventView(root: HTMLElement, eventId: string): View {
   });
   const streaming = h('section', { class: 'card', 'aria-label': 'Streaming' },
     h('h2', {}, 'Streaming (OBS)'),
-    field('ev-rtmp', 'Server', rtmpUrl),
-    field('ev-key', 'Stream key', streamKey),
+    field('Server', rtmpUrl),
+    field('Stream key', streamKey),
     h('div', { class: 'buttons' }, reveal, copyKey, rotate),
     h('p', { class: 'hint' }, 'OBS: Settings → Stream → Service "Custom…", paste the server and the key. Output: keyframe interval 2 s, AAC audio.'));
 
@@ -67,7 +65,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
   const expiresIn = h('input', { id: 'gen-expires', placeholder: 'e.g. 30d (default: event end + rewatch)' });
   const generate = h('form', { class: 'card', 'aria-label': 'Generate codes' },
     h('h2', {}, 'Generate codes'),
-    field('gen-count', 'How many', count), field('gen-label', 'Label (optional)', label), field('gen-expires', 'Expires in (optional)', expiresIn),
+    field('How many', count), field('Label (optional)', label), field('Expires in (optional)', expiresIn),
     h('button', { type: 'submit' }, 'Generate and download CSV'),
     h('p', { class: 'hint' }, 'The codes exist only in this download: StreamGate keeps just a keyed hash of each.'));
   generate.addEventListener('submit', (e) => {
@@ -95,15 +93,15 @@ export function eventView(root: HTMLElement, eventId: string): View {
   revokePasted.addEventListener('click', () => void attempt(async () => {
     const codes = pasted.value.split(/[\s,;]+/).filter(Boolean);
     if (codes.length === 0) return;
-    report(await api('POST', '/api/admin/tokens/revoke', { eventId, codes }));
+    await report(await api('POST', '/api/admin/tokens/revoke', { eventId, codes }));
     pasted.value = '';
   }));
   const codesSection = h('section', { class: 'card', 'aria-label': 'Codes' },
     h('h2', {}, 'Codes'),
-    field('code-filter', 'Show', filter),
+    field('Show', filter),
     codeList,
-    h('div', { class: 'inline' }, field('revoke-label', 'Revoke by label', byLabel), revokeLabel),
-    field('revoke-codes', 'Revoke a list of codes', pasted), revokePasted);
+    h('div', { class: 'inline' }, field('Revoke by label', byLabel), revokeLabel),
+    field('Revoke a list of codes', pasted), revokePasted);
 
   const sessions = h('div', {});
   const archive = h('button', { type: 'button', class: 'danger' }, 'Archive event');
@@ -137,8 +135,8 @@ export function eventView(root: HTMLElement, eventId: string): View {
       const revoked = c.status === 'revoked';
       const button = h('button', { type: 'button', class: revoked ? 'secondary' : 'danger' }, revoked ? 'Restore' : 'Revoke');
       button.addEventListener('click', () => void attempt(async () => {
-        if (revoked) notify(`Restored ${(await api('POST', '/api/admin/tokens/restore', { ids: [c.id] })).restored} code.`);
-        else await report(await api('POST', '/api/admin/tokens/revoke', { ids: [c.id] }));
+        if (!revoked) return report(await api('POST', '/api/admin/tokens/revoke', { ids: [c.id] }));
+        notify(`Restored ${(await api('POST', '/api/admin/tokens/restore', { ids: [c.id] })).restored} code.`);
         await refresh();
       }));
       return [h('code', {}, c.id), statusBadge(c.status), c.label ?? '', when(c.expiresAt), when(c.firstUsedAt), button];

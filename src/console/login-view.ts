@@ -1,16 +1,15 @@
 import { api, ApiError, setCsrfToken } from './api.js';
-import { h } from './dom.js';
+import { field, h } from './dom.js';
 
 /** The login form; asks for the TOTP code only once the server says it is needed. */
 export function renderLogin(root: HTMLElement, onLoggedIn: (username: string) => void): void {
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
-  const totpField = h('div', { class: 'field', hidden: true },
-    h('label', { for: 'totp' }, 'Authenticator code'),
-    h('input', { id: 'totp', name: 'totp', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9 ]*', maxlength: 8 }));
+  const totpField = field('Authenticator code', h('input', { id: 'totp', name: 'totp', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9 ]*', maxlength: 8 }));
+  totpField.hidden = true;
   const form = h('form', { class: 'card login', novalidate: true },
     h('h1', {}, 'StreamGate admin'),
-    h('div', { class: 'field' }, h('label', { for: 'username' }, 'User name'), h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true })),
-    h('div', { class: 'field' }, h('label', { for: 'password' }, 'Password'), h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+    field('User name', h('input', { id: 'username', name: 'username', autocomplete: 'username', required: true })),
+    field('Password', h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
     totpField,
     error,
     h('button', { type: 'submit' }, 'Log in'));
