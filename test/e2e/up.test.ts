@@ -4,26 +4,15 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { freePort, waitFor } from '../helpers/appliance.js';
+import { freePortEnv, waitFor } from '../helpers/appliance.js';
 import { BIN, initialisedDataDir, json, runCli, tempDir } from '../helpers/cli.js';
-
-async function portEnv(): Promise<Record<string, string>> {
-  const [platform, edge, rtmp] = [await freePort(), await freePort(), await freePort()];
-  return {
-    PLATFORM_PORT: String(platform),
-    EDGE_PORT: String(edge),
-    RTMP_PORT: String(rtmp),
-    PLATFORM_URL: `http://127.0.0.1:${platform}`,
-    EDGE_PUBLIC_URL: `http://127.0.0.1:${edge}`,
-  };
-}
 
 describe('streamgate up --demo', () => {
   it('initialises, prints demo codes, and the demo event is live; Ctrl-C ends it cleanly', async (t) => {
     const root = tempDir();
     t.after(() => fs.rmSync(root, { recursive: true, force: true }));
     const dataDir = path.join(root, 'data');
-    const env = await portEnv();
+    const env = await freePortEnv();
     const child = spawn(process.execPath, [BIN, 'up', '--demo'], {
       env: { ...process.env, ...env, STREAMGATE_DATA_DIR: dataDir, INGEST_RECONNECT_GRACE_SECONDS: '1', NO_COLOR: '1' },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -57,7 +46,7 @@ describe('streamgate up --demo', () => {
 describe('streamgate serve start-up checks', () => {
   it('refuses to start with one clear line per failed check', async (t) => {
     const dataDir = await initialisedDataDir(t);
-    const env = await portEnv();
+    const env = await freePortEnv();
     const blocker = net.createServer().listen(Number(env.RTMP_PORT), '127.0.0.1');
     t.after(() => blocker.close());
     fs.chmodSync(path.join(dataDir, 'secret'), 0o644);

@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { publishTestPattern } from '../../src/ingest/test-pattern.js';
 import { BIN, codesFromCsv, initialisedDataDir, json, runCli } from './cli.js';
 
 /** A port nobody listens on right now (the kernel's pick, released at once). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -16,6 +17,18 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Environment putting the three services on free ports of 127.0.0.1, with the URLs to match. */
+export async function freePortEnv() {
+  const [platform, edge, rtmp] = [await freePort(), await freePort(), await freePort()];
+  return {
+    PLATFORM_PORT: String(platform),
+    EDGE_PORT: String(edge),
+    RTMP_PORT: String(rtmp),
+    PLATFORM_URL: `http://127.0.0.1:${platform}`,
+    EDGE_PUBLIC_URL: `http://127.0.0.1:${edge}`,
+  };
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
@@ -54,15 +67,8 @@ export interface Appliance {
  */
 export async function startAppliance(t: { after(fn: () => unknown): void }, env: NodeJS.ProcessEnv = {}, existingDataDir?: string): Promise<Appliance> {
   const dataDir = existingDataDir ?? (await initialisedDataDir(t));
-  const [platformPort, edgePort, rtmpPort] = [await freePort(), await freePort(), await freePort()];
-  const platformUrl = `http://127.0.0.1:${platformPort}`;
-  const ports = {
-    PLATFORM_PORT: String(platformPort),
-    EDGE_PORT: String(edgePort),
-    RTMP_PORT: String(rtmpPort),
-    PLATFORM_URL: platformUrl,
-    EDGE_PUBLIC_URL: `http://127.0.0.1:${edgePort}`,
-  };
+  const ports = await freePortEnv();
+  const platformUrl = ports.PLATFORM_URL;
   const child = spawn(process.execPath, [BIN, 'serve'], {
     env: { ...process.env, STREAMGATE_DATA_DIR: dataDir, INGEST_RECONNECT_GRACE_SECONDS: '1', ...ports, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -79,7 +85,7 @@ export async function startAppliance(t: { after(fn: () => unknown): void }, env:
     dataDir,
     platformUrl,
     edgeUrl: ports.EDGE_PUBLIC_URL,
-    rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/live`,
+    rtmpUrl: `rtmp://127.0.0.1:${ports.RTMP_PORT}/live`,
     logs: () => stderr,
     streamKey: async (eventId = 'conf') => json(await cli(['events', 'show', eventId, '--json'])).streamKey,
     status: async (eventId = 'conf') => json(await cli(['events', 'show', eventId, '--json'])).status,
@@ -121,17 +127,11 @@ export interface TestPublisher {
   stderr(): string;
 }
 
-/** FFmpeg publishing a lavfi test pattern (H.264 + AAC, keyframe every 2 s) the way OBS does. */
+/** FFmpeg publishing the product's own test pattern (as `up --demo` does) the way OBS would. */
 export function publish(t: { after(fn: () => unknown): void }, url: string, seconds: number): TestPublisher {
-  const child = spawn('ffmpeg', [
-    '-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-    '-t', String(seconds),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0',
-    '-c:a', 'aac', '-b:a', '96k', '-f', 'flv', url,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = publishTestPattern({ ffmpegPath: 'ffmpeg', publishUrl: url, width: 640, height: 360, seconds });
   let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
+  child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   t.after(() => child.kill('SIGKILL'));
   return { child, exited, stderr: () => stderr };
