@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { freePortEnv, waitFor } from '../helpers/appliance.js';
+import { freePortEnv, spawnOnFreePorts, waitFor } from '../helpers/appliance.js';
 import { BIN, initialisedDataDir, json, runCli, tempDir } from '../helpers/cli.js';
 
 describe('streamgate up --demo', () => {
@@ -12,20 +11,16 @@ describe('streamgate up --demo', () => {
     const root = tempDir();
     t.after(() => fs.rmSync(root, { recursive: true, force: true }));
     const dataDir = path.join(root, 'data');
-    const env = await freePortEnv();
-    const child = spawn(process.execPath, [BIN, 'up', '--demo'], {
-      env: { ...process.env, ...env, STREAMGATE_DATA_DIR: dataDir, INGEST_RECONNECT_GRACE_SECONDS: '1', NO_COLOR: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const { child, ports: env, stderr, closed } = await spawnOnFreePorts(
+      ['up', '--demo'],
+      { STREAMGATE_DATA_DIR: dataDir, INGEST_RECONNECT_GRACE_SECONDS: '1', NO_COLOR: '1' },
+      /demo codes\s+(.+?)\s{3}/,
+    );
     t.after(() => child.kill('SIGKILL'));
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-
-    const codes = await waitFor('the demo codes', () => /demo codes\s+(.+?)\s{3}/.exec(stderr)?.[1]?.split(/\s+/));
+    const codes = /demo codes\s+(.+?)\s{3}/.exec(stderr())![1]!.split(/\s+/);
     assert.equal(codes.length, 3);
-    assert.match(stderr, new RegExp(`viewer portal\\s+${env.PLATFORM_URL}/`));
-    assert.match(stderr, /rtmp server\s+rtmp:\/\/127\.0\.0\.1:\d+\/live/);
+    assert.match(stderr(), new RegExp(`viewer portal\\s+${env.PLATFORM_URL}/`));
+    assert.match(stderr(), /rtmp server\s+rtmp:\/\/127\.0\.0\.1:\d+\/live/);
     const show = async () => json(await runCli(['events', 'show', 'demo', '--json'], { dataDir, env }));
     await waitFor('the demo event live', async () => (await show()).status === 'live', 30_000);
     const response = await fetch(`${env.PLATFORM_URL}/api/tokens/validate`, {
@@ -37,9 +32,9 @@ describe('streamgate up --demo', () => {
     assert.equal(((await response.json()) as { event: { status: string } }).event.status, 'live');
 
     child.kill('SIGINT');
-    assert.equal(await closed, 0, stderr);
+    assert.equal(await closed, 0, stderr());
     assert.equal((await show()).status, 'ended', 'stopping ends the live event');
-    assert.ok(!stderr.includes((await show()).streamKey), 'the stream key is not printed or logged');
+    assert.ok(!stderr().includes((await show()).streamKey), 'the stream key is not printed or logged');
   });
 });
 

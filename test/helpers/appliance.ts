@@ -7,21 +7,24 @@ import { promisify } from 'node:util';
 import { publishTestPattern } from '../../src/ingest/test-pattern.js';
 import { BIN, codesFromCsv, initialisedDataDir, json, runCli } from './cli.js';
 
-/** A port nobody listens on right now (the kernel's pick, released at once). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
+/**
+ * Three ports nobody listens on right now: the kernel's picks, all held at once so they differ,
+ * then released for the service to take.
+ */
+async function freePorts(): Promise<[number, number, number]> {
+  const servers = [net.createServer(), net.createServer(), net.createServer()];
+  await Promise.all(servers.map((server) => new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+    server.listen(0, '127.0.0.1', resolve);
+  })));
+  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports as [number, number, number];
 }
 
 /** Environment putting the three services on free ports of 127.0.0.1, with the URLs to match. */
 export async function freePortEnv() {
-  const [platform, edge, rtmp] = [await freePort(), await freePort(), await freePort()];
+  const [platform, edge, rtmp] = await freePorts();
   return {
     PLATFORM_PORT: String(platform),
     EDGE_PORT: String(edge),
@@ -29,6 +32,33 @@ export async function freePortEnv() {
     PLATFORM_URL: `http://127.0.0.1:${platform}`,
     EDGE_PUBLIC_URL: `http://127.0.0.1:${edge}`,
   };
+}
+
+export interface ServingProcess {
+  child: ChildProcess;
+  ports: Awaited<ReturnType<typeof freePortEnv>>;
+  stderr(): string;
+  closed: Promise<number | null>;
+}
+
+/**
+ * `streamgate ARGS` on free ports, resolved once its stderr matches `ready`. A released port can be
+ * taken by another test file before the service binds it; that start is retried on new ports, up to
+ * three times. Any other early exit fails the test.
+ */
+export async function spawnOnFreePorts(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ServingProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = await freePortEnv();
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...ports, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const started = await new Promise<boolean>((resolve) => {
+      child.stderr!.on('data', (d) => ready.test((stderr += d)) && resolve(true));
+      void closed.then(() => resolve(false));
+    });
+    if (started) return { child, ports, stderr: () => stderr, closed };
+    if (!/EADDRINUSE|in use/.test(stderr) || attempt === 3) throw new Error(`streamgate ${args.join(' ')} exited early:\n${stderr}`);
+  }
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
@@ -67,18 +97,9 @@ export interface Appliance {
  */
 export async function startAppliance(t: { after(fn: () => unknown): void }, env: NodeJS.ProcessEnv = {}, existingDataDir?: string): Promise<Appliance> {
   const dataDir = existingDataDir ?? (await initialisedDataDir(t));
-  const ports = await freePortEnv();
+  const serving = await spawnOnFreePorts(['serve'], { STREAMGATE_DATA_DIR: dataDir, INGEST_RECONNECT_GRACE_SECONDS: '1', ...env }, /ingest listening/);
+  const { child, ports, closed } = serving;
   const platformUrl = ports.PLATFORM_URL;
-  const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { ...process.env, STREAMGATE_DATA_DIR: dataDir, INGEST_RECONNECT_GRACE_SECONDS: '1', ...ports, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-  await new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (d) => (stderr += d).includes('ingest listening') && resolve());
-    void closed.then(() => reject(new Error(`streamgate serve exited early:\n${stderr}`)));
-  });
   t.after(() => child.kill('SIGKILL'));
   const cli = (args: string[]) => runCli(args, { dataDir, env: ports });
   const appliance: Appliance = {
@@ -86,7 +107,7 @@ export async function startAppliance(t: { after(fn: () => unknown): void }, env:
     platformUrl,
     edgeUrl: ports.EDGE_PUBLIC_URL,
     rtmpUrl: `rtmp://127.0.0.1:${ports.RTMP_PORT}/live`,
-    logs: () => stderr,
+    logs: serving.stderr,
     streamKey: async (eventId = 'conf') => json(await cli(['events', 'show', eventId, '--json'])).streamKey,
     status: async (eventId = 'conf') => json(await cli(['events', 'show', eventId, '--json'])).status,
     codes: async (count, eventId = 'conf') => codesFromCsv((await cli(['tokens', 'create', '--event', eventId, '--count', String(count)])).stdout),
