@@ -141,6 +141,7 @@ describe('edge: what may be fetched', () => {
       const { edge, token } = await setup(t);
       const response = await rawGet(edge.url, raw, { Authorization: `Bearer ${token}` });
       assert.ok([400, 403, 404].includes(response.status), `status ${response.status}`);
+    assert.match(response.headers['content-type'] ?? '', /json/, 'a JSON error, never an HTML page');
       assert.ok(!response.body.toString().includes('pepper'));
     });
   }

@@ -159,6 +159,9 @@ describe('admin API: events and codes', () => {
     assert.doesNotMatch(window.json.error.message, /--/, 'JSON field names, not CLI flags');
     assert.match(window.json.error.message, /endsAt/);
     assert.equal((await api(platform, 'GET', '/api/admin/events/nope', { key })).status, 404);
+    const malformed = await api(platform, 'GET', '/api/admin/events/%E0%A4%A', { key });
+    assert.equal(malformed.status, 400);
+    assert.match(malformed.json.error.message, /path is malformed/);
     assert.equal((await api(platform, 'GET', '/api/admin/events/conf/tokens?status=bogus', { key })).status, 400);
   });
 

@@ -17,7 +17,10 @@ export function errorHandler(log: Log): ErrorRequestHandler {
     // body-parser's own errors: too large, malformed JSON
     const status = (error as { status?: number; type?: string }).status;
     if (status === 413) return void res.status(413).json(new AppError(413, 'payload_too_large', 'The request body is larger than 16 KiB.').toJSON());
-    if (status === 400) return void res.status(400).json(new AppError(400, 'invalid_request', 'The request body is not valid JSON.').toJSON());
+    if (status === 400) {
+      const message = error instanceof URIError ? 'The request path is malformed.' : 'The request body is not valid JSON.';
+      return void res.status(400).json(new AppError(400, 'invalid_request', message).toJSON());
+    }
     log.error('unhandled error', { method: req.method, path: req.path, error: (error as Error)?.stack ?? String(error) });
     res.status(500).json(new AppError(500, 'internal', 'Something went wrong on our side.').toJSON());
   };
