@@ -90,11 +90,11 @@ describe('edge: who may fetch', () => {
   it('a CLI revocation reaches the running edge within a second; a restore lets the code back in', async (t) => {
     const { platform, edge, code, token } = await setup(t);
     await until(edge, token, 200);
-    const started = Date.now();
     const revoke = await runCli(['tokens', 'revoke', code], { dataDir: platform.dataDir });
     assert.equal(revoke.code, 0);
-    await until(edge, token, 403);
-    assert.ok(Date.now() - started < 1_000 + 500, `revocation took ${Date.now() - started} ms (CLI start included)`);
+    // Timed from the committed revocation (the CLI's exit), not from the CLI's own start-up.
+    const tookMs = await until(edge, token, 403);
+    assert.ok(tookMs < 1_000, `the edge refused the code ${tookMs} ms after the revocation`);
     const id = claimsOf(token).sub;
     await restoreCodes({ db: platform.db, clock: Date.now, actor: 'test' }, [id]);
     await until(edge, token, 200);
