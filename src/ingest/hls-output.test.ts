@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { finalisePlaylists, liveHlsArgs, reopenPlaylists } from './hls-output.js';
+import { parseLadder } from '../core/events/ladder.js';
+import { failedForWantOfAudio, finalisePlaylists, liveHlsArgs, reopenPlaylists } from './hls-output.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamgate-hls-'));
@@ -52,5 +53,14 @@ describe('liveHlsArgs', () => {
     assert.deepEqual(args.slice(args.indexOf('-i'), args.indexOf('-i') + 2), ['-i', 'pipe:0']);
     assert.match(args[args.indexOf('-hls_flags') + 1]!, /omit_endlist/);
     assert.ok(!args.some((a) => a.startsWith('rtmp:')));
+  });
+
+  it('maps no audio into a ladder for a publisher without it, which FFmpeg tells us about', () => {
+    const rungs = parseLadder('360p,240p');
+    assert.ok(liveHlsArgs('/data/hls/conf', rungs, 2).includes('0:a:0'));
+    const videoOnly = liveHlsArgs('/data/hls/conf', rungs, 2, false);
+    assert.ok(!videoOnly.includes('0:a:0') && !videoOnly.includes('-c:a'));
+    assert.equal(videoOnly[videoOnly.indexOf('-var_stream_map') + 1], 'v:0,name:360p v:1,name:240p');
+    assert.ok(failedForWantOfAudio("Stream map '0:a:0' matches no streams.\nTo ignore this, add a trailing '?' to the map."));
   });
 });

@@ -11,14 +11,19 @@ const ENDLIST = '#EXT-X-ENDLIST';
  * (every segment stays listed, so the whole event can be rewatched) and FFmpeg never ends it:
  * `omit_endlist` leaves that to `finalisePlaylists`, once the publisher is gone for good, so a
  * restart or a reconnect can continue it. `append_list` continues an existing playlist after a
- * discontinuity; `temp_file` keeps half-written segments out of it.
+ * discontinuity; `temp_file` keeps half-written segments out of it. A ladder maps the audio into
+ * every rendition, so it needs `withAudio` false for a publisher that sends none.
  */
-export function liveHlsArgs(dir: string, rungs: readonly Rung[], segmentSeconds: number): string[] {
+export function liveHlsArgs(dir: string, rungs: readonly Rung[], segmentSeconds: number, withAudio = true): string[] {
   const hls = [
     '-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_playlist_type', 'event',
     '-hls_flags', 'independent_segments+program_date_time+omit_endlist+temp_file+append_list',
   ];
-  const input = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-f', 'flv', '-i', 'pipe:0'];
+  // node-media-server's FLV header always announces audio. FFmpeg waits for a stream it was promised
+  // for up to analyzeduration (5 s by default, or to the end of input): a publisher sending video
+  // only would be on air with nothing written. One second of looking is plenty for RTMP, whose
+  // codec headers come first.
+  const input = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-analyzeduration', '1000000', '-f', 'flv', '-i', 'pipe:0'];
   if (rungs.length === 0) {
     return [
       ...input, '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', ...hls,
@@ -31,17 +36,22 @@ export function liveHlsArgs(dir: string, rungs: readonly Rung[], segmentSeconds:
     ...input,
     '-filter_complex', [split, ...scales].join(';'),
     ...rungs.flatMap((_, i) => ['-map', `[v${i}]`]),
-    ...rungs.flatMap(() => ['-map', '0:a:0']),
+    ...(withAudio ? rungs.flatMap(() => ['-map', '0:a:0']) : []),
     '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
     // Keyframes on segment boundaries in every rendition, so players can switch between them.
     '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`,
     ...rungs.flatMap((r, i) => [`-b:v:${i}`, `${r.videoKbps}k`, `-maxrate:v:${i}`, `${Math.round(r.videoKbps * 1.1)}k`, `-bufsize:v:${i}`, `${r.videoKbps * 2}k`]),
-    '-c:a', 'aac', '-b:a', '128k',
+    ...(withAudio ? ['-c:a', 'aac', '-b:a', '128k'] : []),
     ...hls,
     '-master_pl_name', PLAYLIST,
-    '-var_stream_map', rungs.map((r, i) => `v:${i},a:${i},name:${r.name}`).join(' '),
+    '-var_stream_map', rungs.map((r, i) => `v:${i},${withAudio ? `a:${i},` : ''}name:${r.name}`).join(' '),
     '-hls_segment_filename', path.join(dir, '%v', 'seg_%05d.ts'), path.join(dir, '%v', PLAYLIST),
   ];
+}
+
+/** What FFmpeg says when a ladder maps the audio of a publisher that sends only video. */
+export function failedForWantOfAudio(ffmpegStderr: string): boolean {
+  return /Stream map '0:a:0' matches no streams/.test(ffmpegStderr);
 }
 
 /** The media playlists under `dir`: index.m3u8 itself, or the renditions a master lists. */

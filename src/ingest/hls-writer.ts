@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import type { Log } from '../core/log.js';
-import { liveHlsArgs, reopenPlaylists } from './hls-output.js';
+import { failedForWantOfAudio, liveHlsArgs, reopenPlaylists } from './hls-output.js';
 import type { Rung } from '../core/events/ladder.js';
 import type { Publisher } from './rtmp-server.js';
 
@@ -37,6 +37,8 @@ export class HlsWriter {
   private failures = 0;
   private restartTimer: NodeJS.Timeout | null = null;
   private exited: Promise<void> = Promise.resolve();
+  /** Until FFmpeg finds no audio to map: a ladder then runs again without it. */
+  private withAudio = true;
 
   constructor(private readonly options: HlsWriterOptions) {}
 
@@ -64,7 +66,7 @@ export class HlsWriter {
     const startedAt = Date.now();
     // Its own process group: a Ctrl-C in the terminal reaches only us, and we end FFmpeg's input in
     // order. If we die, the pipe closes and FFmpeg ends on its own.
-    const child = spawn(ffmpegPath, liveHlsArgs(dir, rungs, segmentSeconds), { stdio: ['pipe', 'ignore', 'pipe'], detached: true }) as unknown as ChildProcessWithoutNullStreams;
+    const child = spawn(ffmpegPath, liveHlsArgs(dir, rungs, segmentSeconds, this.withAudio), { stdio: ['pipe', 'ignore', 'pipe'], detached: true }) as unknown as ChildProcessWithoutNullStreams;
     this.child = child;
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-1_000)));
@@ -78,6 +80,12 @@ export class HlsWriter {
         this.detach();
         resolve();
         if (this.stopping) return;
+        if (this.withAudio && failedForWantOfAudio(stderr)) {
+          this.withAudio = false;
+          log.info('the publisher sends no audio: the ladder goes on without it');
+          this.spawnFfmpeg();
+          return;
+        }
         this.failures = Date.now() - startedAt >= HEALTHY_RUN_MS ? 1 : this.failures + 1;
         const delay = BACKOFF_MS[Math.min(this.failures - 1, BACKOFF_MS.length - 1)]!;
         log.warn('ffmpeg stopped while the publisher is on; restarting', { code, signal, inMs: delay, stderr: stderr.trim().split('\n').at(-1) });

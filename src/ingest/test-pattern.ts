@@ -11,6 +11,8 @@ export interface TestPatternOptions {
   seconds?: number;
   /** Seconds between keyframes: the segment length, as OBS should be set up. */
   keyframeSeconds?: number;
+  /** Send the tone too (the default), as OBS does; false publishes video only. */
+  audio?: boolean;
 }
 
 /**
@@ -22,17 +24,17 @@ export interface TestPatternOptions {
  * the operator's own machine; it is only ever the demo event's key.
  */
 export function publishTestPattern(options: TestPatternOptions): ChildProcess {
-  const { width = 854, height = 480, fps = 25, keyframeSeconds = 2 } = options;
+  const { width = 854, height = 480, fps = 25, keyframeSeconds = 2, audio = true } = options;
   const clock = "drawtext=text='%{localtime\\:%H\\\\\\:%M\\\\\\:%S} %{pts\\:hms}':fontsize=40:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=8:x=24:y=24";
   return spawn(options.ffmpegPath, [
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
     '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`,
-    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    ...(audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'] : []),
     ...(options.seconds ? ['-t', String(options.seconds)] : []),
     '-vf', clock,
     '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
     '-g', String(fps * keyframeSeconds), '-keyint_min', String(fps * keyframeSeconds), '-sc_threshold', '0', '-b:v', '1500k',
-    '-c:a', 'aac', '-b:a', '128k',
+    ...(audio ? ['-c:a', 'aac', '-b:a', '128k'] : ['-an']),
     '-f', 'flv', options.publishUrl,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
 }

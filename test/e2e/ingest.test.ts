@@ -131,6 +131,22 @@ describe('RTMP ingest through the real binary', () => {
     assert.deepEqual(vod.codecs, ['aac', 'h264']);
   });
 
+  it('writes a ladder without audio for a publisher that sends only video', async (t) => {
+    const app = await startAppliance(t);
+    assert.equal((await runCli(['events', 'update', 'conf', '--ladder', '360p,240p'], { dataDir: app.dataDir })).code, 0);
+    await new Promise((r) => setTimeout(r, 1_200)); // the ingest re-reads events every second
+    const publisher = publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, 10, { audio: false });
+    const rendition = path.join(app.dataDir, 'hls', 'conf', '240p', 'index.m3u8');
+    const onAir = () => fs.existsSync(rendition) && segmentsOf(fs.readFileSync(rendition, 'utf8')).length > 0;
+    await waitFor('a segment while the publisher is on', () => onAir() || publisher.child.exitCode !== null, 15_000);
+    assert.ok(onAir() && publisher.child.exitCode === null, `live while publishing:\n${app.logs()}`);
+    assert.equal(await publisher.exited, 0);
+    await waitFor('status ended', async () => (await app.status()) === 'ended');
+    assert.equal(app.playlist().match(/#EXT-X-STREAM-INF/g)?.length, 2, app.playlist());
+    const vod = await ffprobe(`${app.edgeUrl}/streams/conf/240p/index.m3u8`, await app.token());
+    assert.deepEqual(vod.codecs, ['h264']);
+  });
+
   it('refuses a bad --ladder with a usage error', async (t) => {
     const dataDir = await initialisedDataDir(t);
     const result = await runCli(['events', 'update', 'conf', '--ladder', '720p,480p,360p,240p'], { dataDir });

@@ -149,8 +149,8 @@ export interface TestPublisher {
 }
 
 /** FFmpeg publishing the product's own test pattern (as `up --demo` does) the way OBS would. */
-export function publish(t: { after(fn: () => unknown): void }, url: string, seconds: number): TestPublisher {
-  const child = publishTestPattern({ ffmpegPath: 'ffmpeg', publishUrl: url, width: 640, height: 360, seconds });
+export function publish(t: { after(fn: () => unknown): void }, url: string, seconds: number, options: { audio?: boolean } = {}): TestPublisher {
+  const child = publishTestPattern({ ffmpegPath: 'ffmpeg', publishUrl: url, width: 640, height: 360, seconds, ...options });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
