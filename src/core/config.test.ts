@@ -20,6 +20,16 @@ describe('loadConfig', () => {
     assert.equal(fromFlags.dataDir, '/tmp/sg-flag');
   });
 
+  it('points the platform and edge URLs at the ports given, unless they are set themselves', () => {
+    const moved = loadConfig({ PLATFORM_PORT: '8080', EDGE_PORT: '8081' });
+    assert.equal(moved.platformUrl, 'http://127.0.0.1:8080');
+    assert.equal(moved.edgePublicUrl, 'http://127.0.0.1:8081');
+    assert.deepEqual(moved.edgeAllowedOrigins, ['http://127.0.0.1:8080']);
+    const behindProxy = loadConfig({ PLATFORM_PORT: '8080', PLATFORM_URL: 'https://watch.example.org', EDGE_PUBLIC_URL: 'https://cdn.example.org' });
+    assert.equal(behindProxy.platformUrl, 'https://watch.example.org');
+    assert.equal(behindProxy.edgePublicUrl, 'https://cdn.example.org');
+  });
+
   it('is frozen', () => {
     const config = loadConfig({});
     assert.throws(() => ((config as { platformPort: number }).platformPort = 1));

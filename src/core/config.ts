@@ -106,7 +106,7 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     platformPort: 3000,
     edgePort: 4000,
     rtmpPort: 1935,
-    platformUrl: 'http://127.0.0.1:3000',
+    platformUrl: 'http://127.0.0.1:3000', // these two follow the ports: see loadConfig
     edgePublicUrl: 'http://127.0.0.1:4000',
     edgeMode: 'local',
     edgeOriginUrl: null,
@@ -139,6 +139,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   };
   const dataDir = path.resolve(String(pick('dataDir') ?? path.join(installRoot(), 'data')));
   const base = defaults(dataDir);
+  // On this machine the URLs follow the ports: PLATFORM_PORT=8080 alone must not leave the edge
+  // syncing from :3000 and players fetching from :4000. (A bad port is reported as the port.)
+  base.platformUrl = `http://127.0.0.1:${String(pick('platformPort') ?? base.platformPort)}`;
+  base.edgePublicUrl = `http://127.0.0.1:${String(pick('edgePort') ?? base.edgePort)}`;
   const platformUrl = pick('platformUrl') ?? base.platformUrl;
   base.edgeAllowedOrigins = URL.canParse(String(platformUrl)) ? [new URL(String(platformUrl)).origin] : [];
   const config: Record<string, unknown> = {};
