@@ -35,6 +35,11 @@ describe('streamgate vod import', () => {
     assert.ok((playlist.match(/seg_\d+\.ts/g) ?? []).length >= 2);
     assert.ok(Math.abs((await durationOf(path.join(dataDir, 'hls', 'conf', 'index.m3u8'))) - 4) < 0.5);
     assert.equal(json(await runCli(['events', 'show', 'conf', '--json'], { dataDir })).status, 'ended');
+
+    const relayout = await runCli(['events', 'update', 'conf', '--ladder', '720p,360p'], { dataDir });
+    assert.equal(relayout.code, 2, 'a recorded event keeps its layout: a ladder would hide the recording');
+    assert.match(relayout.stderr, /has a recording made as copy: its live output cannot change now/);
+    assert.equal((await runCli(['events', 'update', 'conf', '--ladder', 'copy', '--title', 'Talk'], { dataDir })).code, 0, 'the same ladder is no change');
   });
 
   it('transcodes what browsers cannot play as it is', async (t) => {

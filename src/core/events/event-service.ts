@@ -101,6 +101,11 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
       updated_at: now,
     };
     checkWindow(next.starts_at, next.ends_at);
+    if (next.ladder !== current.ladder && (current.status === 'live' || current.status === 'ended')) {
+      // Its recording is in one layout (one playlist, or a master and renditions); a publisher
+      // continuing it in the other would hide what was recorded.
+      throw new AppError(409, 'ladder_locked', `event "${id}" has a recording made as ${current.ladder}: its live output cannot change now; create a new event for ${next.ladder}`);
+    }
     await trx
       .updateTable('events')
       .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, updated_at: now })
