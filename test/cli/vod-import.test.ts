@@ -23,7 +23,7 @@ async function durationOf(playlist: string): Promise<number> {
 
 describe('streamgate vod import', () => {
   it('copies an H.264/AAC recording into VOD HLS and the event becomes rewatchable (ended)', async (t) => {
-    const dataDir = await initialisedDataDir(t);
+    const dataDir = await initialisedDataDir(t, ['--title', 'Conf', '--id', 'conf', '--ladder', '720p,360p']);
     const file = recording(path.dirname(dataDir), 'talk.mp4', ['-c:v', 'libx264', '-g', '50', '-pix_fmt', 'yuv420p', '-c:a', 'aac']);
     const result = await runCli(['vod', 'import', 'conf', file, '--json'], { dataDir });
     assert.equal(result.code, 0, result.stderr);
@@ -34,7 +34,9 @@ describe('streamgate vod import', () => {
     assert.match(playlist, /#EXT-X-ENDLIST/);
     assert.ok((playlist.match(/seg_\d+\.ts/g) ?? []).length >= 2);
     assert.ok(Math.abs((await durationOf(path.join(dataDir, 'hls', 'conf', 'index.m3u8'))) - 4) < 0.5);
-    assert.equal(json(await runCli(['events', 'show', 'conf', '--json'], { dataDir })).status, 'ended');
+    const event = json(await runCli(['events', 'show', 'conf', '--json'], { dataDir }));
+    assert.equal(event.status, 'ended');
+    assert.equal(event.ladder, 'copy', 'the recording is one rendition, and a publisher continuing it appends to it');
 
     const relayout = await runCli(['events', 'update', 'conf', '--ladder', '720p,360p'], { dataDir });
     assert.equal(relayout.code, 2, 'a recorded event keeps its layout: a ladder would hide the recording');

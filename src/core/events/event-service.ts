@@ -166,9 +166,11 @@ export async function markEventRecorded(deps: EventDeps, id: string, details: Re
   const now = deps.clock();
   return writeTransaction(deps.db, async (trx) => {
     const event = await checkEventAcceptsVod(trx, id);
-    await trx.updateTable('events').set({ status: 'ended', updated_at: now }).where('id', '=', id).execute();
+    // An imported recording is one rendition, so the event's layout is now `copy`: a publisher who
+    // goes on to continue it appends to that playlist instead of hiding it under a ladder's master.
+    await trx.updateTable('events').set({ status: 'ended', ladder: 'copy', updated_at: now }).where('id', '=', id).execute();
     await recordAudit(trx, now, audit(deps, 'event.vod_import', id, details));
-    return { ...event, status: 'ended', updated_at: now };
+    return { ...event, status: 'ended', ladder: 'copy', updated_at: now };
   });
 }
 
