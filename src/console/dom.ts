@@ -56,3 +56,20 @@ export function download(filename: string, text: string, type: string): void {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
+
+/**
+ * Copies an input's value. The Clipboard API exists only on secure origins (HTTPS, localhost), and
+ * a console opened at a LAN address over plain HTTP is not one: there the older copy command,
+ * run on the selected input, still works. A hidden (password) input is shown for that moment.
+ */
+export async function copyInputValue(input: HTMLInputElement): Promise<void> {
+  if (window.isSecureContext && navigator.clipboard) return navigator.clipboard.writeText(input.value);
+  const type = input.type;
+  input.type = 'text';
+  input.focus();
+  input.select();
+  const copied = document.execCommand('copy');
+  input.setSelectionRange(0, 0);
+  input.type = type;
+  if (!copied) throw new Error('This browser would not copy: reveal the key and copy it by hand.');
+}

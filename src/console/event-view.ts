@@ -1,5 +1,5 @@
 import { api, apiText } from './api.js';
-import { download, field, fromLocalInput, h, statusBadge, table, toLocalInput, when } from './dom.js';
+import { copyInputValue, download, field, fromLocalInput, h, statusBadge, table, toLocalInput, when } from './dom.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
 
@@ -40,7 +40,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
   });
   const copyKey = h('button', { type: 'button', class: 'secondary' }, 'Copy key');
   copyKey.addEventListener('click', () => void attempt(async () => {
-    await navigator.clipboard.writeText(streamKey.value);
+    await copyInputValue(streamKey);
     notify('Stream key copied.');
   }));
   const rotate = h('button', { type: 'button', class: 'danger' }, 'Rotate key');

@@ -82,13 +82,17 @@ describe('admin console in Chromium', () => {
     await page.getByRole('heading', { name: 'Events' }).waitFor();
   });
 
-  it('fits a phone screen: no sideways scrolling, tables become cards', async (t) => {
+  it('fits a phone on the LAN: no sideways scrolling, tables become cards, the key copies over plain HTTP', async (t) => {
     const platform = await startTestPlatform(t);
     await consoleUser(platform, 'carol', 'phone friendly password');
     await platform.codes(3);
-    const context = await (await launchChromium(t)).newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+    // A name that is not loopback makes plain HTTP an insecure origin, as a LAN address is; the
+    // browser still connects to 127.0.0.1.
+    const browser = await launchChromium(t, ['--host-resolver-rules=MAP streamgate.lan 127.0.0.1']);
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
     const page = await context.newPage();
-    await page.goto(`${platform.url}/admin`);
+    await page.goto(`${platform.url.replace('127.0.0.1', 'streamgate.lan')}/admin`);
+    assert.equal(await page.evaluate(() => (globalThis as any).isSecureContext), false);
     await page.getByLabel('User name').fill('carol');
     await page.getByLabel('Password').fill('phone friendly password');
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -100,5 +104,19 @@ describe('admin console in Chromium', () => {
       return root.scrollWidth - root.clientWidth;
     });
     assert.ok(overflow <= 1, `page is ${overflow}px wider than the phone`);
+
+    // What the copy command put on the clipboard, read from the copy event it fires.
+    await page.evaluate(() => {
+      const doc = (globalThis as any).document;
+      doc.addEventListener('copy', () => {
+        const input = doc.activeElement;
+        (globalThis as any).copied = input.value.slice(input.selectionStart, input.selectionEnd);
+      });
+    });
+    await page.getByRole('button', { name: 'Copy key' }).click();
+    await page.getByText('Stream key copied.').waitFor();
+    const streamKey = (await platform.db.selectFrom('events').select('stream_key').where('id', '=', 'conf').executeTakeFirstOrThrow()).stream_key;
+    assert.equal(await page.evaluate(() => (globalThis as any).copied), streamKey);
+    assert.equal(await page.getByLabel('Stream key').getAttribute('type'), 'password', 'still hidden after copying');
   });
 });
