@@ -294,6 +294,12 @@ describe('admin API: console login', () => {
     assert.equal(wrong.status, 401);
     assert.equal(wrong.json.error.code, 'invalid_credentials');
     assert.equal((await api(platform, 'POST', '/api/admin/login', { body: { username: 'nobody', password: 'whatever12345' } })).json.error.code, 'invalid_credentials');
+    const refused = await auditOf(platform, 'admin.login_refused');
+    assert.deepEqual(refused.map((a) => [a.actor, a.target, a.ip, JSON.parse(a.details!).reason]), [
+      ['anonymous', 'nobody', '127.0.0.1', 'invalid_credentials'],
+      ['anonymous', 'alice', '127.0.0.1', 'invalid_credentials'],
+    ]);
+    assert.ok(!refused.some((a) => JSON.stringify(a).includes('wrong password')), 'no password in the audit log');
 
     const login = await api(platform, 'POST', '/api/admin/login', { body: { username: 'alice', password: 'correct horse battery' } });
     assert.equal(login.status, 200);

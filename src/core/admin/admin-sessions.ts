@@ -39,6 +39,15 @@ export async function createAdminSession(deps: AdminSessionDeps, username: strin
   return { id, username, csrfToken, token, expiresAt };
 }
 
+/**
+ * A refused console login, for the audit log beside the logins: the name tried, why, and from
+ * where. The failure limiter (10 per address per 15 minutes) bounds how many one address adds.
+ */
+export async function recordRefusedLogin(deps: Pick<AdminSessionDeps, 'db' | 'clock'>, username: string, reason: string, ip: string | null): Promise<void> {
+  const now = deps.clock();
+  await writeTransaction(deps.db, (trx) => recordAudit(trx, now, { actor: 'anonymous', action: 'admin.login_refused', target: username, ip, details: { reason } }));
+}
+
 /** The session behind a cookie, or 401: bad signature, other audience, expired, or ended. */
 export async function verifyAdminSession(deps: AdminSessionDeps, token: string): Promise<AdminSession> {
   const unauthorized = new AppError(401, 'unauthorized', 'Please log in.');

@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { checkAdminLogin } from '../../../core/admin/admin-users.js';
-import { ADMIN_SESSION_SECONDS, createAdminSession, endAdminSession } from '../../../core/admin/admin-sessions.js';
+import { ADMIN_SESSION_SECONDS, createAdminSession, endAdminSession, recordRefusedLogin } from '../../../core/admin/admin-sessions.js';
 import { AppError } from '../../../core/errors.js';
 import type { PlatformDeps } from '../../deps.js';
 import { failureLimiter } from '../../http/failure-limiter.js';
@@ -26,7 +26,11 @@ export function loginRoutes(deps: PlatformDeps): Router {
     try {
       username = await checkAdminLogin(deps, body);
     } catch (error) {
-      if (error instanceof AppError) deps.log.warn('console login refused', { reason: error.code, ip: req.ip });
+      // Asking for the second factor is a step of logging in, not a refusal.
+      if (error instanceof AppError && error.code !== 'totp_required') {
+        deps.log.warn('console login refused', { reason: error.code, ip: req.ip });
+        await recordRefusedLogin(deps, body.username, error.code, req.ip ?? null);
+      }
       throw error;
     }
     const session = await createAdminSession(deps, username, req.ip ?? null);
