@@ -14,7 +14,7 @@ export function errorHandler(log: Log): ErrorRequestHandler {
       res.status(error.status).json(withApiFieldNames(error).toJSON());
       return;
     }
-    // body-parser's own errors: too large, malformed JSON
+    // body-parser's own errors (too large, malformed JSON) and the router's (a malformed %-escape)
     const status = (error as { status?: number; type?: string }).status;
     if (status === 413) return void res.status(413).json(new AppError(413, 'payload_too_large', 'The request body is larger than 16 KiB.').toJSON());
     if (status === 400) {
