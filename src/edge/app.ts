@@ -1,4 +1,5 @@
-import express, { type ErrorRequestHandler } from 'express';
+import express from 'express';
+import { errorHandler, notFoundHandler } from '../server/http/error-handler.js';
 import type { EdgeDeps } from './deps.js';
 import { cors } from './cors.js';
 import { createEdgeMetrics } from './metrics.js';
@@ -33,18 +34,10 @@ export function createEdgeApp(deps: EdgeDeps): express.Express {
     metrics.syncLag.set(Number.isFinite(lagMs) ? lagMs / 1000 : -1);
     res.setHeader('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use((_req, res) => void res.status(404).json({ error: { code: 'not_found', message: 'No such resource.' } }));
-  app.use(edgeErrorHandler(deps));
+  // The platform's JSON 404 and error answers (no database behind them): never Express's HTML page
+  // and stack trace, and a malformed %-escape in a path is the client's 400.
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.log));
   return app;
 }
 
-/** JSON errors, never Express's HTML page and stack trace: a malformed path is the client's 400. */
-function edgeErrorHandler(deps: EdgeDeps): ErrorRequestHandler {
-  return (error, req, res, _next) => {
-    if ((error as { status?: number }).status === 400) {
-      return void res.status(400).json({ error: { code: 'invalid_request', message: 'Malformed request path.' } });
-    }
-    deps.log.error('unhandled error', { method: req.method, path: req.path, error: (error as Error)?.stack ?? String(error) });
-    res.status(500).json({ error: { code: 'internal', message: 'Something went wrong on our side.' } });
-  };
-}
