@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { AtomicFile } from '../core/atomic-file.js';
-import { codesToCsv, type CodeCsvRow } from '../core/codes/code-csv.js';
-import type { CodeSink } from '../core/codes/code-issue.js';
+import { codesToCsv } from '../core/codes/code-csv.js';
+import { memoryCodeSink, type CodeSink } from '../core/codes/code-issue.js';
 import { AppError } from '../core/errors.js';
 import type { Output } from './output.js';
 import { printJson } from './output.js';
@@ -22,14 +22,14 @@ export interface CodeDestination {
  */
 export function openCodeDestination(out: Output, outPath: string | undefined): CodeDestination {
   if (outPath) return fileDestination(outPath);
-  const rows: CodeCsvRow[] = [];
+  const sink = memoryCodeSink();
   return {
-    sink: { write: (chunk) => void rows.push(...chunk), sync: () => undefined },
+    sink,
     finish: () => {
-      if (out.json) printJson(rows);
-      else process.stdout.write(codesToCsv(rows, true));
+      if (out.json) printJson(sink.rows);
+      else process.stdout.write(codesToCsv(sink.rows, true));
     },
-    abort: () => void (rows.length = 0),
+    abort: () => void (sink.rows.length = 0),
   };
 }
 

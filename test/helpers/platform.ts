@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { issueCodes } from '../../src/core/codes/code-issue.js';
+import { issueCodes, memoryCodeSink } from '../../src/core/codes/code-issue.js';
 import { loadConfig, type Config } from '../../src/core/config.js';
 import { openDatabase, type Db } from '../../src/core/db/database.js';
 import { createEvent } from '../../src/core/events/event-service.js';
@@ -74,13 +74,13 @@ export async function startTestPlatform(
     advance: (ms) => void (now += ms),
     logLines,
     async codes(count, options = {}) {
-      const out: string[] = [];
+      const sink = memoryCodeSink();
       await issueCodes(
         { db, clock, pepper: keyring.pepper, actor: 'test' },
         { eventId: options.eventId ?? 'conf', count, label: options.label, expiresInMs: options.expiresInMs },
-        { write: (rows) => void out.push(...rows.map((r) => r.code)), sync: () => undefined },
+        sink,
       );
-      return out;
+      return sink.rows.map((r) => r.code);
     },
     async post(pathname, body, headers = {}) {
       const response = await fetch(`${url}${pathname}`, {

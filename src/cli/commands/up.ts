@@ -1,7 +1,6 @@
 import { cliActor } from '../../core/audit-log.js';
 import { AppError } from '../../core/errors.js';
-import { issueCodes } from '../../core/codes/code-issue.js';
-import type { CodeCsvRow } from '../../core/codes/code-csv.js';
+import { issueCodes, memoryCodeSink } from '../../core/codes/code-issue.js';
 import { createEvent, findEvent, listEvents } from '../../core/events/event-service.js';
 import { rtmpServerUrl } from '../../core/events/event-view.js';
 import type { CommandContext } from '../context.js';
@@ -66,9 +65,8 @@ async function prepareDemo(ctx: CommandContext): Promise<string[]> {
     if (existing) throw new AppError(409, 'event_archived', `the "${DEMO_EVENT_ID}" event is archived; run "streamgate up" without --demo`);
     await createEvent(deps, { id: DEMO_EVENT_ID, title: 'StreamGate demo', rewatchHours: ctx.config.defaultRewatchHours });
   }
-  const codes: string[] = [];
-  const sink = { write: (rows: CodeCsvRow[]) => codes.push(...rows.map((r) => r.code)), sync: () => undefined };
+  const sink = memoryCodeSink();
   const { pepper } = await ctx.keyring();
   await issueCodes({ ...deps, pepper }, { eventId: DEMO_EVENT_ID, count: DEMO_CODES, expiresInMs: WEEK_MS, label: 'demo' }, sink);
-  return codes;
+  return sink.rows.map((r) => r.code);
 }

@@ -26,6 +26,12 @@ export interface CodeSink {
   sync(): void;
 }
 
+/** A sink holding the codes in memory, for a caller that hands them over once the batch is in. */
+export function memoryCodeSink(): CodeSink & { rows: CodeCsvRow[] } {
+  const rows: CodeCsvRow[] = [];
+  return { rows, write: (chunk) => void rows.push(...chunk), sync: () => undefined };
+}
+
 export interface IssueRequest {
   eventId: string;
   count: number;

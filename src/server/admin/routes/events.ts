@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { issueCodes } from '../../../core/codes/code-issue.js';
-import { codesToCsv, type CodeCsvRow } from '../../../core/codes/code-csv.js';
+import { issueCodes, memoryCodeSink } from '../../../core/codes/code-issue.js';
+import { codesToCsv } from '../../../core/codes/code-csv.js';
 import { listCodes } from '../../../core/codes/code-listing.js';
 import { CODE_STATUSES } from '../../../core/codes/code-status.js';
 import { parseDuration, parseTime } from '../../../core/duration.js';
@@ -25,13 +25,7 @@ const CreateEvent = z.object({
   ladder: z.string().max(64).optional(),
 });
 
-const UpdateEvent = z.object({
-  title: z.string().min(1).max(200).optional(),
-  startsAt: nullableTime('startsAt'),
-  endsAt: nullableTime('endsAt'),
-  rewatchHours: z.number().int().min(0).max(87_600).optional(),
-  ladder: z.string().max(64).optional(),
-});
+const UpdateEvent = CreateEvent.omit({ id: true }).partial();
 
 /** Over HTTP the whole batch is held in memory once; the CLI streams larger ones to a file. */
 export const MAX_CODES_PER_REQUEST = 100_000;
@@ -94,16 +88,16 @@ export function eventRoutes(deps: PlatformDeps): Router {
   router.post('/api/admin/events/:id/tokens', async (req, res) => {
     requireEventAccess(principalOf(res), req.params.id);
     const body = parseBody(CreateCodes, req.body);
-    const codes: CodeCsvRow[] = [];
+    const sink = memoryCodeSink();
     const result = await issueCodes(
       { ...mutationDeps(deps, req, res), pepper: deps.keyring.pepper },
       { eventId: req.params.id, count: body.count, label: body.label, expiresAt: body.expiresAt, expiresInMs: body.expiresIn },
-      { write: (rows) => codes.push(...rows), sync: () => undefined },
+      sink,
     );
     if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
-      res.attachment(`codes-${result.eventId}.csv`).type('text/csv').status(201).send(codesToCsv(codes, true));
+      res.attachment(`codes-${result.eventId}.csv`).type('text/csv').status(201).send(codesToCsv(sink.rows, true));
     } else {
-      res.status(201).json({ ...result, codes });
+      res.status(201).json({ ...result, codes: sink.rows });
     }
   });
 
