@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import { recordAudit } from '../audit-log.js';
 import type { Clock } from '../clock.js';
@@ -6,7 +5,7 @@ import type { Config } from '../config.js';
 import { writeTransaction, type Db } from '../db/database.js';
 import { AppError, invalidInput } from '../errors.js';
 import type { Keyring } from '../secret-store.js';
-import { ADMIN_USERNAME_PATTERN, ADMIN_USERNAME_RULE, MIN_PASSWORD_LENGTH } from './admin-credentials.js';
+import { ADMIN_USERNAME_PATTERN, ADMIN_USERNAME_RULE, MIN_PASSWORD_LENGTH, sameSecret } from './admin-credentials.js';
 import { totpSealKey } from './derived-keys.js';
 import { hashPassword, verifyPassword } from './password-hash.js';
 import { seal, unseal } from './sealed-secret.js';
@@ -83,11 +82,6 @@ export async function disableTotp(deps: AdminDeps, username: string): Promise<vo
 async function requireUser(db: Db, username: string): Promise<void> {
   const row = await db.selectFrom('admin_users').select('username').where('username', '=', username).executeTakeFirst();
   if (!row) throw new AppError(404, 'admin_not_found', `no console user "${username}" (create one with "streamgate admin set-password --user ${username}")`);
-}
-
-function sameSecret(a: string, b: string): boolean {
-  // Hashing first gives equal lengths, so the comparison time says nothing about either value.
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 }
 
 // Checked against when the user does not exist, so "no such user" takes as long as "wrong password".

@@ -1,5 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
+import { sameSecret } from '../../core/admin/admin-credentials.js';
 import { authenticateApiKey, type ApiKeyPrincipal } from '../../core/admin/api-keys.js';
 import { verifyAdminSession, type AdminSession } from '../../core/admin/admin-sessions.js';
 import { AppError } from '../../core/errors.js';
@@ -41,10 +41,6 @@ export function requireGlobal(principal: Principal): void {
   if (eventScopeOf(principal) !== null) throw new AppError(403, 'forbidden', 'This API key is limited to one event.');
 }
 
-function sameToken(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
-
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -64,7 +60,7 @@ export function adminAuth(deps: PlatformDeps): RequestHandler {
     const cookie = (req.cookies as Record<string, string> | undefined)?.[ADMIN_COOKIE];
     if (!cookie) throw new AppError(401, 'unauthorized', 'Use an API key (Authorization: Bearer sk_…) or log in.');
     const session = await verifyAdminSession(deps, cookie);
-    if (!SAFE_METHODS.has(req.method) && !sameToken(req.get(CSRF_HEADER) ?? '', session.csrfToken)) {
+    if (!SAFE_METHODS.has(req.method) && !sameSecret(req.get(CSRF_HEADER) ?? '', session.csrfToken)) {
       throw new AppError(403, 'csrf_failed', 'Missing or wrong X-CSRF-Token; reload the console.');
     }
     res.locals.principal = { kind: 'admin', session } satisfies Principal;
