@@ -113,6 +113,19 @@ describe('admin API: events and codes', () => {
     assert.equal((await auditOf(platform, 'event.create'))[0]!.actor, `apikey:${id}`);
   });
 
+  it('counts each event\'s codes by status and its viewers, with the listing\'s rule', async (t) => {
+    const platform = await startTestPlatform(t);
+    const { key } = await globalKey(platform);
+    const [used, revoked] = await platform.codes(3);
+    await platform.codes(1, { expiresInMs: 60_000 });
+    assert.equal((await platform.post('/api/tokens/validate', { code: used, deviceId: 'stats-device' })).status, 200);
+    assert.equal((await api(platform, 'POST', '/api/admin/tokens/revoke', { key, body: { codes: [revoked] } })).status, 200);
+    platform.advance(61_000);
+    const { stats } = (await api(platform, 'GET', '/api/admin/events/conf', { key })).json;
+    assert.deepEqual(stats.codes, { active: 1, used: 1, revoked: 1, expired: 1 });
+    assert.equal(stats.viewersNow, 1);
+  });
+
   it('rotates the stream key, archives an event, and pages through codes', async (t) => {
     const platform = await startTestPlatform(t);
     const { key } = await globalKey(platform);
