@@ -98,6 +98,9 @@ const FIELDS = {
   adminPass: ['ADMIN_PASS', z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).nullable()],
 } as const satisfies Record<keyof Config, readonly [string, z.ZodType]>;
 
+/** Every environment variable the configuration reads (docs/configuration.md lists them all). */
+export const CONFIG_VARIABLES: readonly string[] = Object.values(FIELDS).map(([name]) => name);
+
 function defaults(dataDir: string): Record<keyof Config, unknown> {
   return {
     dataDir,
