@@ -4,8 +4,8 @@ import { AppError } from '../../core/errors.js';
 export interface FailureBudgetOptions {
   /** Failures a client may make at once, with a full budget. */
   burst: number;
-  /** How fast spent failures come back. */
-  refillPerMinute: number;
+  /** One spent failure comes back every this many milliseconds. */
+  refillEveryMs: number;
   clock: () => number;
   /** Clients remembered at most; the least recently failing one is forgotten first. */
   maxClients?: number;
@@ -13,41 +13,34 @@ export interface FailureBudgetOptions {
 
 /**
  * A token bucket of failed attempts per client. Unlike a fixed window it never bans: a client
- * that used its budget gets one more attempt every 60/refillPerMinute seconds, and the wait it is
- * told is exactly the time until then. Only the callers decide what counts as a failure; a
- * refusal by this budget is not itself one.
+ * that used its budget gets one more attempt every `refillEveryMs`, and the wait it is told is
+ * exactly the time until then. The callers decide what counts as a failure; a refusal by this
+ * budget is not one.
+ *
+ * Kept as the time each client's bucket is full again (whole milliseconds: no rounding drift).
  */
 export class FailureBudget {
-  private readonly clients = new Map<string, { tokens: number; at: number }>();
-  private readonly msPerToken: number;
+  private readonly fullAt = new Map<string, number>();
 
   constructor(private readonly options: FailureBudgetOptions) {
-    if (!(options.burst >= 1) || !(options.refillPerMinute > 0)) throw new Error('FailureBudget: burst ≥ 1 and refillPerMinute > 0');
-    this.msPerToken = 60_000 / options.refillPerMinute;
+    if (!(options.burst >= 1) || !(options.refillEveryMs > 0)) throw new Error('FailureBudget: burst ≥ 1 and refillEveryMs > 0');
   }
 
   /** Milliseconds until `client` may fail again; 0 while it has budget left. */
   waitMs(client: string): number {
-    const tokens = this.tokensOf(client);
-    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) * this.msPerToken);
+    const owed = (this.fullAt.get(client) ?? 0) - this.options.clock();
+    return Math.max(0, owed - (this.options.burst - 1) * this.options.refillEveryMs);
   }
 
   /** Records one failure; false (and nothing recorded) when the budget was already spent. */
   spend(client: string): boolean {
-    const tokens = this.tokensOf(client);
-    if (tokens < 1) return false;
-    this.clients.delete(client); // re-insert: Map order is the least-recently-failing order
-    this.clients.set(client, { tokens: tokens - 1, at: this.options.clock() });
-    const max = this.options.maxClients ?? 100_000;
-    if (this.clients.size > max) this.clients.delete(this.clients.keys().next().value!);
+    if (this.waitMs(client) > 0) return false;
+    const now = this.options.clock();
+    const fullAt = Math.max(now, this.fullAt.get(client) ?? 0) + this.options.refillEveryMs;
+    this.fullAt.delete(client); // re-insert: Map order is the least-recently-failing order
+    this.fullAt.set(client, fullAt);
+    if (this.fullAt.size > (this.options.maxClients ?? 100_000)) this.fullAt.delete(this.fullAt.keys().next().value!);
     return true;
-  }
-
-  private tokensOf(client: string): number {
-    const entry = this.clients.get(client);
-    if (!entry) return this.options.burst;
-    const refilled = entry.tokens + (this.options.clock() - entry.at) / this.msPerToken;
-    return Math.min(this.options.burst, refilled);
   }
 }
 

@@ -20,7 +20,7 @@ const ValidateBody = z.object({
  * the address gets one wrong code every 6 s. The code is checked first: a correct one is never
  * refused, however many wrong ones its address sent.
  */
-const WRONG_CODES = { burst: 600, refillPerMinute: 10 };
+const WRONG_CODES = { burst: 600, refillEveryMs: 6_000 };
 
 /** Failures that say nothing about a real code: a known code's refusal (revoked…) is no guess. */
 const isGuess = (error: unknown) => error instanceof AppError && (error.status === 400 || error.status === 401);

@@ -19,7 +19,7 @@ const LoginBody = z.object({
  * counts too). Unlike access codes, passwords can be guessable, so a spent budget refuses before
  * the password is checked: otherwise the answer itself would tell a guesser when it hit.
  */
-const LOGIN_FAILURES = { burst: 10, refillPerMinute: 60 / 90 };
+const LOGIN_FAILURES = { burst: 10, refillEveryMs: 90_000 };
 
 /** A refused login: not asking for the second factor (a step), never our own 5xx. */
 const isFailedLogin = (error: unknown) => error instanceof AppError && error.status >= 400 && error.status < 500 && error.code !== 'totp_required';
