@@ -50,8 +50,9 @@ if ! command -v make >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1 || ! co
   need_packages build-essential python3
 fi
 if [ $dev -eq 1 ]; then
-  # chromium: browser tests (playwright-core drives Debian's build); nginx, wrk: benchmarks.
-  need_packages chromium nginx-light wrk ffmpeg
+  # chromium: browser tests (playwright-core drives Debian's build); nginx, wrk: benchmarks;
+  # sqlite3: the database-lock tests hold the write lock from another process.
+  need_packages chromium nginx-light wrk ffmpeg sqlite3
 fi
 
 # 3. npm packages, exactly as locked; skipped when the lock file has not changed since.

@@ -33,3 +33,18 @@ export function notFound(message: string, code = 'not_found'): AppError {
 export function operationalFailure(message: string, code = 'operational_failure'): AppError {
   return new AppError(500, code, message);
 }
+
+/** How long a client is told to wait when the database lock could not be had. */
+const BUSY_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * Another process held the database write lock for longer than a request may wait. The request
+ * changed nothing; the same request a moment later will do.
+ */
+export function databaseBusy(): AppError {
+  return new AppError(503, 'busy', 'The database is busy; try again in a moment.', { retryAfter: BUSY_RETRY_AFTER_SECONDS });
+}
+
+export function isDatabaseBusy(error: unknown): boolean {
+  return error instanceof AppError && error.code === 'busy';
+}

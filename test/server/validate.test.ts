@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { startTestPlatform } from '../helpers/platform.js';
+import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 
 /** Checks a JWT with nothing but HMAC-SHA256 and the key in data/secret: not the project's own verifier. */
 function verifyIndependently(token: string, dataDir: string): { header: any; claims: any } {
@@ -114,17 +114,67 @@ describe('POST /api/tokens/validate', () => {
     assert.equal(active.length, 1);
   });
 
-  it('rate-limits failed attempts per address with 429 and Retry-After, but never correct codes', async (t) => {
-    const platform = await startTestPlatform(t);
-    const good = await platform.codes(40);
-    for (const code of good) assert.equal((await platform.post('/api/tokens/validate', { code, deviceId: 'device-aaaa' })).status, 200);
-    const statuses: number[] = [];
-    for (let i = 0; i < 31; i++) statuses.push((await platform.post('/api/tokens/validate', { code: 'ZZZZZZZZZZZZ', deviceId: 'device-aaaa' })).status);
-    assert.deepEqual(statuses, [...Array(30).fill(401), 429]);
-    const limited = await platform.post('/api/tokens/validate', { code: good[0], deviceId: 'device-aaaa' });
-    assert.equal(limited.status, 429);
-    assert.equal(limited.json.error.code, 'rate_limited');
-    assert.ok(Number(limited.headers.get('retry-after')) > 0);
+  describe('the wrong-code budget (README "Rate limits")', () => {
+    // Behind one trusted proxy hop, so each test can speak from several client addresses.
+    const behindProxy = { STREAMGATE_TRUST_PROXY_HOPS: '1' };
+    const from = (platform: TestPlatform, ip: string, code: string | undefined, deviceId = 'device-aaaa') =>
+      platform.post('/api/tokens/validate', { code, deviceId }, { 'X-Forwarded-For': ip });
+    /** `count` wrong codes from `ip`, 50 at a time; their statuses, in order. */
+    async function wrongCodes(platform: TestPlatform, ip: (i: number) => string, count: number): Promise<number[]> {
+      const statuses: number[] = [];
+      for (let i = 0; i < count; i += 50) {
+        const batch = Array.from({ length: Math.min(50, count - i) }, (_, j) => from(platform, ip(i + j), 'ZZZZZZZZZZZZ'));
+        statuses.push(...(await Promise.all(batch)).map((r) => r.status));
+      }
+      return statuses;
+    }
+
+    it('lets a venue of 500 viewers behind one address each mistype once and still get in', async (t) => {
+      const platform = await startTestPlatform(t, behindProxy);
+      const codes = await platform.codes(500);
+      const viewers = codes.map((code, i) => async () => {
+        const deviceId = `device-${String(i).padStart(4, '0')}`;
+        const typo = await from(platform, '203.0.113.7', code.slice(0, 11) + (code.endsWith('0') ? '1' : '0'), deviceId);
+        const typed = await from(platform, '203.0.113.7', code, deviceId);
+        return [typo.status, typed.status];
+      });
+      const outcomes = [];
+      for (let i = 0; i < viewers.length; i += 50) outcomes.push(...(await Promise.all(viewers.slice(i, i + 50).map((viewer) => viewer()))));
+      assert.deepEqual(outcomes, Array(500).fill([401, 200]));
+    });
+
+    it("slows one address's wrong codes with the true Retry-After, and never refuses its correct codes", async (t) => {
+      const platform = await startTestPlatform(t, behindProxy);
+      const [good] = await platform.codes(1);
+      assert.deepEqual(await wrongCodes(platform, () => '203.0.113.7', 600), Array(600).fill(401));
+      const limited = await from(platform, '203.0.113.7', 'ZZZZZZZZZZZZ');
+      assert.equal(limited.status, 429);
+      assert.deepEqual(limited.json.error, { code: 'rate_limited', message: 'Too many attempts; wait a moment and try again.', retryAfter: 6 });
+      assert.equal(limited.headers.get('retry-after'), '6', 'one wrong code every 6 s once the burst is spent');
+      assert.equal((await from(platform, '203.0.113.7', good)).status, 200, 'a correct code gets in from a spent address');
+
+      platform.advance(5_000);
+      assert.equal((await from(platform, '203.0.113.7', 'ZZZZZZZZZZZZ')).headers.get('retry-after'), '1', 'the time left, not the whole window');
+      platform.advance(1_000);
+      assert.equal((await from(platform, '203.0.113.7', 'ZZZZZZZZZZZZ')).status, 401, 'Retry-After was the real reset');
+      assert.equal((await from(platform, '203.0.113.7', 'ZZZZZZZZZZZZ')).status, 429);
+    });
+
+    it('never lets one address (or its refusals) refuse anyone else', async (t) => {
+      const platform = await startTestPlatform(t, behindProxy);
+      const [good] = await platform.codes(1);
+      const flood = await wrongCodes(platform, () => '198.51.100.1', 1_200);
+      assert.deepEqual([flood.filter((s) => s === 401).length, flood.filter((s) => s === 429).length], [600, 600]);
+      assert.equal((await from(platform, '203.0.113.7', 'ZZZZZZZZZZZZ')).status, 401, 'another address still has its own budget');
+      assert.equal((await from(platform, '203.0.113.7', good)).status, 200);
+    });
+
+    it('counts an IPv6 client by its /64', async (t) => {
+      const platform = await startTestPlatform(t, behindProxy);
+      assert.deepEqual(await wrongCodes(platform, (i) => `2001:db8:1:2::${(i + 1).toString(16)}`, 600), Array(600).fill(401));
+      assert.equal((await from(platform, '2001:db8:1:2:ffff:ffff:ffff:ffff', 'ZZZZZZZZZZZZ')).status, 429, 'the same /64');
+      assert.equal((await from(platform, '2001:db8:1:3::1', 'ZZZZZZZZZZZZ')).status, 401, 'the next /64');
+    });
   });
 
   it('never writes a code or a token into its log', async (t) => {

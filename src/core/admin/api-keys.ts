@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { writeTransaction, type Db } from '../db/database.js';
 import type { ApiKeyRow } from '../db/schema.js';
 import { toIso } from '../duration.js';
-import { AppError, invalidInput } from '../errors.js';
+import { AppError, invalidInput, isDatabaseBusy } from '../errors.js';
 import { getEvent } from '../events/event-service.js';
 import { timeOrderedId } from '../ids.js';
 import { checkAllowList, isAddressAllowed } from './ip-allow-list.js';
@@ -127,7 +127,12 @@ export async function authenticateApiKey(db: Db, clock: Clock, key: string, clie
   }
   const now = clock();
   if (row.last_used_at === null || now - row.last_used_at >= LAST_USED_RESOLUTION_MS) {
-    await writeTransaction(db, (trx) => trx.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute());
+    // Best effort: an admin read must not wait for (or fail on) another process's write lock.
+    await writeTransaction(db, (trx) => trx.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', row.id).execute(), { lockWaitMs: 250 }).catch(
+      (error: unknown) => {
+        if (!isDatabaseBusy(error)) throw error;
+      },
+    );
   }
   return { id: row.id, scope: row.scope, eventId: row.event_id };
 }

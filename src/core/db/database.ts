@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, sql, type Dialect } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, SqliteDriver, sql, type Driver, type SqliteDialectConfig } from 'kysely';
 import type { Config } from '../config.js';
-import { AppError, operationalFailure } from '../errors.js';
+import { AppError, databaseBusy, operationalFailure } from '../errors.js';
 import { LATEST_MIGRATION, staticMigrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
+import { WriterQueue } from './writer-queue.js';
 
 export type Db = Kysely<Database>;
 
@@ -19,31 +20,86 @@ export function sqliteHandle(db: Db): BetterSqlite3.Database | null {
   return sqliteHandles.get(db) ?? null;
 }
 
-/** How long a writer waits for another process's write lock before giving up with SQLITE_BUSY. */
-const LOCK_WAIT_MS = 10_000;
+/**
+ * How long a write waits for another process's write lock before it answers `busy` (503). A
+ * million-code batch holds the lock for at most ~50 ms at a time, so only a stuck or hostile
+ * holder (an open `sqlite3` shell, a backup tool) makes a write wait this long.
+ */
+export const LOCK_WAIT_MS = 5_000;
 /** How often a waiting writer tries again: often enough to get in between a batch's transactions. */
 const LOCK_POLL_MS = 2;
+/**
+ * Reads in WAL mode never wait for a writer; SQLite answers SQLITE_BUSY to a reader only for the
+ * instant another connection rebuilds the WAL index. better-sqlite3 sleeps synchronously on
+ * busy, so this wait stops the whole event loop: keep it short.
+ */
+const READ_BUSY_MS = 100;
+
+/** What `writeTransaction` needs of a database opened by `openDatabase`. */
+interface Writer {
+  db: Db;
+  handle: BetterSqlite3.Database;
+  queue: WriterQueue;
+}
+
+// A Db from openDatabase() reads on its own connection; its writes go to this one.
+const writers = new WeakMap<object, Writer>();
 
 /**
- * The one place that chooses the SQL dialect. SQLite is the appliance default; PostgreSQL
- * (DATABASE_URL=postgres://…) plugs in here for scale-out.
+ * The one place that opens the SQL database. SQLite is the appliance default.
+ *
+ * Two connections to one file, so reads never queue behind a write waiting for the lock: the
+ * `Db` that everyone holds reads (query_only: a write outside `writeTransaction` fails loudly
+ * instead of waiting), and `writeTransaction` writes on the other one. WAL mode lets the reader
+ * go on while any process holds the write lock.
  */
-function createDialect(databaseUrl: string): { dialect: Dialect; sqlite: BetterSqlite3.Database } {
+function openSqlite(databaseUrl: string): { db: Db; writer: Writer } {
   if (!databaseUrl.startsWith('sqlite:')) {
     throw new AppError(400, 'unsupported_database', 'DATABASE_URL: only sqlite: is supported in this release');
   }
   const file = databaseUrl.slice('sqlite:'.length);
-  const sqlite = new BetterSqlite3(file);
-  sqlite.pragma('journal_mode = WAL');
-  // For statements outside writeTransaction (reads, migrations); writeTransaction waits its own way.
-  sqlite.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
-  sqlite.pragma('foreign_keys = ON');
+  const writeHandle = new BetterSqlite3(file);
+  writeHandle.pragma('journal_mode = WAL');
+  // Only for migrations at start-up; `writeTransaction` then waits its own way (see there).
+  writeHandle.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
+  writeHandle.pragma('foreign_keys = ON');
   // WAL + NORMAL survives process crashes (kill -9) without losing committed transactions.
-  sqlite.pragma('synchronous = NORMAL');
+  writeHandle.pragma('synchronous = NORMAL');
   // Code hashes are random, so their unique index is written all over; a 64 MiB page cache
   // (the default is 2 MiB) keeps a million-code batch from thrashing it.
-  sqlite.pragma('cache_size = -65536');
-  return { dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), sqlite };
+  writeHandle.pragma('cache_size = -65536');
+  const writeDb = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(writeHandle) }) });
+  sqliteHandles.set(writeDb, writeHandle);
+
+  const readHandle = new BetterSqlite3(file);
+  readHandle.pragma('query_only = ON');
+  readHandle.pragma(`busy_timeout = ${READ_BUSY_MS}`);
+  readHandle.pragma('cache_size = -65536');
+  const db = new Kysely<Database>({ dialect: new ReaderDialect({ database: withStatementCache(readHandle) }, writeDb) });
+  sqliteHandles.set(db, readHandle);
+  const writer = { db: writeDb, handle: writeHandle, queue: new WriterQueue() };
+  writers.set(db, writer);
+  return { db, writer };
+}
+
+/** The reading connection's dialect: destroying the `Db` closes the writing connection too. */
+class ReaderDialect extends SqliteDialect {
+  constructor(
+    private readonly readerConfig: SqliteDialectConfig,
+    private readonly writeDb: Db,
+  ) {
+    super(readerConfig);
+  }
+
+  override createDriver(): Driver {
+    const writeDb = this.writeDb;
+    return new (class extends SqliteDriver {
+      override async destroy(): Promise<void> {
+        await writeDb.destroy();
+        await super.destroy();
+      }
+    })(this.readerConfig);
+  }
 }
 
 /**
@@ -80,15 +136,15 @@ export async function openDatabase(config: Config, { create = false } = {}): Pro
     throw new AppError(400, 'not_initialised', `${file} does not exist: run "streamgate init" first (or pass --data-dir)`);
   }
   if (file) fs.mkdirSync(path.dirname(file), { recursive: true });
-  const { dialect, sqlite } = createDialect(config.databaseUrl);
-  const db = new Kysely<Database>({ dialect });
-  sqliteHandles.set(db, sqlite);
+  const { db, writer } = openSqlite(config.databaseUrl);
   try {
-    await migrateToLatest(db);
+    await migrateToLatest(writer.db);
   } catch (error) {
     await db.destroy();
     throw error;
   }
+  // From now on no statement may sleep on the lock: better-sqlite3 would block the event loop.
+  writer.handle.pragma('busy_timeout = 0');
   return db;
 }
 
@@ -116,53 +172,42 @@ async function migrateToLatest(db: Db): Promise<void> {
  * The wait for the lock is ours, not SQLite's busy handler: that one sleeps synchronously
  * (blocking a server's event loop) in steps growing to 100 ms, so it rarely catches the short
  * gaps between another process's transactions and can starve for seconds. This loop tries every
- * 2 ms without blocking.
+ * 2 ms without blocking, and after `lockWaitMs` (counted from the call, queueing included)
+ * throws `busy` (503 with Retry-After): nothing was written.
  */
-export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  const handle = sqliteHandles.get(db);
-  return db.connection().execute(async (conn) => {
-    if (handle) sqliteHandles.set(conn, handle);
-    await beginImmediate(conn, handle);
-    try {
-      const result = await fn(conn);
-      await sql`commit`.execute(conn);
-      return result;
-    } catch (error) {
-      await sql`rollback`.execute(conn).catch(() => undefined);
-      throw error;
-    }
-  });
+export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>, { lockWaitMs = LOCK_WAIT_MS } = {}): Promise<T> {
+  const writer = writers.get(db);
+  if (!writer) throw new Error('writeTransaction needs the Db that openDatabase() returned (not a transaction)');
+  const deadline = Date.now() + lockWaitMs;
+  const done = await writer.queue.turn(deadline);
+  if (!done) throw databaseBusy();
+  try {
+    return await writer.db.connection().execute(async (conn) => {
+      sqliteHandles.set(conn, writer.handle);
+      await beginImmediate(conn, deadline);
+      try {
+        const result = await fn(conn);
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(conn).catch(() => undefined);
+        throw error;
+      }
+    });
+  } finally {
+    done();
+  }
 }
 
-async function beginImmediate(conn: Db, handle: BetterSqlite3.Database | undefined): Promise<void> {
-  if (!handle) {
-    await sql`begin`.execute(conn);
-    return;
-  }
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  const { noWait, wait } = busyTimeoutStatements(handle);
+async function beginImmediate(conn: Db, deadline: number): Promise<void> {
   for (;;) {
-    noWait.run();
     try {
       await sql`begin immediate`.execute(conn);
       return;
     } catch (error) {
-      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
-    } finally {
-      wait.run();
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+      if (Date.now() >= deadline) throw databaseBusy();
     }
     await setTimeout(LOCK_POLL_MS);
   }
-}
-
-const busyTimeouts = new WeakMap<BetterSqlite3.Database, { noWait: BetterSqlite3.Statement; wait: BetterSqlite3.Statement }>();
-
-// Prepared once per connection: `handle.pragma()` prepares anew on every call.
-function busyTimeoutStatements(handle: BetterSqlite3.Database) {
-  let statements = busyTimeouts.get(handle);
-  if (!statements) {
-    statements = { noWait: handle.prepare('pragma busy_timeout = 0'), wait: handle.prepare(`pragma busy_timeout = ${LOCK_WAIT_MS}`) };
-    busyTimeouts.set(handle, statements);
-  }
-  return statements;
 }

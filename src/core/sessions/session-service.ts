@@ -4,9 +4,10 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
 import type { Database, EventRow } from '../db/schema.js';
-import { AppError } from '../errors.js';
+import { AppError, isDatabaseBusy } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
 import { signPlaybackToken } from '../playback-token.js';
+import { deferLastSeen, forgetDeferredLastSeen, forgetDeferredLastSeenBefore, withDeferredLastSeen } from './deferred-last-seen.js';
 import { appendRevocations } from '../revocation-feed.js';
 import type { Keyring } from '../secret-store.js';
 
@@ -50,16 +51,20 @@ export async function startSession(deps: SessionDeps, input: StartSessionInput):
   // Every unknown code costs the same: normalise, one HMAC, one primary-key probe.
   const normalised = normaliseCode(input.code);
   const { id: codeId, hash } = codeKey(deps.keyring.pepper, normalised ?? 'not-a-code-000');
+  // Answered from the reading connection: a wrong code never waits for (or takes) the write lock.
+  const known = await deps.db.selectFrom('codes').select('code_hash').where('id', '=', codeId).executeTakeFirst();
+  if (!normalised || !known || !hashesEqual(known.code_hash, hash)) throw invalidCode();
   return writeTransaction(deps.db, async (trx) => {
     const now = deps.clock();
     const code = await trx.selectFrom('codes').selectAll().where('id', '=', codeId).executeTakeFirst();
-    if (!normalised || !code || !hashesEqual(code.code_hash, hash)) throw invalidCode();
+    if (!code) throw invalidCode(); // deleted since the check above
     if (code.revoked_at !== null) throw new AppError(403, 'code_revoked', 'This code has been revoked.');
     if (code.expires_at <= now) throw new AppError(410, 'code_expired', 'This code has expired.');
     const event = await trx.selectFrom('events').selectAll().where('id', '=', code.event_id).executeTakeFirstOrThrow();
     checkEventAvailable(event, now);
 
-    const active = await trx.selectFrom('sessions').selectAll().where('code_id', '=', code.id).where('ended_at', 'is', null).executeTakeFirst();
+    const found = await trx.selectFrom('sessions').selectAll().where('code_id', '=', code.id).where('ended_at', 'is', null).executeTakeFirst();
+    const active = found && withDeferredLastSeen(deps.db, found);
     let sessionId: string;
     if (active && active.last_seen_at < now - SESSION_TIMEOUT_MS) {
       await endSessions(trx, now, [active], 'timeout');
@@ -109,32 +114,56 @@ function checkEventAvailable(event: EventRow, now: number): void {
 }
 
 /**
+ * How long a heartbeat waits for the write lock before it answers without writing: a viewer who
+ * is playing must not notice that another process holds the database.
+ */
+const HEARTBEAT_LOCK_WAIT_MS = 500;
+
+/**
  * Keeps a session alive and issues a fresh token, re-checking the code: a revoked or expired code
  * stops here even if the edge has not heard yet.
+ *
+ * When the write lock cannot be had in time, the checks run on the reading connection and the
+ * token is issued all the same; the heartbeat's time is kept in memory (see `deferLastSeen`) and
+ * written by the session's next heartbeat that gets the lock. Ending a session (expired code,
+ * timeout) needs the lock: it waits for the sweep or the next heartbeat.
  */
 export async function heartbeat(deps: SessionDeps, sessionId: string, claims: { sub: string; sid: string }): Promise<{ token: string; expiresAt: number }> {
   if (claims.sid !== sessionId) throw new AppError(403, 'session_mismatch', 'The token belongs to another session.');
-  return writeTransaction(deps.db, async (trx) => {
-    const now = deps.clock();
-    const session = await trx.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
-    if (!session || session.code_id !== claims.sub) throw new AppError(404, 'session_not_found', 'No such session.');
-    const code = await trx.selectFrom('access_codes').selectAll().where('id', '=', session.code_id).executeTakeFirstOrThrow();
-    if (code.revoked_at !== null) throw new AppError(403, 'code_revoked', 'This code has been revoked.');
-    if (code.expires_at <= now) {
-      if (session.ended_at === null) await endSessions(trx, now, [session], 'expired');
-      throw new AppError(410, 'code_expired', 'This code has expired.');
-    }
-    if (session.ended_at === null && session.last_seen_at < now - SESSION_TIMEOUT_MS) {
-      await endSessions(trx, now, [session], 'timeout');
-      session.ended_at = now;
-    }
-    if (session.ended_at !== null) throw new AppError(409, 'session_ended', 'This session has ended; enter the code again.');
-    const event = await trx.selectFrom('events').selectAll().where('id', '=', session.event_id).executeTakeFirstOrThrow();
-    if (event.status === 'archived') throw new AppError(403, 'event_not_available', 'This event is no longer available.');
-    await trx.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).execute();
-    await trx.updateTable('access_codes').set({ last_used_at: now }).where('id', '=', code.id).execute();
-    return signPlaybackToken(deps.keyring.current, { codeId: code.id, eventId: session.event_id, sessionId }, now, deps.tokenTtlSeconds);
-  });
+  try {
+    return await writeTransaction(deps.db, (trx) => heartbeatIn(trx, deps, sessionId, claims, true), { lockWaitMs: HEARTBEAT_LOCK_WAIT_MS });
+  } catch (error) {
+    if (!isDatabaseBusy(error)) throw error;
+    return heartbeatIn(deps.db, deps, sessionId, claims, false);
+  }
+}
+
+async function heartbeatIn(db: Db, deps: SessionDeps, sessionId: string, claims: { sub: string }, canWrite: boolean) {
+  const now = deps.clock();
+  const found = await db.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
+  if (!found || found.code_id !== claims.sub) throw new AppError(404, 'session_not_found', 'No such session.');
+  const session = withDeferredLastSeen(deps.db, found);
+  const code = await db.selectFrom('access_codes').selectAll().where('id', '=', session.code_id).executeTakeFirstOrThrow();
+  if (code.revoked_at !== null) throw new AppError(403, 'code_revoked', 'This code has been revoked.');
+  if (code.expires_at <= now) {
+    if (canWrite && session.ended_at === null) await endSessions(db, now, [session], 'expired');
+    throw new AppError(410, 'code_expired', 'This code has expired.');
+  }
+  if (session.ended_at === null && session.last_seen_at < now - SESSION_TIMEOUT_MS) {
+    if (canWrite) await endSessions(db, now, [session], 'timeout');
+    session.ended_at = now;
+  }
+  if (session.ended_at !== null) throw new AppError(409, 'session_ended', 'This session has ended; enter the code again.');
+  const event = await db.selectFrom('events').selectAll().where('id', '=', session.event_id).executeTakeFirstOrThrow();
+  if (event.status === 'archived') throw new AppError(403, 'event_not_available', 'This event is no longer available.');
+  if (canWrite) {
+    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', sessionId).execute();
+    await db.updateTable('access_codes').set({ last_used_at: now }).where('id', '=', code.id).execute();
+    forgetDeferredLastSeen(deps.db, sessionId);
+  } else {
+    deferLastSeen(deps.db, sessionId, now);
+  }
+  return signPlaybackToken(deps.keyring.current, { codeId: code.id, eventId: session.event_id, sessionId }, now, deps.tokenTtlSeconds);
 }
 
 /** Frees the code for another device at once; idempotent. */
@@ -160,8 +189,10 @@ export async function endTimedOutSessions(deps: Pick<SessionDeps, 'db' | 'clock'
       .where('ended_at', 'is', null)
       .where('last_seen_at', '<', now - SESSION_TIMEOUT_MS)
       .execute();
-    await endSessions(trx, now, rows, 'timeout');
-    return rows.length;
+    const silent = rows.map((row) => withDeferredLastSeen(deps.db, row)).filter((row) => row.last_seen_at < now - SESSION_TIMEOUT_MS);
+    await endSessions(trx, now, silent, 'timeout');
+    forgetDeferredLastSeenBefore(deps.db, now - SESSION_TIMEOUT_MS);
+    return silent.length;
   });
 }
 

@@ -7,7 +7,7 @@ import { withApiFieldNames } from './field-names.js';
 export function errorHandler(log: Log): ErrorRequestHandler {
   return function handleError(error, req, res, _next) {
     if (error instanceof AppError) {
-      if (error.status === 429 || error.status === 409) {
+      if (error.status === 429 || error.status === 409 || error.status === 503) {
         const retryAfter = error.details?.retryAfter;
         if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
       }

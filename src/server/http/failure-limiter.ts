@@ -1,23 +1,55 @@
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator } from 'express-rate-limit';
 import { AppError } from '../../core/errors.js';
 
-/**
- * Rate limits that count failed requests only (status ≥ 400, except 409 device conflicts): guessing
- * is slowed, while many people behind one address who type correct codes or passwords are not.
- */
-export function failureLimiter(options: { windowMs: number; limit: number }, key?: () => string) {
-  return rateLimit({
-    ...options,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    requestWasSuccessful: (_req, res) => res.statusCode < 400 || res.statusCode === 409,
-    skipSuccessfulRequests: true,
-    ...(key ? { keyGenerator: key } : {}),
-    handler: (_req, res, _next, opts) => {
-      const retryAfter = Math.ceil(opts.windowMs / 1000);
-      res.setHeader('Retry-After', String(retryAfter));
-      res.status(429).json(new AppError(429, 'rate_limited', 'Too many attempts; wait a moment and try again.', { retryAfter }).toJSON());
-    },
-  });
+export interface FailureBudgetOptions {
+  /** Failures a client may make at once, with a full budget. */
+  burst: number;
+  /** One spent failure comes back every this many milliseconds. */
+  refillEveryMs: number;
+  clock: () => number;
+  /** Clients remembered at most; the least recently failing one is forgotten first. */
+  maxClients?: number;
 }
 
+/**
+ * A token bucket of failed attempts per client. Unlike a fixed window it never bans: a client
+ * that used its budget gets one more attempt every `refillEveryMs`, and the wait it is told is
+ * exactly the time until then. The callers decide what counts as a failure; a refusal by this
+ * budget is not one.
+ *
+ * Kept as the time each client's bucket is full again (whole milliseconds: no rounding drift).
+ */
+export class FailureBudget {
+  private readonly fullAt = new Map<string, number>();
+
+  constructor(private readonly options: FailureBudgetOptions) {
+    if (!(options.burst >= 1) || !(options.refillEveryMs > 0)) throw new Error('FailureBudget: burst ≥ 1 and refillEveryMs > 0');
+  }
+
+  /** Milliseconds until `client` may fail again; 0 while it has budget left. */
+  waitMs(client: string): number {
+    const owed = (this.fullAt.get(client) ?? 0) - this.options.clock();
+    return Math.max(0, owed - (this.options.burst - 1) * this.options.refillEveryMs);
+  }
+
+  /** Records one failure; false (and nothing recorded) when the budget was already spent. */
+  spend(client: string): boolean {
+    if (this.waitMs(client) > 0) return false;
+    const now = this.options.clock();
+    const fullAt = Math.max(now, this.fullAt.get(client) ?? 0) + this.options.refillEveryMs;
+    this.fullAt.delete(client); // re-insert: Map order is the least-recently-failing order
+    this.fullAt.set(client, fullAt);
+    if (this.fullAt.size > (this.options.maxClients ?? 100_000)) this.fullAt.delete(this.fullAt.keys().next().value!);
+    return true;
+  }
+}
+
+/** The client a budget is kept for: its address, IPv6 by /64 (one customer's whole network). */
+export function clientKey(ip: string | undefined): string {
+  return ip ? ipKeyGenerator(ip, 64) : 'unknown';
+}
+
+export function rateLimited(waitMs: number): AppError {
+  const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+  return new AppError(429, 'rate_limited', 'Too many attempts; wait a moment and try again.', { retryAfter });
+}

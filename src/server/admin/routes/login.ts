@@ -4,7 +4,7 @@ import { checkAdminLogin } from '../../../core/admin/admin-users.js';
 import { ADMIN_SESSION_SECONDS, createAdminSession, endAdminSession, recordRefusedLogin } from '../../../core/admin/admin-sessions.js';
 import { AppError } from '../../../core/errors.js';
 import type { PlatformDeps } from '../../deps.js';
-import { failureLimiter } from '../../http/failure-limiter.js';
+import { clientKey, FailureBudget, rateLimited } from '../../http/failure-limiter.js';
 import { parseBody } from '../../http/validate-body.js';
 import { ADMIN_COOKIE, adminAuth, principalOf } from '../admin-auth.js';
 
@@ -14,18 +14,30 @@ const LoginBody = z.object({
   totp: z.string().max(16).optional(),
 });
 
-// Failed logins per address: 10 per 15 minutes (a wrong TOTP code counts too).
-const LOGIN_FAILURES = { windowMs: 15 * 60_000, limit: 10 };
+/**
+ * Failed logins per address (IPv6 by /64): 10 at once, then one every 90 s (a wrong TOTP code
+ * counts too). Unlike access codes, passwords can be guessable, so a spent budget refuses before
+ * the password is checked: otherwise the answer itself would tell a guesser when it hit.
+ */
+const LOGIN_FAILURES = { burst: 10, refillEveryMs: 90_000 };
+
+/** A refused login: not asking for the second factor (a step), never our own 5xx. */
+const isFailedLogin = (error: unknown) => error instanceof AppError && error.status >= 400 && error.status < 500 && error.code !== 'totp_required';
 
 export function loginRoutes(deps: PlatformDeps): Router {
+  const failedLogins = new FailureBudget({ ...LOGIN_FAILURES, clock: deps.clock });
   const router = express.Router();
 
-  router.post('/api/admin/login', failureLimiter(LOGIN_FAILURES), async (req, res) => {
+  router.post('/api/admin/login', async (req, res) => {
+    const client = clientKey(req.ip);
+    const wait = failedLogins.waitMs(client);
+    if (wait > 0) throw rateLimited(wait);
     const body = parseBody(LoginBody, req.body);
     let username: string;
     try {
       username = await checkAdminLogin(deps, body);
     } catch (error) {
+      if (isFailedLogin(error)) failedLogins.spend(client);
       // Asking for the second factor is a step of logging in, not a refusal.
       if (error instanceof AppError && error.code !== 'totp_required') {
         deps.log.warn('console login refused', { reason: error.code, ip: req.ip });
