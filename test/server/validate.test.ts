@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
@@ -143,28 +144,35 @@ describe('POST /api/tokens/validate', () => {
       assert.deepEqual(outcomes, Array(500).fill([401, 200]));
     });
 
-    it("slows one address's wrong codes with the true Retry-After, and never refuses its correct codes", async (t) => {
+    it("holds one address's attempts past its burst to one every 6 s, refusing the rest with the true Retry-After", async (t) => {
       const platform = await startTestPlatform(t, behindProxy);
       const [good] = await platform.codes(1);
-      assert.deepEqual(await wrongCodes(platform, () => '203.0.113.7', 600), Array(600).fill(401));
-      const limited = await from(platform, '203.0.113.7', 'ZZZZZZZZZZZZ');
-      assert.equal(limited.status, 429);
-      assert.deepEqual(limited.json.error, { code: 'rate_limited', message: 'Too many attempts; wait a moment and try again.', retryAfter: 6 });
-      assert.equal(limited.headers.get('retry-after'), '6', 'one wrong code every 6 s once the burst is spent');
-      assert.equal((await from(platform, '203.0.113.7', good)).status, 200, 'a correct code gets in from a spent address');
+      const ip = '203.0.113.7';
+      assert.deepEqual(await wrongCodes(platform, () => ip, 600), Array(600).fill(401));
 
-      platform.advance(5_000);
-      assert.equal((await from(platform, '203.0.113.7', 'ZZZZZZZZZZZZ')).headers.get('retry-after'), '1', 'the time left, not the whole window');
-      platform.advance(1_000);
-      assert.equal((await from(platform, '203.0.113.7', 'ZZZZZZZZZZZZ')).status, 401, 'Retry-After was the real reset');
-      assert.equal((await from(platform, '203.0.113.7', 'ZZZZZZZZZZZZ')).status, 429);
+      platform.advance(4_000); // the next attempt is due in 2 s
+      const startedAt = Date.now();
+      const held = from(platform, ip, 'ZZZZZZZZZZZZ');
+      await delay(200);
+      const limited = await from(platform, ip, 'ZZZZZZZZZZZZ');
+      assert.equal(limited.status, 429, 'the attempt after the held one is further away than one interval');
+      assert.deepEqual(limited.json.error, { code: 'rate_limited', message: 'Too many attempts; wait a moment and try again.', retryAfter: 2 });
+      assert.equal(limited.headers.get('retry-after'), '2', 'the time until a retry is taken, not a whole window');
+      assert.equal((await held).status, 401, 'a held guess is checked when its turn comes');
+      assert.ok(Date.now() - startedAt >= 1_900, 'and not before: past its burst an address learns one answer every 6 s');
+
+      platform.advance(6_000); // the next attempt is due in 2 s again
+      assert.equal((await from(platform, ip, good)).status, 200, 'a correct code from a spent address gets in, after its turn');
+      assert.equal((await from(platform, ip, 'ZZZZZZZZZZZZ')).status, 401, 'and gives its turn back: the next guess is held, not refused');
     });
 
     it('never lets one address (or its refusals) refuse anyone else', async (t) => {
       const platform = await startTestPlatform(t, behindProxy);
       const [good] = await platform.codes(1);
-      const flood = await wrongCodes(platform, () => '198.51.100.1', 1_200);
-      assert.deepEqual([flood.filter((s) => s === 401).length, flood.filter((s) => s === 429).length], [600, 600]);
+      assert.deepEqual(await wrongCodes(platform, () => '198.51.100.1', 600), Array(600).fill(401));
+      platform.advance(5_990);
+      const flood = await wrongCodes(platform, () => '198.51.100.1', 600);
+      assert.deepEqual([flood.filter((s) => s === 401).length, flood.filter((s) => s === 429).length], [1, 599], 'one held attempt, the rest refused unchecked');
       assert.equal((await from(platform, '203.0.113.7', 'ZZZZZZZZZZZZ')).status, 401, 'another address still has its own budget');
       assert.equal((await from(platform, '203.0.113.7', good)).status, 200);
     });
@@ -172,6 +180,8 @@ describe('POST /api/tokens/validate', () => {
     it('counts an IPv6 client by its /64', async (t) => {
       const platform = await startTestPlatform(t, behindProxy);
       assert.deepEqual(await wrongCodes(platform, (i) => `2001:db8:1:2::${(i + 1).toString(16)}`, 600), Array(600).fill(401));
+      platform.advance(5_990);
+      assert.equal((await from(platform, '2001:db8:1:2::1', 'ZZZZZZZZZZZZ')).status, 401, 'held for its turn');
       assert.equal((await from(platform, '2001:db8:1:2:ffff:ffff:ffff:ffff', 'ZZZZZZZZZZZZ')).status, 429, 'the same /64');
       assert.equal((await from(platform, '2001:db8:1:3::1', 'ZZZZZZZZZZZZ')).status, 401, 'the next /64');
     });

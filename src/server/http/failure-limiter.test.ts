@@ -20,6 +20,22 @@ describe('FailureBudget', () => {
     assert.equal(budget.waitMs('b'), 0, 'each client has its own budget');
   });
 
+  it('reserves attempts up to one hold ahead, and takes back a refunded one', () => {
+    const now = { t: 0 };
+    const budget = budgetAt(now);
+    assert.deepEqual([budget.reserve('a', 1_000), budget.reserve('a', 1_000), budget.reserve('a', 1_000)], [0, 0, 0]);
+    assert.equal(budget.reserve('a', 1_000), 1_000, 'past the burst: held until its turn');
+    assert.equal(budget.reserve('a', 1_000), null, 'further away than the longest hold: nothing taken');
+    assert.equal(budget.waitMs('a'), 2_000);
+    budget.refund('a');
+    assert.equal(budget.waitMs('a'), 1_000, 'a refunded attempt is free again');
+    now.t = 5_000;
+    budget.refund('a');
+    budget.refund('a');
+    assert.equal(budget.waitMs('a'), 0);
+    assert.equal(budget.reserve('a', 0), 0);
+  });
+
   it('forgets the least recently failing client past maxClients (it starts afresh)', () => {
     const now = { t: 0 };
     const budget = budgetAt(now, 2);

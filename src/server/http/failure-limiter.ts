@@ -34,13 +34,32 @@ export class FailureBudget {
 
   /** Records one failure; false (and nothing recorded) when the budget was already spent. */
   spend(client: string): boolean {
-    if (this.waitMs(client) > 0) return false;
+    return this.reserve(client, 0) !== null;
+  }
+
+  /**
+   * Takes the next attempt of `client` before it is checked, if that attempt comes within
+   * `maxWaitMs`: the milliseconds to hold the request until then (0 while budget is left), or null
+   * (nothing taken) when it is further away. Give it back with `refund` if the attempt did not fail.
+   */
+  reserve(client: string, maxWaitMs: number): number | null {
+    const wait = this.waitMs(client);
+    if (wait > maxWaitMs) return null;
     const now = this.options.clock();
     const fullAt = Math.max(now, this.fullAt.get(client) ?? 0) + this.options.refillEveryMs;
     this.fullAt.delete(client); // re-insert: Map order is the least-recently-failing order
     this.fullAt.set(client, fullAt);
     if (this.fullAt.size > (this.options.maxClients ?? 100_000)) this.fullAt.delete(this.fullAt.keys().next().value!);
-    return true;
+    return wait;
+  }
+
+  /** Gives back an attempt taken by `reserve` that did not fail. */
+  refund(client: string): void {
+    const fullAt = this.fullAt.get(client);
+    if (fullAt === undefined) return;
+    const left = fullAt - this.options.refillEveryMs;
+    if (left > this.options.clock()) this.fullAt.set(client, left);
+    else this.fullAt.delete(client);
   }
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
@@ -17,10 +18,14 @@ const ValidateBody = z.object({
  * million codes issued (README, "Rate limits"), so this budget is against noise and cost, never
  * what keeps codes secret: it must never cost a paying viewer the show. The burst lets a venue of
  * 500 viewers behind one NAT address each mistype once and still be told "not valid"; after that
- * the address gets one wrong code every 6 s. The code is checked first: a correct one is never
- * refused, however many wrong ones its address sent.
+ * the address gets one attempt every 6 s. Every attempt takes its place in the budget before the
+ * code is checked, and a correct code gives it back: an address past its burst is held until its
+ * next attempt is due (at most one interval) instead of learning at full speed which of its
+ * guesses hit, and a correct code from a spent address still gets in, only later.
  */
 const WRONG_CODES = { burst: 600, refillEveryMs: 6_000 };
+/** The longest a request is held for its turn; further out, it is refused with the true wait. */
+const MAX_HOLD_MS = WRONG_CODES.refillEveryMs;
 
 /** Failures that say nothing about a real code: a known code's refusal (revoked…) is no guess. */
 const isGuess = (error: unknown) => error instanceof AppError && (error.status === 400 || error.status === 401);
@@ -31,12 +36,20 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, str
   const wrongCodes = new FailureBudget({ ...WRONG_CODES, clock: deps.clock });
   const router = express.Router();
   router.post('/api/tokens/validate', async (req, res) => {
+    const client = clientKey(req.ip);
+    const hold = wrongCodes.reserve(client, MAX_HOLD_MS);
+    if (hold === null) {
+      metrics.validations.inc({ result: 'rate_limited' });
+      throw rateLimited(wrongCodes.waitMs(client) - MAX_HOLD_MS);
+    }
+    if (hold > 0) await setTimeout(hold);
     try {
       const body = parseBody(ValidateBody, req.body);
       const grant = await startSession(
         sessionDeps(deps),
         { code: body.code, deviceId: body.deviceId, clientIp: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
       );
+      wrongCodes.refund(client);
       metrics.validations.inc({ result: 'ok' });
       res.json({
         token: grant.token,
@@ -46,10 +59,9 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, str
         playbackUrl: `${streamsBase}/streams/${grant.event.id}/index.m3u8`,
       });
     } catch (error) {
-      const client = clientKey(req.ip);
-      const refused = isGuess(error) && !wrongCodes.spend(client) ? rateLimited(wrongCodes.waitMs(client)) : error;
-      metrics.validations.inc({ result: refused instanceof AppError ? refused.code : 'error' });
-      throw refused;
+      if (!isGuess(error)) wrongCodes.refund(client);
+      metrics.validations.inc({ result: error instanceof AppError ? error.code : 'error' });
+      throw error;
     }
   });
   return router;
