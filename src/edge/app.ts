@@ -1,5 +1,5 @@
 import express from 'express';
-import { errorHandler, notFoundHandler } from '../server/http/error-handler.js';
+import { errorHandler, notFoundHandler } from '../http/error-handler.js';
 import type { EdgeDeps } from './deps.js';
 import { cors } from './cors.js';
 import { createEdgeMetrics } from './metrics.js';

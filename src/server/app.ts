@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import { feedWindowMs } from '../core/revocation-feed.js';
 import type { PlatformDeps } from './deps.js';
 import { FeedHub } from './feed-hub.js';
-import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { errorHandler, notFoundHandler } from '../http/error-handler.js';
 import { requestLog } from './http/request-log.js';
 import { createPlatformMetrics } from './metrics.js';
 import { adminApiRouter } from './admin/admin-router.js';

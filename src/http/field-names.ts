@@ -1,4 +1,4 @@
-import { AppError } from '../../core/errors.js';
+import { AppError } from '../core/errors.js';
 
 /**
  * Core validation messages name the CLI flag (`--starts-at: …`), since the CLI is their first

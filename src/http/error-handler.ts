@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError } from '../../core/errors.js';
-import type { Log } from '../../core/log.js';
+import { AppError } from '../core/errors.js';
+import type { Log } from '../core/log.js';
 import { withApiFieldNames } from './field-names.js';
 
 /** The one error middleware: AppErrors answer as themselves; anything else is a logged, plain 500. */
