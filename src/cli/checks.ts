@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../core/config.js';
 import { loadKeyring, secretFileMode, secretPath } from '../core/secret-store.js';
+import { findStaleTempFiles } from '../core/stale-temp-files.js';
 
 /** Checks shared by `doctor` (all of them, as a table) and `serve` (those its services need). */
 export type Status = 'ok' | 'warn' | 'fail';
@@ -54,4 +56,40 @@ export function checkPort(name: string, host: string, port: number, inUse: Statu
     );
     server.listen(port, host, () => server.close(() => resolve({ name, status: 'ok', detail: `${host}:${port} free` })));
   });
+}
+
+/**
+ * Temporary files left by a writer that was killed (`tokens create --out` holds plaintext codes
+ * in one): in the data directory and in the current directory, where `--out codes.csv` lands.
+ * Reported, not removed: `tokens create` removes those beside its own --out.
+ */
+export function checkLeftovers(dirs: string[]): Check {
+  const unique = [...new Set(dirs.map((d) => path.resolve(d)))];
+  const stale = unique.flatMap((dir) => findStaleTempFiles(dir));
+  if (stale.length === 0) return { name: 'leftover files', status: 'ok', detail: `none in ${unique.join(', ')}` };
+  return {
+    name: 'leftover files',
+    status: 'warn',
+    detail: `${stale.length} temporary file(s) left by an interrupted run; they may hold plaintext codes, delete them: rm ${stale.map((f) => f.path).join(' ')}`,
+  };
+}
+
+/** Live HLS and VOD imports write gigabytes; FFmpeg on a full disk writes empty segments. */
+export const LOW_DISK_BYTES = 2 * 1024 ** 3;
+
+export function checkFreeDisk(dir: string, minimumBytes = LOW_DISK_BYTES): Check {
+  try {
+    const stats = fs.statfsSync(dir);
+    const free = stats.bavail * stats.bsize;
+    const detail = `${formatBytes(free)} free of ${formatBytes(stats.blocks * stats.bsize)} at ${dir}`;
+    if (free < minimumBytes) return { name: 'free disk', status: 'warn', detail: `only ${detail}: recordings need space (keep at least ${formatBytes(minimumBytes)} free)` };
+    return { name: 'free disk', status: 'ok', detail };
+  } catch (error) {
+    return { name: 'free disk', status: 'warn', detail: `cannot tell free space at ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  return `${Math.round(bytes / 1024 ** 2)} MiB`;
 }

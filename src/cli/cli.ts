@@ -97,6 +97,7 @@ export function buildProgram(): Command {
     .option('--expires-in <duration>', 'expiry from now, e.g. 7d')
     .option('--label <label>', 'group name, e.g. vip')
     .option('--out <file.csv>', 'write the codes here (mode 0600) instead of stdout')
+    .option('--force', 'replace an existing --out file')
     .action(action(() => import('./commands/tokens/create.js')));
   sub(tokens, 'list')
     .description('list codes with their status (never the codes themselves)')
@@ -119,7 +120,8 @@ export function buildProgram(): Command {
     .option('--unused', 'only codes nobody has used yet')
     .addOption(new Option('--expires-at <time>').conflicts('expiresIn'))
     .option('--expires-in <duration>')
-    .option('--out <file.csv>')
+    .option('--out <file.csv>', 'write the new codes here (mode 0600) instead of stdout')
+    .option('--force', 'replace an existing --out file')
     .action(action(() => import('./commands/tokens/rotate.js')));
 
   const vod = sub(program, 'vod').description('video on demand');

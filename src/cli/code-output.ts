@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { AtomicFile } from '../core/atomic-file.js';
 import { codesToCsv } from '../core/codes/code-csv.js';
 import { memoryCodeSink, type CodeSink } from '../core/codes/code-issue.js';
-import { AppError } from '../core/errors.js';
+import { AppError, operationalFailure } from '../core/errors.js';
+import { removeStaleTempFiles } from '../core/stale-temp-files.js';
 import type { Output } from './output.js';
 import { printJson } from './output.js';
 
@@ -19,9 +21,12 @@ export interface CodeDestination {
  * `--out` streams CSV into a temporary file (mode 0600) that is flushed before the database
  * commit and renamed after it. Without `--out`, codes are held back and printed only after the
  * commit, so a failed batch never shows a code that does not work.
+ *
+ * An existing `--out` file may be the only copy of an earlier batch's codes: it is refused
+ * unless `force`, and refused here, before a single code is issued.
  */
-export function openCodeDestination(out: Output, outPath: string | undefined): CodeDestination {
-  if (outPath) return fileDestination(outPath);
+export function openCodeDestination(out: Output, outPath: string | undefined, { force = false } = {}): CodeDestination {
+  if (outPath) return fileDestination(outPath, force);
   const sink = memoryCodeSink();
   return {
     sink,
@@ -33,10 +38,12 @@ export function openCodeDestination(out: Output, outPath: string | undefined): C
   };
 }
 
-function fileDestination(outPath: string): CodeDestination {
+function fileDestination(outPath: string, force: boolean): CodeDestination {
   if (fs.existsSync(outPath) && fs.statSync(outPath).isDirectory()) {
     throw new AppError(400, 'out_unwritable', `--out: ${outPath} is a directory`);
   }
+  if (!force && fs.existsSync(outPath)) throw outExists(outPath);
+  reportRemoved(removeStaleTempFiles(path.dirname(path.resolve(outPath))));
   let file: AtomicFile;
   try {
     file = new AtomicFile(outPath, 0o600);
@@ -52,7 +59,42 @@ function fileDestination(outPath: string): CodeDestination {
       },
       sync: () => file.sync(),
     },
-    finish: () => file.commit(),
+    finish: () => {
+      try {
+        file.commit({ replace: force });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        // Someone created the file after our check; the codes are issued, so keep them visibly.
+        const kept = keepAside(file.tempPath, outPath);
+        throw operationalFailure(`--out: ${outPath} appeared while the codes were issued; it was left alone and the new codes are in ${kept}`, 'out_exists');
+      }
+    },
     abort: () => file.abort(),
   };
+}
+
+function outExists(outPath: string): AppError {
+  return new AppError(400, 'out_exists', `--out: ${outPath} already exists and may hold the only copy of earlier codes; choose another file, or pass --force to replace it`);
+}
+
+/** A visible, unused name beside the target for codes that could not go where asked. */
+function keepAside(tempPath: string, outPath: string): string {
+  const { dir, name, ext } = path.parse(path.resolve(outPath));
+  for (let n = 1; ; n++) {
+    const candidate = path.join(dir, `${name}-${n}${ext || '.csv'}`);
+    try {
+      fs.linkSync(tempPath, candidate);
+      fs.rmSync(tempPath, { force: true });
+      return candidate;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return tempPath;
+    }
+  }
+}
+
+function reportRemoved(removed: { path: string; bytes: number }[]): void {
+  for (const file of removed) {
+    process.stderr.write(`streamgate: removed ${file.path}, a temporary file (${file.bytes} bytes) left by an interrupted run
+`);
+  }
 }

@@ -17,6 +17,7 @@ export interface CliOptions {
   dataDir: string;
   input?: string;
   env?: NodeJS.ProcessEnv;
+  cwd?: string;
 }
 
 /** Runs the real `streamgate` binary against a data directory, as an operator would. */
@@ -24,7 +25,7 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, STREAMGATE_DATA_DIR: options.dataDir, NO_COLOR: '1', ...options.env };
     delete env.DEBUG;
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -1,5 +1,6 @@
+import fs from 'node:fs';
 import { sql } from 'kysely';
-import { checkDataDir, checkFfmpeg, checkPort, checkSecret, type Check } from '../checks.js';
+import { checkDataDir, checkFfmpeg, checkFreeDisk, checkLeftovers, checkPort, checkSecret, type Check } from '../checks.js';
 import type { CommandContext } from '../context.js';
 import { colour, printJson, printTable } from '../output.js';
 
@@ -8,6 +9,8 @@ export async function runChecks(ctx: CommandContext): Promise<Check[]> {
   const { config } = ctx;
   const checks: Check[] = [checkDataDir(config), checkSecret(config)];
   checks.push(await checkDatabase(ctx));
+  checks.push(checkLeftovers([config.dataDir, process.cwd()]));
+  checks.push(checkFreeDisk(fs.existsSync(config.dataDir) ? config.dataDir : process.cwd()));
   checks.push(await checkFfmpeg(config));
   for (const [name, port] of [['platform port', config.platformPort], ['edge port', config.edgePort], ['rtmp port', config.rtmpPort]] as const) {
     checks.push(await checkPort(name, config.host, port));

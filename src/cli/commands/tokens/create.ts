@@ -12,7 +12,7 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
   const expiresInMs = durationFlag(options.expiresIn, '--expires-in');
   const db = await ctx.db();
   const { pepper } = await ctx.keyring();
-  const destination = openCodeDestination(ctx.out, options.out);
+  const destination = openCodeDestination(ctx.out, options.out, { force: Boolean(options.force) });
   const progress = new ProgressBar();
   try {
     const result = await issueCodes(

@@ -12,7 +12,7 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
   const out = options.out as string | undefined;
   const db = await ctx.db();
   const { pepper } = await ctx.keyring();
-  const destination = openCodeDestination(ctx.out, out);
+  const destination = openCodeDestination(ctx.out, out, { force: Boolean(options.force) });
   const progress = new ProgressBar();
   try {
     const result = await rotateCodes(
