@@ -1,12 +1,15 @@
 import { CommanderError } from 'commander';
 import { AppError } from '../core/errors.js';
 import { buildProgram } from './cli.js';
+import { endQuietlyWhenOutputCloses } from './closed-output.js';
 
 /**
  * The only place that turns errors into exit codes and exits (SPEC §2): 0 success, 1
- * operational failure, 2 usage or validation error. One line on stderr; a stack only with DEBUG.
+ * operational failure, 2 usage or validation error, 141 when the reader closed stdout early (see
+ * closed-output.ts). One line on stderr; a stack only with DEBUG.
  */
 export async function main(argv: string[]): Promise<void> {
+  endQuietlyWhenOutputCloses();
   const program = buildProgram();
   const wantsJson = argv.includes('--json');
   try {
