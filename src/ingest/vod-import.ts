@@ -1,46 +1,64 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Config } from '../core/config.js';
 import { AppError, operationalFailure } from '../core/errors.js';
-
-export interface ProbeResult {
-  durationSeconds: number;
-  videoCodec: string | null;
-  audioCodec: string | null;
-}
-
-/** What ffprobe says about a file; a file it cannot read is the caller's bad input. */
-export async function probeMedia(config: Config, file: string): Promise<ProbeResult> {
-  // ffprobe lives beside ffmpeg: /opt/ffmpeg/bin/ffmpeg → /opt/ffmpeg/bin/ffprobe, ffmpeg → ffprobe.
-  const ffprobe = config.ffmpegPath.includes('/') ? path.join(path.dirname(config.ffmpegPath), 'ffprobe') : 'ffprobe';
-  let stdout: string;
-  try {
-    ({ stdout } = await promisify(execFile)(ffprobe, [
-      '-v', 'error', '-show_entries', 'format=duration:stream=codec_type,codec_name', '-of', 'json', file,
-    ], { timeout: 30_000 }));
-  } catch {
-    throw new AppError(400, 'unreadable_media', `FILE: ${file} is not a video ffprobe can read`);
-  }
-  const info = JSON.parse(stdout) as { format?: { duration?: string }; streams?: { codec_type: string; codec_name: string }[] };
-  const codec = (type: string) => info.streams?.find((s) => s.codec_type === type)?.codec_name ?? null;
-  const durationSeconds = Number(info.format?.duration ?? 0);
-  if (!codec('video') || !(durationSeconds > 0)) throw new AppError(400, 'unreadable_media', `FILE: ${file} has no video to import`);
-  return { durationSeconds, videoCodec: codec('video'), audioCodec: codec('audio') };
-}
+import { probeMedia, type ProbeResult } from './media-probe.js';
+import { verifyVod } from './vod-verify.js';
 
 export interface VodImportResult {
   playlist: string;
   durationSeconds: number;
   transcoded: boolean;
+  /** True for a recording with sound and no picture (a radio show, a concert's audio). */
+  audioOnly: boolean;
+}
+
+/** MPEG-TS costs about 10 % over the media for video, far more for audio alone (small frames). */
+const TS_OVERHEAD_VIDEO = 1.2;
+const TS_OVERHEAD_AUDIO = 1.6;
+const AUDIO_KBPS = 128;
+const SPACE_MARGIN_BYTES = 1024 * 1024;
+
+interface ImportPlan {
+  transcoded: boolean;
+  audioOnly: boolean;
+  args: string[];
+  /** Bytes the new VOD will take, roughly: checked against free space before starting. */
+  estimatedBytes: number;
+}
+
+/**
+ * How to package what ffprobe found: H.264 with AAC (or no audio) and AAC alone are copied as
+ * they are; anything else is transcoded to what every browser plays. Mapping follows the file's
+ * tracks: a file without video gets an audio-only VOD, never a failed `-map 0:v:0`.
+ */
+export function importPlan(probe: ProbeResult, sourceBytes: number): ImportPlan {
+  if (probe.videoCodec) {
+    const copy = probe.videoCodec === 'h264' && (probe.audioCodec === null || probe.audioCodec === 'aac');
+    return {
+      transcoded: !copy,
+      audioOnly: false,
+      args: ['-map', '0:v:0', '-map', '0:a:0?', ...(copy ? ['-c', 'copy'] : ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', `${AUDIO_KBPS}k`])],
+      estimatedBytes: sourceBytes * TS_OVERHEAD_VIDEO,
+    };
+  }
+  const copy = probe.audioCodec === 'aac';
+  return {
+    transcoded: !copy,
+    audioOnly: true,
+    args: ['-map', '0:a:0', ...(copy ? ['-c:a', 'copy'] : ['-c:a', 'aac', '-b:a', `${AUDIO_KBPS}k`])],
+    // A .wav is ten times the size of its AAC: estimate from what is written, not what is read.
+    estimatedBytes: (copy ? sourceBytes : (probe.durationSeconds * AUDIO_KBPS * 1000) / 8) * TS_OVERHEAD_AUDIO,
+  };
 }
 
 /**
  * Turns a recorded file into the event's VOD HLS, atomically: FFmpeg writes into a temporary
- * folder beside `hls/<eventId>`, which replaces the old folder only when FFmpeg succeeded. H.264
- * with AAC (or no audio) is copied as it is; anything else is transcoded.
+ * folder beside `hls/<eventId>`, which replaces the old folder only once the new output has been
+ * verified (see vod-verify.ts). Free space is checked first, because the old VOD stays on disk
+ * until the new one is complete.
  */
 export async function importVod(
   config: Config,
@@ -48,10 +66,13 @@ export async function importVod(
   file: string,
   onProgress: (doneSeconds: number, totalSeconds: number) => void = () => undefined,
 ): Promise<VodImportResult> {
-  const probe = await probeMedia(config, file);
-  const copy = probe.videoCodec === 'h264' && (probe.audioCodec === null || probe.audioCodec === 'aac');
+  const probe = await probeMedia(config.ffmpegPath, file);
+  if (!probe.videoCodec && !probe.audioCodec) throw new AppError(400, 'unreadable_media', `FILE: ${file} has neither video nor audio to import`);
+  if (!(probe.durationSeconds > 0)) throw new AppError(400, 'unreadable_media', `FILE: ${file} has no duration ffprobe can read`);
+  const plan = importPlan(probe, fs.statSync(file).size);
   const hlsRoot = path.join(config.dataDir, 'hls');
   fs.mkdirSync(hlsRoot, { recursive: true });
+  checkFreeSpace(hlsRoot, plan.estimatedBytes + SPACE_MARGIN_BYTES);
   const suffix = randomBytes(4).toString('hex');
   const staging = path.join(hlsRoot, `.import-${eventId}-${suffix}`);
   fs.mkdirSync(staging);
@@ -59,19 +80,27 @@ export async function importVod(
     await runFfmpeg(config, [
       '-hide_banner', '-nostats', '-loglevel', 'error', '-progress', 'pipe:1',
       '-i', file,
-      '-map', '0:v:0', '-map', '0:a:0?',
-      ...(copy ? ['-c', 'copy'] : ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k']),
+      ...plan.args,
       '-f', 'hls', '-hls_time', String(config.hlsSegmentSeconds), '-hls_playlist_type', 'vod',
       '-hls_flags', 'independent_segments',
       '-hls_segment_filename', path.join(staging, 'seg_%05d.ts'),
       path.join(staging, 'index.m3u8'),
     ], (seconds) => onProgress(Math.min(seconds, probe.durationSeconds), probe.durationSeconds));
+    await verifyVod(config.ffmpegPath, path.join(staging, 'index.m3u8'), probe.durationSeconds);
     swapInto(staging, path.join(hlsRoot, eventId), suffix);
   } catch (error) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw error;
   }
-  return { playlist: path.join(hlsRoot, eventId, 'index.m3u8'), durationSeconds: probe.durationSeconds, transcoded: !copy };
+  return { playlist: path.join(hlsRoot, eventId, 'index.m3u8'), durationSeconds: probe.durationSeconds, transcoded: plan.transcoded, audioOnly: plan.audioOnly };
+}
+
+function checkFreeSpace(dir: string, neededBytes: number): void {
+  const stats = fs.statfsSync(dir);
+  const freeBytes = stats.bavail * stats.bsize;
+  if (freeBytes >= neededBytes) return;
+  const mb = (bytes: number) => `${Math.ceil(bytes / 1024 / 1024)} MB`;
+  throw operationalFailure(`not enough free space in ${dir}: the import needs about ${mb(neededBytes)}, ${mb(freeBytes)} free; nothing was changed`, 'disk_full');
 }
 
 /** Renames the finished folder into place; the old content is removed only after that. */
@@ -103,7 +132,7 @@ function runFfmpeg(config: Config, args: string[], onSeconds: (seconds: number) 
       }
     });
     child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2_000)));
-    child.on('error', (error) => reject(operationalFailure(`cannot run ${config.ffmpegPath}: ${error.message}`, 'ffmpeg_missing')));
+    child.on('error', (error) => reject(operationalFailure(`cannot run ${config.ffmpegPath}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found (install FFmpeg or set FFMPEG_PATH)' : error.message}`, 'ffmpeg_missing')));
     child.on('close', (code) =>
       code === 0 ? resolve() : reject(operationalFailure(`ffmpeg failed (exit ${code}): ${stderr.trim().split('\n').at(-1) ?? ''}`, 'ffmpeg_failed')),
     );

@@ -19,7 +19,7 @@ export async function run(ctx: CommandContext, _options: unknown, [eventId, file
   } finally {
     progress.stop();
   }
-  await markEventRecorded({ db, clock: ctx.clock, actor: cliActor() }, eventId!, { file, durationSeconds: result.durationSeconds, transcoded: result.transcoded });
+  await markEventRecorded({ db, clock: ctx.clock, actor: cliActor() }, eventId!, { file, durationSeconds: result.durationSeconds, transcoded: result.transcoded, audioOnly: result.audioOnly });
   if (ctx.out.json) return printJson({ eventId, ...result });
-  process.stderr.write(`${eventId}: ${result.durationSeconds.toFixed(1)} s ${result.transcoded ? 'transcoded' : 'copied'} to ${result.playlist}; status ended (rewatchable until codes expire)\n`);
+  process.stderr.write(`${eventId}: ${result.durationSeconds.toFixed(1)} s ${result.audioOnly ? 'audio ' : ''}${result.transcoded ? 'transcoded' : 'copied'} to ${result.playlist}; status ended (rewatchable until codes expire)\n`);
 }
