@@ -2,12 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Rung } from '../core/events/ladder.js';
+import { FFMPEG_SUFFIX } from './media-playlist.js';
 
 export const PLAYLIST = 'index.m3u8';
 const ENDLIST = '#EXT-X-ENDLIST';
 
 /**
- * FFmpeg's arguments for one live run: FLV on stdin → HLS in `dir`. The playlist is of type EVENT
+ * FFmpeg's arguments for one live run: FLV on stdin → HLS in `dir`, its playlists under private
+ * names that playlist-keeper.ts turns into the ones we serve. The playlist is of type EVENT
  * (every segment stays listed, so the whole event can be rewatched) and FFmpeg never ends it:
  * `omit_endlist` leaves that to `finalisePlaylists`, once the publisher is gone for good, so a
  * restart or a reconnect can continue it. `append_list` continues an existing playlist after a
@@ -27,7 +29,7 @@ export function liveHlsArgs(dir: string, rungs: readonly Rung[], segmentSeconds:
   if (rungs.length === 0) {
     return [
       ...input, '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', ...hls,
-      '-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, PLAYLIST),
+      '-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, PLAYLIST + FFMPEG_SUFFIX),
     ];
   }
   const split = `[0:v]split=${rungs.length}${rungs.map((_, i) => `[s${i}]`).join('')}`;
@@ -43,9 +45,9 @@ export function liveHlsArgs(dir: string, rungs: readonly Rung[], segmentSeconds:
     ...rungs.flatMap((r, i) => [`-b:v:${i}`, `${r.videoKbps}k`, `-maxrate:v:${i}`, `${Math.round(r.videoKbps * 1.1)}k`, `-bufsize:v:${i}`, `${r.videoKbps * 2}k`]),
     ...(withAudio ? ['-c:a', 'aac', '-b:a', '128k'] : []),
     ...hls,
-    '-master_pl_name', PLAYLIST,
+    '-master_pl_name', PLAYLIST + FFMPEG_SUFFIX,
     '-var_stream_map', rungs.map((r, i) => `v:${i},${withAudio ? `a:${i},` : ''}name:${r.name}`).join(' '),
-    '-hls_segment_filename', path.join(dir, '%v', 'seg_%05d.ts'), path.join(dir, '%v', PLAYLIST),
+    '-hls_segment_filename', path.join(dir, '%v', 'seg_%05d.ts'), path.join(dir, '%v', PLAYLIST + FFMPEG_SUFFIX),
   ];
 }
 
@@ -71,18 +73,23 @@ export function mediaPlaylists(dir: string): string[] {
 /**
  * Takes `#EXT-X-ENDLIST` off the event's playlists before FFmpeg continues them (a publisher back
  * after the event ended): FFmpeg's append_list drops it too, but only with its first new segment,
- * and a player polling in between would take the stream for finished.
+ * and a player polling in between would take the stream for finished. A served playlist FFmpeg
+ * has no copy of (recorded by an older StreamGate) becomes FFmpeg's, so it continues the
+ * numbering instead of writing over the recorded segments.
  */
 export function reopenPlaylists(dir: string): number {
   let reopened = 0;
   for (const file of mediaPlaylists(dir)) {
     const text = fs.readFileSync(file, 'utf8');
+    if (!fs.existsSync(file + FFMPEG_SUFFIX)) writeFileAtomic(file + FFMPEG_SUFFIX, withoutEndlist(text), 0o600);
     if (!text.includes(ENDLIST)) continue;
-    writeFileAtomic(file, text.split('\n').filter((line) => line.trim() !== ENDLIST).join('\n'), 0o644);
+    writeFileAtomic(file, withoutEndlist(text), 0o644);
     reopened += 1;
   }
   return reopened;
 }
+
+const withoutEndlist = (text: string) => text.split('\n').filter((line) => line.trim() !== ENDLIST).join('\n');
 
 /** Ends every playlist of the event (`#EXT-X-ENDLIST`): from now on it is a VOD. Idempotent. */
 export function finalisePlaylists(dir: string): number {

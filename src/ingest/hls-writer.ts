@@ -1,7 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import type { Log } from '../core/log.js';
-import { failedForWantOfAudio, liveHlsArgs, reopenPlaylists } from './hls-output.js';
+import { failedForWantOfAudio, liveHlsArgs, PLAYLIST, reopenPlaylists } from './hls-output.js';
+import { PlaylistKeeper } from './playlist-keeper.js';
 import type { Rung } from '../core/events/ladder.js';
 import type { Publisher } from './rtmp-server.js';
 
@@ -39,12 +40,24 @@ export class HlsWriter {
   private exited: Promise<void> = Promise.resolve();
   /** Until FFmpeg finds no audio to map: a ladder then runs again without it. */
   private withAudio = true;
+  private readonly keeper: PlaylistKeeper;
 
-  constructor(private readonly options: HlsWriterOptions) {}
+  constructor(private readonly options: HlsWriterOptions) {
+    const { ffmpegPath, dir, rungs, segmentSeconds, log } = options;
+    this.keeper = new PlaylistKeeper({
+      ffmpegPath,
+      dir,
+      playlists: rungs.length === 0 ? [PLAYLIST] : rungs.map((rung) => `${rung.name}/${PLAYLIST}`),
+      master: rungs.length > 0,
+      segmentSeconds,
+      log,
+    });
+  }
 
   start(): void {
     fs.mkdirSync(this.options.dir, { recursive: true });
     reopenPlaylists(this.options.dir);
+    this.keeper.start();
     this.spawnFfmpeg();
   }
 
@@ -54,11 +67,13 @@ export class HlsWriter {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.detach();
     const child = this.child;
-    if (!child) return;
-    child.stdin.end();
-    const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    await this.exited;
-    clearTimeout(killer);
+    if (child) {
+      child.stdin.end();
+      const killer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await this.exited;
+      clearTimeout(killer);
+    }
+    await this.keeper.stop();
   }
 
   private spawnFfmpeg(): void {

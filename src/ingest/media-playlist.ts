@@ -74,6 +74,11 @@ export function targetDurationOf(servedText: string | null, ffmpegText: string, 
   return Math.max(segmentSeconds, roundedSeconds(longest));
 }
 
+/** The durations of the segments FFmpeg listed, in order. */
+export function segmentDurations(ffmpegText: string): number[] {
+  return parse(ffmpegText).segments.map((segment) => segment.duration);
+}
+
 /** What a segment too long for the target duration was cut into (segment-splitter.ts). */
 export type Pieces = readonly { uri: string; duration: number }[];
 

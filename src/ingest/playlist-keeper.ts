@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Log } from '../core/log.js';
-import { FFMPEG_SUFFIX, keepMediaPlaylist, targetDurationOf } from './media-playlist.js';
+import { FFMPEG_SUFFIX, keepMediaPlaylist, segmentDurations, targetDurationOf } from './media-playlist.js';
 import { keepMasterPlaylist, MASTER, probeFrameRate } from './master-playlist.js';
 import { cutSegment, readPieces } from './segment-splitter.js';
 
@@ -32,6 +32,7 @@ export class PlaylistKeeper {
   private readonly cutting = new Map<string, Promise<unknown>>();
   /** A ladder's frame rate, probed once from its first segment: undefined until asked. */
   private frameRate: Promise<number | null> | undefined;
+  private toldKeyframes = false;
 
   constructor(private readonly options: PlaylistKeeperOptions) {}
 
@@ -77,12 +78,30 @@ export class PlaylistKeeper {
     const ffmpegText = readOrNull(served + FFMPEG_SUFFIX);
     if (ffmpegText === null) return 0;
     const servedText = readOrNull(served);
+    this.checkKeyframeInterval(ffmpegText);
     const target = targetDurationOf(servedText, ffmpegText, this.options.segmentSeconds);
     const folder = path.dirname(served);
     const kept = keepMediaPlaylist(ffmpegText, target, (uri) => readPieces(folder, uri));
     if (kept.uncut) this.cut(folder, kept.uncut, target);
     if (kept.text !== servedText) writeFileAtomic(served, kept.text, 0o644);
     return kept.segmentCount;
+  }
+
+  /**
+   * FFmpeg cuts a segment at the first keyframe after the segment length: unless the publisher's
+   * keyframe interval divides it, segments come out longer and uneven, and latency grows. The
+   * operator is told once a run; whole segments (all but the last) say it.
+   */
+  private checkKeyframeInterval(ffmpegText: string): void {
+    if (this.toldKeyframes) return;
+    const whole = segmentDurations(ffmpegText).slice(0, -1);
+    const off = whole.find((seconds) => Math.abs(seconds - this.options.segmentSeconds) > 0.05);
+    if (off === undefined) return;
+    this.toldKeyframes = true;
+    this.options.log.warn('the publisher\'s keyframe interval does not divide the segment length: set it to the segment length (OBS: Settings → Output → Keyframe Interval)', {
+      segmentSeconds: this.options.segmentSeconds,
+      segmentLasted: off,
+    });
   }
 
   private cut(folder: string, segment: { uri: string; duration: number }, target: number): void {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { publishTestPattern } from '../../src/ingest/test-pattern.js';
+import { publishTestPattern, type TestPatternOptions } from '../../src/ingest/test-pattern.js';
 import { BIN, codesFromCsv, initialisedDataDir, json, runCli } from './cli.js';
 
 /**
@@ -149,7 +149,7 @@ export interface TestPublisher {
 }
 
 /** FFmpeg publishing the product's own test pattern (as `up --demo` does) the way OBS would. */
-export function publish(t: { after(fn: () => unknown): void }, url: string, seconds: number, options: { audio?: boolean } = {}): TestPublisher {
+export function publish(t: { after(fn: () => unknown): void }, url: string, seconds: number, options: Pick<TestPatternOptions, 'audio' | 'keyframeSeconds' | 'fps'> = {}): TestPublisher {
   const child = publishTestPattern({ ffmpegPath: 'ffmpeg', publishUrl: url, width: 640, height: 360, seconds, ...options });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));

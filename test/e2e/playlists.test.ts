@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ffprobe, publish, startAppliance, waitFor, type Appliance } from '../helpers/appliance.js';
+import { runCli } from '../helpers/cli.js';
+import { checkEventPlaylists, checkMasterPlaylist, checkMediaPlaylist, PlaylistHistory } from '../helpers/hls-rules.js';
+
+/** Publishes to the event "conf" and samples its playlist like a player reloading it, until the event has ended. */
+async function publishAndWatch(app: Appliance, seconds: number, keyframeSeconds: number, history: PlaylistHistory, t: { after(fn: () => unknown): void }) {
+  const publisher = publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, seconds, { keyframeSeconds, fps: 30 });
+  const sampler = setInterval(() => history.sample(), 250);
+  try {
+    assert.equal(await publisher.exited, 0, publisher.stderr());
+    await waitFor('the event to end', async () => (await app.status()) === 'ended', 30_000);
+  } finally {
+    clearInterval(sampler);
+  }
+  history.sample();
+}
+
+const mediaPlaylist = (app: Appliance) => path.join(app.dataDir, 'hls', 'conf', 'index.m3u8');
+
+describe('every playlist passes a strict HLS parser and RFC 8216 checks (2 s segments)', { concurrency: 2 }, () => {
+  const cases: [number, number, number][] = [
+    // keyframe interval, seconds published, the target duration the playlist keeps
+    [1, 10, 2],
+    [2, 10, 2],
+    [2.5, 11, 3],
+    [8, 20, 8],
+  ];
+  for (const [keyframeSeconds, seconds, target] of cases) {
+    it(`a ${keyframeSeconds} s keyframe interval: TARGETDURATION ${target} from the first reload to the VOD`, async (t) => {
+      const app = await startAppliance(t);
+      const history = new PlaylistHistory(mediaPlaylist(app));
+      await publishAndWatch(app, seconds, keyframeSeconds, history, t);
+      history.check();
+      const vod = checkMediaPlaylist(mediaPlaylist(app));
+      assert.equal(vod.targetDuration, target);
+      assert.ok(vod.endlist);
+      assert.ok(Math.abs((await ffprobe(`${app.edgeUrl}/streams/conf/index.m3u8`, await app.token())).durationSeconds - seconds) <= 1.5);
+      const warned = /keyframe interval/.test(app.logs());
+      assert.equal(warned, 2 % keyframeSeconds !== 0, 'the operator is told when the keyframe interval does not divide the segment length');
+    });
+  }
+});
+
+describe('a republish keeps the playlist valid', () => {
+  it('with a longer keyframe interval, the target duration stays and the long segments are cut to fit', async (t) => {
+    const app = await startAppliance(t);
+    const history = new PlaylistHistory(mediaPlaylist(app));
+    await publishAndWatch(app, 6, 2, history, t);
+    await publishAndWatch(app, 16, 8, history, t);
+    history.check();
+    const vod = checkMediaPlaylist(mediaPlaylist(app));
+    assert.equal(vod.targetDuration, 2);
+    assert.ok(vod.segments.some((s) => /-\d+\.ts$/.test(s.uri)), 'pieces of a cut segment are listed');
+    assert.equal(vod.segments.filter((s) => s.discontinuity).length, 1, 'one discontinuity: where the second publish starts');
+    const probe = await ffprobe(`${app.edgeUrl}/streams/conf/index.m3u8`, await app.token());
+    assert.ok(Math.abs(probe.durationSeconds - 22) <= 2, `the VOD lasts ${probe.durationSeconds} s for 6 + 16 s published`);
+  });
+});
+
+describe('a ladder master playlist', () => {
+  it('declares FRAME-RATE, AVERAGE-BANDWIDTH and a BANDWIDTH no segment exceeds', async (t) => {
+    const app = await startAppliance(t);
+    assert.equal((await runCli(['events', 'update', 'conf', '--ladder', '360p,240p'], { dataDir: app.dataDir })).code, 0);
+    const publisher = publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, 8, { fps: 60 });
+    await waitFor('a master playlist', () => app.playlist().includes('#EXT-X-STREAM-INF'), 30_000);
+    checkMasterPlaylist(mediaPlaylist(app), { video: true });
+    assert.equal(await publisher.exited, 0);
+    await waitFor('the event to end', async () => (await app.status()) === 'ended', 30_000);
+    const master = checkMasterPlaylist(mediaPlaylist(app), { video: true });
+    assert.deepEqual(master.variants.map((v) => Math.round(v.frameRate ?? 0)), [60, 60]);
+    checkEventPlaylists(path.dirname(mediaPlaylist(app)));
+  });
+});
