@@ -86,7 +86,8 @@ export async function probeFrameRate(ffmpegPath: string, segment: string): Promi
     const { stdout } = await promisify(execFile)(ffprobeBeside(ffmpegPath), [
       '-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=avg_frame_rate', '-of', 'csv=p=0', segment,
     ], { timeout: 10_000 });
-    const [num, den] = stdout.trim().split('/').map(Number);
+    // MPEG-TS lists the stream twice (in its program too): the first line is enough.
+    const [num, den] = (stdout.trim().split('\n')[0] ?? '').split('/').map(Number);
     return num && den ? num / den : null;
   } catch {
     return null;
