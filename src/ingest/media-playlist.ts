@@ -128,3 +128,9 @@ export function keepMediaPlaylist(ffmpegText: string, targetDuration: number, pi
   if (parsed.ended) lines.push('#EXT-X-ENDLIST');
   return { text: `${lines.join('\n')}\n`, segmentCount: count, uncut: null };
 }
+
+/** A finished (VOD) playlist as FFmpeg wrote it, served: every segment is known, so the target covers the longest. */
+export function keepVodPlaylist(ffmpegText: string, segmentSeconds: number): string {
+  const longest = Math.max(0, ...segmentDurations(ffmpegText));
+  return keepMediaPlaylist(ffmpegText, Math.max(segmentSeconds, roundedSeconds(longest)), () => []).text;
+}

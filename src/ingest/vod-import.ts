@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../core/config.js';
 import { AppError, operationalFailure } from '../core/errors.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import { keepVodPlaylist } from './media-playlist.js';
 import { probeMedia, type ProbeResult } from './media-probe.js';
 import { verifyVod } from './vod-verify.js';
 
@@ -86,7 +88,9 @@ export async function importVod(
       '-hls_segment_filename', path.join(staging, 'seg_%05d.ts'),
       path.join(staging, 'index.m3u8'),
     ], (seconds) => onProgress(Math.min(seconds, probe.durationSeconds), probe.durationSeconds));
-    await verifyVod(config.ffmpegPath, path.join(staging, 'index.m3u8'), probe.durationSeconds);
+    const playlist = path.join(staging, 'index.m3u8');
+    writeFileAtomic(playlist, keepVodPlaylist(fs.readFileSync(playlist, 'utf8'), config.hlsSegmentSeconds), 0o644);
+    await verifyVod(config.ffmpegPath, playlist, probe.durationSeconds);
     swapInto(staging, path.join(hlsRoot, eventId), suffix);
   } catch (error) {
     fs.rmSync(staging, { recursive: true, force: true });

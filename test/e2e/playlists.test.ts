@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ffprobe, publish, startAppliance, waitFor, type Appliance } from '../helpers/appliance.js';
-import { runCli } from '../helpers/cli.js';
+import { initialisedDataDir, runCli } from '../helpers/cli.js';
 import { checkEventPlaylists, checkMasterPlaylist, checkMediaPlaylist, PlaylistHistory } from '../helpers/hls-rules.js';
 
 /** Publishes to the event "conf" and samples its playlist like a player reloading it, until the event has ended. */
@@ -72,5 +73,21 @@ describe('a ladder master playlist', () => {
     const master = checkMasterPlaylist(mediaPlaylist(app), { video: true });
     assert.deepEqual(master.variants.map((v) => Math.round(v.frameRate ?? 0)), [60, 60]);
     checkEventPlaylists(path.dirname(mediaPlaylist(app)));
+  });
+});
+
+describe('a VOD import', () => {
+  it('of a recording with a 2.5 s keyframe interval gives a playlist whose target duration covers every segment', async (t) => {
+    const dataDir = await initialisedDataDir(t);
+    const file = path.join(path.dirname(dataDir), 'talk.mp4');
+    execFileSync('ffmpeg', [
+      '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine', '-t', '10',
+      '-c:v', 'libx264', '-g', '75', '-keyint_min', '75', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac', file,
+    ]);
+    const result = await runCli(['vod', 'import', 'conf', file], { dataDir });
+    assert.equal(result.code, 0, result.stderr);
+    const vod = checkMediaPlaylist(path.join(dataDir, 'hls', 'conf', 'index.m3u8'));
+    assert.equal(vod.targetDuration, 3);
+    assert.equal(vod.playlistType, 'VOD');
   });
 });
