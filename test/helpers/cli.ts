@@ -52,7 +52,8 @@ export function tempDir(prefix = 'streamgate-test-'): string {
 /** A fresh, initialised data directory with one event, removed when the test ends. */
 export async function initialisedDataDir(t: { after(fn: () => void): void }, eventArgs: string[] = ['--title', 'Conf', '--id', 'conf']): Promise<string> {
   const root = tempDir();
-  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  // Retried: the clean-up may run while a service or its FFmpeg, being stopped, still writes there.
+  t.after(() => fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
   const dataDir = path.join(root, 'data');
   const init = await runCli(['init', '--yes'], { dataDir });
   if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
