@@ -92,11 +92,12 @@ export function rotateSigningKey(config: Config, now: Date = new Date()): { kid:
  */
 export function revokeSigningKey(config: Config, kid: string, now: Date = new Date()): boolean {
   const content = readSecretFile(config);
-  const key = content.keys.find((k) => k.kid === kid);
-  if (!key) throw new AppError(400, 'unknown_key', `no signing key ${kid} in ${secretPath(config)} (see "streamgate keys list")`);
-  if (kid === currentSigningKid(config, content)) {
+  // The file's current key too when PLAYBACK_SIGNING_SECRET signs: it signs again once the variable is unset.
+  if (kid === currentSigningKid(config, content) || kid === content.currentKid) {
     throw new AppError(400, 'only_active_key', `${kid} is the only active signing key: run "streamgate keys rotate" first, then revoke it`);
   }
+  const key = content.keys.find((k) => k.kid === kid);
+  if (!key) throw new AppError(400, 'unknown_key', `no signing key ${kid} in ${secretPath(config)} (see "streamgate keys list")`);
   if (key.revokedAt) return false;
   key.revokedAt = now.toISOString();
   key.retiredAt ??= key.revokedAt;
