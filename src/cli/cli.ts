@@ -133,8 +133,15 @@ export function buildProgram(): Command {
 
   const keys = sub(program, 'keys').description('playback signing keys');
   sub(keys, 'rotate')
-    .description('new signing key; the old one verifies until its tokens expire')
+    .description('new signing key; the old one verifies until its tokens expire, then nothing')
     .action(action(() => import('./commands/keys/rotate.js')));
+  sub(keys, 'list')
+    .description('the signing keys: active, retired (until when they verify) or revoked')
+    .action(action(() => import('./commands/keys/list.js')));
+  sub(keys, 'revoke')
+    .description('a leaked key: every service and edge refuses its tokens within a second')
+    .argument('<kid>', 'the key id (see keys list)')
+    .action(action(() => import('./commands/keys/revoke.js')));
 
   const sessions = sub(program, 'sessions').description('viewing sessions');
   sub(sessions, 'list')

@@ -22,7 +22,7 @@ describe('LiveKeyring', () => {
     const keyring = LiveKeyring.forPlatform(config, silentLog);
     t.after(() => keyring.stop());
     const old = keyring.current.kid;
-    const kid = rotateSigningKey(config);
+    const { kid } = rotateSigningKey(config);
     const now = Date.now();
     keyring.check(now);
     assert.ok(keyring.byKid.has(kid), 'the new key verifies at once');

@@ -78,7 +78,9 @@ export class LiveKeyring implements Keyring {
         this.log.error('cannot reload signing keys; keeping the loaded ones', { error: (error as Error).message });
       }
     }
-    if (this.signer.kid !== this.loaded.current.kid && now >= this.adoptAt) this.signer = this.loaded.current;
+    // A signer revoked meanwhile (`keys rotate` then `keys revoke` within the delay) is dropped at once.
+    const signerRevoked = !this.loaded.byKid.has(this.signer.kid);
+    if (this.signer.kid !== this.loaded.current.kid && (now >= this.adoptAt || signerRevoked)) this.signer = this.loaded.current;
   }
 
   private start(): this {

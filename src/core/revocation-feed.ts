@@ -8,6 +8,7 @@ export interface RevocationEntryInput {
   eventId: string;
   codeId?: string | null;
   sessionId?: string | null;
+  kid?: string | null;
 }
 
 /** Appends to the edges' feed inside the caller's transaction: a revocation and its entry land together. */
@@ -22,6 +23,7 @@ export async function appendRevocations(trx: Db, nowMs: number, entries: Revocat
           event_id: e.eventId,
           code_id: e.codeId ?? null,
           session_id: e.sessionId ?? null,
+          kid: e.kid ?? null,
           created_at: nowMs,
         })),
       )
@@ -36,24 +38,28 @@ export interface FeedEntry {
   eventId: string;
   codeId: string | null;
   sessionId: string | null;
+  /** The revoked signing key of a `key_revoked` entry. */
+  kid: string | null;
   at: number;
 }
 
 /**
  * Entries after `since`, oldest first. Entries older than `windowMs` are left out: every token
  * they could match has expired by then (nothing new is signed for a revoked code, an ended
- * session or an archived event), so an edge starting cold needs only the recent past.
+ * session or an archived event), so an edge starting cold needs only the recent past. A revoked
+ * signing key is the exception, served whatever its age: an edge with a stale copy of the key
+ * (PLAYBACK_SIGNING_SECRET elsewhere, an old data/secret) would otherwise accept what it signs.
  */
 export async function readFeed(db: Db, since: number, nowMs: number, windowMs: number, limit = 1_000): Promise<FeedEntry[]> {
   const rows = await db
     .selectFrom('revocations')
     .selectAll()
     .where('cursor', '>', since)
-    .where('created_at', '>=', nowMs - windowMs)
+    .where((eb) => eb.or([eb('created_at', '>=', nowMs - windowMs), eb('kind', '=', 'key_revoked')]))
     .orderBy('cursor')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ cursor: r.cursor, kind: r.kind, eventId: r.event_id, codeId: r.code_id, sessionId: r.session_id, at: r.created_at }));
+  return rows.map((r) => ({ cursor: r.cursor, kind: r.kind, eventId: r.event_id, codeId: r.code_id, sessionId: r.session_id, kid: r.kid, at: r.created_at }));
 }
 
 export async function latestCursor(db: Db): Promise<number> {

@@ -13,12 +13,25 @@ interface SecretFile {
   version: 1;
   pepper: string; // base64, 32 bytes
   currentKid: string;
-  keys: { kid: string; secret: string; createdAt: string }[]; // secret: base64, 32 bytes
+  keys: SecretFileKey[];
+}
+
+interface SecretFileKey {
+  kid: string;
+  /** base64, 32 bytes; deleted when the key is revoked. */
+  secret?: string;
+  createdAt: string;
+  /** Set by `keys rotate` on the key it replaces: it verifies only while its tokens can be unexpired. */
+  retiredAt?: string;
+  /** Set by `keys revoke`: it verifies nothing, at once. */
+  revokedAt?: string;
 }
 
 export interface SigningKey {
   readonly kid: string;
   readonly key: KeyObject;
+  /** When `keys rotate` retired it (epoch ms); the verifier then bounds how long it still verifies. */
+  readonly retiredAtMs?: number;
 }
 
 export interface Keyring {
@@ -53,27 +66,114 @@ export function ensureSecretFile(config: Config, now: Date = new Date()): boolea
   return true;
 }
 
-/** Adds a fresh signing key and makes it current; old keys stay for verification. */
-export function rotateSigningKey(config: Config, now: Date = new Date()): string {
+/**
+ * Adds a fresh signing key and makes it current. The keys it replaces are marked retired: they
+ * keep verifying the tokens they signed until those have expired, and nothing after.
+ */
+export function rotateSigningKey(config: Config, now: Date = new Date()): { kid: string; retired: string[] } {
   const content = readSecretFile(config);
   const kid = newKid();
+  const retired: string[] = [];
+  for (const key of content.keys) {
+    if (key.retiredAt || key.revokedAt) continue;
+    key.retiredAt = now.toISOString();
+    retired.push(key.kid);
+  }
   content.keys.push({ kid, secret: randomBytes(32).toString('base64'), createdAt: now.toISOString() });
   content.currentKid = kid;
+  writeSecretFile(config, content);
+  return { kid, retired };
+}
+
+/**
+ * Revokes a signing key: its material is deleted from data/secret, so no process on this host
+ * verifies with it once it reloads the file (within a second). The current key cannot be revoked:
+ * it is the only one signing (rotate first). Returns false if it was revoked already.
+ */
+export function revokeSigningKey(config: Config, kid: string, now: Date = new Date()): boolean {
+  const content = readSecretFile(config);
+  // The file's current key too when PLAYBACK_SIGNING_SECRET signs: it signs again once the variable is unset.
+  if (kid === currentSigningKid(config, content) || kid === content.currentKid) {
+    throw new AppError(400, 'only_active_key', `${kid} is the only active signing key: run "streamgate keys rotate" first, then revoke it`);
+  }
+  const key = content.keys.find((k) => k.kid === kid);
+  if (!key) throw new AppError(400, 'unknown_key', `no signing key ${kid} in ${secretPath(config)} (see "streamgate keys list")`);
+  if (key.revokedAt) return false;
+  key.revokedAt = now.toISOString();
+  key.retiredAt ??= key.revokedAt;
+  delete key.secret;
+  writeSecretFile(config, content);
+  return true;
+}
+
+/** A signing key as `keys list` shows it (never its material). */
+export interface SigningKeyInfo {
+  kid: string;
+  status: 'active' | 'retired' | 'revoked';
+  createdAt: string;
+  retiredAt: string | null;
+  revokedAt: string | null;
+  /** Until when a retired key still verifies; null for the active key (and revoked ones, which verify nothing). */
+  verifiesUntil: string | null;
+}
+
+export function listSigningKeys(config: Config, retiredLifetimeMs: number): SigningKeyInfo[] {
+  const content = readSecretFile(config);
+  const currentKid = currentSigningKid(config, content);
+  const keys: SigningKeyInfo[] = content.keys.map((k) => {
+    const status = k.revokedAt ? 'revoked' : k.kid === currentKid ? 'active' : 'retired';
+    const retiredAt = retiredAtOf(k, content);
+    return {
+      kid: k.kid,
+      status,
+      createdAt: k.createdAt,
+      retiredAt,
+      revokedAt: k.revokedAt ?? null,
+      verifiesUntil: status === 'retired' && retiredAt ? new Date(Date.parse(retiredAt) + retiredLifetimeMs).toISOString() : null,
+    };
+  });
+  if (config.playbackSigningSecret) {
+    keys.push({ kid: envKid(config.playbackSigningSecret), status: 'active', createdAt: content.keys[0]?.createdAt ?? '', retiredAt: null, revokedAt: null, verifiesUntil: null });
+  }
+  return keys;
+}
+
+/**
+ * When a key was retired. Files written before retirement was recorded have only `currentKid`:
+ * every other key was retired when the current one was made.
+ */
+function retiredAtOf(key: SecretFileKey, content: SecretFile): string | null {
+  if (key.retiredAt) return key.retiredAt;
+  if (key.kid === content.currentKid) return null;
+  return content.keys.find((k) => k.kid === content.currentKid)?.createdAt ?? null;
+}
+
+/** The key that signs: PLAYBACK_SIGNING_SECRET's when it is set, else the file's current one. */
+function currentSigningKid(config: Config, content: SecretFile): string {
+  return config.playbackSigningSecret ? envKid(config.playbackSigningSecret) : content.currentKid;
+}
+
+/** Every process given the same secret derives the same kid, so platform and edges agree. */
+function envKid(secret: string): string {
+  return `env${createHash('sha256').update(secret).digest('hex').slice(0, 10)}`;
+}
+
+function writeSecretFile(config: Config, content: SecretFile): void {
   writeFileAtomic(secretPath(config), `${JSON.stringify(content, null, 2)}\n`, 0o600);
-  return kid;
 }
 
 export function loadKeyring(config: Config): Keyring {
   const content = readSecretFile(config);
   const byKid = new Map<string, SigningKey>();
   for (const entry of content.keys) {
-    byKid.set(entry.kid, { kid: entry.kid, key: createSecretKey(Buffer.from(entry.secret, 'base64')) });
+    if (entry.revokedAt || !entry.secret) continue;
+    const retiredAt = retiredAtOf(entry, content);
+    const retiredAtMs = retiredAt ? Date.parse(retiredAt) : undefined;
+    byKid.set(entry.kid, { kid: entry.kid, key: createSecretKey(Buffer.from(entry.secret, 'base64')), ...(retiredAtMs === undefined ? {} : { retiredAtMs }) });
   }
   let current = byKid.get(content.currentKid);
   if (config.playbackSigningSecret) {
-    // Every process given the same secret derives the same kid, so platform and edges agree.
-    const digest = createHash('sha256').update(config.playbackSigningSecret).digest('hex');
-    current = { kid: `env${digest.slice(0, 10)}`, key: createSecretKey(Buffer.from(config.playbackSigningSecret)) };
+    current = { kid: envKid(config.playbackSigningSecret), key: createSecretKey(Buffer.from(config.playbackSigningSecret)) };
     byKid.set(current.kid, current);
   }
   if (!current) throw operationalFailure(`${secretPath(config)}: currentKid names no key`, 'secret_invalid');
@@ -88,8 +188,7 @@ export type SigningKeyring = Pick<Keyring, 'current' | 'byKid'>;
  */
 export function loadSigningKeyring(config: Config): SigningKeyring {
   if (fs.existsSync(secretPath(config)) || !config.playbackSigningSecret) return loadKeyring(config);
-  const digest = createHash('sha256').update(config.playbackSigningSecret).digest('hex');
-  const current = { kid: `env${digest.slice(0, 10)}`, key: createSecretKey(Buffer.from(config.playbackSigningSecret)) };
+  const current = { kid: envKid(config.playbackSigningSecret), key: createSecretKey(Buffer.from(config.playbackSigningSecret)) };
   return { current, byKid: new Map([[current.kid, current]]) };
 }
 
@@ -110,8 +209,12 @@ function readSecretFile(config: Config): SecretFile {
   } catch {
     throw operationalFailure(`${file} is not valid JSON`, 'secret_invalid');
   }
-  const validKey = (k: { kid?: unknown; secret?: unknown }): boolean =>
-    typeof k.kid === 'string' && typeof k.secret === 'string' && Buffer.from(k.secret, 'base64').length >= 32;
+  const validTime = (t: unknown) => t === undefined || (typeof t === 'string' && Number.isFinite(Date.parse(t)));
+  const validKey = (k: SecretFileKey): boolean =>
+    typeof k.kid === 'string' &&
+    validTime(k.retiredAt) &&
+    validTime(k.revokedAt) &&
+    (k.revokedAt ? k.secret === undefined : typeof k.secret === 'string' && Buffer.from(k.secret, 'base64').length >= 32);
   if (
     parsed.version !== 1 ||
     typeof parsed.pepper !== 'string' ||

@@ -24,7 +24,7 @@ export function createMountedEdge(config: Config, log: Log): { router: Router; s
   return {
     router,
     start(platformUrl) {
-      sync = new RevocationSync({ platformUrl, signingKey: keyring.current, list: revocations, clock: systemClock, log });
+      sync = new RevocationSync({ platformUrl, signingKey: () => keyring.current, list: revocations, clock: systemClock, log });
       sync.start();
     },
     stop() {

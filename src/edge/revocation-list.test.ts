@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RevocationList } from './revocation-list.js';
 
-const claims = { sub: 'code1', sid: 'session1', eid: 'conf' };
-const entry = (cursor: number, kind: any, fields: object, at = 1_000) => ({ cursor, kind, eventId: 'conf', codeId: null, sessionId: null, at, ...fields });
+const claims = { sub: 'code1', sid: 'session1', eid: 'conf', kid: 'k1' };
+const entry = (cursor: number, kind: any, fields: object, at = 1_000) => ({ cursor, kind, eventId: 'conf', codeId: null, sessionId: null, kid: null, at, ...fields });
 
 describe('RevocationList', () => {
   it('revokes by code, session or event; a restore lifts a code revocation', () => {
@@ -28,5 +28,14 @@ describe('RevocationList', () => {
     assert.equal(list.prune(61_000), 1);
     assert.equal(list.size, 1);
     assert.equal(list.isRevoked(claims), false);
+  });
+
+  it('never forgets a revoked signing key: a leaked key can sign new tokens at any time', () => {
+    const list = new RevocationList(60_000);
+    list.apply([entry(1, 'key_revoked', { eventId: '', kid: 'k1' }, 1_000)]);
+    assert.equal(list.isRevoked(claims), true);
+    assert.equal(list.isRevoked({ ...claims, kid: 'k2' }), false);
+    list.prune(10 * 365 * 86_400_000);
+    assert.equal(list.isRevoked(claims), true);
   });
 });

@@ -4,17 +4,21 @@ interface Claims {
   sub: string;
   sid: string;
   eid: string;
+  kid: string;
 }
 
 /**
  * The edge's in-memory view of the revocation feed. An entry is kept for `retainMs` after it was
  * written: by then every token it could match has expired, because the platform signs nothing new
- * for a revoked code, an ended session or an archived event.
+ * for a revoked code, an ended session or an archived event, and the verifier refuses any token
+ * issued more than the clock tolerance in the future or living longer than the maximum TTL.
+ * Revoked signing keys are never forgotten (a leaked key could sign new tokens at any time).
  */
 export class RevocationList {
   private readonly codes = new Map<string, number>(); // code id → when to forget
   private readonly sessions = new Map<string, number>();
   private readonly events = new Map<string, number>();
+  private readonly keys = new Set<string>();
   cursor = 0;
 
   constructor(private readonly retainMs: number) {}
@@ -26,12 +30,13 @@ export class RevocationList {
       else if (entry.kind === 'code_restored' && entry.codeId) this.codes.delete(entry.codeId);
       else if (entry.kind === 'session_ended' && entry.sessionId) this.sessions.set(entry.sessionId, forgetAt);
       else if (entry.kind === 'event_archived') this.events.set(entry.eventId, forgetAt);
+      else if (entry.kind === 'key_revoked' && entry.kid) this.keys.add(entry.kid);
       this.cursor = Math.max(this.cursor, entry.cursor);
     }
   }
 
   isRevoked(claims: Claims): boolean {
-    return this.codes.has(claims.sub) || this.sessions.has(claims.sid) || this.events.has(claims.eid);
+    return this.keys.has(claims.kid) || this.codes.has(claims.sub) || this.sessions.has(claims.sid) || this.events.has(claims.eid);
   }
 
   /** Forgets entries no valid token can match any more; returns how many. */
@@ -49,6 +54,6 @@ export class RevocationList {
   }
 
   get size(): number {
-    return this.codes.size + this.sessions.size + this.events.size;
+    return this.codes.size + this.sessions.size + this.events.size + this.keys.size;
   }
 }

@@ -8,7 +8,8 @@ import type { RevocationList } from './revocation-list.js';
 
 export interface RevocationSyncDeps {
   platformUrl: string;
-  signingKey: SigningKey;
+  /** The key to sign edge tokens with, asked each time: it changes with `keys rotate`. */
+  signingKey: () => SigningKey;
   list: RevocationList;
   clock: Clock;
   log: Log;
@@ -45,7 +46,7 @@ export class RevocationSync {
   }
 
   private authorization(): string {
-    return `Bearer ${signToken(this.deps.signingKey, EDGE_AUDIENCE, {}, this.deps.clock(), 60).token}`;
+    return `Bearer ${signToken(this.deps.signingKey(), EDGE_AUDIENCE, {}, this.deps.clock(), 60).token}`;
   }
 
   private async loop(): Promise<void> {

@@ -19,7 +19,7 @@ export interface RunningEdge {
 export async function startEdge(config: Config, log: Log = createLog('edge')): Promise<RunningEdge> {
   const keyring = LiveKeyring.forEdge(config, log);
   const revocations = new RevocationList(revocationRetentionMs(config));
-  const sync = new RevocationSync({ platformUrl: config.platformUrl.replace(/\/$/, ''), signingKey: keyring.current, list: revocations, clock: systemClock, log });
+  const sync = new RevocationSync({ platformUrl: config.platformUrl.replace(/\/$/, ''), signingKey: () => keyring.current, list: revocations, clock: systemClock, log });
   const app = createEdgeApp({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync.lagMs() });
   const server = http.createServer(app);
   server.headersTimeout = 10_000;

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
+import { clientErrorOf } from './body-errors.js';
 import { withApiFieldNames } from './field-names.js';
 
 /** The one error middleware: AppErrors answer as themselves; anything else is a logged, plain 500. */
@@ -14,12 +15,12 @@ export function errorHandler(log: Log): ErrorRequestHandler {
       res.status(error.status).json(withApiFieldNames(error).toJSON());
       return;
     }
-    // body-parser's own errors (too large, malformed JSON) and the router's (a malformed %-escape)
-    const status = (error as { status?: number; type?: string }).status;
-    if (status === 413) return void res.status(413).json(new AppError(413, 'payload_too_large', 'The request body is larger than 16 KiB.').toJSON());
-    if (status === 400) {
-      const message = error instanceof URIError ? 'The request path is malformed.' : 'The request body is not valid JSON.';
-      return void res.status(400).json(new AppError(400, 'invalid_request', message).toJSON());
+    // body-parser's own errors (too large, malformed JSON, a charset or encoding it cannot read) and
+    // the router's (a malformed %-escape): the client's, so one line at info level and no stack.
+    const refusal = clientErrorOf(error);
+    if (refusal) {
+      log.info('request refused', { method: req.method, path: req.path, status: refusal.status, reason: (error as { type?: string }).type ?? refusal.code });
+      return void res.status(refusal.status).json(refusal.toJSON());
     }
     log.error('unhandled error', { method: req.method, path: req.path, error: (error as Error)?.stack ?? String(error) });
     res.status(500).json(new AppError(500, 'internal', 'Something went wrong on our side.').toJSON());

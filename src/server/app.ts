@@ -4,6 +4,7 @@ import { feedWindowMs } from '../core/revocation-feed.js';
 import type { PlatformDeps } from './deps.js';
 import { FeedHub } from './feed-hub.js';
 import { errorHandler, notFoundHandler } from '../http/error-handler.js';
+import { jsonBody } from '../http/json-body.js';
 import { requestLog } from './http/request-log.js';
 import { createPlatformMetrics } from './metrics.js';
 import { adminApiRouter } from './admin/admin-router.js';
@@ -56,7 +57,7 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   );
   app.use(requestLog(deps.log));
   // sendBeacon posts text/plain; it is still our JSON.
-  app.use(express.json({ limit: '16kb', type: ['application/json', 'text/plain'] }));
+  app.use(jsonBody({ limit: '16kb', types: ['application/json', 'text/plain'] }));
   app.use(healthRoutes(deps, metrics));
   if (options.streams) app.use('/streams', options.streams);
   app.use(validateRoutes(deps, metrics, Boolean(options.streams)));

@@ -78,7 +78,7 @@ describe('edge: who may fetch', () => {
       assert.equal(response.headers.get('cache-control'), 'no-store', name);
       assert.deepEqual(await response.json(), { error: { code: 'unauthorized', message: 'Access denied.' } }, name);
     }
-    assert.ok(edge.logLines.some((l) => l.includes('jwt expired')), 'the reason goes to the log');
+    assert.ok(edge.logLines.some((l) => l.includes('token expired')), 'the reason goes to the log');
   });
 
   it('answers 403 for a token of another event', async (t) => {

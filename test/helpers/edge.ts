@@ -45,7 +45,7 @@ export async function startTestEdge(
   const log = createLog('edge', (line) => logLines.push(line));
   const keyring = loadSigningKeyring(platform.config);
   const revocations = new RevocationList(revocationRetentionMs(platform.config));
-  const sync = new RevocationSync({ platformUrl: platform.url, signingKey: keyring.current, list: revocations, clock: Date.now, log });
+  const sync = new RevocationSync({ platformUrl: platform.url, signingKey: () => keyring.current, list: revocations, clock: Date.now, log });
   const app = createEdgeApp({ config, keyring, revocations, clock: Date.now, log, syncLagMs: () => sync.lagMs() });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

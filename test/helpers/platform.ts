@@ -8,6 +8,7 @@ import { openDatabase, type Db } from '../../src/core/db/database.js';
 import { createEvent } from '../../src/core/events/event-service.js';
 import { createLog } from '../../src/core/log.js';
 import { ensureSecretFile, loadKeyring, type Keyring } from '../../src/core/secret-store.js';
+import { LiveKeyring } from '../../src/core/live-keyring.js';
 import { createMountedEdge } from '../../src/edge/mounted-edge.js';
 import { createPlatformApp } from '../../src/server/app.js';
 import { tempDir } from './cli.js';
@@ -32,7 +33,8 @@ export interface TestPlatform {
 export async function startTestPlatform(
   t: { after(fn: () => unknown): void },
   env: Record<string, string> = {},
-  options: { mountEdge?: boolean } = {},
+  /** liveKeys: follow data/secret like `serve` does (LiveKeyring), for `keys rotate|revoke` tests. */
+  options: { mountEdge?: boolean; liveKeys?: boolean } = {},
 ): Promise<TestPlatform> {
   const root = tempDir();
   const dataDir = path.join(root, 'data');
@@ -40,7 +42,8 @@ export async function startTestPlatform(
   const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...env });
   ensureSecretFile(config);
   const db = await openDatabase(config, { create: true });
-  const keyring = loadKeyring(config);
+  const live = options.liveKeys ? LiveKeyring.forPlatform(config, createLog('keys', () => undefined)) : null;
+  const keyring: Keyring = live ?? loadKeyring(config);
   let now = Date.now();
   const clock = () => now;
   const logLines: string[] = [];
@@ -54,6 +57,7 @@ export async function startTestPlatform(
   mounted?.start(url);
   t.after(async () => {
     mounted?.stop();
+    live?.stop();
     platform.close();
     server.closeAllConnections();
     await new Promise((resolve) => (server.listening ? server.close(resolve) : resolve(undefined)));

@@ -158,6 +158,14 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('api_keys_event').on('api_keys').column('event_id').execute();
     },
   },
+  // `streamgate keys revoke KID`: the edges learn of a revoked signing key through the revocation
+  // feed (a `key_revoked` entry naming it), like revoked codes.
+  '0004_key_revocations': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('revocations').addColumn('kid', 'text').execute();
+      await db.schema.alterTable('signing_keys').addColumn('revoked_at', 'bigint').execute();
+    },
+  },
 };
 
 export const staticMigrationProvider: MigrationProvider = {

@@ -77,7 +77,7 @@ export interface SessionTable {
   end_reason: string | null;
 }
 
-export type RevocationKind = 'code_revoked' | 'code_restored' | 'session_ended' | 'event_archived';
+export type RevocationKind = 'code_revoked' | 'code_restored' | 'session_ended' | 'event_archived' | 'key_revoked';
 
 /** Append-only feed for the edges; `cursor` only grows. */
 export interface RevocationTable {
@@ -86,6 +86,8 @@ export interface RevocationTable {
   event_id: string;
   code_id: string | null;
   session_id: string | null;
+  /** The signing key of a `key_revoked` entry (whose event_id is empty). */
+  kid: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: number;
 }
 
@@ -94,6 +96,7 @@ export interface SigningKeyTable {
   kid: string;
   created_at: number;
   retired_at: number | null;
+  revoked_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ApiKeyTable {
