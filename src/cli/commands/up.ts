@@ -42,6 +42,9 @@ export async function run(ctx: CommandContext, options: { demo?: boolean }): Pro
     const { publishTestPattern } = await import('../../ingest/test-pattern.js');
     const publisher = publishTestPattern({ ffmpegPath: ctx.config.ffmpegPath, publishUrl: `${served.rtmpUrl}/${event.stream_key}` });
     let stopping = false;
+    publisher.published.catch((error: Error) => {
+      if (!stopping) process.stderr.write(`streamgate: the demo test pattern could not publish: ${error.message}\n`);
+    });
     publisher.on('exit', (code, signal) => {
       if (!stopping) process.stderr.write(`streamgate: the demo test pattern stopped (ffmpeg exit ${code ?? signal})\n`);
     });
