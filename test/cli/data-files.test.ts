@@ -64,9 +64,12 @@ describe('stream keys at rest', () => {
   it('migration 0005 seals the plaintext keys of an existing database and leaves no copy in clear', async (t) => {
     const dataDir = await initialisedDataDir(t);
     const legacyKey = 'legacyplaintextstreamkey00000001';
-    // The database as an earlier version left it: the key in clear, 0005 not applied.
+    const others = Array.from({ length: 40 }, (_, i) => `otherlegacyplaintextkey${String(i).padStart(9, '0')}`);
+    // The database as an earlier version left it: keys in clear, 0005 not applied.
     const sqlite = new BetterSqlite3(path.join(dataDir, 'streamgate.db'));
     sqlite.prepare('update events set stream_key = ? where id = ?').run(legacyKey, 'conf');
+    const insert = sqlite.prepare("insert into events (id, title, status, rewatch_hours, stream_key, ladder, created_at, updated_at) values (?, 'Old', 'ended', 48, ?, 'copy', 0, 0)");
+    others.forEach((key, i) => insert.run(`old-${i}`, key));
     sqlite.prepare("delete from kysely_migration where name = '0005_sealed_stream_keys'").run();
     sqlite.close();
     assert.notEqual(databaseBytes(dataDir).indexOf(legacyKey), -1, 'the setup stored the key in clear');
@@ -74,6 +77,9 @@ describe('stream keys at rest', () => {
     const shown = await runCli(['events', 'show', 'conf', '--json'], { dataDir });
     assert.equal(shown.code, 0, shown.stderr);
     assert.equal(json(shown).streamKey, legacyKey, 'the same key, so OBS keeps working');
-    assert.equal(databaseBytes(dataDir).indexOf(legacyKey), -1, 'no copy in clear is left');
+    const bytes = databaseBytes(dataDir);
+    for (const key of [legacyKey, ...others]) assert.equal(bytes.indexOf(key), -1, `no copy of ${key} in clear is left`);
+    const listed = json(await runCli(['events', 'list', '--json'], { dataDir }));
+    assert.deepEqual(listed.filter((e: { id: string }) => e.id.startsWith('old-')).map((e: { streamKey: string }) => e.streamKey).sort(), [...others].sort());
   });
 });
