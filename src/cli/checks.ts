@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../core/config.js';
+import { findOpenModes, octal } from '../core/data-dir-modes.js';
 import { loadKeyring, secretFileMode, secretPath } from '../core/secret-store.js';
 import { findStaleTempFiles } from '../core/stale-temp-files.js';
 
@@ -23,6 +24,14 @@ export function checkDataDir(config: Config): Check {
     const exists = fs.existsSync(config.dataDir);
     return { name: 'data directory', status: 'fail', detail: `${config.dataDir} ${exists ? 'is not writable' : 'does not exist: run streamgate init'}` };
   }
+}
+
+/** Reported by `doctor`; `init`, `up` and `serve` tighten them (saying so). */
+export function checkFileModes(config: Config): Check {
+  const open = findOpenModes(config);
+  if (open.length === 0) return { name: 'file modes', status: 'ok', detail: 'data directory 0700, database files 0600' };
+  const list = open.map((p) => `${p.path} is ${octal(p.mode)}`).join(', ');
+  return { name: 'file modes', status: 'fail', detail: `other users can read the data: ${list}; run streamgate init (it tightens them to 0700/0600)` };
 }
 
 export function checkSecret(config: Config): Check {

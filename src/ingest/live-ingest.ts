@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Clock } from '../core/clock.js';
 import type { Db } from '../core/db/database.js';
+import type { StreamKeyring } from '../core/events/stream-key-seal.js';
 import { parseLadder } from '../core/events/ladder.js';
 import { listIngestTargets, listLiveEventIds, markEventEnded, markEventLive } from '../core/events/event-service.js';
 import type { Log } from '../core/log.js';
@@ -10,6 +11,8 @@ import type { Publisher, RtmpHandlers } from './rtmp-server.js';
 
 export interface LiveIngestOptions {
   db: Db;
+  /** Unseals the stream keys (data/secret's pepper). */
+  keyring: StreamKeyring;
   clock: Clock;
   log: Log;
   ffmpegPath: string;
@@ -157,7 +160,7 @@ export class LiveIngest implements RtmpHandlers {
   }
 
   private async refreshKeys(): Promise<void> {
-    const rows = await listIngestTargets(this.options.db);
+    const rows = await listIngestTargets(this.options.db, this.options.keyring);
     this.targets = new Map(rows.map((r) => [r.stream_key, { eventId: r.id, ladder: r.ladder }]));
     // An event archived while live loses its publisher at once.
     const usable = new Set(rows.map((r) => r.id));

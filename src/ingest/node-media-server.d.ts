@@ -55,3 +55,41 @@ declare module 'node-media-server/src/core/logger.js' {
   const logger: { level: string; log(message: string, level?: string): void };
   export default logger;
 }
+
+declare module 'node-media-server/src/protocol/rtmp_client.js' {
+  import type { Socket } from 'node:net';
+  import type AVPacket from 'node-media-server/src/core/avpacket.js';
+
+  /** An RTMP client: the simple handshake, then commands and media. */
+  export default class RtmpClient {
+    socket: Socket | null;
+    onCloseCallback: (hadError: boolean) => void;
+    onErrorCallback: (error: Error) => void;
+    connect(rtmpUrl: string): Promise<void>;
+    sendConnect(): Promise<unknown>;
+    sendCreateStream(): Promise<number>;
+    sendPublish(streamName: string, type?: string): Promise<unknown>;
+    sendPacket(packet: AVPacket): void;
+    disconnect(): void;
+  }
+}
+
+declare module 'node-media-server/src/protocol/flv.js' {
+  import type AVPacket from 'node-media-server/src/core/avpacket.js';
+
+  /** An FLV byte-stream parser handing out one packet per tag. */
+  export default class Flv {
+    onPacketCallback: (packet: AVPacket) => void;
+    /** Returns an error message, or null. */
+    parserData(buffer: Buffer): string | null;
+  }
+}
+
+declare module 'node-media-server/src/core/avpacket.js' {
+  export default class AVPacket {
+    codec_type: number;
+    size: number;
+    dts: number;
+    data: Buffer;
+  }
+}

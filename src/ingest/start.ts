@@ -3,6 +3,7 @@ import { systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { openDatabase } from '../core/db/database.js';
 import { createLog, type Log } from '../core/log.js';
+import { loadKeyring } from '../core/secret-store.js';
 import { LiveIngest } from './live-ingest.js';
 import { startRtmpServer } from './rtmp-server.js';
 
@@ -13,10 +14,12 @@ export interface RunningIngest {
 
 /** RTMP on RTMP_PORT; publishers' streams become HLS under data/hls/<eventId>/. */
 export async function startIngest(config: Config, log: Log = createLog('ingest')): Promise<RunningIngest> {
+  const keyring = loadKeyring(config);
   const database = await openDatabase(config);
   const hlsRoot = path.join(config.dataDir, 'hls');
   const ingest = new LiveIngest({
     db: database,
+    keyring,
     clock: systemClock,
     log,
     ffmpegPath: config.ffmpegPath,

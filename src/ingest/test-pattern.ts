@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { publishFlv } from './rtmp-publisher.js';
 
 export interface TestPatternOptions {
   ffmpegPath: string;
@@ -15,18 +16,24 @@ export interface TestPatternOptions {
   audio?: boolean;
 }
 
+/** FFmpeg, and the RTMP publish it feeds: resolves once published and ended, rejects if refused. */
+export interface TestPatternPublisher extends ChildProcess {
+  published: Promise<void>;
+}
+
 /**
  * Publishes FFmpeg's generated test pattern (colour bars, a moving gradient, a 440 Hz tone) with
  * the wall clock burnt in, the way OBS would: H.264 + AAC over RTMP, keyframes every segment.
  * `up --demo` uses it; so do the benchmarks, which read glass-to-glass delay off the clock.
  *
- * The publish URL, stream key included, is in FFmpeg's argv, as it would be in OBS's settings on
- * the operator's own machine; it is only ever the demo event's key.
+ * FFmpeg writes FLV to a pipe and this process publishes it: the publish URL holds the stream
+ * key, and FFmpeg's argv is readable by every user of the machine. When the server refuses or
+ * drops the stream, the pipe closes and FFmpeg exits with an error, as it would publishing itself.
  */
-export function publishTestPattern(options: TestPatternOptions): ChildProcess {
+export function publishTestPattern(options: TestPatternOptions): TestPatternPublisher {
   const { width = 854, height = 480, fps = 25, keyframeSeconds = 2, audio = true } = options;
   const clock = "drawtext=text='%{localtime\\:%H\\\\\\:%M\\\\\\:%S} %{pts\\:hms}':fontsize=40:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=8:x=24:y=24";
-  return spawn(options.ffmpegPath, [
+  const child = spawn(options.ffmpegPath, [
     '-hide_banner', '-nostdin', '-loglevel', 'error', '-re',
     '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}`,
     ...(audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'] : []),
@@ -35,6 +42,9 @@ export function publishTestPattern(options: TestPatternOptions): ChildProcess {
     '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
     '-g', String(fps * keyframeSeconds), '-keyint_min', String(fps * keyframeSeconds), '-sc_threshold', '0', '-b:v', '1500k',
     ...(audio ? ['-c:a', 'aac', '-b:a', '128k'] : ['-an']),
-    '-f', 'flv', options.publishUrl,
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    '-f', 'flv', '-flvflags', 'no_duration_filesize', 'pipe:1',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const published = publishFlv(options.publishUrl, child.stdout!);
+  published.catch(() => undefined); // FFmpeg's exit reports it to callers that only watch the child
+  return Object.assign(child, { published });
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
 import { enableTotp, newTotpEnrolment, setAdminPassword } from '../../src/core/admin/admin-users.js';
+import { openStreamKey } from '../../src/core/events/stream-key-seal.js';
 import { launchChromium } from '../helpers/browser.js';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 
@@ -115,7 +116,8 @@ describe('admin console in Chromium', () => {
     });
     await page.getByRole('button', { name: 'Copy key' }).click();
     await page.getByText('Stream key copied.').waitFor();
-    const streamKey = (await platform.db.selectFrom('events').select('stream_key').where('id', '=', 'conf').executeTakeFirstOrThrow()).stream_key;
+    const sealed = (await platform.db.selectFrom('events').select('stream_key').where('id', '=', 'conf').executeTakeFirstOrThrow()).stream_key;
+    const streamKey = openStreamKey(platform.keyring, sealed, 'conf');
     assert.equal(await page.evaluate(() => (globalThis as any).copied), streamKey);
     assert.equal(await page.getByLabel('Stream key').getAttribute('type'), 'password', 'still hidden after copying');
   });

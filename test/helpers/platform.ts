@@ -47,7 +47,7 @@ export async function startTestPlatform(
   let now = Date.now();
   const clock = () => now;
   const logLines: string[] = [];
-  await createEvent({ db, clock, actor: 'test' }, { id: 'conf', title: 'Conf', rewatchHours: 48 });
+  await createEvent({ db, clock, actor: 'test', keyring }, { id: 'conf', title: 'Conf', rewatchHours: 48 });
   const log = createLog('platform', (line) => logLines.push(line));
   const mounted = options.mountEdge ? createMountedEdge(config, log) : null;
   const platform = createPlatformApp({ config, db, keyring, clock, log }, { streams: mounted?.router });

@@ -270,7 +270,7 @@ describe('admin API: sessions, API keys, audit', () => {
 
   it('confines an event-scoped key to its event: 403 elsewhere, other events\' codes not found', async (t) => {
     const platform = await startTestPlatform(t);
-    await createEvent({ db: platform.db, clock: platform.now, actor: 'test' }, { id: 'other', title: 'Other', rewatchHours: 48 });
+    await createEvent({ db: platform.db, clock: platform.now, actor: 'test', keyring: platform.keyring }, { id: 'other', title: 'Other', rewatchHours: 48 });
     const { key } = (await createApiKey({ db: platform.db, clock: platform.now, actor: 'test' }, { name: 'conf only', scope: 'event', eventId: 'conf' }));
     const [otherCode] = await platform.codes(1, { eventId: 'other' });
     assert.equal((await api(platform, 'GET', '/api/admin/events/conf', { key })).status, 200);

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import { sql } from 'kysely';
-import { checkDataDir, checkFfmpeg, checkFreeDisk, checkLeftovers, checkPort, checkSecret, type Check } from '../checks.js';
+import { checkDataDir, checkFfmpeg, checkFileModes, checkFreeDisk, checkLeftovers, checkPort, checkSecret, type Check } from '../checks.js';
 import type { CommandContext } from '../context.js';
 import { colour, printJson, printTable } from '../output.js';
 
 /** Each check answers for itself; one failing never hides the others. */
 export async function runChecks(ctx: CommandContext): Promise<Check[]> {
   const { config } = ctx;
-  const checks: Check[] = [checkDataDir(config), checkSecret(config)];
+  const checks: Check[] = [checkDataDir(config), checkFileModes(config), checkSecret(config)];
   checks.push(await checkDatabase(ctx));
   checks.push(checkLeftovers([config.dataDir, process.cwd()]));
   checks.push(checkFreeDisk(fs.existsSync(config.dataDir) ? config.dataDir : process.cwd()));

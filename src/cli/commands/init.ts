@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { cliActor } from '../../core/audit-log.js';
 import { openDatabase, writeTransaction } from '../../core/db/database.js';
+import { octal, tightenModes } from '../../core/data-dir-modes.js';
 import { AppError } from '../../core/errors.js';
 import { createEvent } from '../../core/events/event-service.js';
 import { ensureSecretFile, loadKeyring, secretPath } from '../../core/secret-store.js';
@@ -16,6 +17,8 @@ export interface InitResult {
   database: string;
   secret: string;
   created: string[];
+  /** Files and the directory whose modes were too open, as they were. */
+  tightened: { path: string; from: string; to: string }[];
 }
 
 /** Creates what is missing of the data directory, secret and database; safe to run again. */
@@ -49,7 +52,9 @@ export async function initialise(ctx: CommandContext): Promise<InitResult> {
       .execute(),
   );
   await db.destroy();
-  return { dataDir: config.dataDir, database: dbFile, secret: secretPath(config), created };
+  // An existing directory (an install's ./data is 0755) or database from an older version.
+  const tightened = tightenModes(config).map((p) => ({ path: p.path, from: octal(p.mode), to: octal(p.wanted) }));
+  return { dataDir: config.dataDir, database: dbFile, secret: secretPath(config), created, tightened };
 }
 
 export async function run(ctx: CommandContext, options: InitOptions): Promise<void> {
@@ -71,7 +76,7 @@ export async function run(ctx: CommandContext, options: InitOptions): Promise<vo
   }
   const result = await initialise(ctx);
   if (firstEventTitle) {
-    await createEvent({ db: await ctx.db(), clock: ctx.clock, actor: cliActor() }, { title: firstEventTitle, rewatchHours: ctx.config.defaultRewatchHours });
+    await createEvent({ db: await ctx.db(), clock: ctx.clock, actor: cliActor(), keyring: await ctx.keyring() }, { title: firstEventTitle, rewatchHours: ctx.config.defaultRewatchHours });
   }
   if (ctx.out.json) return printJson(result);
   await printFields(ctx.out, [
@@ -79,6 +84,7 @@ export async function run(ctx: CommandContext, options: InitOptions): Promise<vo
     ['database', result.database],
     ['secret', `${result.secret} (mode 0600)`],
     ['created', result.created.length ? result.created.join(', ') : 'nothing: already initialised'],
+    ...result.tightened.map((t): [string, string] => ['tightened', `${t.path}: mode ${t.from} → ${t.to} (was readable by other users)`]),
   ]);
   process.stdout.write('\nNext: streamgate events create --title "My event"\n');
 }

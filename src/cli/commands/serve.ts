@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import type { Config } from '../../core/config.js';
+import { octal, tightenModes } from '../../core/data-dir-modes.js';
 import { AppError } from '../../core/errors.js';
 import { createLog } from '../../core/log.js';
 import { checkDataDir, checkFfmpeg, checkPort, checkSecret, type Check } from '../checks.js';
@@ -23,6 +25,12 @@ export interface Served {
 async function startupChecks(config: Config, service: string): Promise<void> {
   const all = service === 'all';
   const remoteEdge = service === 'edge' && config.playbackSigningSecret !== null;
+  // Tightened rather than refused: an install from before 0700 was the rule must still start.
+  if (!remoteEdge && fs.existsSync(config.dataDir)) {
+    for (const p of tightenModes(config)) {
+      process.stderr.write(`streamgate: warning: ${p.path} was mode ${octal(p.mode)}, readable by other users; now ${octal(p.wanted)}\n`);
+    }
+  }
   const checks: Check[] = remoteEdge ? [] : [checkDataDir(config), checkSecret(config)];
   if (all || service === 'ingest') checks.push(await checkFfmpeg(config));
   if (all || service === 'platform') checks.push(await checkPort('platform port', config.host, config.platformPort, 'fail'));

@@ -3,6 +3,7 @@ import { AppError } from '../../core/errors.js';
 import { issueCodes, memoryCodeSink } from '../../core/codes/code-issue.js';
 import { createEvent, findEvent, listEvents } from '../../core/events/event-service.js';
 import { rtmpServerUrl } from '../../core/events/event-view.js';
+import { openStreamKey } from '../../core/events/stream-key-seal.js';
 import type { CommandContext } from '../context.js';
 import { initialise } from './init.js';
 import { startServices } from './serve.js';
@@ -17,7 +18,8 @@ const WEEK_MS = 7 * 24 * 3_600_000;
  * the portal plays video a minute after install.
  */
 export async function run(ctx: CommandContext, options: { demo?: boolean }): Promise<void> {
-  await initialise(ctx);
+  const init = await initialise(ctx);
+  for (const t of init.tightened) process.stderr.write(`streamgate: warning: ${t.path} was mode ${t.from}, readable by other users; now ${t.to}\n`);
   const db = await ctx.db();
   const demoCodes = options.demo ? await prepareDemo(ctx) : [];
   const events = await listEvents(db);
@@ -40,8 +42,12 @@ export async function run(ctx: CommandContext, options: { demo?: boolean }): Pro
   if (options.demo && served.rtmpUrl) {
     const event = (await findEvent(db, DEMO_EVENT_ID))!;
     const { publishTestPattern } = await import('../../ingest/test-pattern.js');
-    const publisher = publishTestPattern({ ffmpegPath: ctx.config.ffmpegPath, publishUrl: `${served.rtmpUrl}/${event.stream_key}` });
+    const streamKey = openStreamKey(await ctx.keyring(), event.stream_key, event.id);
+    const publisher = publishTestPattern({ ffmpegPath: ctx.config.ffmpegPath, publishUrl: `${served.rtmpUrl}/${streamKey}` });
     let stopping = false;
+    publisher.published.catch((error: Error) => {
+      if (!stopping) process.stderr.write(`streamgate: the demo test pattern could not publish: ${error.message}\n`);
+    });
     publisher.on('exit', (code, signal) => {
       if (!stopping) process.stderr.write(`streamgate: the demo test pattern stopped (ffmpeg exit ${code ?? signal})\n`);
     });
@@ -59,14 +65,13 @@ export async function run(ctx: CommandContext, options: { demo?: boolean }): Pro
 /** The demo event (created once) and a few fresh codes for it, valid for a week. */
 async function prepareDemo(ctx: CommandContext): Promise<string[]> {
   const db = await ctx.db();
-  const deps = { db, clock: ctx.clock, actor: cliActor() };
+  const deps = { db, clock: ctx.clock, actor: cliActor(), keyring: await ctx.keyring() };
   const existing = await findEvent(db, DEMO_EVENT_ID);
   if (!existing || existing.status === 'archived') {
     if (existing) throw new AppError(409, 'event_archived', `the "${DEMO_EVENT_ID}" event is archived; run "streamgate up" without --demo`);
     await createEvent(deps, { id: DEMO_EVENT_ID, title: 'StreamGate demo', rewatchHours: ctx.config.defaultRewatchHours });
   }
   const sink = memoryCodeSink();
-  const { pepper } = await ctx.keyring();
-  await issueCodes({ ...deps, pepper }, { eventId: DEMO_EVENT_ID, count: DEMO_CODES, expiresInMs: WEEK_MS, label: 'demo' }, sink);
+  await issueCodes({ ...deps, pepper: deps.keyring.pepper }, { eventId: DEMO_EVENT_ID, count: DEMO_CODES, expiresInMs: WEEK_MS, label: 'demo' }, sink);
   return sink.rows.map((r) => r.code);
 }

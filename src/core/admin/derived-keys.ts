@@ -21,3 +21,8 @@ export function adminSessionKey(keyring: Pick<Keyring, 'pepper'>): SigningKey {
 export function totpSealKey(keyring: Pick<Keyring, 'pepper'>): KeyObject {
   return derive(keyring, 'totp-seal');
 }
+
+/** Seals events' stream keys in the database: whoever has the key can broadcast on the event. */
+export function streamKeySealKey(keyring: Pick<Keyring, 'pepper'>): KeyObject {
+  return derive(keyring, 'stream-key-seal');
+}

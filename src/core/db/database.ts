@@ -5,7 +5,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, SqliteDriver, sql, type Driver, type SqliteDialectConfig } from 'kysely';
 import type { Config } from '../config.js';
 import { AppError, databaseBusy, operationalFailure } from '../errors.js';
-import { LATEST_MIGRATION, staticMigrationProvider } from './migrations.js';
+import { loadKeyring, type Keyring } from '../secret-store.js';
+import { LATEST_MIGRATION, migrationProvider, type MigrationContext } from './migrations.js';
 import type { Database } from './schema.js';
 import { WriterQueue } from './writer-queue.js';
 
@@ -138,7 +139,8 @@ export async function openDatabase(config: Config, { create = false } = {}): Pro
   if (file) fs.mkdirSync(path.dirname(file), { recursive: true });
   const { db, writer } = openSqlite(config.databaseUrl);
   try {
-    await migrateToLatest(writer.db);
+    let keyring: Keyring | null = null;
+    await migrateToLatest(writer.db, writer.handle, { keyring: () => (keyring ??= loadKeyring(config)) });
   } catch (error) {
     await db.destroy();
     throw error;
@@ -148,7 +150,7 @@ export async function openDatabase(config: Config, { create = false } = {}): Pro
   return db;
 }
 
-async function migrateToLatest(db: Db): Promise<void> {
+async function migrateToLatest(db: Db, handle: BetterSqlite3.Database, context: MigrationContext): Promise<void> {
   // Cheap check first: the CLI opens the database on every command, and the migrator's own
   // locking costs a write transaction each time.
   const applied = await sql<{ name: string }>`select name from kysely_migration order by name desc limit 1`
@@ -156,8 +158,13 @@ async function migrateToLatest(db: Db): Promise<void> {
     .then((r) => r.rows[0]?.name)
     .catch(() => undefined);
   if (applied === LATEST_MIGRATION) return;
-  const migrator = new Migrator({ db, provider: staticMigrationProvider });
+  const migrator = new Migrator({ db, provider: migrationProvider(context) });
+  // A migration that seals what was stored in clear must not leave the clear text behind in freed
+  // space of a page, nor in an old page image in the WAL.
+  handle.pragma('secure_delete = ON');
   const { error, results } = await migrator.migrateToLatest();
+  handle.pragma('secure_delete = OFF');
+  if (!error) handle.pragma('wal_checkpoint(TRUNCATE)');
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw operationalFailure(`database migration ${failed} failed: ${(error as Error).message ?? error}`, 'migration_failed');

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { isSealedStreamKey, sealStreamKey, type StreamKeyring } from '../events/stream-key-seal.js';
 
 /**
  * Migrations are code in a static map, in the order of their names: no directory scanning,
@@ -168,10 +169,35 @@ const MIGRATIONS: Record<string, Migration> = {
   },
 };
 
-export const staticMigrationProvider: MigrationProvider = {
-  async getMigrations() {
-    return MIGRATIONS;
-  },
-};
+/** What a migration may need from outside the database: the keyring, read only when needed. */
+export interface MigrationContext {
+  keyring(): StreamKeyring;
+}
 
-export const LATEST_MIGRATION = Object.keys(MIGRATIONS).sort().at(-1)!;
+/** Migrations that need the keyring in data/secret, which the database never holds. */
+function keyedMigrations(context: MigrationContext): Record<string, Migration> {
+  return {
+    // Stream keys were stored in clear: seal each under a key derived from the pepper.
+    '0005_sealed_stream_keys': {
+      async up(db: Kysely<any>) {
+        const rows: { id: string; stream_key: string }[] = await db.selectFrom('events').select(['id', 'stream_key']).execute();
+        for (const row of rows) {
+          if (isSealedStreamKey(row.stream_key)) continue;
+          await db.updateTable('events').set({ stream_key: sealStreamKey(context.keyring(), row.stream_key) }).where('id', '=', row.id).execute();
+        }
+      },
+    },
+  };
+}
+
+const KEYED_MIGRATION_NAMES = Object.keys(keyedMigrations({ keyring: () => { throw new Error('names only'); } }));
+
+export function migrationProvider(context: MigrationContext): MigrationProvider {
+  return {
+    async getMigrations() {
+      return { ...MIGRATIONS, ...keyedMigrations(context) };
+    },
+  };
+}
+
+export const LATEST_MIGRATION = [...Object.keys(MIGRATIONS), ...KEYED_MIGRATION_NAMES].sort().at(-1)!;

@@ -28,6 +28,7 @@ export interface EventTable {
   starts_at: number | null;
   ends_at: number | null;
   rewatch_hours: number;
+  /** Sealed under a key derived from the pepper (core/events/stream-key-seal.ts). */
   stream_key: string;
   /** "copy" or a ladder such as "720p,480p,360p" (core/events/ladder.ts). */
   ladder: string;

@@ -8,12 +8,18 @@ import { newStreamKey } from '../ids.js';
 import { appendRevocations } from '../revocation-feed.js';
 import { formatLadder, parseLadder } from './ladder.js';
 import { checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
+import { openStreamKey, sealStreamKey, type StreamKeyring } from './stream-key-seal.js';
 
 export interface EventDeps {
   db: Db;
   clock: Clock;
   actor?: string;
   ip?: string | null;
+}
+
+/** For the functions that write a stream key, which they seal (stream-key-seal.ts). */
+export interface SealingEventDeps extends EventDeps {
+  keyring: StreamKeyring;
 }
 
 export interface CreateEventInput {
@@ -38,7 +44,8 @@ function audit(deps: EventDeps, action: string, target: string, details?: Record
   return { actor: deps.actor ?? cliActor(), action, target, ip: deps.ip ?? null, details };
 }
 
-export async function createEvent(deps: EventDeps, input: CreateEventInput): Promise<EventRow> {
+/** Returns the row as stored: its `stream_key` is sealed (see toEventView). */
+export async function createEvent(deps: SealingEventDeps, input: CreateEventInput): Promise<EventRow> {
   const title = checkTitle(input.title);
   const id = checkEventId(input.id ?? slugify(title), input.id ? '--id' : '--title (as id; pass --id)');
   const startsAt = input.startsAt ?? null;
@@ -57,7 +64,7 @@ export async function createEvent(deps: EventDeps, input: CreateEventInput): Pro
       starts_at: startsAt,
       ends_at: endsAt,
       rewatch_hours: rewatchHours,
-      stream_key: newStreamKey(),
+      stream_key: sealStreamKey(deps.keyring, newStreamKey()),
       ladder,
       created_at: now,
       updated_at: now,
@@ -138,13 +145,13 @@ export async function archiveEvent(deps: EventDeps, id: string): Promise<EventRo
   });
 }
 
-/** A new stream key; the old one stops working for the next publish. */
-export async function rotateStreamKey(deps: EventDeps, id: string): Promise<EventRow> {
+/** A new stream key; the old one stops working for the next publish. Returns the row as stored. */
+export async function rotateStreamKey(deps: SealingEventDeps, id: string): Promise<EventRow> {
   const now = deps.clock();
   return writeTransaction(deps.db, async (trx) => {
     const current = await getEvent(trx, id);
     if (current.status === 'archived') throw new AppError(409, 'event_archived', `event "${id}" is archived`);
-    const streamKey = newStreamKey();
+    const streamKey = sealStreamKey(deps.keyring, newStreamKey());
     await trx.updateTable('events').set({ stream_key: streamKey, updated_at: now }).where('id', '=', id).execute();
     await recordAudit(trx, now, audit(deps, 'event.rotate_key', id));
     return { ...current, stream_key: streamKey, updated_at: now };
@@ -174,9 +181,13 @@ export async function markEventRecorded(deps: EventDeps, id: string, details: Re
   });
 }
 
-/** What the ingest needs to admit a publisher synchronously: every usable event's current key. */
-export async function listIngestTargets(db: Db): Promise<Pick<EventRow, 'id' | 'stream_key' | 'ladder'>[]> {
-  return db.selectFrom('events').select(['id', 'stream_key', 'ladder']).where('status', '!=', 'archived').execute();
+/**
+ * What the ingest needs to admit a publisher synchronously: every usable event's current key,
+ * unsealed, for its in-memory map.
+ */
+export async function listIngestTargets(db: Db, keyring: StreamKeyring): Promise<Pick<EventRow, 'id' | 'stream_key' | 'ladder'>[]> {
+  const rows = await db.selectFrom('events').select(['id', 'stream_key', 'ladder']).where('status', '!=', 'archived').execute();
+  return rows.map((row) => ({ ...row, stream_key: openStreamKey(keyring, row.stream_key, row.id) }));
 }
 
 /** A publisher was admitted: the event is live (also when it had ended and goes on air again). */

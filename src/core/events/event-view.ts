@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { toIso } from '../duration.js';
 import type { EventRow, EventStatus } from '../db/schema.js';
+import { openStreamKey, type StreamKeyring } from './stream-key-seal.js';
 
 /** An event as the CLI and the API show it (SPEC §2). */
 export interface EventView {
@@ -25,7 +26,8 @@ export function rtmpServerUrl(config: Config): string {
   return `rtmp://${host.includes(':') ? `[${host}]` : host}:${config.rtmpPort}/live`;
 }
 
-export function toEventView(row: EventRow, config: Config): EventView {
+/** The keyring unseals the stored stream key: only holders of data/secret can show it. */
+export function toEventView(row: EventRow, config: Config, keyring: StreamKeyring): EventView {
   return {
     id: row.id,
     title: row.title,
@@ -33,7 +35,7 @@ export function toEventView(row: EventRow, config: Config): EventView {
     startsAt: toIso(row.starts_at),
     endsAt: toIso(row.ends_at),
     rewatchHours: row.rewatch_hours,
-    streamKey: row.stream_key,
+    streamKey: openStreamKey(keyring, row.stream_key, row.id),
     rtmpUrl: rtmpServerUrl(config),
     ladder: row.ladder,
     createdAt: toIso(row.created_at)!,

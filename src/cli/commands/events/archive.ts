@@ -6,5 +6,5 @@ import { printEvent } from '../../print-event.js';
 
 export async function run(ctx: CommandContext, _options: unknown, [id]: string[]): Promise<void> {
   const row = await archiveEvent({ db: await ctx.db(), clock: ctx.clock, actor: cliActor() }, id!);
-  await printEvent(ctx.out, toEventView(row, ctx.config));
+  await printEvent(ctx.out, toEventView(row, ctx.config, await ctx.keyring()));
 }

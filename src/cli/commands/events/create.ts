@@ -14,6 +14,7 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     rewatchHours: rewatchHoursFlag(options.rewatch) ?? ctx.config.defaultRewatchHours,
     ladder: options.ladder,
   };
-  const row = await createEvent({ db: await ctx.db(), clock: ctx.clock, actor: cliActor() }, input);
-  await printEvent(ctx.out, toEventView(row, ctx.config));
+  const keyring = await ctx.keyring();
+  const row = await createEvent({ db: await ctx.db(), clock: ctx.clock, actor: cliActor(), keyring }, input);
+  await printEvent(ctx.out, toEventView(row, ctx.config, keyring));
 }

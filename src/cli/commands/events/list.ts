@@ -5,7 +5,8 @@ import { printJson, printTable } from '../../output.js';
 import { statusText } from '../../print-event.js';
 
 export async function run(ctx: CommandContext): Promise<void> {
-  const events = (await listEvents(await ctx.db())).map((row) => toEventView(row, ctx.config));
+  const keyring = await ctx.keyring();
+  const events = (await listEvents(await ctx.db())).map((row) => toEventView(row, ctx.config, keyring));
   if (ctx.out.json) return printJson(events);
   if (events.length === 0 && ctx.out.tty) {
     process.stdout.write('No events yet. Create one: streamgate events create --title "My event"\n');

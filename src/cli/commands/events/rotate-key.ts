@@ -5,6 +5,7 @@ import type { CommandContext } from '../../context.js';
 import { printEvent } from '../../print-event.js';
 
 export async function run(ctx: CommandContext, _options: unknown, [id]: string[]): Promise<void> {
-  const row = await rotateStreamKey({ db: await ctx.db(), clock: ctx.clock, actor: cliActor() }, id!);
-  await printEvent(ctx.out, toEventView(row, ctx.config));
+  const keyring = await ctx.keyring();
+  const row = await rotateStreamKey({ db: await ctx.db(), clock: ctx.clock, actor: cliActor(), keyring }, id!);
+  await printEvent(ctx.out, toEventView(row, ctx.config, keyring));
 }

@@ -14,5 +14,5 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     ladder: options.ladder,
   };
   const row = await updateEvent({ db: await ctx.db(), clock: ctx.clock, actor: cliActor() }, id!, input);
-  await printEvent(ctx.out, toEventView(row, ctx.config));
+  await printEvent(ctx.out, toEventView(row, ctx.config, await ctx.keyring()));
 }

@@ -48,7 +48,7 @@ export function eventRoutes(deps: PlatformDeps): Router {
   const router = express.Router();
   const withStats = async (rows: EventRow[]) => {
     const stats = await eventStats(deps.db, deps.clock(), rows.map((r) => r.id));
-    return rows.map((row) => ({ ...toEventView(row, deps.config), stats: stats.get(row.id) }));
+    return rows.map((row) => ({ ...toEventView(row, deps.config, deps.keyring), stats: stats.get(row.id) }));
   };
 
   router.get('/api/admin/events', async (_req, res) => {
@@ -59,8 +59,8 @@ export function eventRoutes(deps: PlatformDeps): Router {
   router.post('/api/admin/events', async (req, res) => {
     requireGlobal(principalOf(res));
     const body = parseBody(CreateEvent, req.body);
-    const row = await createEvent(mutationDeps(deps, req, res), { ...body, rewatchHours: body.rewatchHours ?? deps.config.defaultRewatchHours });
-    res.status(201).json(toEventView(row, deps.config));
+    const row = await createEvent({ ...mutationDeps(deps, req, res), keyring: deps.keyring }, { ...body, rewatchHours: body.rewatchHours ?? deps.config.defaultRewatchHours });
+    res.status(201).json(toEventView(row, deps.config, deps.keyring));
   });
 
   router.get('/api/admin/events/:id', async (req, res) => {
@@ -72,17 +72,17 @@ export function eventRoutes(deps: PlatformDeps): Router {
   router.patch('/api/admin/events/:id', async (req, res) => {
     requireEventAccess(principalOf(res), req.params.id);
     const row = await updateEvent(mutationDeps(deps, req, res), req.params.id, parseBody(UpdateEvent, req.body));
-    res.json(toEventView(row, deps.config));
+    res.json(toEventView(row, deps.config, deps.keyring));
   });
 
   router.post('/api/admin/events/:id/rotate-key', async (req, res) => {
     requireEventAccess(principalOf(res), req.params.id);
-    res.json(toEventView(await rotateStreamKey(mutationDeps(deps, req, res), req.params.id), deps.config));
+    res.json(toEventView(await rotateStreamKey({ ...mutationDeps(deps, req, res), keyring: deps.keyring }, req.params.id), deps.config, deps.keyring));
   });
 
   router.post('/api/admin/events/:id/archive', async (req, res) => {
     requireEventAccess(principalOf(res), req.params.id);
-    res.json(toEventView(await archiveEvent(mutationDeps(deps, req, res), req.params.id), deps.config));
+    res.json(toEventView(await archiveEvent(mutationDeps(deps, req, res), req.params.id), deps.config, deps.keyring));
   });
 
   router.post('/api/admin/events/:id/tokens', async (req, res) => {
