@@ -2,7 +2,8 @@
 # Installs StreamGate from this checkout: npm packages, build, `streamgate` on PATH, FFmpeg.
 #   ./install.sh          what running StreamGate needs
 #   ./install.sh --dev    also what the tests and benchmarks need (Chromium, nginx, wrk)
-# Safe to run again: steps whose result is already there are skipped.
+# Safe to run again: steps whose result is already there are skipped. Not root: `streamgate` is
+# linked into ~/.local/bin, and you are told how to put that on PATH if it is not.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -10,12 +11,14 @@ dev=0
 for arg in "$@"; do
   case "$arg" in
     --dev) dev=1 ;;
-    -h|--help) sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown option $arg (try --help)" >&2; exit 2 ;;
   esac
 done
 
-say() { printf '\033[1m==>\033[0m %s\n' "$*"; }
+# Colour only for a person at a terminal, never with NO_COLOR set or TERM=dumb (as the CLI does).
+if [ -t 1 ] && [ -z "${NO_COLOR+set}" ] && [ "${TERM:-}" != dumb ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+say() { printf '%s==>%s %s\n' "$bold" "$plain" "$*"; }
 is_root() { [ "$(id -u)" -eq 0 ]; }
 
 # Debian packages: installed when missing and we are root, else a clear instruction.
@@ -64,19 +67,45 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
   echo "$lock_sum" > "$stamp"
 fi
 
-# 4. Build (TypeScript check + bundle).
-say "build"
-npm run --silent build
-
-# 5. `streamgate` on PATH.
-target="$(pwd)/bin/streamgate"
-if [ "$(command -v streamgate 2>/dev/null || true)" = "/usr/local/bin/streamgate" ] && [ "$(readlink -f /usr/local/bin/streamgate)" = "$(readlink -f "$target")" ]; then
-  :
-elif [ -w /usr/local/bin ]; then
-  ln -sf "$target" /usr/local/bin/streamgate
-  say "linked /usr/local/bin/streamgate -> $target"
+# 4. Build (TypeScript check + bundle). The install test sets STREAMGATE_INSTALL_SKIP_BUILD=1: it
+# runs this script as another user against a tree that is already built.
+if [ "${STREAMGATE_INSTALL_SKIP_BUILD:-}" = 1 ]; then
+  say "build skipped (STREAMGATE_INSTALL_SKIP_BUILD=1)"
 else
-  echo "install.sh: cannot write /usr/local/bin; add $(pwd)/bin to PATH, or run: sudo ln -sf '$target' /usr/local/bin/streamgate" >&2
+  say "build"
+  npm run --silent build
 fi
 
-say "done: $(./bin/streamgate --version 2>/dev/null || echo streamgate) installed; next: streamgate up"
+# 5. `streamgate` on PATH: /usr/local/bin when we may write it, else ~/.local/bin (the XDG place
+# for a user's programs; Debian's ~/.profile puts it on PATH at login once it exists).
+target="$(pwd)/bin/streamgate"
+points_here() { [ -e "$1" ] && [ "$(readlink -f "$1")" = "$(readlink -f "$target")" ]; }
+link_into() {
+  points_here "$1/streamgate" && return 0
+  ln -sf "$target" "$1/streamgate"
+  say "linked $1/streamgate -> $target"
+}
+linked=''
+if points_here /usr/local/bin/streamgate; then
+  linked=/usr/local/bin/streamgate
+elif [ -w /usr/local/bin ]; then
+  link_into /usr/local/bin && linked=/usr/local/bin/streamgate
+elif [ -n "${HOME:-}" ] && mkdir -p "$HOME/.local/bin" 2>/dev/null && [ -w "$HOME/.local/bin" ]; then
+  link_into "$HOME/.local/bin" && linked="$HOME/.local/bin/streamgate"
+else
+  echo "install.sh: cannot write /usr/local/bin nor ~/.local/bin; run: sudo ln -sf '$target' /usr/local/bin/streamgate" >&2
+fi
+
+# The last line names a command that works as typed, in this shell, right now.
+version=$(./bin/streamgate --version 2>/dev/null || echo '?')
+if [ -n "$linked" ] && points_here "$(command -v streamgate 2>/dev/null || echo /nonexistent)"; then
+  say "done: streamgate $version installed; next: streamgate up"
+elif [ -n "$linked" ]; then
+  dir=$(dirname "$linked")
+  say "done: streamgate $version installed as $linked, but $dir is not on your PATH"
+  echo "    to use it in this shell:  export PATH=\"$dir:\$PATH\""
+  echo "    and in every new shell:   echo 'export PATH=\"$dir:\$PATH\"' >> ~/.profile   (then log in again)"
+  echo "    next: $linked up"
+else
+  say "done: streamgate $version built, not on your PATH; next: $target up"
+fi

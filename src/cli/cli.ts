@@ -82,10 +82,12 @@ export function buildProgram(): Command {
   sub(events, 'archive')
     .description('end an event for good: every code stops working')
     .argument('<id>')
+    .option('-y, --yes', 'do not ask on a terminal')
     .action(action(() => import('./commands/events/archive.js')));
   sub(events, 'rotate-key')
     .description('give the event a new stream key')
     .argument('<id>')
+    .option('-y, --yes', 'do not ask on a terminal')
     .action(action(() => import('./commands/events/rotate-key.js')));
 
   const tokens = sub(program, 'tokens').description('issue, list, revoke and rotate access codes');
@@ -112,12 +114,14 @@ export function buildProgram(): Command {
     .option('--label <label>', 'only codes with this label')
     .option('--file <file>', 'codes from a CSV (column "code") or one per line')
     .option('--reason <text>', 'kept in the audit log')
+    .option('-y, --yes', 'do not ask on a terminal (asked only for --event/--label)')
     .action(action(() => import('./commands/tokens/revoke.js')));
   sub(tokens, 'rotate')
     .description('revoke codes and issue as many new ones, in one transaction')
     .requiredOption('--event <id>')
     .option('--label <label>', 'only codes with this label (the new ones get it too)')
     .option('--unused', 'only codes nobody has used yet')
+    .option('-y, --yes', 'do not ask on a terminal')
     .addOption(new Option('--expires-at <time>').conflicts('expiresIn'))
     .option('--expires-in <duration>')
     .option('--out <file.csv>', 'write the new codes here (mode 0600) instead of stdout')
@@ -151,6 +155,7 @@ export function buildProgram(): Command {
   sub(sessions, 'end')
     .description('end a session: its player stops, the code is free again')
     .argument('<sessionId>')
+    .option('-y, --yes', 'do not ask on a terminal')
     .action(action(() => import('./commands/sessions/end.js')));
 
   const apikeys = sub(program, 'apikeys').description('API keys for the admin API');
@@ -167,6 +172,7 @@ export function buildProgram(): Command {
   sub(apikeys, 'revoke')
     .description('the key fails from its next request')
     .argument('<id>')
+    .option('-y, --yes', 'do not ask on a terminal')
     .action(action(() => import('./commands/apikeys/revoke.js')));
 
   const admin = sub(program, 'admin').description('admin console logins');

@@ -1,4 +1,5 @@
-import { parseDuration, parseTime } from '../core/duration.js';
+import { parseDuration } from '../core/duration.js';
+import { parseTime } from '../core/local-time.js';
 import { invalidInput } from '../core/errors.js';
 
 /** Flag parsers shared by commands; each names its flag in the error it throws. */

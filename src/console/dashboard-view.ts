@@ -1,5 +1,5 @@
 import { api } from './api.js';
-import { field, fromLocalInput, h, statusBadge, table } from './dom.js';
+import { field, fromLocalInput, h, localTimeLabel, statusBadge, table } from './dom.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
 
@@ -10,8 +10,8 @@ export function dashboardView(root: HTMLElement): View {
     h('h2', {}, 'New event'),
     field('Title', h('input', { id: 'new-title', name: 'title', required: true, maxlength: 200 })),
     field('Id (optional)', h('input', { id: 'new-id', name: 'id', pattern: '[a-z0-9][a-z0-9-]*', maxlength: 63 })),
-    field('Starts', h('input', { id: 'new-starts', name: 'startsAt', type: 'datetime-local' })),
-    field('Ends', h('input', { id: 'new-ends', name: 'endsAt', type: 'datetime-local' })),
+    field(localTimeLabel('Starts'), h('input', { id: 'new-starts', name: 'startsAt', type: 'datetime-local' })),
+    field(localTimeLabel('Ends'), h('input', { id: 'new-ends', name: 'endsAt', type: 'datetime-local' })),
     h('button', { type: 'submit' }, 'Create event'));
   form.addEventListener('submit', (event) => {
     event.preventDefault();

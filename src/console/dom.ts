@@ -28,8 +28,20 @@ export function table(head: string[], rows: Child[][], empty = 'Nothing here yet
       h('tbody', {}, ...rows.map((r) => h('tr', {}, ...r.map((c, i) => h('td', { 'data-label': head[i] }, c)))))));
 }
 
+/**
+ * A stored time in the browser's zone, with the zone shown ("Jan 2, 2027, 10:00 AM EST"): the
+ * operator may sit in another zone than the venue or the server, so a bare time misleads.
+ */
 export function when(iso: string | null | undefined): string {
-  return iso ? new Date(iso).toLocaleString() : '—';
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString(undefined, {
+    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
+  });
+}
+
+/** The label of a date-time input, naming the zone it is read in: "Starts (Europe/Berlin time)". */
+export function localTimeLabel(label: string): string {
+  return `${label} (${Intl.DateTimeFormat().resolvedOptions().timeZone} time)`;
 }
 
 /** An ISO time as the value of <input type="datetime-local"> (local time), or ''. */

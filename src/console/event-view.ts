@@ -1,5 +1,5 @@
 import { api, apiText } from './api.js';
-import { copyInputValue, download, field, fromLocalInput, h, statusBadge, table, toLocalInput, when } from './dom.js';
+import { copyInputValue, download, field, fromLocalInput, h, localTimeLabel, statusBadge, table, toLocalInput, when } from './dom.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
 
@@ -18,7 +18,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
   const ladder = h('input', { id: 'ev-ladder', placeholder: 'copy or 720p,480p,360p' });
   const settings = h('form', { class: 'card', 'aria-label': 'Event settings' },
     h('h2', {}, 'Settings'),
-    field('Title', title), field('Starts', starts), field('Ends', ends),
+    field('Title', title), field(localTimeLabel('Starts'), starts), field(localTimeLabel('Ends'), ends),
     field('Rewatch window (hours after the end)', rewatch), field('Live output', ladder),
     h('button', { type: 'submit' }, 'Save'));
   settings.addEventListener('submit', (e) => {

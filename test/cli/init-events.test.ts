@@ -70,7 +70,7 @@ describe('streamgate events', () => {
   it('updates, rotates the stream key and archives', async (t) => {
     const dataDir = await initialisedDataDir(t);
     const before = json(await runCli(['events', 'show', 'conf', '--json'], { dataDir }));
-    const updated = json(await runCli(['events', 'update', 'conf', '--title', 'Conf 2', '--ends-at', '2030-01-01', '--json'], { dataDir }));
+    const updated = json(await runCli(['events', 'update', 'conf', '--title', 'Conf 2', '--ends-at', '2030-01-01T00:00Z', '--json'], { dataDir }));
     assert.equal(updated.title, 'Conf 2');
     assert.equal(updated.endsAt, '2030-01-01T00:00:00.000Z');
     const cleared = json(await runCli(['events', 'update', 'conf', '--ends-at', 'none', '--json'], { dataDir }));

@@ -1,5 +1,6 @@
 import type { EventRow } from '../db/schema.js';
 import { invalidInput } from '../errors.js';
+import { formatLocalTime } from '../local-time.js';
 
 const DEFAULT_LIFETIME_MS = 30 * 86_400_000;
 
@@ -16,8 +17,9 @@ export function resolveCodeExpiry(event: EventRow, nowMs: number, explicit: { at
     const flag = explicit.at !== undefined ? '--expires-at' : '--expires-in';
     throw invalidInput(
       explicit.at !== undefined || explicit.inMs !== undefined
-        ? `${flag}: the codes would already be expired`
-        : `--expires-in: event "${event.id}" ended and its rewatch window is over; pass --expires-in or --expires-at`,
+        ? `${flag}: the codes would already be expired (${formatLocalTime(expiresAt)} is past)`
+        : `event "${event.id}" ended ${formatLocalTime(event.ends_at!)} and its ${event.rewatch_hours} h rewatch window closed ${formatLocalTime(expiresAt)}, `
+          + 'so its codes would be born expired; give them an expiry with --expires-in (e.g. 7d) or --expires-at',
     );
   }
   return expiresAt;

@@ -43,3 +43,14 @@ export async function listCodes(db: Db, nowMs: number, filter: CodeFilter): Prom
     revokedAt: toIso(row.revoked_at),
   }));
 }
+
+/** How many codes (of that event, with that label) are in one of `statuses`: what a change would touch. */
+export async function countCodes(db: Db, nowMs: number, filter: { eventId?: string; label?: string; statuses: readonly CodeStatus[] }): Promise<number> {
+  let query = db
+    .selectFrom('codes')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where((eb) => eb.or(filter.statuses.map((status) => whereCodeStatus(status, nowMs)(eb))));
+  if (filter.eventId) query = query.where('event_id', '=', filter.eventId);
+  if (filter.label) query = query.where('label', '=', filter.label);
+  return Number((await query.executeTakeFirstOrThrow()).n);
+}

@@ -1,4 +1,5 @@
 import { invalidInput } from '../errors.js';
+import { formatLocalTime } from '../local-time.js';
 
 export const EVENT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -32,6 +33,16 @@ export function checkTitle(title: string, what = '--title'): string {
 export function checkWindow(startsAt: number | null, endsAt: number | null): void {
   if (startsAt !== null && endsAt !== null && endsAt <= startsAt) {
     throw invalidInput('--ends-at: must be after --starts-at');
+  }
+}
+
+/**
+ * A new event that has already ended would be listed as scheduled and refuse its own codes (born
+ * expired), so it is refused at once. Updating an end into the past stays allowed: that ends it.
+ */
+export function checkEndsInFuture(endsAt: number | null, nowMs: number): void {
+  if (endsAt !== null && endsAt <= nowMs) {
+    throw invalidInput(`--ends-at: ${formatLocalTime(endsAt)} is already past; a new event must end in the future (or leave --ends-at out)`);
   }
 }
 

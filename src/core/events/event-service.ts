@@ -7,7 +7,7 @@ import { AppError, invalidInput } from '../errors.js';
 import { newStreamKey } from '../ids.js';
 import { appendRevocations } from '../revocation-feed.js';
 import { formatLadder, parseLadder } from './ladder.js';
-import { checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
+import { checkEndsInFuture, checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
 import { openStreamKey, sealStreamKey, type StreamKeyring } from './stream-key-seal.js';
 
 export interface EventDeps {
@@ -51,9 +51,10 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
   const startsAt = input.startsAt ?? null;
   const endsAt = input.endsAt ?? null;
   checkWindow(startsAt, endsAt);
+  const now = deps.clock();
+  checkEndsInFuture(endsAt, now);
   const rewatchHours = checkRewatchHours(input.rewatchHours);
   const ladder = formatLadder(parseLadder(input.ladder ?? 'copy'));
-  const now = deps.clock();
   return writeTransaction(deps.db, async (trx) => {
     const existing = await trx.selectFrom('events').select('id').where('id', '=', id).executeTakeFirst();
     if (existing) throw new AppError(409, 'event_exists', `event "${id}" already exists (pass another --id)`);

@@ -4,7 +4,7 @@ import type { CommandContext } from '../../context.js';
 import { openCodeDestination } from '../../code-output.js';
 import { ProgressBar } from '../../progress-bar.js';
 import { countFlag, durationFlag, timeFlag } from '../../flags.js';
-import { printJson } from '../../output.js';
+import { displayText, printJson } from '../../output.js';
 
 export async function run(ctx: CommandContext, options: Record<string, string | undefined>): Promise<void> {
   const count = countFlag(options.count);
@@ -24,7 +24,7 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     destination.finish();
     if (options.out) {
       if (ctx.out.json) printJson({ ...result, out: options.out });
-      else process.stderr.write(`${result.count} codes for ${result.eventId} written to ${options.out} (expire ${result.expiresAt})\n`);
+      else process.stderr.write(`${result.count} codes for ${result.eventId} written to ${options.out} (expire ${displayText(result.expiresAt)})\n`);
     }
   } catch (error) {
     progress.stop();

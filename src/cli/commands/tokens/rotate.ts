@@ -1,5 +1,7 @@
 import { cliActor } from '../../../core/audit-log.js';
 import { rotateCodes } from '../../../core/codes/code-issue.js';
+import { countCodes } from '../../../core/codes/code-listing.js';
+import { confirmChange } from '../../confirm.js';
 import type { CommandContext } from '../../context.js';
 import { openCodeDestination } from '../../code-output.js';
 import { ProgressBar } from '../../progress-bar.js';
@@ -11,6 +13,12 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
   const expiresInMs = durationFlag(options.expiresIn, '--expires-in');
   const out = options.out as string | undefined;
   const db = await ctx.db();
+  const selected = await countCodes(db, ctx.clock(), {
+    eventId: options.event as string, label: options.label as string | undefined, statuses: options.unused ? ['active'] : ['active', 'used'],
+  });
+  if (selected > 0) {
+    await confirmChange(options, `Revoke ${selected} codes of event ${options.event as string} and issue ${selected} new ones? Viewers using the old codes are stopped.`);
+  }
   const { pepper } = await ctx.keyring();
   const destination = openCodeDestination(ctx.out, out, { force: Boolean(options.force) });
   const progress = new ProgressBar();

@@ -4,7 +4,8 @@ import { issueCodes, memoryCodeSink } from '../../../core/codes/code-issue.js';
 import { codesToCsv } from '../../../core/codes/code-csv.js';
 import { listCodes } from '../../../core/codes/code-listing.js';
 import { CODE_STATUSES } from '../../../core/codes/code-status.js';
-import { parseDuration, parseTime } from '../../../core/duration.js';
+import { parseDuration } from '../../../core/duration.js';
+import { parseTime } from '../../../core/local-time.js';
 import { eventStats } from '../../../core/events/event-stats.js';
 import { archiveEvent, createEvent, getEvent, listEvents, rotateStreamKey, updateEvent } from '../../../core/events/event-service.js';
 import { toEventView } from '../../../core/events/event-view.js';
@@ -13,7 +14,7 @@ import type { PlatformDeps } from '../../deps.js';
 import { parseBody } from '../../http/validate-body.js';
 import { mutationDeps, principalOf, requireEventAccess, requireGlobal } from '../admin-auth.js';
 
-const isoTime = (field: string) => z.string().max(64).transform((v) => parseTime(v, field));
+const isoTime = (field: string) => z.string().max(64).transform((v) => parseTime(v, field, { requireOffset: true }));
 const nullableTime = (field: string) => z.union([isoTime(field), z.null()]).optional();
 
 const CreateEvent = z.object({

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { REPO_ROOT, tempDir } from '../helpers/cli.js';
+
+const isRoot = process.getuid?.() === 0;
+const lockSum = createHash('sha256').update(fs.readFileSync(path.join(REPO_ROOT, 'package-lock.json'))).digest('hex');
+const stamp = path.join(REPO_ROOT, 'node_modules', '.streamgate-lock.sha256');
+// npm ci must not run here (and apt never does: every package is present), so the lock stamp must match.
+const npmInstalled = fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === lockSum;
+let usrLocalBinWritable = true;
+try {
+  fs.accessSync('/usr/local/bin', fs.constants.W_OK);
+} catch {
+  usrLocalBinWritable = false;
+}
+const skip = !npmInstalled
+  ? 'node_modules was not installed by install.sh from this lock file'
+  : isRoot || !usrLocalBinWritable ? false : 'needs root (to become nobody) or a user who cannot write /usr/local/bin';
+
+interface Run { status: number | null; stdout: string; stderr: string }
+
+/**
+ * Runs the real install.sh as an unprivileged user (nobody, when the tests run as root) with a
+ * fresh home, skipping only the build (the tree is built already). `tty` runs it under script(1).
+ */
+function install(home: string, options: { path?: string; tty?: boolean; env?: Record<string, string> } = {}): Run {
+  const basePath = options.path ?? `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
+  const env = ['env', '-i', `HOME=${home}`, `PATH=${basePath}`, 'STREAMGATE_INSTALL_SKIP_BUILD=1', 'TERM=xterm',
+    ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+  const script = path.join(REPO_ROOT, 'install.sh');
+  const command = options.tty ? ['script', '-qec', `bash '${script}'`, '/dev/null'] : ['bash', script];
+  const argv = isRoot ? ['runuser', '-u', 'nobody', '--', ...env, ...command] : [...env, ...command];
+  const run = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function userHome(t: { after(fn: () => void): void }): string {
+  const home = tempDir('streamgate-install-');
+  t.after(() => fs.rmSync(home, { recursive: true, force: true }));
+  if (isRoot) fs.chownSync(home, 65534, 65534);
+  return home;
+}
+
+describe('install.sh as a user who cannot write /usr/local/bin', { skip }, () => {
+  it('links into ~/.local/bin, says how to put it on PATH, and never claims a command that is not there', (t) => {
+    const home = userHome(t);
+    const run = install(home);
+    assert.equal(run.status, 0, run.stderr);
+    const link = path.join(home, '.local', 'bin', 'streamgate');
+    assert.equal(fs.realpathSync(link), fs.realpathSync(path.join(REPO_ROOT, 'bin', 'streamgate')));
+    assert.match(run.stdout, new RegExp(`export PATH="${home}/.local/bin:\\$PATH"`));
+    assert.match(run.stdout, new RegExp(`next: ${link} up$`, 'm'));
+    assert.doesNotMatch(run.stdout, /next: streamgate up/, 'streamgate is not on this PATH');
+    assert.doesNotMatch(run.stdout + run.stderr, /\x1b/, 'no escape sequences outside a terminal');
+    const version = spawnSync(isRoot ? 'runuser' : link, isRoot ? ['-u', 'nobody', '--', link, '--version'] : ['--version'], { encoding: 'utf8' });
+    assert.match(version.stdout, /^\d+\.\d+\.\d+/, 'the linked command runs');
+
+    // With ~/.local/bin on PATH, the same install ends with the plain command.
+    const again = install(home, { path: `${home}/.local/bin:${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin` });
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /done: streamgate \S+ installed; next: streamgate up$/m);
+    assert.doesNotMatch(again.stdout, /export PATH/);
+  });
+
+  it('colours its headings on a terminal only, and not with NO_COLOR', (t) => {
+    const home = userHome(t);
+    assert.match(install(home, { tty: true }).stdout, /\x1b\[1m==>/);
+    assert.doesNotMatch(install(home, { tty: true, env: { NO_COLOR: '1' } }).stdout, /\x1b/);
+  });
+});
