@@ -1,8 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
 import type { Log } from '../core/log.js';
-import { failedForWantOfAudio, liveHlsArgs, reopenPlaylists } from './hls-output.js';
 import type { Rung } from '../core/events/ladder.js';
+import { firstMediaPlaylist, liveHlsArgs, reopenPlaylists, segmentCount } from './hls-output.js';
+import type { LivePackaging } from './live-packaging.js';
 import type { Publisher } from './rtmp-server.js';
 
 export interface HlsWriterOptions {
@@ -10,8 +11,14 @@ export interface HlsWriterOptions {
   dir: string;
   rungs: readonly Rung[];
   segmentSeconds: number;
+  /** The publisher's tracks and what to do with each (live-packaging.ts). */
+  packaging: LivePackaging;
   publisher: Publisher;
   log: Log;
+  /** The first segment of this publish is in the playlist: the stream is playable now. */
+  onFirstSegment(): void;
+  /** FFmpeg failed too often in a row; the writer has stopped for good. */
+  onGaveUp(reason: string): void;
 }
 
 /** FFmpeg writes so much slower than the publisher sends that it is stuck: start it again. */
@@ -20,15 +27,24 @@ const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 const BACKOFF_MS = [250, 1_000, 2_000, 5_000, 10_000];
 /** A run this long resets the backoff. */
 const HEALTHY_RUN_MS = 30_000;
+/**
+ * Runs shorter than HEALTHY_RUN_MS, one after the other, before the writer gives up: FFmpeg that
+ * fails this often fails for a reason a restart does not fix (~18 s of trying with the backoff).
+ */
+export const MAX_FAST_FAILURES = 5;
 /** After stdin closes FFmpeg writes its last segment and exits; past this it is made to. */
 const STOP_TIMEOUT_MS = 10_000;
+const SEGMENT_POLL_MS = 200;
+const FLV_HAS_AUDIO = 0x04;
+const FLV_HAS_VIDEO = 0x01;
 
 /**
  * Supervises the FFmpeg that turns one publisher's stream into HLS. The stream reaches FFmpeg as
  * FLV on its stdin (never as an rtmp:// URL, whose stream key would sit in FFmpeg's argv where any
  * local user can read it), so the publisher leaving is an end of file and FFmpeg ends cleanly. If
  * FFmpeg dies while the publisher is still on, a new one appends to the same playlist after a
- * discontinuity, starting at the last keyframe node-media-server cached.
+ * discontinuity, starting at the last keyframe node-media-server cached; after MAX_FAST_FAILURES
+ * short runs in a row it gives up and says why.
  */
 export class HlsWriter {
   private child: ChildProcessWithoutNullStreams | null = null;
@@ -36,15 +52,16 @@ export class HlsWriter {
   private stopping = false;
   private failures = 0;
   private restartTimer: NodeJS.Timeout | null = null;
+  private segmentTimer: NodeJS.Timeout | null = null;
   private exited: Promise<void> = Promise.resolve();
-  /** Until FFmpeg finds no audio to map: a ladder then runs again without it. */
-  private withAudio = true;
 
   constructor(private readonly options: HlsWriterOptions) {}
 
   start(): void {
-    fs.mkdirSync(this.options.dir, { recursive: true });
-    reopenPlaylists(this.options.dir);
+    const { dir, rungs, packaging } = this.options;
+    fs.mkdirSync(dir, { recursive: true });
+    reopenPlaylists(dir);
+    this.watchForFirstSegment(firstMediaPlaylist(dir, rungs, packaging));
     this.spawnFfmpeg();
   }
 
@@ -52,6 +69,7 @@ export class HlsWriter {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.segmentTimer) clearInterval(this.segmentTimer);
     this.detach();
     const child = this.child;
     if (!child) return;
@@ -61,18 +79,30 @@ export class HlsWriter {
     clearTimeout(killer);
   }
 
+  /** Playable means a segment listed in the playlist; until then the event must not say live. */
+  private watchForFirstSegment(playlist: string): void {
+    const before = segmentCount(playlist);
+    this.segmentTimer = setInterval(() => {
+      if (segmentCount(playlist) <= before) return;
+      clearInterval(this.segmentTimer!);
+      this.segmentTimer = null;
+      if (!this.stopping) this.options.onFirstSegment();
+    }, SEGMENT_POLL_MS);
+  }
+
   private spawnFfmpeg(): void {
-    const { ffmpegPath, dir, rungs, segmentSeconds, publisher, log } = this.options;
+    const { ffmpegPath, dir, rungs, segmentSeconds, packaging, publisher, log } = this.options;
     const startedAt = Date.now();
     // Its own process group: a Ctrl-C in the terminal reaches only us, and we end FFmpeg's input in
     // order. If we die, the pipe closes and FFmpeg ends on its own.
-    const child = spawn(ffmpegPath, liveHlsArgs(dir, rungs, segmentSeconds, this.withAudio), { stdio: ['pipe', 'ignore', 'pipe'], detached: true }) as unknown as ChildProcessWithoutNullStreams;
+    const child = spawn(ffmpegPath, liveHlsArgs(dir, rungs, segmentSeconds, packaging), { stdio: ['pipe', 'ignore', 'pipe'], detached: true }) as unknown as ChildProcessWithoutNullStreams;
     this.child = child;
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-1_000)));
     child.stdin.on('error', () => undefined); // EPIPE when FFmpeg dies: its exit is handled below
     this.exited = new Promise((resolve) => {
       child.on('error', (error) => {
+        stderr = `cannot run ${ffmpegPath}: ${error.message}`;
         log.error('cannot run ffmpeg', { ffmpeg: ffmpegPath, error: error.message });
       });
       child.on('close', (code, signal) => {
@@ -80,18 +110,21 @@ export class HlsWriter {
         this.detach();
         resolve();
         if (this.stopping) return;
-        if (this.withAudio && failedForWantOfAudio(stderr)) {
-          this.withAudio = false;
-          log.info('the publisher sends no audio: the ladder goes on without it');
-          this.spawnFfmpeg();
+        const lastLine = stderr.trim().split('\n').at(-1) ?? '';
+        this.failures = Date.now() - startedAt >= HEALTHY_RUN_MS ? 1 : this.failures + 1;
+        if (this.failures >= MAX_FAST_FAILURES) {
+          this.stopping = true;
+          if (this.segmentTimer) clearInterval(this.segmentTimer);
+          log.error('ffmpeg failed too often in a row; giving up on this publish', { failures: this.failures, code, signal, stderr: lastLine });
+          this.options.onGaveUp(`FFmpeg failed ${this.failures} times in a row (last: ${lastLine || `exit ${code ?? signal}`})`);
           return;
         }
-        this.failures = Date.now() - startedAt >= HEALTHY_RUN_MS ? 1 : this.failures + 1;
         const delay = BACKOFF_MS[Math.min(this.failures - 1, BACKOFF_MS.length - 1)]!;
-        log.warn('ffmpeg stopped while the publisher is on; restarting', { code, signal, inMs: delay, stderr: stderr.trim().split('\n').at(-1) });
+        log.warn('ffmpeg stopped while the publisher is on; restarting', { code, signal, inMs: delay, stderr: lastLine });
         this.restartTimer = setTimeout(() => this.spawnFfmpeg(), delay);
       });
     });
+    const flags = (packaging.audio ? FLV_HAS_AUDIO : 0) | (packaging.video ? FLV_HAS_VIDEO : 0);
     try {
       this.unsubscribe = publisher.subscribe((chunk) => {
         if (child.stdin.writableLength > MAX_BUFFERED_BYTES) {
@@ -99,7 +132,7 @@ export class HlsWriter {
           child.kill('SIGKILL');
           return;
         }
-        if (!child.stdin.destroyed) child.stdin.write(chunk);
+        if (!child.stdin.destroyed) child.stdin.write(isFlvHeader(chunk) ? withTrackFlags(chunk, flags) : chunk);
       });
     } catch (error) {
       // The publisher is already gone; its departure stops this writer.
@@ -112,4 +145,18 @@ export class HlsWriter {
     this.unsubscribe?.();
     this.unsubscribe = null;
   }
+}
+
+function isFlvHeader(chunk: Buffer): boolean {
+  return chunk.length >= 9 && chunk.toString('latin1', 0, 3) === 'FLV';
+}
+
+/**
+ * node-media-server's FLV header always announces audio and video, and FFmpeg waits for a track it
+ * was promised: the header FFmpeg reads announces the tracks that were actually seen.
+ */
+function withTrackFlags(header: Buffer, flags: number): Buffer {
+  const copy = Buffer.from(header);
+  copy[4] = flags;
+  return copy;
 }

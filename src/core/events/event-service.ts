@@ -59,6 +59,8 @@ export async function createEvent(deps: EventDeps, input: CreateEventInput): Pro
       rewatch_hours: rewatchHours,
       stream_key: newStreamKey(),
       ladder,
+      ingest_state: 'idle',
+      ingest_reason: null,
       created_at: now,
       updated_at: now,
     };
