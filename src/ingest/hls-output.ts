@@ -3,9 +3,14 @@ import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Rung } from '../core/events/ladder.js';
 import { FFMPEG_SUFFIX } from './media-playlist.js';
+import type { LivePackaging } from './live-packaging.js';
 
 export const PLAYLIST = 'index.m3u8';
 const ENDLIST = '#EXT-X-ENDLIST';
+
+/** The one rendition a ladder writes for a publisher that sends sound only. */
+export const AUDIO_RENDITION = 'audio';
+const AUDIO_ENCODE = ['-c:a', 'aac', '-b:a', '128k'];
 
 /**
  * FFmpeg's arguments for one live run: FLV on stdin → HLS in `dir`, its playlists under private
@@ -13,25 +18,35 @@ const ENDLIST = '#EXT-X-ENDLIST';
  * (every segment stays listed, so the whole event can be rewatched) and FFmpeg never ends it:
  * `omit_endlist` leaves that to `finalisePlaylists`, once the publisher is gone for good, so a
  * restart or a reconnect can continue it. `append_list` continues an existing playlist after a
- * discontinuity; `temp_file` keeps half-written segments out of it. A ladder maps the audio into
- * every rendition, so it needs `withAudio` false for a publisher that sends none.
+ * discontinuity; `temp_file` keeps half-written segments out of it. Every `-map` names a track the
+ * publisher was seen to send (flv-tracks.ts): none is guessed.
  */
-export function liveHlsArgs(dir: string, rungs: readonly Rung[], segmentSeconds: number, withAudio = true): string[] {
+export function liveHlsArgs(dir: string, rungs: readonly Rung[], segmentSeconds: number, packaging: LivePackaging): string[] {
   const hls = [
     '-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_playlist_type', 'event',
     '-hls_flags', 'independent_segments+program_date_time+omit_endlist+temp_file+append_list',
   ];
-  // node-media-server's FLV header always announces audio. FFmpeg waits for a stream it was promised
-  // for up to analyzeduration (5 s by default, or to the end of input): a publisher sending video
-  // only would be on air with nothing written. One second of looking is plenty for RTMP, whose
-  // codec headers come first.
+  // The FLV header FFmpeg reads announces exactly the tracks that were seen (hls-writer.ts), so it
+  // waits for no other; the short analyzeduration bounds the wait should one still be missing.
   const input = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'error', '-analyzeduration', '1000000', '-f', 'flv', '-i', 'pipe:0'];
+  const audio = packaging.audio === 'copy' ? ['-c:a', 'copy'] : packaging.audio === 'encode' ? AUDIO_ENCODE : [];
   if (rungs.length === 0) {
     return [
-      ...input, '-map', '0:v:0', '-map', '0:a:0?', '-c', 'copy', ...hls,
-      '-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, PLAYLIST + FFMPEG_SUFFIX),
+      ...input,
+      ...(packaging.video ? ['-map', '0:v:0', '-c:v', 'copy'] : []),
+      ...(packaging.audio ? ['-map', '0:a:0', ...audio] : []),
+      ...hls, '-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, PLAYLIST + FFMPEG_SUFFIX),
     ];
   }
+  const renditions = [
+    '-master_pl_name', PLAYLIST + FFMPEG_SUFFIX,
+    '-hls_segment_filename', path.join(dir, '%v', 'seg_%05d.ts'), path.join(dir, '%v', PLAYLIST + FFMPEG_SUFFIX),
+  ];
+  if (!packaging.video) {
+    // Sound only: scaling has nothing to work on, so the ladder is one audio rendition.
+    return [...input, '-map', '0:a:0', ...AUDIO_ENCODE, ...hls, '-var_stream_map', `a:0,name:${AUDIO_RENDITION}`, ...renditions];
+  }
+  const withAudio = packaging.audio !== null;
   const split = `[0:v]split=${rungs.length}${rungs.map((_, i) => `[s${i}]`).join('')}`;
   const scales = rungs.map((r, i) => `[s${i}]scale=-2:${r.height}[v${i}]`);
   return [
@@ -43,17 +58,29 @@ export function liveHlsArgs(dir: string, rungs: readonly Rung[], segmentSeconds:
     // Keyframes on segment boundaries in every rendition, so players can switch between them.
     '-force_key_frames', `expr:gte(t,n_forced*${segmentSeconds})`,
     ...rungs.flatMap((r, i) => [`-b:v:${i}`, `${r.videoKbps}k`, `-maxrate:v:${i}`, `${Math.round(r.videoKbps * 1.1)}k`, `-bufsize:v:${i}`, `${r.videoKbps * 2}k`]),
-    ...(withAudio ? ['-c:a', 'aac', '-b:a', '128k'] : []),
+    ...(withAudio ? AUDIO_ENCODE : []),
     ...hls,
-    '-master_pl_name', PLAYLIST + FFMPEG_SUFFIX,
     '-var_stream_map', rungs.map((r, i) => `v:${i},${withAudio ? `a:${i},` : ''}name:${r.name}`).join(' '),
-    '-hls_segment_filename', path.join(dir, '%v', 'seg_%05d.ts'), path.join(dir, '%v', PLAYLIST + FFMPEG_SUFFIX),
+    ...renditions,
   ];
 }
 
-/** What FFmpeg says when a ladder maps the audio of a publisher that sends only video. */
-export function failedForWantOfAudio(ffmpegStderr: string): boolean {
-  return /Stream map '0:a:0' matches no streams/.test(ffmpegStderr);
+/**
+ * The media playlists one run writes, relative to the event's folder; the first one's first new
+ * segment means the run is playable.
+ */
+export function livePlaylists(rungs: readonly Rung[], packaging: LivePackaging): string[] {
+  if (rungs.length === 0) return [PLAYLIST];
+  return packaging.video ? rungs.map((rung) => `${rung.name}/${PLAYLIST}`) : [`${AUDIO_RENDITION}/${PLAYLIST}`];
+}
+
+/** How many segments a media playlist lists (0 when it does not exist yet). */
+export function segmentCount(playlist: string): number {
+  try {
+    return fs.readFileSync(playlist, 'utf8').split('\n').filter((line) => line.trim().endsWith('.ts')).length;
+  } catch {
+    return 0;
+  }
 }
 
 /** The media playlists under `dir`: index.m3u8 itself, or the renditions a master lists. */

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Log } from '../core/log.js';
-import { failedForWantOfAudio, liveHlsArgs, PLAYLIST, reopenPlaylists } from './hls-output.js';
-import { PlaylistKeeper } from './playlist-keeper.js';
 import type { Rung } from '../core/events/ladder.js';
+import { liveHlsArgs, livePlaylists, reopenPlaylists, segmentCount } from './hls-output.js';
+import { PlaylistKeeper } from './playlist-keeper.js';
+import type { LivePackaging } from './live-packaging.js';
 import type { Publisher } from './rtmp-server.js';
 
 export interface HlsWriterOptions {
@@ -11,8 +13,14 @@ export interface HlsWriterOptions {
   dir: string;
   rungs: readonly Rung[];
   segmentSeconds: number;
+  /** The publisher's tracks and what to do with each (live-packaging.ts). */
+  packaging: LivePackaging;
   publisher: Publisher;
   log: Log;
+  /** The first segment of this publish is in the playlist: the stream is playable now. */
+  onFirstSegment(): void;
+  /** FFmpeg failed too often in a row; the writer has stopped for good. */
+  onGaveUp(reason: string): void;
 }
 
 /** FFmpeg writes so much slower than the publisher sends that it is stuck: start it again. */
@@ -21,15 +29,23 @@ const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 const BACKOFF_MS = [250, 1_000, 2_000, 5_000, 10_000];
 /** A run this long resets the backoff. */
 const HEALTHY_RUN_MS = 30_000;
+/**
+ * Runs shorter than HEALTHY_RUN_MS, one after the other, before the writer gives up: FFmpeg that
+ * fails this often fails for a reason a restart does not fix (~18 s of trying with the backoff).
+ */
+export const MAX_FAST_FAILURES = 5;
 /** After stdin closes FFmpeg writes its last segment and exits; past this it is made to. */
 const STOP_TIMEOUT_MS = 10_000;
+const FLV_HAS_AUDIO = 0x04;
+const FLV_HAS_VIDEO = 0x01;
 
 /**
  * Supervises the FFmpeg that turns one publisher's stream into HLS. The stream reaches FFmpeg as
  * FLV on its stdin (never as an rtmp:// URL, whose stream key would sit in FFmpeg's argv where any
  * local user can read it), so the publisher leaving is an end of file and FFmpeg ends cleanly. If
  * FFmpeg dies while the publisher is still on, a new one appends to the same playlist after a
- * discontinuity, starting at the last keyframe node-media-server cached.
+ * discontinuity, starting at the last keyframe node-media-server cached; after MAX_FAST_FAILURES
+ * short runs in a row it gives up and says why.
  */
 export class HlsWriter {
   private child: ChildProcessWithoutNullStreams | null = null;
@@ -37,26 +53,30 @@ export class HlsWriter {
   private stopping = false;
   private failures = 0;
   private restartTimer: NodeJS.Timeout | null = null;
+  private playable = false;
   private exited: Promise<void> = Promise.resolve();
-  /** Until FFmpeg finds no audio to map: a ladder then runs again without it. */
-  private withAudio = true;
   private readonly keeper: PlaylistKeeper;
+  /** Segments the first playlist listed before this publish: one more means it is playable. */
+  private segmentsBefore = 0;
 
   constructor(private readonly options: HlsWriterOptions) {
-    const { ffmpegPath, dir, rungs, segmentSeconds, log } = options;
+    const { ffmpegPath, dir, rungs, segmentSeconds, packaging, log } = options;
     this.keeper = new PlaylistKeeper({
       ffmpegPath,
       dir,
-      playlists: rungs.length === 0 ? [PLAYLIST] : rungs.map((rung) => `${rung.name}/${PLAYLIST}`),
+      playlists: livePlaylists(rungs, packaging),
       master: rungs.length > 0,
       segmentSeconds,
       log,
+      onSegments: (count) => this.listed(count),
     });
   }
 
   start(): void {
-    fs.mkdirSync(this.options.dir, { recursive: true });
-    reopenPlaylists(this.options.dir);
+    const { dir, rungs, packaging } = this.options;
+    fs.mkdirSync(dir, { recursive: true });
+    reopenPlaylists(dir);
+    this.segmentsBefore = segmentCount(path.join(dir, livePlaylists(rungs, packaging)[0]!));
     this.keeper.start();
     this.spawnFfmpeg();
   }
@@ -76,18 +96,26 @@ export class HlsWriter {
     await this.keeper.stop();
   }
 
+  /** Playable means a segment listed in the playlist; until then the event must not say live. */
+  private listed(count: number): void {
+    if (this.playable || this.stopping || count <= this.segmentsBefore) return;
+    this.playable = true;
+    this.options.onFirstSegment();
+  }
+
   private spawnFfmpeg(): void {
-    const { ffmpegPath, dir, rungs, segmentSeconds, publisher, log } = this.options;
+    const { ffmpegPath, dir, rungs, segmentSeconds, packaging, publisher, log } = this.options;
     const startedAt = Date.now();
     // Its own process group: a Ctrl-C in the terminal reaches only us, and we end FFmpeg's input in
     // order. If we die, the pipe closes and FFmpeg ends on its own.
-    const child = spawn(ffmpegPath, liveHlsArgs(dir, rungs, segmentSeconds, this.withAudio), { stdio: ['pipe', 'ignore', 'pipe'], detached: true }) as unknown as ChildProcessWithoutNullStreams;
+    const child = spawn(ffmpegPath, liveHlsArgs(dir, rungs, segmentSeconds, packaging), { stdio: ['pipe', 'ignore', 'pipe'], detached: true }) as unknown as ChildProcessWithoutNullStreams;
     this.child = child;
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-1_000)));
     child.stdin.on('error', () => undefined); // EPIPE when FFmpeg dies: its exit is handled below
     this.exited = new Promise((resolve) => {
       child.on('error', (error) => {
+        stderr = `cannot run ${ffmpegPath}: ${error.message}`;
         log.error('cannot run ffmpeg', { ffmpeg: ffmpegPath, error: error.message });
       });
       child.on('close', (code, signal) => {
@@ -95,18 +123,20 @@ export class HlsWriter {
         this.detach();
         resolve();
         if (this.stopping) return;
-        if (this.withAudio && failedForWantOfAudio(stderr)) {
-          this.withAudio = false;
-          log.info('the publisher sends no audio: the ladder goes on without it');
-          this.spawnFfmpeg();
+        const lastLine = stderr.trim().split('\n').at(-1) ?? '';
+        this.failures = Date.now() - startedAt >= HEALTHY_RUN_MS ? 1 : this.failures + 1;
+        if (this.failures >= MAX_FAST_FAILURES) {
+          this.stopping = true;
+                log.error('ffmpeg failed too often in a row; giving up on this publish', { failures: this.failures, code, signal, stderr: lastLine });
+          this.options.onGaveUp(`FFmpeg failed ${this.failures} times in a row (last: ${lastLine || `exit ${code ?? signal}`})`);
           return;
         }
-        this.failures = Date.now() - startedAt >= HEALTHY_RUN_MS ? 1 : this.failures + 1;
         const delay = BACKOFF_MS[Math.min(this.failures - 1, BACKOFF_MS.length - 1)]!;
-        log.warn('ffmpeg stopped while the publisher is on; restarting', { code, signal, inMs: delay, stderr: stderr.trim().split('\n').at(-1) });
+        log.warn('ffmpeg stopped while the publisher is on; restarting', { code, signal, inMs: delay, stderr: lastLine });
         this.restartTimer = setTimeout(() => this.spawnFfmpeg(), delay);
       });
     });
+    const flags = (packaging.audio ? FLV_HAS_AUDIO : 0) | (packaging.video ? FLV_HAS_VIDEO : 0);
     try {
       this.unsubscribe = publisher.subscribe((chunk) => {
         if (child.stdin.writableLength > MAX_BUFFERED_BYTES) {
@@ -114,7 +144,7 @@ export class HlsWriter {
           child.kill('SIGKILL');
           return;
         }
-        if (!child.stdin.destroyed) child.stdin.write(chunk);
+        if (!child.stdin.destroyed) child.stdin.write(isFlvHeader(chunk) ? withTrackFlags(chunk, flags) : chunk);
       });
     } catch (error) {
       // The publisher is already gone; its departure stops this writer.
@@ -127,4 +157,18 @@ export class HlsWriter {
     this.unsubscribe?.();
     this.unsubscribe = null;
   }
+}
+
+function isFlvHeader(chunk: Buffer): boolean {
+  return chunk.length >= 9 && chunk.toString('latin1', 0, 3) === 'FLV';
+}
+
+/**
+ * node-media-server's FLV header always announces audio and video, and FFmpeg waits for a track it
+ * was promised: the header FFmpeg reads announces the tracks that were actually seen.
+ */
+function withTrackFlags(header: Buffer, flags: number): Buffer {
+  const copy = Buffer.from(header);
+  copy[4] = flags;
+  return copy;
 }

@@ -5,8 +5,11 @@ import type { StreamKeyring } from '../core/events/stream-key-seal.js';
 import { parseLadder } from '../core/events/ladder.js';
 import { listIngestTargets, listLiveEventIds, markEventEnded, markEventLive } from '../core/events/event-service.js';
 import type { Log } from '../core/log.js';
+import { resetIngestStates, setIngestState, WHILE_PUBLISHING } from '../core/events/ingest-state.js';
+import { readTracks } from './flv-tracks.js';
 import { finalisePlaylists } from './hls-output.js';
 import { HlsWriter } from './hls-writer.js';
+import { decidePackaging } from './live-packaging.js';
 import type { Publisher, RtmpHandlers } from './rtmp-server.js';
 
 export interface LiveIngestOptions {
@@ -80,6 +83,7 @@ export class LiveIngest implements RtmpHandlers {
    * over. Call once this process holds the RTMP port, i.e. is the only ingest.
    */
   async endEventsLeftLive(): Promise<void> {
+    await resetIngestStates(this.options.db);
     for (const eventId of await listLiveEventIds(this.options.db)) {
       finalisePlaylists(this.hlsDir(eventId));
       await markEventEnded(this.eventDeps(), eventId, { reason: 'ingest restarted' });
@@ -112,17 +116,49 @@ export class LiveIngest implements RtmpHandlers {
     void this.enqueue(live, async () => {
       if (live.publisher !== publisher) return;
       await live.writer?.stop(); // a publisher that replaced another within the grace
-      live.writer = new HlsWriter({
-        ffmpegPath: this.options.ffmpegPath,
-        dir: this.hlsDir(live.eventId),
-        rungs: parseLadder(target.ladder),
-        segmentSeconds: this.options.segmentSeconds,
-        publisher,
-        log: this.options.log,
-      });
-      live.writer.start();
-      await markEventLive(this.eventDeps(), live.eventId);
+      live.writer = null;
+      await setIngestState(this.options.db, live.eventId, 'connected', 'publisher connected, no output yet');
+      await this.startWriter(live, publisher, target.ladder);
     });
+  }
+
+  /**
+   * Starts FFmpeg for what the publisher actually sends, or refuses a stream that cannot be
+   * packaged: one log line, the reason in the event's ingest state, the publisher cut off. The
+   * event turns live only when the first segment is written, i.e. when it can be played.
+   */
+  private async startWriter(live: LiveEvent, publisher: Publisher, ladder: string): Promise<void> {
+    const rungs = parseLadder(ladder);
+    const decision = decidePackaging(await readTracks(publisher), rungs.length > 0);
+    if (live.publisher !== publisher) return; // gone while we looked
+    if (!decision.ok) {
+      this.options.log.warn(`publish refused: ${decision.reason}`, { event: live.eventId });
+      await setIngestState(this.options.db, live.eventId, 'refused', decision.reason);
+      publisher.disconnect();
+      return;
+    }
+    const writer: HlsWriter = new HlsWriter({
+      ffmpegPath: this.options.ffmpegPath,
+      dir: this.hlsDir(live.eventId),
+      rungs,
+      segmentSeconds: this.options.segmentSeconds,
+      packaging: decision.packaging,
+      publisher,
+      log: this.options.log,
+      onFirstSegment: () => void this.enqueue(live, async () => {
+        if (live.writer !== writer) return;
+        await markEventLive(this.eventDeps(), live.eventId);
+        await setIngestState(this.options.db, live.eventId, 'writing', 'segments are being written');
+        this.options.log.info('first segment written; the event is live', { event: live.eventId });
+      }),
+      onGaveUp: (reason) => void this.enqueue(live, async () => {
+        await setIngestState(this.options.db, live.eventId, 'failed', reason);
+        publisher.disconnect();
+      }),
+    });
+    live.writer = writer;
+    writer.start();
+    this.options.log.info('writing HLS', { event: live.eventId, ladder, ...decision.packaging });
   }
 
   closed(publisher: Publisher): void {
@@ -134,6 +170,7 @@ export class LiveIngest implements RtmpHandlers {
     void this.enqueue(event, async () => {
       await event.writer?.stop();
       event.writer = null;
+      await setIngestState(this.options.db, event.eventId, 'idle', 'publisher left', WHILE_PUBLISHING);
     });
     event.graceTimer = setTimeout(() => {
       event.graceTimer = null;
@@ -148,6 +185,7 @@ export class LiveIngest implements RtmpHandlers {
     event.writer = null;
     finalisePlaylists(this.hlsDir(event.eventId));
     await markEventEnded(this.eventDeps(), event.eventId, { reason });
+    await setIngestState(this.options.db, event.eventId, 'idle', reason, WHILE_PUBLISHING);
     this.options.log.info('event ended', { event: event.eventId, reason });
     // A publisher that came back during the lines above has its start queued behind this step:
     // the event stays known, goes live again, and FFmpeg's append_list drops the ENDLIST.

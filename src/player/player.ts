@@ -108,6 +108,7 @@ function startPlayback(next: Grant): void {
   $('player').hidden = false;
   $('event-title').textContent = next.event.title;
   $('live-badge').hidden = next.event.status !== 'live';
+  showAudioView(false);
   if (!Hls.isSupported()) {
     // Chromium now says "maybe" to native HLS, but native playback cannot send the Authorization header.
     return show(MESSAGES.unsupported);
@@ -145,6 +146,8 @@ function startPlayback(next: Grant): void {
     clearMessage();
     void autoplay();
   });
+  // The tracks hls.js found in the first segment: a radio show or a concert's audio has no picture.
+  hls.on(Hls.Events.BUFFER_CODECS, (_event, tracks) => showAudioView(!tracks.video && !!tracks.audio));
   // The playlist itself says whether the stream is live (no ENDLIST yet): the badge follows it
   // when a scheduled event goes on air, or a live one ends, while the page is open.
   hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => {
@@ -154,6 +157,12 @@ function startPlayback(next: Grant): void {
   hls.attachMedia(video);
   window.clearInterval(heartbeatTimer);
   heartbeatTimer = window.setInterval(() => void sendHeartbeat(), HEARTBEAT_MS);
+}
+
+/** Sound without a picture gets the audio view and a slim player instead of a black 16:9 box. */
+function showAudioView(audioOnly: boolean): void {
+  $('audio-view').hidden = !audioOnly;
+  $('player').classList.toggle('audio-only', audioOnly);
 }
 
 /**

@@ -158,6 +158,19 @@ export function publish(t: { after(fn: () => unknown): void }, url: string, seco
   return { child, exited, stderr: () => stderr };
 }
 
+/**
+ * FFmpeg publishing whatever `args` say (inputs and codecs) to `url` as FLV over RTMP, in real
+ * time: a radio encoder sending sound only, an encoder sending a codec StreamGate cannot package.
+ */
+export function publishWith(t: { after(fn: () => unknown): void }, url: string, args: string[]): TestPublisher {
+  const child = spawn('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-re', ...args, '-f', 'flv', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.after(() => child.kill('SIGKILL'));
+  return { child, exited, stderr: () => stderr };
+}
+
 export interface Probe {
   durationSeconds: number;
   codecs: string[];

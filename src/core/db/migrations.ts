@@ -167,6 +167,14 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.alterTable('signing_keys').addColumn('revoked_at', 'bigint').execute();
     },
   },
+  // What the ingest is doing with the event's publisher, and why (an event is `live` only once it is
+  // playable; before that, or when a publisher was refused, the operator needs to know why not).
+  '0006_event_ingest_state': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('events').addColumn('ingest_state', 'text', (c) => c.notNull().defaultTo('idle')).execute();
+      await db.schema.alterTable('events').addColumn('ingest_reason', 'text').execute();
+    },
+  },
 };
 
 /** What a migration may need from outside the database: the keyring, read only when needed. */

@@ -21,6 +21,13 @@ export interface Database {
 
 export type EventStatus = 'scheduled' | 'live' | 'ended' | 'archived';
 
+/**
+ * The ingest's side of an event: `idle` (no publisher), `connected` (a publisher is on, nothing
+ * playable written yet), `writing` (segments are being written), `refused` (the publisher's stream
+ * cannot be packaged), `failed` (FFmpeg kept failing and the ingest gave up).
+ */
+export type IngestState = 'idle' | 'connected' | 'writing' | 'refused' | 'failed';
+
 export interface EventTable {
   id: string;
   title: string;
@@ -32,6 +39,9 @@ export interface EventTable {
   stream_key: string;
   /** "copy" or a ladder such as "720p,480p,360p" (core/events/ladder.ts). */
   ladder: string;
+  ingest_state: ColumnType<IngestState, IngestState | undefined, IngestState>;
+  /** Why the ingest is in that state, in words for the operator. */
+  ingest_reason: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: number;
   updated_at: number;
 }

@@ -67,6 +67,8 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
       rewatch_hours: rewatchHours,
       stream_key: sealStreamKey(deps.keyring, newStreamKey()),
       ladder,
+      ingest_state: 'idle',
+      ingest_reason: null,
       created_at: now,
       updated_at: now,
     };

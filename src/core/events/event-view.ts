@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { toIso } from '../duration.js';
-import type { EventRow, EventStatus } from '../db/schema.js';
+import type { EventRow, EventStatus, IngestState } from '../db/schema.js';
 import { openStreamKey, type StreamKeyring } from './stream-key-seal.js';
 
 /** An event as the CLI and the API show it (SPEC §2). */
@@ -14,6 +14,8 @@ export interface EventView {
   streamKey: string;
   rtmpUrl: string;
   ladder: string;
+  /** What the ingest does with the publisher, and why: why an event with a publisher is not live. */
+  ingest: { state: IngestState; reason: string | null };
   createdAt: string;
 }
 
@@ -38,6 +40,7 @@ export function toEventView(row: EventRow, config: Config, keyring: StreamKeyrin
     streamKey: openStreamKey(keyring, row.stream_key, row.id),
     rtmpUrl: rtmpServerUrl(config),
     ladder: row.ladder,
+    ingest: { state: row.ingest_state, reason: row.ingest_reason },
     createdAt: toIso(row.created_at)!,
   };
 }
