@@ -48,6 +48,8 @@ export async function startLinkSession(deps: SessionDeps, link: LinkClaims, clie
   return writeTransaction(deps.db, async (trx) => {
     const code = await trx.selectFrom('codes').selectAll().where('id', '=', link.sub).executeTakeFirst();
     if (!code || code.event_id !== link.eid) throw new AppError(401, 'invalid_link', 'This link is not valid.');
+    // The code's own state first: "revoked" tells the viewer more than "this link was ended".
+    if (code.revoked_at !== null) throw new AppError(403, 'code_revoked', 'This code has been revoked.');
     const last = await trx
       .selectFrom('sessions')
       .select(['ended_at', 'end_reason'])
