@@ -14,7 +14,7 @@ describe('a player without heartbeats (ffmpeg) through a personal link', () => {
   it('plays a live event for 4 minutes without a refusal, and is stopped within 1 s of tokens revoke', async (t) => {
     // Playback tokens of 60 s: the link must outlive many of them, and the 90 s session timeout.
     const app = await startAppliance(t, { EDGE_QUERY_TOKENS: '1', STREAMGATE_TOKEN_TTL_SECONDS: '60' });
-    publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, PLAY_MS / 1000 + 60);
+    const publisher = publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, PLAY_MS / 1000 + 60);
     await waitFor('a first segment', () => segmentsOf(app.playlist()).length >= 1, 30_000);
     const [code] = await app.codes(1);
     const url = await personalLink(app, code!);
@@ -48,5 +48,8 @@ describe('a player without heartbeats (ffmpeg) through a personal link', () => {
     assert.deepEqual(servedLate, [], 'nothing served to the player more than 1 s after the revocation');
     assert.notEqual(ffmpeg.exitCode, null, `ffmpeg stopped once refused:\n${stderr}`);
     assert.ok(!app.logs().includes(token), 'the link token is never logged');
+    // The publisher would outlive the test and write into the data directory being removed.
+    publisher.child.kill('SIGKILL');
+    await app.stop();
   });
 });

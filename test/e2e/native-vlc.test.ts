@@ -14,7 +14,7 @@ const hasVlc = spawnSync('sh', ['-c', 'command -v cvlc'], { stdio: 'ignore' }).s
 describe('VLC 3 (Debian vlc) through a personal link', () => {
   it('follows a live event for 2 minutes: it keeps fetching segments written after it started', { skip: !hasVlc && 'cvlc is not installed (./install.sh --dev installs it)' }, async (t) => {
     const app = await startAppliance(t, { EDGE_QUERY_TOKENS: '1' });
-    publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, WATCH_MS / 1000 + 60);
+    const publisher = publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, WATCH_MS / 1000 + 60);
     await waitFor('a few segments', () => segmentsOf(app.playlist()).length >= 3, 30_000);
     const [code] = await app.codes(1);
     const url = await personalLink(app, code!);
@@ -43,5 +43,9 @@ describe('VLC 3 (Debian vlc) through a personal link', () => {
     assert.ok(newest - lastAtStart >= 50, `VLC fetched up to segment ${newest}, ${newest - lastAtStart} past the last one listed when it opened`);
     assert.ok(fs.statSync(out).size > 1_000_000, 'what VLC read was written out');
     assert.deepEqual(loggedRequests(app).filter((r) => r.at >= started && r.status >= 400), [], 'no refusal');
+    // The publisher would outlive the test and write into the data directory being removed.
+    vlc.kill('SIGKILL');
+    publisher.child.kill('SIGKILL');
+    await app.stop();
   });
 });
