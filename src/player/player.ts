@@ -167,10 +167,11 @@ async function autoplay(): Promise<void> {
     video.muted = true;
     try {
       await video.play();
+      if (!grant) return; // stopped meanwhile (a link, a refusal): its message stays
       show(MESSAGES.muted, 'info');
       video.addEventListener('volumechange', () => !video.muted && clearMessage(), { once: true });
     } catch {
-      show(MESSAGES.press_play, 'info');
+      if (grant) show(MESSAGES.press_play, 'info');
     }
   }
 }
