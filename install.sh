@@ -54,8 +54,9 @@ if ! command -v make >/dev/null 2>&1 || ! command -v g++ >/dev/null 2>&1 || ! co
 fi
 if [ $dev -eq 1 ]; then
   # chromium: browser tests (playwright-core drives Debian's build); nginx, wrk: benchmarks;
-  # sqlite3: the database-lock tests hold the write lock from another process.
-  need_packages chromium nginx-light wrk ffmpeg sqlite3
+  # sqlite3: the database-lock tests hold the write lock from another process; vlc: a live event
+  # played in VLC 3 through a personal link.
+  need_packages chromium nginx-light wrk ffmpeg sqlite3 vlc
 fi
 
 # 3. npm packages, exactly as locked; skipped when the lock file has not changed since.

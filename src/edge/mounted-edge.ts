@@ -5,6 +5,7 @@ import type { Log } from '../core/log.js';
 import { revocationRetentionMs } from '../core/revocation-feed.js';
 import { LiveKeyring } from '../core/live-keyring.js';
 import { createEdgeMetrics } from './metrics.js';
+import { createNativePlayers } from './native-players.js';
 import { RevocationList } from './revocation-list.js';
 import { RevocationSync } from './revocation-sync.js';
 import { streamsRouter } from './streams-router.js';
@@ -18,12 +19,16 @@ export function createMountedEdge(config: Config, log: Log): { router: Router; s
   const keyring = LiveKeyring.forEdge(config, log);
   const revocations = new RevocationList(revocationRetentionMs(config));
   let sync: RevocationSync | null = null;
-  const router = streamsRouter({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync?.lagMs() ?? Infinity }, createEdgeMetrics());
+  let platform: string | null = null;
+  const native = createNativePlayers({ config, keyring, revocations, platformUrl: () => platform, clock: systemClock, log });
+  const router = streamsRouter({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync?.lagMs() ?? Infinity, native }, createEdgeMetrics());
   const pruner = setInterval(() => revocations.prune(systemClock()), 30_000);
   pruner.unref();
   return {
     router,
     start(platformUrl) {
+      platform = platformUrl;
+      native.reporter.start();
       sync = new RevocationSync({ platformUrl, signingKey: () => keyring.current, list: revocations, clock: systemClock, log });
       sync.start();
     },
@@ -31,6 +36,7 @@ export function createMountedEdge(config: Config, log: Log): { router: Router; s
       clearInterval(pruner);
       keyring.stop();
       sync?.stop();
+      native.reporter.stop();
     },
   };
 }

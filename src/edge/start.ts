@@ -6,6 +6,7 @@ import { createLog, type Log } from '../core/log.js';
 import { revocationRetentionMs } from '../core/revocation-feed.js';
 import { LiveKeyring } from '../core/live-keyring.js';
 import { createEdgeApp } from './app.js';
+import { createNativePlayers } from './native-players.js';
 import { RevocationList } from './revocation-list.js';
 import { RevocationSync } from './revocation-sync.js';
 
@@ -20,7 +21,8 @@ export async function startEdge(config: Config, log: Log = createLog('edge')): P
   const keyring = LiveKeyring.forEdge(config, log);
   const revocations = new RevocationList(revocationRetentionMs(config));
   const sync = new RevocationSync({ platformUrl: config.platformUrl.replace(/\/$/, ''), signingKey: () => keyring.current, list: revocations, clock: systemClock, log });
-  const app = createEdgeApp({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync.lagMs() });
+  const native = createNativePlayers({ config, keyring, revocations, platformUrl: () => config.platformUrl, clock: systemClock, log });
+  const app = createEdgeApp({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync.lagMs(), native });
   const server = http.createServer(app);
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
@@ -29,6 +31,7 @@ export async function startEdge(config: Config, log: Log = createLog('edge')): P
     server.listen(config.edgePort, config.host, resolve);
   });
   sync.start();
+  native.reporter.start();
   const pruner = setInterval(() => revocations.prune(systemClock()), 30_000);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -40,6 +43,7 @@ export async function startEdge(config: Config, log: Log = createLog('edge')): P
       clearInterval(pruner);
       keyring.stop();
       sync.stop();
+      native.reporter.stop();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -2,10 +2,12 @@ import express, { type Request, type Response, type Router } from 'express';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bearerToken, TokenError, verifyPlaybackToken, type PlaybackClaims } from '../core/playback-token.js';
+import { isLinkToken } from '../core/sessions/link-token.js';
 import type { EdgeDeps } from './deps.js';
 import { parseHlsPath, resolveInside, type HlsTarget } from './hls-path.js';
 import type { EdgeMetrics } from './metrics.js';
 import { OriginFetcher } from './origin-fetcher.js';
+import type { LinkResolution } from './link-sessions.js';
 import { addTokenToPlaylist } from './playlist-tokens.js';
 import { VerifiedTokenCache } from './token-cache.js';
 
@@ -44,6 +46,15 @@ export function streamsRouter(deps: EdgeDeps, metrics: EdgeMetrics): Router {
     return claims;
   };
 
+  const resolveLink = async (linkToken: string, target: HlsTarget | null, req: Request): Promise<LinkResolution | { ok: false; status: 404; reason: string }> => {
+    if (!deps.native) return { ok: false, status: 401, reason: 'links are not served here' };
+    if (!target) return { ok: false, status: 404, reason: 'bad path' };
+    return deps.native.links.resolve(linkToken, target.eventId, { clientIp: req.ip ?? null, userAgent: req.get('user-agent') ?? null });
+  };
+
+  const unavailable = (res: Response) =>
+    void res.status(503).setHeader('Cache-Control', 'no-store').setHeader('Retry-After', '5').json({ error: { code: 'platform_unavailable', message: 'Try again in a moment.' } });
+
   router.get(/^\/(.+)$/, async (req, res) => {
     res.on('finish', () => metrics.requests.inc({ status: res.statusCode }));
     // ?token= only when enabled, and never preferred over the header. The query is never logged.
@@ -51,20 +62,26 @@ export function streamsRouter(deps: EdgeDeps, metrics: EdgeMetrics): Router {
     const queryToken = !headerToken && deps.config.edgeQueryTokens && typeof req.query.token === 'string' ? req.query.token : null;
     const token = headerToken ?? queryToken;
     if (!token) return refuse(res, 401, 'no bearer token', req);
+    const target = parseHlsPath(req.path);
+    // A personal link (native players): exchanged for its session's claims and playback token.
+    const link = queryToken && isLinkToken(queryToken) ? await resolveLink(queryToken, target, req) : null;
+    if (link && !link.ok) return link.status === 503 ? unavailable(res) : refuse(res, link.status, link.reason, req);
     let claims: PlaybackClaims;
     try {
-      claims = claimsFor(token);
+      claims = link ? link.claims : claimsFor(token);
     } catch (error) {
       if (error instanceof TokenError) return refuse(res, 401, error.message, req);
       throw error;
     }
-    const target = parseHlsPath(req.path);
     if (!target) return refuse(res, 404, 'bad path', req);
     if (claims.eid !== target.eventId) return refuse(res, 403, 'token for another event', req);
     if (deps.revocations.isRevoked(claims)) return refuse(res, 403, 'revoked', req);
+    // Served: the platform hears of it in the next report, which counts as the session's heartbeat.
+    deps.native?.reporter.seen(claims, Boolean(link));
+    const upstreamToken = link ? link.token : token;
     const file = edgeMode === 'proxy' ? null : await resolveInside(hlsRoot, target);
     if (!file && origin) {
-      const upstream = await origin.get(target, `Bearer ${token}`);
+      const upstream = await origin.get(target, `Bearer ${upstreamToken}`);
       if (upstream.status === 404) return refuse(res, 404, 'not at the origin', req);
       if (!upstream.body) {
         deps.log.warn('origin failed', { status: upstream.status, path: req.path });

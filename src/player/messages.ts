@@ -14,6 +14,8 @@ export const MESSAGES: Record<string, string> = {
   network: 'The connection was lost. Trying again…',
   muted: 'Playing without sound: use the speaker button to turn it on.',
   press_play: 'Press play to start.',
+  links_disabled: 'Links for other players are not enabled for this event.',
+  link_ready: 'Playback here has stopped: your personal link below plays in VLC or on your TV.',
 };
 
 export function countdownText(seconds: number): string {

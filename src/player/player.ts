@@ -176,10 +176,11 @@ async function autoplay(): Promise<void> {
     video.muted = true;
     try {
       await video.play();
+      if (!grant) return; // stopped meanwhile (a link, a refusal): its message stays
       show(MESSAGES.muted, 'info');
       video.addEventListener('volumechange', () => !video.muted && clearMessage(), { once: true });
     } catch {
-      show(MESSAGES.press_play, 'info');
+      if (grant) show(MESSAGES.press_play, 'info');
     }
   }
 }
@@ -212,6 +213,42 @@ function stop(text: string): void {
   $('entry').hidden = false;
   show(text);
 }
+
+/**
+ * "Watch in VLC / on a TV": the session moves to a personal link (long-lived, revocable: the
+ * platform re-checks the code whenever the edge opens it). This page stops playing, so the code
+ * still plays on one device.
+ */
+async function getLink(): Promise<void> {
+  if (!grant) return;
+  const button = $<HTMLButtonElement>('get-link');
+  button.disabled = true;
+  try {
+    const { status, json } = await post('/api/sessions/link', { sessionId: grant.sessionId }, grant.token);
+    if (status !== 200) return show(MESSAGES[json?.error?.code] ?? json?.error?.message ?? MESSAGES.unauthorized);
+    window.clearInterval(heartbeatTimer);
+    hls?.destroy();
+    hls = null;
+    video.removeAttribute('src');
+    video.hidden = true;
+    grant = null;
+    $<HTMLInputElement>('link-url').value = new URL(json.url, location.href).toString();
+    $('link-box').hidden = false;
+    button.hidden = true;
+    show(MESSAGES.link_ready, 'info');
+  } catch {
+    show(MESSAGES.network, 'info');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+$('get-link').addEventListener('click', () => void getLink());
+$('copy-link').addEventListener('click', () => {
+  const field = $<HTMLInputElement>('link-url');
+  field.select();
+  void navigator.clipboard?.writeText(field.value).catch(() => undefined);
+});
 
 // Free the code for another device as soon as this page goes away.
 window.addEventListener('pagehide', () => {

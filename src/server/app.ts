@@ -11,6 +11,7 @@ import { adminApiRouter } from './admin/admin-router.js';
 import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { portalRoutes } from './routes/portal.js';
+import { edgeSessionRoutes } from './routes/edge-sessions.js';
 import { revocationRoutes } from './routes/revocations.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { validateRoutes } from './routes/validate.js';
@@ -61,7 +62,8 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   app.use(healthRoutes(deps, metrics));
   if (options.streams) app.use('/streams', options.streams);
   app.use(validateRoutes(deps, metrics, Boolean(options.streams)));
-  app.use(sessionRoutes(deps));
+  app.use(sessionRoutes(deps, Boolean(options.streams)));
+  app.use(edgeSessionRoutes(deps));
   app.use(revocationRoutes(deps, feed));
   app.use(adminApiRouter(deps));
   app.use(consoleRoutes());

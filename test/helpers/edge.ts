@@ -8,6 +8,7 @@ import { createLog } from '../../src/core/log.js';
 import { revocationRetentionMs } from '../../src/core/revocation-feed.js';
 import { loadSigningKeyring } from '../../src/core/secret-store.js';
 import { createEdgeApp } from '../../src/edge/app.js';
+import { createNativePlayers, type NativePlayers } from '../../src/edge/native-players.js';
 import { RevocationList } from '../../src/edge/revocation-list.js';
 import { RevocationSync } from '../../src/edge/revocation-sync.js';
 import type { TestPlatform } from './platform.js';
@@ -31,6 +32,7 @@ export function makeVodFixture(dataDir: string, eventId = 'conf'): string {
 export interface TestEdge {
   url: string;
   sync: RevocationSync;
+  native: NativePlayers;
   logLines: string[];
 }
 
@@ -39,23 +41,28 @@ export async function startTestEdge(
   t: { after(fn: () => unknown): void },
   platform: TestPlatform,
   overrides: Partial<Config> = {},
+  options: { reportIntervalMs?: number; clock?: () => number } = {},
 ): Promise<TestEdge> {
+  const clock = options.clock ?? Date.now;
   const config: Config = { ...platform.config, ...overrides };
   const logLines: string[] = [];
   const log = createLog('edge', (line) => logLines.push(line));
   const keyring = loadSigningKeyring(platform.config);
   const revocations = new RevocationList(revocationRetentionMs(platform.config));
-  const sync = new RevocationSync({ platformUrl: platform.url, signingKey: () => keyring.current, list: revocations, clock: Date.now, log });
-  const app = createEdgeApp({ config, keyring, revocations, clock: Date.now, log, syncLagMs: () => sync.lagMs() });
+  const sync = new RevocationSync({ platformUrl: platform.url, signingKey: () => keyring.current, list: revocations, clock, log });
+  const native = createNativePlayers({ config, keyring, revocations, platformUrl: () => platform.url, clock, log, reportIntervalMs: options.reportIntervalMs });
+  const app = createEdgeApp({ config, keyring, revocations, clock, log, syncLagMs: () => sync.lagMs(), native });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   sync.start();
+  native.reporter.start();
   t.after(async () => {
     sync.stop();
+    native.reporter.stop();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sync, logLines };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sync, native, logLines };
 }
 
 /** A GET with the path sent exactly as given (fetch would normalise `..` away). */

@@ -3,7 +3,7 @@ import { codeKey, hashesEqual, normaliseCode } from '../access-code.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
-import type { Database, EventRow } from '../db/schema.js';
+import type { AccessCodeRow, Database, EventRow } from '../db/schema.js';
 import { AppError, isDatabaseBusy } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
 import { signPlaybackToken } from '../playback-token.js';
@@ -55,53 +55,62 @@ export async function startSession(deps: SessionDeps, input: StartSessionInput):
   const known = await deps.db.selectFrom('codes').select('code_hash').where('id', '=', codeId).executeTakeFirst();
   if (!normalised || !known || !hashesEqual(known.code_hash, hash)) throw invalidCode();
   return writeTransaction(deps.db, async (trx) => {
-    const now = deps.clock();
     const code = await trx.selectFrom('codes').selectAll().where('id', '=', codeId).executeTakeFirst();
     if (!code) throw invalidCode(); // deleted since the check above
-    if (code.revoked_at !== null) throw new AppError(403, 'code_revoked', 'This code has been revoked.');
-    if (code.expires_at <= now) throw new AppError(410, 'code_expired', 'This code has expired.');
-    const event = await trx.selectFrom('events').selectAll().where('id', '=', code.event_id).executeTakeFirstOrThrow();
-    checkEventAvailable(event, now);
-
-    const found = await trx.selectFrom('sessions').selectAll().where('code_id', '=', code.id).where('ended_at', 'is', null).executeTakeFirst();
-    const active = found && withDeferredLastSeen(deps.db, found);
-    let sessionId: string;
-    if (active && active.last_seen_at < now - SESSION_TIMEOUT_MS) {
-      await endSessions(trx, now, [active], 'timeout');
-    }
-    if (active && active.last_seen_at >= now - SESSION_TIMEOUT_MS) {
-      if (active.device_id !== input.deviceId) {
-        const retryAfter = Math.max(1, Math.ceil((active.last_seen_at + SESSION_TIMEOUT_MS - now) / 1000));
-        throw new AppError(409, 'device_conflict', 'This code is playing on another device.', { retryAfter });
-      }
-      sessionId = active.id;
-      await trx.updateTable('sessions').set({ last_seen_at: now, client_ip: input.clientIp }).where('id', '=', sessionId).execute();
-    } else {
-      sessionId = timeOrderedId(now);
-      await trx
-        .insertInto('sessions')
-        .values({
-          id: sessionId,
-          code_id: code.id,
-          event_id: code.event_id,
-          device_id: input.deviceId,
-          client_ip: input.clientIp,
-          user_agent: input.userAgent?.slice(0, 300) ?? null,
-          started_at: now,
-          last_seen_at: now,
-          ended_at: null,
-          end_reason: null,
-        })
-        .execute();
-    }
-    await trx
-      .updateTable('access_codes')
-      .set({ first_used_at: code.first_used_at ?? now, last_used_at: now })
-      .where('id', '=', code.id)
-      .execute();
-    const { token, expiresAt } = signPlaybackToken(deps.keyring.current, { codeId: code.id, eventId: event.id, sessionId }, now, deps.tokenTtlSeconds);
-    return { token, expiresAt, sessionId, event };
+    return openSession(trx, deps, code, input);
   });
+}
+
+/**
+ * Inside a write transaction: checks the code and its event, applies the single-device rule and
+ * opens a session for the device, or resumes the device's own. For a code entered in the portal
+ * and for a personal link alike (link-sessions.ts).
+ */
+export async function openSession(trx: Db, deps: SessionDeps, code: AccessCodeRow, input: Omit<StartSessionInput, 'code'>): Promise<PlaybackGrant> {
+  const now = deps.clock();
+  if (code.revoked_at !== null) throw new AppError(403, 'code_revoked', 'This code has been revoked.');
+  if (code.expires_at <= now) throw new AppError(410, 'code_expired', 'This code has expired.');
+  const event = await trx.selectFrom('events').selectAll().where('id', '=', code.event_id).executeTakeFirstOrThrow();
+  checkEventAvailable(event, now);
+
+  const found = await trx.selectFrom('sessions').selectAll().where('code_id', '=', code.id).where('ended_at', 'is', null).executeTakeFirst();
+  const active = found && withDeferredLastSeen(deps.db, found);
+  let sessionId: string;
+  if (active && active.last_seen_at < now - SESSION_TIMEOUT_MS) {
+    await endSessions(trx, now, [active], 'timeout');
+  }
+  if (active && active.last_seen_at >= now - SESSION_TIMEOUT_MS) {
+    if (active.device_id !== input.deviceId) {
+      const retryAfter = Math.max(1, Math.ceil((active.last_seen_at + SESSION_TIMEOUT_MS - now) / 1000));
+      throw new AppError(409, 'device_conflict', 'This code is playing on another device.', { retryAfter });
+    }
+    sessionId = active.id;
+    await trx.updateTable('sessions').set({ last_seen_at: now, client_ip: input.clientIp }).where('id', '=', sessionId).execute();
+  } else {
+    sessionId = timeOrderedId(now);
+    await trx
+      .insertInto('sessions')
+      .values({
+        id: sessionId,
+        code_id: code.id,
+        event_id: code.event_id,
+        device_id: input.deviceId,
+        client_ip: input.clientIp,
+        user_agent: input.userAgent?.slice(0, 300) ?? null,
+        started_at: now,
+        last_seen_at: now,
+        ended_at: null,
+        end_reason: null,
+      })
+      .execute();
+  }
+  await trx
+    .updateTable('access_codes')
+    .set({ first_used_at: code.first_used_at ?? now, last_used_at: now })
+    .where('id', '=', code.id)
+    .execute();
+  const { token, expiresAt } = signPlaybackToken(deps.keyring.current, { codeId: code.id, eventId: event.id, sessionId }, now, deps.tokenTtlSeconds);
+  return { token, expiresAt, sessionId, event };
 }
 
 function checkEventAvailable(event: EventRow, now: number): void {
@@ -117,7 +126,7 @@ function checkEventAvailable(event: EventRow, now: number): void {
  * How long a heartbeat waits for the write lock before it answers without writing: a viewer who
  * is playing must not notice that another process holds the database.
  */
-const HEARTBEAT_LOCK_WAIT_MS = 500;
+export const HEARTBEAT_LOCK_WAIT_MS = 500;
 
 /**
  * Keeps a session alive and issues a fresh token, re-checking the code: a revoked or expired code
@@ -138,7 +147,8 @@ export async function heartbeat(deps: SessionDeps, sessionId: string, claims: { 
   }
 }
 
-async function heartbeatIn(db: Db, deps: SessionDeps, sessionId: string, claims: { sub: string }, canWrite: boolean) {
+/** One heartbeat's checks and writes on `db` (a transaction when `canWrite`); also the edges' session reports (link-sessions.ts). */
+export async function heartbeatIn(db: Db, deps: SessionDeps, sessionId: string, claims: { sub: string }, canWrite: boolean) {
   const now = deps.clock();
   const found = await db.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
   if (!found || found.code_id !== claims.sub) throw new AppError(404, 'session_not_found', 'No such session.');

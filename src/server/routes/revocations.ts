@@ -10,7 +10,7 @@ const EDGE_TOKEN_MAX_TTL_SECONDS = 300;
 const KEEPALIVE_MS = 15_000;
 
 /** The feed is for edges only: they prove they hold the signing secret. A playback token is refused. */
-function edgeAuth(deps: PlatformDeps): RequestHandler {
+export function edgeAuth(deps: PlatformDeps): RequestHandler {
   return function requireEdge(req, _res, next) {
     const token = bearerToken(req.get('authorization'));
     try {

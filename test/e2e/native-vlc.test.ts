@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { publish, segmentsOf, startAppliance, waitFor } from '../helpers/appliance.js';
+import { tempDir } from '../helpers/cli.js';
+import { loggedRequests, personalLink, segmentNumber } from '../helpers/native.js';
+
+const WATCH_MS = 120_000;
+const hasVlc = spawnSync('sh', ['-c', 'command -v cvlc'], { stdio: 'ignore' }).status === 0;
+
+describe('VLC 3 (Debian vlc) through a personal link', () => {
+  it('follows a live event for 2 minutes: it keeps fetching segments written after it started', { skip: !hasVlc && 'cvlc is not installed (./install.sh --dev installs it)' }, async (t) => {
+    const app = await startAppliance(t, { EDGE_QUERY_TOKENS: '1' });
+    const publisher = publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, WATCH_MS / 1000 + 60);
+    await waitFor('a few segments', () => segmentsOf(app.playlist()).length >= 3, 30_000);
+    const [code] = await app.codes(1);
+    const url = await personalLink(app, code!);
+
+    // VLC refuses to run as root: an unprivileged user with a HOME of its own.
+    const home = tempDir('streamgate-vlc-');
+    fs.chmodSync(home, 0o777);
+    const out = path.join(home, 'out.ts');
+    const lastAtStart = Math.max(...segmentsOf(app.playlist()).map((s) => segmentNumber(s)!));
+    const started = Date.now();
+    const vlc = spawn('runuser', ['-u', 'nobody', '--', 'env', `HOME=${home}`, 'cvlc', '-I', 'dummy', '--no-sout-all', url, '--sout', `#std{access=file,mux=ts,dst=${out}}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    vlc.stderr.on('data', (d) => (stderr += d));
+    t.after(() => vlc.kill('SIGKILL'));
+
+    await sleep(WATCH_MS);
+    assert.equal(vlc.exitCode, null, `VLC still playing after 2 minutes:\n${stderr.slice(-2000)}`);
+    const fetched = loggedRequests(app)
+      .filter((r) => r.at >= started && r.status === 200)
+      .map((r) => segmentNumber(r.path))
+      .filter((n): n is number => n !== null);
+    const newest = Math.max(...fetched);
+    // 2 s segments: ~60 written while VLC watched. It must have followed nearly all of them.
+    assert.ok(newest - lastAtStart >= 50, `VLC fetched up to segment ${newest}, ${newest - lastAtStart} past the last one listed when it opened`);
+    assert.ok(fs.statSync(out).size > 1_000_000, 'what VLC read was written out');
+    assert.deepEqual(loggedRequests(app).filter((r) => r.at >= started && r.status >= 400), [], 'no refusal');
+    // The publisher would outlive the test and write into the data directory being removed.
+    vlc.kill('SIGKILL');
+    publisher.child.kill('SIGKILL');
+    await app.stop();
+  });
+});
