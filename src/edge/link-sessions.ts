@@ -57,7 +57,7 @@ export class LinkSessions {
       throw error;
     }
     if (link.eid !== eventId) return { ok: false, status: 403, reason: 'token for another event' };
-    if (this.deps.revocations.isRevoked({ sub: link.sub, eid: link.eid, sid: '' })) return { ok: false, status: 403, reason: 'revoked' };
+    if (this.deps.revocations.isRevoked({ sub: link.sub, eid: link.eid, sid: '', kid: link.kid })) return { ok: false, status: 403, reason: 'revoked' };
     const known = this.byLink.get(link.lid);
     if (known && known.expiresAt > now && !this.deps.revocations.isRevoked(known.claims)) return { ok: true, claims: known.claims, token: known.token };
     if (known) this.forget(link.lid);

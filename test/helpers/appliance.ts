@@ -96,11 +96,17 @@ export interface Appliance {
  * 127.0.0.1 with a fresh data directory holding the event "conf". Stopped when the test ends.
  */
 export async function startAppliance(t: { after(fn: () => unknown): void }, env: NodeJS.ProcessEnv = {}, existingDataDir?: string): Promise<Appliance> {
-  const dataDir = existingDataDir ?? (await initialisedDataDir(t));
+  // The data directory goes only once the process writing into it has gone (after hooks run in order).
+  const removals: (() => unknown)[] = [];
+  const dataDir = existingDataDir ?? (await initialisedDataDir({ after: (fn) => removals.push(fn) }));
   const serving = await spawnOnFreePorts(['serve'], { STREAMGATE_DATA_DIR: dataDir, INGEST_RECONNECT_GRACE_SECONDS: '1', ...env }, /ingest listening/);
   const { child, ports, closed } = serving;
   const platformUrl = ports.PLATFORM_URL;
-  t.after(() => child.kill('SIGKILL'));
+  t.after(async () => {
+    child.kill('SIGKILL');
+    await closed;
+    for (const remove of removals) await remove();
+  });
   const cli = (args: string[]) => runCli(args, { dataDir, env: ports });
   const appliance: Appliance = {
     dataDir,

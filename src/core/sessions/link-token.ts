@@ -20,6 +20,8 @@ export interface LinkClaims {
   lid: string;
   iat: number;
   exp: number;
+  /** The signing key's id: a revoked key's links are refused too. */
+  kid: string;
 }
 
 export function signLinkToken(key: SigningKey, claims: { codeId: string; eventId: string; linkId: string }, nowMs: number, codeExpiresAtMs: number) {
@@ -31,11 +33,14 @@ export function verifyLinkToken(token: string, keyring: Pick<Keyring, 'byKid'>, 
   const payload = verifyToken(token, keyring, { audience: LINK_AUDIENCE, nowMs, maxTtlSeconds: LINK_MAX_TTL_SECONDS });
   const { sub, eid, lid } = payload as Record<string, unknown>;
   if (typeof sub !== 'string' || typeof eid !== 'string' || typeof lid !== 'string') throw new TokenError('sub, eid and lid are required');
-  return { sub, eid, lid, iat: payload.iat!, exp: payload.exp! };
+  return { sub, eid, lid, iat: payload.iat, exp: payload.exp, kid: payload.kid };
 }
 
 /** Whether a token claims to be a link token (unverified: it only picks the verifier). */
 export function isLinkToken(token: string): boolean {
-  const payload = jwt.decode(token, { json: true });
-  return payload?.aud === LINK_AUDIENCE;
+  try {
+    return jwt.decode(token, { json: true })?.aud === LINK_AUDIENCE;
+  } catch {
+    return false; // not JSON where JSON belongs: the verifier says so with a 401
+  }
 }
