@@ -71,7 +71,7 @@ function verifyCompactToken(token: string, keyring: Pick<Keyring, 'byKid'>, opti
   if (!parts) throw new TokenError('not a compact JWS');
   const [, encodedHeader, encodedPayload, encodedSignature] = parts as unknown as [string, string, string, string];
   const header = decodeJsonObject(encodedHeader, 'header');
-  if (header.alg !== 'HS256') throw new TokenError(`algorithm ${String(header.alg)} refused`);
+  if (header.alg !== 'HS256') throw new TokenError(`algorithm ${JSON.stringify(header.alg)?.slice(0, 20)} refused`);
   if (header.crit !== undefined) throw new TokenError('crit header refused');
   const kid = header.kid;
   if (typeof kid !== 'string' || !KID.test(kid)) throw new TokenError('missing or malformed kid');
