@@ -51,9 +51,11 @@ describe('streamgate events', () => {
     );
     assert.equal(result.code, 0, result.stderr);
     const event = json(result);
-    // SPEC §2's fields, plus `ladder` (how the ingest writes the live stream).
-    assert.deepEqual(Object.keys(event).sort(), ['createdAt', 'endsAt', 'id', 'ladder', 'rewatchHours', 'rtmpUrl', 'startsAt', 'status', 'streamKey', 'title']);
+    // SPEC §2's fields, plus `ladder` (how the ingest writes the live stream) and `ingest` (what it
+    // does with a publisher, and why).
+    assert.deepEqual(Object.keys(event).sort(), ['createdAt', 'endsAt', 'id', 'ingest', 'ladder', 'rewatchHours', 'rtmpUrl', 'startsAt', 'status', 'streamKey', 'title']);
     assert.equal(event.ladder, 'copy');
+    assert.deepEqual(event.ingest, { state: 'idle', reason: null });
     assert.equal(event.id, 'spring-conf-2026');
     assert.equal(event.status, 'scheduled');
     assert.equal(event.endsAt, '2030-05-01T16:00:00.000Z');

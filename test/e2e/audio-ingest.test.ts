@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ffprobe, publishWith, segmentsOf, startAppliance, waitFor, type Appliance } from '../helpers/appliance.js';
 import { json, runCli } from '../helpers/cli.js';
+import { publishEnhancedHevc } from '../helpers/enhanced-rtmp.js';
 
 /** A radio show: a 440 Hz tone in AAC, no video, as in the issue's report. */
 const SOUND_ONLY = (seconds: number) => ['-f', 'lavfi', '-i', 'sine=frequency=440', '-t', String(seconds), '-c:a', 'aac', '-b:a', '128k'];
@@ -92,6 +93,19 @@ describe('publishers StreamGate cannot package', () => {
     assert.equal(app.logs().match(/publish refused: the publisher sends flv1 video/g)?.length, 1, app.logs());
     assert.equal(app.playlist(), '', 'nothing written');
     assert.doesNotMatch(app.logs(), /restarting/);
+  });
+
+  it('refuses HEVC over enhanced RTMP (as OBS 30+ can send it) and never claims live', async (t) => {
+    const app = await startAppliance(t);
+    const publisher = await publishEnhancedHevc(`${app.rtmpUrl}/${await app.streamKey()}`, 20);
+    const seen = await neverLiveWithoutSegments(app, () => app.playlist(), publisher.closedByServer);
+    assert.equal(await publisher.closedByServer, true, 'the publisher was cut off');
+    assert.ok(!seen.some((s) => s.startsWith('live')), `never live: ${seen.join(' ')}`);
+    const event = await eventJson(app);
+    assert.equal(event.ingest.state, 'refused');
+    assert.match(event.ingest.reason!, /the publisher sends hevc video; StreamGate packages H\.264 only/);
+    assert.equal(app.logs().match(/publish refused: the publisher sends hevc video/g)?.length, 1, app.logs());
+    assert.equal(app.playlist(), '', 'nothing written');
   });
 
   it('gives up after a bounded number of fast FFmpeg failures and says so; the event stays "connected, no output yet" meanwhile, never live', async (t) => {
