@@ -38,7 +38,15 @@ function cmdline(pid: number): string {
   }
 }
 
-describe('streamgate up --demo and secrets in argv', () => {
+function umaskOf(pid: number): string | undefined {
+  try {
+    return /^Umask:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  } catch {
+    return undefined; // ended meanwhile
+  }
+}
+
+describe('streamgate up --demo: the processes it starts', () => {
   it('no process it starts carries a stream key, code, token or secret on its command line', async (t) => {
     const root = tempDir();
     t.after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -74,5 +82,25 @@ describe('streamgate up --demo and secrets in argv', () => {
     for (const line of lines) {
       for (const [what, value] of secrets) assert.ok(!line.includes(value), `a ${what} in argv: ${line}`);
     }
+  });
+
+  it('all run with umask 077, whatever the caller\'s, so every file they create is their owner\'s only', async (t) => {
+    const root = tempDir();
+    t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+    process.umask(0o022); // what a login shell usually has; children inherit it
+    const { child } = await spawnOnFreePorts(
+      ['up', '--demo'],
+      { STREAMGATE_DATA_DIR: path.join(root, 'data'), INGEST_RECONNECT_GRACE_SECONDS: '1', NO_COLOR: '1' },
+      /demo codes/,
+    );
+    t.after(() => child.kill('SIGKILL'));
+    const umasks = await waitFor('the publisher and the HLS writer', () => {
+      const found = processTree(child.pid!).flatMap((pid) => {
+        const umask = umaskOf(pid);
+        return umask ? [`${cmdline(pid).split(' ')[0]} ${umask}`] : [];
+      });
+      return found.filter((f) => f.includes('ffmpeg')).length >= 2 ? found : undefined;
+    }, 30_000);
+    for (const entry of umasks) assert.match(entry, / 0077$/, entry);
   });
 });
