@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Keyring, SigningKey } from './secret-store.js';
 
@@ -46,56 +45,42 @@ export interface VerifyOptions {
 export type VerifiedClaims = Record<string, unknown> & { iat: number; exp: number; kid: string };
 
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
-const COMPACT_JWS = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/;
 const MAX_TOKEN_LENGTH = 4096;
 
 /**
  * The one verifier, and the only place a token is decoded: whatever the bytes, it returns verified
  * claims or throws a TokenError (never a SyntaxError or a TypeError, which would be a 500).
- * HS256 only, the signature checked before the payload is parsed, exact `iss` and `aud`, `exp`
- * and `iat` required, `iat` not in the future, `exp − iat` bounded, `kid` looked up in the keyring
- * and nowhere else, and a retired key only while a token it signed can still be unexpired.
+ * jsonwebtoken checks the signature (HS256 only), `iss`, `aud` and `exp`; on top of it: `kid`
+ * looked up in the keyring and nowhere else, one audience (never an array), `exp` and `iat`
+ * required, `iat` not in the future, `exp − iat` bounded, and a retired key only while a token it
+ * signed can still be unexpired.
  */
 export function verifyToken(token: string, keyring: Pick<Keyring, 'byKid'>, options: VerifyOptions): VerifiedClaims {
-  try {
-    return verifyCompactToken(token, keyring, options);
-  } catch (error) {
-    if (error instanceof TokenError) throw error;
-    throw new TokenError(`malformed token: ${(error as Error)?.message ?? String(error)}`);
-  }
-}
-
-function verifyCompactToken(token: string, keyring: Pick<Keyring, 'byKid'>, options: VerifyOptions): VerifiedClaims {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) throw new TokenError('token missing or too long');
-  const parts = COMPACT_JWS.exec(token);
-  if (!parts) throw new TokenError('not a compact JWS');
-  const [, encodedHeader, encodedPayload, encodedSignature] = parts as unknown as [string, string, string, string];
-  const header = decodeJsonObject(encodedHeader, 'header');
-  if (header.alg !== 'HS256') throw new TokenError(`algorithm ${JSON.stringify(header.alg)?.slice(0, 20)} refused`);
-  if (header.crit !== undefined) throw new TokenError('crit header refused');
-  const kid = header.kid;
+  const kid = headerOf(token).kid;
   if (typeof kid !== 'string' || !KID.test(kid)) throw new TokenError('missing or malformed kid');
   const key = keyring.byKid.get(kid);
   if (!key) throw new TokenError(`unknown kid ${kid}`);
-
-  const expected = createHmac('sha256', key.key).update(`${encodedHeader}.${encodedPayload}`).digest();
-  const signature = Buffer.from(encodedSignature, 'base64url');
-  // Only the canonical encoding: no second spelling of the same signature.
-  if (signature.length !== expected.length || signature.toString('base64url') !== encodedSignature || !timingSafeEqual(signature, expected)) {
-    throw new TokenError('invalid signature');
-  }
-
-  const payload = decodeJsonObject(encodedPayload, 'payload');
   const now = Math.floor(options.nowMs / 1000);
-  const { iss, aud, exp, iat, nbf } = payload;
-  if (iss !== ISSUER) throw new TokenError('wrong issuer');
-  if (aud !== options.audience) throw new TokenError('wrong audience'); // exactly one, never an array
+  let payload: jwt.JwtPayload | string;
+  try {
+    payload = jwt.verify(token, key.key, {
+      algorithms: ['HS256'],
+      audience: options.audience,
+      issuer: ISSUER,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      clockTimestamp: now,
+    });
+  } catch (error) {
+    throw new TokenError(String((error as Error)?.message ?? error).slice(0, 100));
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new TokenError('payload is not a JSON object');
+  if (payload.aud !== options.audience) throw new TokenError('wrong audience'); // exactly one, never an array
+  const { exp, iat } = payload;
   if (!Number.isSafeInteger(exp) || !Number.isSafeInteger(iat)) throw new TokenError('exp and iat must be whole numbers');
   const [issuedAt, expiresAt] = [iat as number, exp as number];
-  if (now >= expiresAt + CLOCK_TOLERANCE_SECONDS) throw new TokenError('token expired');
   // A future iat would stretch a token's life past every bound below (and past the edges' memory of revocations).
   if (issuedAt > now + CLOCK_TOLERANCE_SECONDS) throw new TokenError('iat in the future');
-  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + CLOCK_TOLERANCE_SECONDS)) throw new TokenError('not yet valid (nbf)');
   if (expiresAt < issuedAt) throw new TokenError('exp before iat');
   if (expiresAt - issuedAt > options.maxTtlSeconds) throw new TokenError('lifetime exceeds the maximum');
   if (key.retiredAtMs !== undefined) {
@@ -106,16 +91,19 @@ function verifyCompactToken(token: string, keyring: Pick<Keyring, 'byKid'>, opti
   return { ...payload, iat: issuedAt, exp: expiresAt, kid };
 }
 
-/** A base64url part of a token as a JSON object, or a TokenError. */
-function decodeJsonObject(encoded: string, part: string): Record<string, unknown> {
-  let value: unknown;
+/** A token's header, unverified (it only names the key to verify with), or a TokenError. */
+function headerOf(token: string): jwt.JwtHeader {
+  let decoded: jwt.Jwt | null;
   try {
-    value = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
+    // Throws, rather than returning null, on a payload that is not JSON under a `typ: JWT` header.
+    decoded = jwt.decode(token, { complete: true });
   } catch {
-    throw new TokenError(`${part} is not JSON`);
+    throw new TokenError('malformed token');
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TokenError(`${part} is not a JSON object`);
-  return value as Record<string, unknown>;
+  if (!decoded || typeof decoded.header !== 'object') throw new TokenError('malformed token');
+  if (decoded.header.alg !== 'HS256') throw new TokenError(`algorithm ${JSON.stringify(decoded.header.alg)?.slice(0, 20)} refused`);
+  if ((decoded.header as { crit?: unknown }).crit !== undefined) throw new TokenError('crit header refused');
+  return decoded.header;
 }
 
 /**
