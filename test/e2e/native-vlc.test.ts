@@ -27,10 +27,19 @@ describe('VLC 3 (Debian vlc) through a personal link', () => {
     const started = Date.now();
     const vlc = spawn('runuser', ['-u', 'nobody', '--', 'env', `HOME=${home}`, 'cvlc', '-I', 'dummy', '--no-sout-all', url, '--sout', `#std{access=file,mux=ts,dst=${out}}`], {
       stdio: ['ignore', 'ignore', 'pipe'],
+      // Its own process group: killing runuser alone leaves VLC running, holding this file's test open.
+      detached: true,
     });
     let stderr = '';
     vlc.stderr.on('data', (d) => (stderr += d));
-    t.after(() => vlc.kill('SIGKILL'));
+    const killVlc = () => {
+      try {
+        process.kill(-vlc.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    t.after(killVlc);
 
     await sleep(WATCH_MS);
     assert.equal(vlc.exitCode, null, `VLC still playing after 2 minutes:\n${stderr.slice(-2000)}`);
@@ -44,7 +53,7 @@ describe('VLC 3 (Debian vlc) through a personal link', () => {
     assert.ok(fs.statSync(out).size > 1_000_000, 'what VLC read was written out');
     assert.deepEqual(loggedRequests(app).filter((r) => r.at >= started && r.status >= 400), [], 'no refusal');
     // The publisher would outlive the test and write into the data directory being removed.
-    vlc.kill('SIGKILL');
+    killVlc();
     publisher.child.kill('SIGKILL');
     await app.stop();
   });
