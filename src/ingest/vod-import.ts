@@ -89,7 +89,7 @@ export async function importVod(
       path.join(staging, 'index.m3u8'),
     ], (seconds) => onProgress(Math.min(seconds, probe.durationSeconds), probe.durationSeconds));
     const playlist = path.join(staging, 'index.m3u8');
-    writeFileAtomic(playlist, keepVodPlaylist(fs.readFileSync(playlist, 'utf8'), config.hlsSegmentSeconds), 0o644);
+    servePlaylist(playlist, config.hlsSegmentSeconds);
     await verifyVod(config.ffmpegPath, playlist, probe.durationSeconds);
     swapInto(staging, path.join(hlsRoot, eventId), suffix);
   } catch (error) {
@@ -97,6 +97,16 @@ export async function importVod(
     throw error;
   }
   return { playlist: path.join(hlsRoot, eventId, 'index.m3u8'), durationSeconds: probe.durationSeconds, transcoded: plan.transcoded, audioOnly: plan.audioOnly };
+}
+
+/** Rewrites FFmpeg's playlist as we serve it (media-playlist.ts); a failure is the import's, told in one line. */
+function servePlaylist(playlist: string, segmentSeconds: number): void {
+  try {
+    writeFileAtomic(playlist, keepVodPlaylist(fs.readFileSync(playlist, 'utf8'), segmentSeconds), 0o644);
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (error as Error).message;
+    throw operationalFailure(`the imported VOD failed verification, so the previous one was kept: its playlist could not be written (${why})`, 'vod_verification_failed');
+  }
 }
 
 function checkFreeSpace(dir: string, neededBytes: number): void {

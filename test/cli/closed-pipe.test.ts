@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import { BIN, initialisedDataDir, runCli } from '../helpers/cli.js';
 import { openDatabase, writeTransaction } from '../../src/core/db/database.js';
 import { loadConfig } from '../../src/core/config.js';
+import { sealStreamKey } from '../../src/core/events/stream-key-seal.js';
+import { loadKeyring } from '../../src/core/secret-store.js';
 
 /** `streamgate ARGS | head -c 400`, as the operator types it: bash reports the CLI's own exit status. */
 function runIntoHead(args: string[], dataDir: string): Promise<{ code: number | null; firstBytes: string; stderr: string }> {
@@ -26,12 +28,14 @@ describe('a reader that closes stdout early (| head)', () => {
     const dataDir = await initialisedDataDir(t);
     const issued = await runCli(['tokens', 'create', '--event', 'conf', '--count', '5000', '--out', `${dataDir}/../codes.csv`], { dataDir });
     assert.equal(issued.code, 0, issued.stderr);
-    const db = await openDatabase(loadConfig({ STREAMGATE_DATA_DIR: dataDir }));
+    const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir });
+    const keyring = loadKeyring(config);
+    const db = await openDatabase(config);
     await writeTransaction(db, async (trx) => {
       const now = Date.now();
       const rows = Array.from({ length: 1500 }, (_, i) => ({
         id: `event-${i}`, title: `Event ${i} of a long series of talks, with a title long enough to fill the pipe quickly`, status: 'scheduled' as const, starts_at: null, ends_at: null, rewatch_hours: 48,
-        stream_key: `key-${i}`, ladder: 'copy', created_at: now, updated_at: now,
+        stream_key: sealStreamKey(keyring, `key-${i}`), ladder: 'copy', created_at: now, updated_at: now,
       }));
       for (let i = 0; i < rows.length; i += 100) await trx.insertInto('events').values(rows.slice(i, i + 100)).execute();
     });

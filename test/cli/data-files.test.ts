@@ -70,7 +70,10 @@ describe('stream keys at rest', () => {
     sqlite.prepare('update events set stream_key = ? where id = ?').run(legacyKey, 'conf');
     const insert = sqlite.prepare("insert into events (id, title, status, rewatch_hours, stream_key, ladder, created_at, updated_at) values (?, 'Old', 'ended', 48, ?, 'copy', 0, 0)");
     others.forEach((key, i) => insert.run(`old-${i}`, key));
-    sqlite.prepare("delete from kysely_migration where name = '0005_sealed_stream_keys'").run();
+    // …and nothing after it: migrations run in order.
+    sqlite.prepare("delete from kysely_migration where name >= '0005'").run();
+    sqlite.prepare('alter table events drop column ingest_state').run();
+    sqlite.prepare('alter table events drop column ingest_reason').run();
     sqlite.close();
     assert.notEqual(databaseBytes(dataDir).indexOf(legacyKey), -1, 'the setup stored the key in clear');
 

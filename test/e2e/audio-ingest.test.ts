@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { ffprobe, publishWith, segmentsOf, startAppliance, waitFor, type Appliance } from '../helpers/appliance.js';
 import { json, runCli } from '../helpers/cli.js';
 import { publishEnhancedHevc } from '../helpers/enhanced-rtmp.js';
+import { checkEventPlaylists } from '../helpers/hls-rules.js';
 
 /** A radio show: a 440 Hz tone in AAC, no video, as in the issue's report. */
 const SOUND_ONLY = (seconds: number) => ['-f', 'lavfi', '-i', 'sine=frequency=440', '-t', String(seconds), '-c:a', 'aac', '-b:a', '128k'];
@@ -47,6 +48,7 @@ describe('audio-only publishers (a radio show, the sound of a concert)', () => {
     await waitFor('status ended', async () => (await app.status()) === 'ended');
     const playlist = app.playlist();
     assert.ok(playlist.trimEnd().endsWith('#EXT-X-ENDLIST'));
+    checkEventPlaylists(path.join(app.dataDir, 'hls', 'conf'), { video: false });
     const vod = await ffprobe(`${app.edgeUrl}/streams/conf/index.m3u8`, token);
     assert.deepEqual(vod.codecs, ['aac']);
     assert.ok(Math.abs(vod.durationSeconds - 12) <= 1, `VOD lasts ${vod.durationSeconds} s for 12 s published`);
@@ -69,6 +71,7 @@ describe('audio-only publishers (a radio show, the sound of a concert)', () => {
     assert.equal(master.match(/#EXT-X-STREAM-INF/g)?.length, 1, master);
     assert.match(master, /^audio\/index\.m3u8$/m);
     assert.ok(readRendition().trimEnd().endsWith('#EXT-X-ENDLIST'));
+    checkEventPlaylists(path.join(app.dataDir, 'hls', 'conf'), { video: false });
     const token = await app.token();
     const vod = await ffprobe(`${app.edgeUrl}/streams/conf/index.m3u8`, token);
     assert.deepEqual(vod.codecs, ['aac']);

@@ -49,14 +49,17 @@ function umaskOf(pid: number): string | undefined {
 describe('streamgate up --demo: the processes it starts', () => {
   it('no process it starts carries a stream key, code, token or secret on its command line', async (t) => {
     const root = tempDir();
-    t.after(() => fs.rmSync(root, { recursive: true, force: true }));
     const dataDir = path.join(root, 'data');
-    const { child, ports: env, stderr } = await spawnOnFreePorts(
+    const { child, ports: env, stderr, closed } = await spawnOnFreePorts(
       ['up', '--demo'],
       { STREAMGATE_DATA_DIR: dataDir, INGEST_RECONNECT_GRACE_SECONDS: '1', NO_COLOR: '1' },
       /demo codes\s+(.+?)\s{3}/,
     );
-    t.after(() => child.kill('SIGKILL'));
+    t.after(async () => {
+      child.kill('SIGKILL'); // first: its FFmpeg writes into the folder until it has gone
+      await closed;
+      fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    });
     const codes = /demo codes\s+(.+?)\s{3}/.exec(stderr())![1]!.split(/\s+/);
     const demo = async () => json(await runCli(['events', 'show', 'demo', '--json'], { dataDir, env }));
     await waitFor('the demo event live', async () => (await demo()).status === 'live', 30_000);
@@ -86,14 +89,17 @@ describe('streamgate up --demo: the processes it starts', () => {
 
   it('all run with umask 077, whatever the caller\'s, so every file they create is their owner\'s only', async (t) => {
     const root = tempDir();
-    t.after(() => fs.rmSync(root, { recursive: true, force: true }));
     process.umask(0o022); // what a login shell usually has; children inherit it
-    const { child } = await spawnOnFreePorts(
+    const { child, closed } = await spawnOnFreePorts(
       ['up', '--demo'],
       { STREAMGATE_DATA_DIR: path.join(root, 'data'), INGEST_RECONNECT_GRACE_SECONDS: '1', NO_COLOR: '1' },
       /demo codes/,
     );
-    t.after(() => child.kill('SIGKILL'));
+    t.after(async () => {
+      child.kill('SIGKILL'); // first: its FFmpeg writes into the folder until it has gone
+      await closed;
+      fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    });
     const umasks = await waitFor('the publisher and the HLS writer', () => {
       const found = processTree(child.pid!).flatMap((pid) => {
         const umask = umaskOf(pid);

@@ -76,18 +76,48 @@ describe('a ladder master playlist', () => {
   });
 });
 
-describe('a VOD import', () => {
-  it('of a recording with a 2.5 s keyframe interval gives a playlist whose target duration covers every segment', async (t) => {
-    const dataDir = await initialisedDataDir(t);
-    const file = path.join(path.dirname(dataDir), 'talk.mp4');
-    execFileSync('ffmpeg', [
-      '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine', '-t', '10',
-      '-c:v', 'libx264', '-g', '75', '-keyint_min', '75', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac', file,
-    ]);
-    const result = await runCli(['vod', 'import', 'conf', file], { dataDir });
-    assert.equal(result.code, 0, result.stderr);
-    const vod = checkMediaPlaylist(path.join(dataDir, 'hls', 'conf', 'index.m3u8'));
-    assert.equal(vod.targetDuration, 3);
-    assert.equal(vod.playlistType, 'VOD');
+describe('a VOD import', { concurrency: 2 }, () => {
+  const cases: [number, number][] = [
+    // keyframe interval of the recording, the target duration of its playlist
+    [1, 2],
+    [2, 2],
+    [2.5, 3],
+    [8, 8],
+  ];
+  for (const [keyframeSeconds, target] of cases) {
+    it(`of a recording with a ${keyframeSeconds} s keyframe interval gives a playlist whose target duration (${target}) covers every segment`, async (t) => {
+      const dataDir = await initialisedDataDir(t);
+      const file = path.join(path.dirname(dataDir), 'talk.mp4');
+      execFileSync('ffmpeg', [
+        '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-f', 'lavfi', '-i', 'sine', '-t', '17',
+        '-c:v', 'libx264', '-g', String(30 * keyframeSeconds), '-keyint_min', String(30 * keyframeSeconds), '-sc_threshold', '0',
+        '-pix_fmt', 'yuv420p', '-c:a', 'aac', file,
+      ]);
+      const result = await runCli(['vod', 'import', 'conf', file], { dataDir });
+      assert.equal(result.code, 0, result.stderr);
+      const vod = checkMediaPlaylist(path.join(dataDir, 'hls', 'conf', 'index.m3u8'));
+      assert.equal(vod.targetDuration, target);
+      assert.equal(vod.playlistType, 'VOD');
+    });
+  }
+});
+
+describe('a publisher that reconnects within the grace period', () => {
+  it('continues the same playlist after one discontinuity, its target duration unchanged', async (t) => {
+    const app = await startAppliance(t, { INGEST_RECONNECT_GRACE_SECONDS: '8' });
+    const history = new PlaylistHistory(mediaPlaylist(app));
+    const sampler = setInterval(() => history.sample(), 250);
+    t.after(() => clearInterval(sampler));
+    for (const seconds of [6, 6]) {
+      const publisher = publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, seconds, { fps: 30 });
+      assert.equal(await publisher.exited, 0, publisher.stderr());
+      assert.equal(await app.status(), 'live', 'within the grace period the event stays live');
+    }
+    await waitFor('the event to end', async () => (await app.status()) === 'ended', 30_000);
+    history.sample();
+    history.check();
+    const vod = checkMediaPlaylist(mediaPlaylist(app));
+    assert.equal(vod.targetDuration, 2);
+    assert.equal(vod.segments.filter((s) => s.discontinuity).length, 1, 'where the publisher came back');
   });
 });

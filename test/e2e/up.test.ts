@@ -9,14 +9,17 @@ import { BIN, initialisedDataDir, json, runCli, tempDir } from '../helpers/cli.j
 describe('streamgate up --demo', () => {
   it('initialises, prints demo codes, and the demo event is live; Ctrl-C ends it cleanly', async (t) => {
     const root = tempDir();
-    t.after(() => fs.rmSync(root, { recursive: true, force: true }));
     const dataDir = path.join(root, 'data');
     const { child, ports: env, stderr, closed } = await spawnOnFreePorts(
       ['up', '--demo'],
       { STREAMGATE_DATA_DIR: dataDir, INGEST_RECONNECT_GRACE_SECONDS: '1', NO_COLOR: '1' },
       /demo codes\s+(.+?)\s{3}/,
     );
-    t.after(() => child.kill('SIGKILL'));
+    t.after(async () => {
+      child.kill('SIGKILL'); // first: its FFmpeg writes into the folder until it has gone
+      await closed;
+      fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    });
     const codes = /demo codes\s+(.+?)\s{3}/.exec(stderr())![1]!.split(/\s+/);
     assert.equal(codes.length, 3);
     assert.match(stderr(), new RegExp(`viewer portal\\s+${env.PLATFORM_URL}/`));
