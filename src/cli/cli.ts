@@ -145,6 +145,7 @@ export function buildProgram(): Command {
   sub(keys, 'revoke')
     .description('a leaked key: every service and edge refuses its tokens within a second')
     .argument('<kid>', 'the key id (see keys list)')
+    .option('-y, --yes', 'do not ask on a terminal')
     .action(action(() => import('./commands/keys/revoke.js')));
 
   const sessions = sub(program, 'sessions').description('viewing sessions');

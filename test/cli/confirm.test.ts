@@ -44,17 +44,20 @@ describe('destructive commands ask first on a terminal', () => {
     assert.equal(await activeCodes(dataDir), 0);
   });
 
-  it('events archive, tokens rotate, events rotate-key, sessions end and apikeys revoke ask; "n" keeps everything', async (t) => {
+  it('events archive, tokens rotate, events rotate-key, sessions end, apikeys revoke and keys revoke ask; "n" keeps everything', async (t) => {
     const dataDir = await initialisedDataDir(t);
     await runCli(['tokens', 'create', '--event', 'conf', '--count', '3', '--out', `${dataDir}/../codes.csv`], { dataDir });
     const key = json(await runCli(['apikeys', 'create', '--name', 'shop', '--json'], { dataDir }));
     const before = json(await runCli(['events', 'show', 'conf', '--json'], { dataDir }));
+    assert.equal((await runCli(['keys', 'rotate'], { dataDir })).code, 0);
+    const retired = json(await runCli(['keys', 'list', '--json'], { dataDir })).find((k: { status: string }) => k.status === 'retired').kid;
     const asked: [string[], RegExp][] = [
       [['events', 'archive', 'conf'], /Archive event conf for good\? 3 working codes stop working and 0 viewers watching now are stopped\. \[y\/N\]/],
       [['tokens', 'rotate', '--event', 'conf'], /Revoke 3 codes of event conf and issue 3 new ones\?/],
       [['events', 'rotate-key', 'conf'], /Give event conf a new stream key\?/],
       [['sessions', 'end', 'some-session'], /End session some-session\?/],
       [['apikeys', 'revoke', key.id], new RegExp(`Revoke API key ${key.id}\\?`)],
+      [['keys', 'revoke', retired], new RegExp(`Revoke signing key ${retired}\\? Every token it signed stops playing`)],
     ];
     for (const [args, question] of asked) {
       const result = await runOnTerminal(args, dataDir, 'n\n');
@@ -66,6 +69,7 @@ describe('destructive commands ask first on a terminal', () => {
     assert.equal(after.streamKey, before.streamKey);
     assert.equal(await activeCodes(dataDir), 3);
     assert.equal(json(await runCli(['apikeys', 'list', '--json'], { dataDir }))[0].revokedAt, null);
+    assert.equal(json(await runCli(['keys', 'list', '--json'], { dataDir })).find((k: { kid: string }) => k.kid === retired).status, 'retired');
 
     const archived = await runOnTerminal(['events', 'archive', 'conf'], dataDir, 'y\n');
     assert.equal(archived.code, 0, archived.stdout);
