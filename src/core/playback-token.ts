@@ -72,6 +72,7 @@ export function verifyToken(token: string, keyring: Pick<Keyring, 'byKid'>, opti
       clockTimestamp: now,
     });
   } catch (error) {
+    if (error instanceof jwt.TokenExpiredError) throw new TokenError('token expired');
     throw new TokenError(String((error as Error)?.message ?? error).slice(0, 100));
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new TokenError('payload is not a JSON object');

@@ -65,6 +65,7 @@ describe('a ladder master playlist', () => {
   it('declares FRAME-RATE, AVERAGE-BANDWIDTH and a BANDWIDTH no segment exceeds', async (t) => {
     const app = await startAppliance(t);
     assert.equal((await runCli(['events', 'update', 'conf', '--ladder', '360p,240p'], { dataDir: app.dataDir })).code, 0);
+    await new Promise((r) => setTimeout(r, 1_200)); // the ingest re-reads events every second
     const publisher = publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, 8, { fps: 60 });
     await waitFor('a master playlist', () => app.playlist().includes('#EXT-X-STREAM-INF'), 30_000);
     checkMasterPlaylist(mediaPlaylist(app), { video: true });
