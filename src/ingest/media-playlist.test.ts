@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { keepMediaPlaylist, roundedSeconds, targetDurationOf } from './media-playlist.js';
+import { keepMediaPlaylist, roundedSeconds, targetDurationOf, wholeSegmentDurations } from './media-playlist.js';
 
 const HEADER = ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:2', '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:EVENT', '#EXT-X-INDEPENDENT-SEGMENTS'];
 const ffmpeg = (...segments: string[]) => `${[...HEADER, ...segments].join('\n')}\n`;
@@ -58,5 +58,11 @@ describe('keepMediaPlaylist', () => {
   it('gives the same text for the same input (segments keep their numbers between reloads)', () => {
     const text = ffmpeg(seg(0, 2.5), seg(1, 2.5));
     assert.equal(keepMediaPlaylist(text, 3, uncut).text, keepMediaPlaylist(text, 3, uncut).text);
+  });
+});
+
+describe('wholeSegmentDurations', () => {
+  it('leaves out the last segment of each publish, which ends where the publisher stopped', () => {
+    assert.deepEqual(wholeSegmentDurations(ffmpeg(seg(0, 2), seg(1, 1.2), seg(2, 2, true), seg(3, 2), seg(4, 0.4))), [2, 2, 2]);
   });
 });

@@ -79,6 +79,12 @@ export function segmentDurations(ffmpegText: string): number[] {
   return parse(ffmpegText).segments.map((segment) => segment.duration);
 }
 
+/** The durations of the segments FFmpeg cut at its segment length: not the last of each run (before a discontinuity, or at the end). */
+export function wholeSegmentDurations(ffmpegText: string): number[] {
+  const { segments } = parse(ffmpegText);
+  return segments.filter((_, i) => i + 1 < segments.length && !segments[i + 1]!.discontinuity).map((segment) => segment.duration);
+}
+
 /** What a segment too long for the target duration was cut into (segment-splitter.ts). */
 export type Pieces = readonly { uri: string; duration: number }[];
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import type { Log } from '../core/log.js';
-import { FFMPEG_SUFFIX, keepMediaPlaylist, segmentDurations, targetDurationOf } from './media-playlist.js';
+import { FFMPEG_SUFFIX, keepMediaPlaylist, targetDurationOf, wholeSegmentDurations } from './media-playlist.js';
 import { keepMasterPlaylist, MASTER, probeFrameRate } from './master-playlist.js';
 import { cutSegment, readPieces } from './segment-splitter.js';
 
@@ -30,6 +30,8 @@ export class PlaylistKeeper {
   private scheduled = false;
   private closed = false;
   private readonly cutting = new Map<string, Promise<unknown>>();
+  /** Segments whose cut failed (a full disk): left out, and not tried again by this run. */
+  private readonly uncuttable = new Set<string>();
   /** A ladder's frame rate, probed once from its first segment: undefined until asked. */
   private frameRate: Promise<number | null> | undefined;
   private toldKeyframes = false;
@@ -42,7 +44,7 @@ export class PlaylistKeeper {
       fs.mkdirSync(dir, { recursive: true });
       this.watchers.push(fs.watch(dir, () => this.schedule()));
     }
-    void this.sync();
+    this.syncInBackground();
   }
 
   /** Lists what FFmpeg wrote last, cutting what needs it first, and stops following it. */
@@ -69,8 +71,13 @@ export class PlaylistKeeper {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.closed) void this.sync();
+      if (!this.closed) this.syncInBackground();
     });
+  }
+
+  /** A sync nobody awaits: its failure (a full disk) is logged, and the next change tries again. */
+  private syncInBackground(): void {
+    this.sync().catch((error) => this.options.log.error('cannot update the served playlists', { error: String(error) }));
   }
 
   private syncMedia(playlist: string): number {
@@ -81,7 +88,7 @@ export class PlaylistKeeper {
     this.checkKeyframeInterval(ffmpegText);
     const target = targetDurationOf(servedText, ffmpegText, this.options.segmentSeconds);
     const folder = path.dirname(served);
-    const kept = keepMediaPlaylist(ffmpegText, target, (uri) => readPieces(folder, uri));
+    const kept = keepMediaPlaylist(ffmpegText, target, (uri) => readPieces(folder, uri) ?? (this.uncuttable.has(path.join(folder, uri)) ? [] : null));
     if (kept.uncut) this.cut(folder, kept.uncut, target);
     if (kept.text !== servedText) writeFileAtomic(served, kept.text, 0o644);
     return kept.segmentCount;
@@ -90,12 +97,11 @@ export class PlaylistKeeper {
   /**
    * FFmpeg cuts a segment at the first keyframe after the segment length: unless the publisher's
    * keyframe interval divides it, segments come out longer and uneven, and latency grows. The
-   * operator is told once a run; whole segments (all but the last) say it.
+   * operator is told once a run; whole segments (not the last of a publish) say it.
    */
   private checkKeyframeInterval(ffmpegText: string): void {
     if (this.toldKeyframes) return;
-    const whole = segmentDurations(ffmpegText).slice(0, -1);
-    const off = whole.find((seconds) => Math.abs(seconds - this.options.segmentSeconds) > 0.05);
+    const off = wholeSegmentDurations(ffmpegText).find((seconds) => Math.abs(seconds - this.options.segmentSeconds) > 0.05);
     if (off === undefined) return;
     this.toldKeyframes = true;
     this.options.log.warn('the publisher\'s keyframe interval does not divide the segment length: set it to the segment length (OBS: Settings → Output → Keyframe Interval)', {
@@ -114,6 +120,10 @@ export class PlaylistKeeper {
     });
     const cutting = cutSegment(this.options.ffmpegPath, folder, segment.uri, segment.duration, this.options.segmentSeconds)
       .then((pieces) => pieces.length === 0 && this.options.log.error('cannot cut a segment: it is left out of the playlist', { segment: segment.uri }))
+      .catch((error) => {
+        this.uncuttable.add(key);
+        this.options.log.error('cannot cut a segment: it is left out of the playlist', { segment: segment.uri, error: String(error) });
+      })
       .finally(() => {
         this.cutting.delete(key);
         this.schedule();
