@@ -28,14 +28,36 @@ interface Run { status: number | null; stdout: string; stderr: string }
  * fresh home, skipping only the build (the tree is built already). `tty` runs it under script(1).
  */
 function install(home: string, options: { path?: string; tty?: boolean; env?: Record<string, string> } = {}): Run {
+  const repo = installableCopy();
   const basePath = options.path ?? `${path.dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`;
   const env = ['env', '-i', `HOME=${home}`, `PATH=${basePath}`, 'STREAMGATE_INSTALL_SKIP_BUILD=1', 'TERM=xterm',
     ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)];
-  const script = path.join(REPO_ROOT, 'install.sh');
+  const script = path.join(repo, 'install.sh');
   const command = options.tty ? ['script', '-qec', `bash '${script}'`, '/dev/null'] : ['bash', script];
   const argv = isRoot ? ['runuser', '-u', 'nobody', '--', ...env, ...command] : [...env, ...command];
   const run = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/**
+ * This checkout as a second install in another folder (its own install.sh and bin/, the built
+ * dist/ and node_modules linked in): as root, `install.sh --dev` has linked /usr/local/bin/streamgate
+ * to this checkout already, and a user who finds that link rightly has nothing to do. The copy is
+ * what that user installs: /usr/local/bin holds no streamgate of its.
+ */
+let copy: string | null = null;
+function installableCopy(): string {
+  if (copy) return copy;
+  const root = tempDir('streamgate-install-repo-');
+  fs.chmodSync(root, 0o755);
+  for (const file of ['install.sh', 'package.json', 'package-lock.json']) fs.copyFileSync(path.join(REPO_ROOT, file), path.join(root, file));
+  fs.mkdirSync(path.join(root, 'bin'));
+  fs.copyFileSync(path.join(REPO_ROOT, 'bin', 'streamgate'), path.join(root, 'bin', 'streamgate'));
+  fs.chmodSync(path.join(root, 'bin', 'streamgate'), 0o755);
+  for (const dir of ['node_modules', 'dist']) fs.symlinkSync(path.join(REPO_ROOT, dir), path.join(root, dir));
+  process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+  copy = root;
+  return root;
 }
 
 function userHome(t: { after(fn: () => void): void }): string {
@@ -51,7 +73,7 @@ describe('install.sh as a user who cannot write /usr/local/bin', { skip }, () =>
     const run = install(home);
     assert.equal(run.status, 0, run.stderr);
     const link = path.join(home, '.local', 'bin', 'streamgate');
-    assert.equal(fs.realpathSync(link), fs.realpathSync(path.join(REPO_ROOT, 'bin', 'streamgate')));
+    assert.equal(fs.realpathSync(link), fs.realpathSync(path.join(installableCopy(), 'bin', 'streamgate')));
     assert.match(run.stdout, new RegExp(`export PATH="${home}/.local/bin:\\$PATH"`));
     assert.match(run.stdout, new RegExp(`next: ${link} up$`, 'm'));
     assert.doesNotMatch(run.stdout, /next: streamgate up/, 'streamgate is not on this PATH');
