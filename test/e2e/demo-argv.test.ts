@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { spawnOnFreePorts, waitFor } from '../helpers/appliance.js';
+import { spawnOnFreePorts, startDemo, waitFor } from '../helpers/appliance.js';
 import { json, runCli, tempDir } from '../helpers/cli.js';
 
 /** The process and all its descendants, from the parent pid in /proc/PID/stat. */
@@ -48,19 +48,7 @@ function umaskOf(pid: number): string | undefined {
 
 describe('streamgate up --demo: the processes it starts', () => {
   it('no process it starts carries a stream key, code, token or secret on its command line', async (t) => {
-    const root = tempDir();
-    const dataDir = path.join(root, 'data');
-    const { child, ports: env, stderr, closed } = await spawnOnFreePorts(
-      ['up', '--demo'],
-      { STREAMGATE_DATA_DIR: dataDir, INGEST_RECONNECT_GRACE_SECONDS: '1', NO_COLOR: '1' },
-      /demo codes\s+(.+?)\s{3}/,
-    );
-    t.after(async () => {
-      child.kill('SIGKILL'); // first: its FFmpeg writes into the folder until it has gone
-      await closed;
-      fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
-    });
-    const codes = /demo codes\s+(.+?)\s{3}/.exec(stderr())![1]!.split(/\s+/);
+    const { child, ports: env, stderr, dataDir, codes } = await startDemo(t);
     const demo = async () => json(await runCli(['events', 'show', 'demo', '--json'], { dataDir, env }));
     await waitFor('the demo event live', async () => (await demo()).status === 'live', 30_000);
     const response = await fetch(`${env.PLATFORM_URL}/api/tokens/validate`, {

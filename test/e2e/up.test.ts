@@ -3,24 +3,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { freePortEnv, spawnOnFreePorts, waitFor } from '../helpers/appliance.js';
-import { BIN, initialisedDataDir, json, runCli, tempDir } from '../helpers/cli.js';
+import { freePortEnv, startDemo, waitFor } from '../helpers/appliance.js';
+import { initialisedDataDir, json, runCli } from '../helpers/cli.js';
 
 describe('streamgate up --demo', () => {
   it('initialises, prints demo codes, and the demo event is live; Ctrl-C ends it cleanly', async (t) => {
-    const root = tempDir();
-    const dataDir = path.join(root, 'data');
-    const { child, ports: env, stderr, closed } = await spawnOnFreePorts(
-      ['up', '--demo'],
-      { STREAMGATE_DATA_DIR: dataDir, INGEST_RECONNECT_GRACE_SECONDS: '1', NO_COLOR: '1' },
-      /demo codes\s+(.+?)\s{3}/,
-    );
-    t.after(async () => {
-      child.kill('SIGKILL'); // first: its FFmpeg writes into the folder until it has gone
-      await closed;
-      fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
-    });
-    const codes = /demo codes\s+(.+?)\s{3}/.exec(stderr())![1]!.split(/\s+/);
+    const { child, ports: env, stderr, closed, dataDir, codes } = await startDemo(t);
     assert.equal(codes.length, 3);
     assert.match(stderr(), new RegExp(`viewer portal\\s+${env.PLATFORM_URL}/`));
     assert.match(stderr(), /rtmp server\s+rtmp:\/\/127\.0\.0\.1:\d+\/live/);

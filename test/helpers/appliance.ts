@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { publishTestPattern, type TestPatternOptions } from '../../src/ingest/test-pattern.js';
-import { BIN, codesFromCsv, initialisedDataDir, json, runCli } from './cli.js';
+import { BIN, codesFromCsv, initialisedDataDir, json, runCli, tempDir } from './cli.js';
 
 /**
  * Three ports nobody listens on right now: the kernel's picks, all held at once so they differ,
@@ -145,6 +145,29 @@ export async function startAppliance(t: { after(fn: () => unknown): void }, env:
     listeningPorts: () => listeningPorts(child.pid!),
   };
   return appliance;
+}
+
+export interface RunningDemo extends ServingProcess {
+  dataDir: string;
+  /** The three demo codes `up --demo` printed. */
+  codes: string[];
+}
+
+/**
+ * `streamgate up --demo` on free ports with a new data directory. When the test ends the process
+ * is killed first and its folder removed after: its FFmpeg writes there until it has gone.
+ */
+export async function startDemo(t: { after(fn: () => unknown): void }): Promise<RunningDemo> {
+  const root = tempDir();
+  const dataDir = path.join(root, 'data');
+  const serving = await spawnOnFreePorts(['up', '--demo'], { STREAMGATE_DATA_DIR: dataDir, INGEST_RECONNECT_GRACE_SECONDS: '1', NO_COLOR: '1' }, /demo codes\s+(.+?)\s{3}/);
+  t.after(async () => {
+    serving.child.kill('SIGKILL');
+    await serving.closed;
+    fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  });
+  const codes = /demo codes\s+(.+?)\s{3}/.exec(serving.stderr())![1]!.split(/\s+/);
+  return { ...serving, dataDir, codes };
 }
 
 export interface TestPublisher {
