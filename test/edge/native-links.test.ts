@@ -14,6 +14,17 @@ async function personalLink(platform: TestPlatform, code: string, edgeUrl: strin
   return `${edgeUrl}${pathname}${search}`;
 }
 
+/** A recording, an edge reporting every 100 ms, and a personal link already playing there. */
+async function playingLink(t: Parameters<typeof startTestPlatform>[0]) {
+  const platform = await startTestPlatform(t, { EDGE_QUERY_TOKENS: '1' });
+  makeVodFixture(platform.dataDir);
+  const edge = await startTestEdge(t, platform, {}, { reportIntervalMs: 100 });
+  const [code] = await platform.codes(1);
+  const url = await personalLink(platform, code!, edge.url);
+  assert.equal((await fetch(url)).status, 200);
+  return { platform, code: code!, url };
+}
+
 describe('edge: personal links and session reports', () => {
   it('keeps a link that plays alive past the session timeout, with no heartbeat from the player', async (t) => {
     const platform = await startTestPlatform(t, { EDGE_QUERY_TOKENS: '1' });
@@ -37,26 +48,16 @@ describe('edge: personal links and session reports', () => {
   });
 
   it('refuses a link once its code is revoked, and a link for another event', async (t) => {
-    const platform = await startTestPlatform(t, { EDGE_QUERY_TOKENS: '1' });
-    makeVodFixture(platform.dataDir);
-    const edge = await startTestEdge(t, platform, {}, { reportIntervalMs: 100 });
-    const [code] = await platform.codes(1);
-    const url = await personalLink(platform, code!, edge.url);
-    assert.equal((await fetch(url)).status, 200);
+    const { platform, code, url } = await playingLink(t);
     assert.equal((await fetch(url.replace('/streams/conf/', '/streams/other/'))).status, 403);
-    await runCli(['tokens', 'revoke', code!], { dataDir: platform.dataDir });
+    await runCli(['tokens', 'revoke', code], { dataDir: platform.dataDir });
     const revoked = Date.now();
     await waitFor('the link refused', async () => (await fetch(url)).status === 403, 1_000);
     assert.ok(Date.now() - revoked <= 1_000);
   });
 
   it('a link ended by an operator stays ended at the edge', async (t) => {
-    const platform = await startTestPlatform(t, { EDGE_QUERY_TOKENS: '1' });
-    makeVodFixture(platform.dataDir);
-    const edge = await startTestEdge(t, platform, {}, { reportIntervalMs: 100 });
-    const [code] = await platform.codes(1);
-    const url = await personalLink(platform, code!, edge.url);
-    assert.equal((await fetch(url)).status, 200);
+    const { platform, code, url } = await playingLink(t);
     const sessions = await platform.db.selectFrom('sessions').select(['id', 'device_id']).where('ended_at', 'is', null).execute();
     assert.equal(sessions.length, 1);
     assert.match(sessions[0]!.device_id, /^link-/);
