@@ -79,12 +79,11 @@ export async function benchEdgeServe(): Promise<void> {
   const dataDir = freshDataDir();
   const hlsRoot = path.join(dataDir, 'hls');
   fs.mkdirSync(path.join(hlsRoot, 'bench'), { recursive: true });
-  // nginx's workers run as `nobody`: let them into this throw-away bench directory (the secret stays 0600).
-  fs.chmodSync(dataDir, 0o755);
-  fs.writeFileSync(path.join(hlsRoot, 'bench', 'seg_00001.ts'), randomBytes(1024 * 1024));
+  fs.writeFileSync(path.join(hlsRoot, 'bench', 'seg_00001.ts'), randomBytes(1024 * 1024), { mode: 0o644 });
   fs.writeFileSync(
     path.join(hlsRoot, 'bench', 'index.m3u8'),
     `#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-TARGETDURATION:2\n${Array.from({ length: 30 }, (_, i) => `#EXTINF:2.000,\nseg_${String(i).padStart(5, '0')}.ts`).join('\n')}\n`,
+    { mode: 0o644 },
   );
   const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir });
   const keyring = loadKeyring(config);
@@ -92,7 +91,12 @@ export async function benchEdgeServe(): Promise<void> {
   const base = 20_000 + Math.floor(Math.random() * 20_000);
   const children: ChildProcess[] = [];
   try {
-    const nginx = await startNginx(hlsRoot, base);
+    // nginx's workers run as `nobody`, and StreamGate keeps its data directory 0700 (serve tightens
+    // it again): nginx serves a readable copy of the same files.
+    const nginxRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'streamgate-nginx-hls-'));
+    fs.cpSync(hlsRoot, nginxRoot, { recursive: true });
+    for (const dir of [nginxRoot, path.join(nginxRoot, 'bench')]) fs.chmodSync(dir, 0o755);
+    const nginx = await startNginx(nginxRoot, base);
     children.push(nginx);
     const edge = spawn(process.execPath, [BIN, 'serve', 'edge'], {
       env: { ...process.env, STREAMGATE_DATA_DIR: dataDir, EDGE_PORT: String(base + 1), PLATFORM_URL: `http://127.0.0.1:${base + 3}` },
