@@ -8,10 +8,8 @@
 // throwaway cluster started here (in a temporary folder, on 127.0.0.1 and a free port) and
 // removed at the end, even on failure or Ctrl-C. STREAMGATE_TEST_POSTGRES_URL=postgres://… uses
 // a running server instead; each test data directory gets a database of its own there.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 
 function find(dir) {
@@ -31,15 +29,8 @@ if (files.length === 0) {
   console.error('run-tests: no test files found (did the build run?)');
   process.exit(1);
 }
-
-/** The newest installed PostgreSQL's bin directory (Debian: /usr/lib/postgresql/15/bin), or null. */
-function postgresBinDir() {
-  const root = '/usr/lib/postgresql';
-  if (!fs.existsSync(root)) return null;
-  const versions = fs.readdirSync(root).filter((v) => fs.existsSync(path.join(root, v, 'bin', 'initdb')));
-  versions.sort((a, b) => Number(b) - Number(a));
-  return versions.length ? path.join(root, versions[0], 'bin') : null;
-}
+// The same throwaway cluster as the tests that restart a server use (compiled by the build).
+const { postgresBinDir, startPostgresCluster } = await import('../dist/test/helpers/postgres-cluster.js');
 
 function passes() {
   const chosen = process.env.STREAMGATE_TEST_DATABASE;
@@ -53,69 +44,12 @@ function passes() {
   return ['sqlite'];
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * A throwaway PostgreSQL cluster: initdb into a temporary folder, trust authentication, only on
- * 127.0.0.1 (and a socket in that folder). PostgreSQL refuses to run as root: as root the
- * cluster belongs to the `postgres` user, and its commands run as that user.
- */
-async function startCluster() {
-  const bin = postgresBinDir();
-  if (!bin) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql (install.sh --dev installs them)');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamgate-test-pg-'));
-  const asRoot = process.getuid?.() === 0;
-  if (asRoot) spawnSync('chown', ['postgres:postgres', dir], { stdio: 'inherit' });
-  const run = (command, args) => {
-    const [file, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', path.join(bin, command), ...args]] : [path.join(bin, command), args];
-    const result = spawnSync(file, argv, { encoding: 'utf8', cwd: dir });
-    if (result.status !== 0) throw new Error(`${command} failed: ${result.stderr || result.stdout || result.error}`);
-  };
-  const cluster = {
-    dir,
-    url: '',
-    stop() {
-      // Immediate: nothing in it is worth a clean shutdown.
-      try {
-        run('pg_ctl', ['-D', path.join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
-      } catch {
-        // not running (any more)
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  try {
-    run('initdb', ['-D', path.join(dir, 'data'), '--auth=trust', '--username=postgres', '--encoding=UTF8', '--no-sync', '--no-instructions']);
-    const port = await freePort();
-    const settings = [
-      `-p ${port}`, "-c listen_addresses='127.0.0.1'", `-c unix_socket_directories='${dir}'`,
-      // Throwaway data: durability is not wanted, speed is.
-      '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=300',
-    ].join(' ');
-    run('pg_ctl', ['-D', path.join(dir, 'data'), '-o', settings, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
-    cluster.url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    return cluster;
-  } catch (error) {
-    cluster.stop();
-    throw error;
-  }
-}
-
 let cluster = null;
 let child = null;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     child?.kill(signal);
-    cluster?.stop();
+    cluster?.remove();
     process.exit(130);
   });
 }
@@ -148,7 +82,7 @@ try {
       if (process.env.STREAMGATE_TEST_POSTGRES_URL) {
         env = { STREAMGATE_TEST_POSTGRES_URL: process.env.STREAMGATE_TEST_POSTGRES_URL };
       } else {
-        cluster = await startCluster();
+        cluster = await startPostgresCluster();
         console.log(`run-tests: throwaway PostgreSQL cluster on ${cluster.url} (${cluster.dir})`);
         env = { STREAMGATE_TEST_POSTGRES_URL: cluster.url };
       }
@@ -161,7 +95,7 @@ try {
   console.error(`run-tests: ${error.message}`);
   results.push({ ok: false });
 } finally {
-  cluster?.stop();
+  cluster?.remove();
   cluster = null;
 }
 if (results.length > 1) {
