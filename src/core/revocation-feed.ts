@@ -1,6 +1,6 @@
-import type { Config } from './config.js';
+import { sql } from 'kysely';
 import type { Db } from './db/database.js';
-import { CLOCK_TOLERANCE_SECONDS } from './playback-token.js';
+import { isPostgres, notifyFeedListeners } from './db/feed-notifications.js';
 import type { RevocationKind } from './db/schema.js';
 
 export interface RevocationEntryInput {
@@ -11,8 +11,20 @@ export interface RevocationEntryInput {
   kid?: string | null;
 }
 
-/** Appends to the edges' feed inside the caller's transaction: a revocation and its entry land together. */
+/** Held by feed appends on PostgreSQL until commit (see `appendRevocations`); any fixed number unique to this use. */
+const FEED_APPEND_LOCK = 0x5347_4645; // 'SGFE'
+
+/**
+ * Appends to the edges' feed inside the caller's transaction: a revocation and its entry land
+ * together, and on PostgreSQL every platform replica is notified when it commits.
+ */
 export async function appendRevocations(trx: Db, nowMs: number, entries: RevocationEntryInput[]): Promise<void> {
+  if (entries.length === 0) return;
+  // Readers take "everything after my cursor", so cursors must become visible in their order. A
+  // PostgreSQL sequence hands them out at insert, yet transactions commit in any order: a reader
+  // could see 11, move past it, and never see 10 committed a moment later. Appends therefore take
+  // turns until commit. (SQLite has one writer at a time anyway.)
+  if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(${FEED_APPEND_LOCK})`.execute(trx);
   // 500 rows × 5 values stays far below SQLite's bound-parameter limit.
   for (let i = 0; i < entries.length; i += 500) {
     await trx
@@ -29,6 +41,7 @@ export async function appendRevocations(trx: Db, nowMs: number, entries: Revocat
       )
       .execute();
   }
+  await notifyFeedListeners(trx);
 }
 
 /** An entry as the edges receive it. */
@@ -65,17 +78,4 @@ export async function readFeed(db: Db, since: number, nowMs: number, windowMs: n
 export async function latestCursor(db: Db): Promise<number> {
   const row = await db.selectFrom('revocations').select((eb) => eb.fn.max('cursor').as('cursor')).executeTakeFirst();
   return Number(row?.cursor ?? 0);
-}
-
-/**
- * How long a feed entry matters: the longest a token may live plus the verifiers' clock tolerance.
- * Past that, every token it could match has expired. Edges keep entries this long.
- */
-export function revocationRetentionMs(config: Config): number {
-  return (config.tokenMaxTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000;
-}
-
-/** How far back the platform serves the feed: the retention plus a margin for clock skew between hosts. */
-export function feedWindowMs(config: Config): number {
-  return revocationRetentionMs(config) + 30_000;
 }

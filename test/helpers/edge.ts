@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../../src/core/config.js';
 import { createLog } from '../../src/core/log.js';
-import { revocationRetentionMs } from '../../src/core/revocation-feed.js';
+import { revocationRetentionMs } from '../../src/core/revocation-retention.js';
 import { loadSigningKeyring } from '../../src/core/secret-store.js';
 import { createEdgeApp } from '../../src/edge/app.js';
 import { createNativePlayers, type NativePlayers } from '../../src/edge/native-players.js';

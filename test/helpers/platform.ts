@@ -58,7 +58,7 @@ export async function startTestPlatform(
   t.after(async () => {
     mounted?.stop();
     live?.stop();
-    platform.close();
+    await platform.close();
     server.closeAllConnections();
     await new Promise((resolve) => (server.listening ? server.close(resolve) : resolve(undefined)));
     await db.destroy();

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { FEED_CHANNEL, FEED_LISTENER_APPLICATION_NAME, FeedNotificationListener } from '../../src/core/db/feed-notifications.js';
+import { createLog } from '../../src/core/log.js';
+import { canRunPostgres, query, startPostgresServer, temporaryDatabase } from '../helpers/postgres-server.js';
+
+// The shared server of the test run (CI's throwaway cluster, or a developer's), else a private one.
+const SHARED_URL = process.env.STREAMGATE_TEST_POSTGRES_URL;
+const skip = !SHARED_URL && !canRunPostgres ? 'needs PostgreSQL (STREAMGATE_TEST_POSTGRES_URL or its binaries)' : false;
+
+async function databaseUrl(t: { after(fn: () => unknown): void }): Promise<string> {
+  const server = SHARED_URL ?? (await startPostgresServer(t)).url;
+  return temporaryDatabase(t, server);
+}
+
+/** Polls until `check` holds, failing after `ms`. */
+async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function listen(t: { after(fn: () => unknown): void }, url: string) {
+  const signals: number[] = [];
+  const logLines: string[] = [];
+  const listener = new FeedNotificationListener({
+    databaseUrl: url,
+    log: createLog('platform', (line) => logLines.push(line)),
+    onSignal: () => signals.push(Date.now()),
+    backoffMs: [100, 200],
+  });
+  listener.start();
+  t.after(() => listener.stop());
+  return { listener, signals, logLines };
+}
+
+/** Notifies the channel inside a transaction that is held open until `finish` is called. */
+async function openTransactionThatNotifies(url: string) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('begin');
+  await client.query(`select pg_notify($1, '')`, [FEED_CHANNEL]);
+  return async (how: 'commit' | 'rollback') => {
+    await client.query(how);
+    await client.end();
+  };
+}
+
+/** The listener's backend in this database only: other tests' listeners share the server. */
+async function terminateListener(url: string): Promise<number> {
+  const rows = await query<{ done: boolean }>(
+    url,
+    `select pg_terminate_backend(pid) as done from pg_stat_activity where application_name = $1 and datname = current_database()`,
+    [FEED_LISTENER_APPLICATION_NAME],
+  );
+  return rows.filter((r) => r.done).length;
+}
+
+describe('feed notifications (PostgreSQL LISTEN/NOTIFY)', { skip, timeout: 60_000 }, () => {
+  it('signals once connected, then on each committed notification and never for a rolled-back one', async (t) => {
+    const url = await databaseUrl(t);
+    const { listener, signals } = listen(t, url);
+    await until(() => listener.connected && signals.length === 1, 5_000, 'the first connection');
+
+    const commit = await openTransactionThatNotifies(url);
+    await sleep(300);
+    assert.equal(signals.length, 1, 'nothing is heard before the commit');
+    await commit('commit');
+    await until(() => signals.length === 2, 2_000, 'the committed notification');
+    assert.ok(listener.lastNotificationAt > 0);
+
+    const rollback = await openTransactionThatNotifies(url);
+    await rollback('rollback');
+    await sleep(300);
+    assert.equal(signals.length, 2, 'a rolled-back write says nothing');
+
+    const [activity] = await query<{ n: string }>(url, `select count(*) as n from pg_stat_activity where application_name = $1 and datname = current_database()`, [
+      FEED_LISTENER_APPLICATION_NAME,
+    ]);
+    assert.equal(Number(activity!.n), 1, 'one dedicated connection');
+  });
+
+  it('reconnects after its backend is terminated, and signals again so the reader re-reads from its cursor', async (t) => {
+    const url = await databaseUrl(t);
+    const { listener, signals, logLines } = listen(t, url);
+    await until(() => listener.connected, 5_000, 'the first connection');
+    assert.equal(await terminateListener(url), 1);
+    await until(() => listener.connections === 2 && listener.connected, 5_000, 'the reconnection');
+    assert.equal(signals.length, 2, 'one signal per connection');
+    assert.ok(logLines.some((l) => l.includes('lost its connection')), logLines.join(''));
+
+    await query(url, `select pg_notify($1, '')`, [FEED_CHANNEL]);
+    await until(() => signals.length === 3, 2_000, 'a notification after the reconnection');
+  });
+
+  it('survives a PostgreSQL restart and hears notifications made afterwards', { skip: !canRunPostgres && 'needs the PostgreSQL binaries' }, async (t) => {
+    const server = await startPostgresServer(t);
+    const { listener, signals } = listen(t, server.url);
+    await until(() => listener.connected, 5_000, 'the first connection');
+    server.stop();
+    await until(() => !listener.connected, 5_000, 'the loss to be noticed');
+    server.start();
+    await until(() => listener.connected, 10_000, 'the reconnection after the restart');
+    const before = signals.length;
+    await query(server.url, `select pg_notify($1, '')`, [FEED_CHANNEL]);
+    await until(() => signals.length === before + 1, 2_000, 'a notification after the restart');
+  });
+
+  it('stops for good: no reconnection after stop()', async (t) => {
+    const url = await databaseUrl(t);
+    const { listener } = listen(t, url);
+    await until(() => listener.connected, 5_000, 'the first connection');
+    await listener.stop();
+    await sleep(400);
+    assert.equal(listener.connected, false);
+    const [activity] = await query<{ n: string }>(url, `select count(*) as n from pg_stat_activity where application_name = $1 and datname = current_database()`, [
+      FEED_LISTENER_APPLICATION_NAME,
+    ]);
+    assert.equal(Number(activity!.n), 0);
+  });
+});
