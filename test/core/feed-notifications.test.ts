@@ -12,7 +12,7 @@ const skip = !SHARED_URL && !canRunPostgres ? 'needs PostgreSQL (STREAMGATE_TEST
 
 async function databaseUrl(t: { after(fn: () => unknown): void }): Promise<string> {
   const server = SHARED_URL ?? (await startPostgresServer(t)).url;
-  return temporaryDatabase(t, server);
+  return (await temporaryDatabase(t, server)).url;
 }
 
 /** Polls until `check` holds, failing after `ms`. */

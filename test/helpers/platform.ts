@@ -10,7 +10,7 @@ import { createLog } from '../../src/core/log.js';
 import { ensureSecretFile, loadKeyring, type Keyring } from '../../src/core/secret-store.js';
 import { LiveKeyring } from '../../src/core/live-keyring.js';
 import { createMountedEdge } from '../../src/edge/mounted-edge.js';
-import { createPlatformApp } from '../../src/server/app.js';
+import { createPlatformApp, type PlatformApp } from '../../src/server/app.js';
 import { tempDir } from './cli.js';
 
 export interface TestPlatform {
@@ -21,6 +21,8 @@ export interface TestPlatform {
   config: Config;
   db: Db;
   keyring: Keyring;
+  /** The app's feed hub and, on PostgreSQL, its LISTEN connection. */
+  app: PlatformApp;
   /** The injected clock: move it forward with `advance`. */
   now(): number;
   advance(ms: number): void;
@@ -33,21 +35,26 @@ export interface TestPlatform {
 export async function startTestPlatform(
   t: { after(fn: () => unknown): void },
   env: Record<string, string> = {},
-  /** liveKeys: follow data/secret like `serve` does (LiveKeyring), for `keys rotate|revoke` tests. */
-  options: { mountEdge?: boolean; liveKeys?: boolean } = {},
+  /**
+   * liveKeys: follow data/secret like `serve` does (LiveKeyring), for `keys rotate|revoke` tests.
+   * replicaOf: a second replica of that platform (its data directory, secret and PostgreSQL
+   * database), with a database connection and an app of its own; `env` is then ignored.
+   */
+  options: { mountEdge?: boolean; liveKeys?: boolean; replicaOf?: TestPlatform } = {},
 ): Promise<TestPlatform> {
-  const root = tempDir();
-  const dataDir = path.join(root, 'data');
-  fs.mkdirSync(dataDir);
-  const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...env });
-  ensureSecretFile(config);
+  const replicaOf = options.replicaOf;
+  const root = replicaOf ? null : tempDir();
+  const dataDir = replicaOf?.dataDir ?? path.join(root!, 'data');
+  if (!replicaOf) fs.mkdirSync(dataDir);
+  const config = replicaOf?.config ?? loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...env });
+  if (!replicaOf) ensureSecretFile(config);
   const db = await openDatabase(config, { create: true });
   const live = options.liveKeys ? LiveKeyring.forPlatform(config, createLog('keys', () => undefined)) : null;
   const keyring: Keyring = live ?? loadKeyring(config);
   let now = Date.now();
   const clock = () => now;
   const logLines: string[] = [];
-  await createEvent({ db, clock, actor: 'test', keyring }, { id: 'conf', title: 'Conf', rewatchHours: 48 });
+  if (!replicaOf) await createEvent({ db, clock, actor: 'test', keyring }, { id: 'conf', title: 'Conf', rewatchHours: 48 });
   const log = createLog('platform', (line) => logLines.push(line));
   const mounted = options.mountEdge ? createMountedEdge(config, log) : null;
   const platform = createPlatformApp({ config, db, keyring, clock, log }, { streams: mounted?.router });
@@ -62,7 +69,7 @@ export async function startTestPlatform(
     server.closeAllConnections();
     await new Promise((resolve) => (server.listening ? server.close(resolve) : resolve(undefined)));
     await db.destroy();
-    fs.rmSync(root, { recursive: true, force: true });
+    if (root) fs.rmSync(root, { recursive: true, force: true });
   });
   return {
     kill: async () => {
@@ -74,6 +81,7 @@ export async function startTestPlatform(
     config,
     db,
     keyring,
+    app: platform,
     now: () => now,
     advance: (ms) => void (now += ms),
     logLines,

@@ -19,7 +19,11 @@ export interface PostgresServer {
   start(): void;
   /** A fast shutdown and a start: every connection is cut, as when an operator restarts it. */
   restart(): void;
+  /** Stops the server and removes its folder (registered with `t.after` when a `t` was given). */
+  dispose(): void;
 }
+
+type After = { after(fn: () => unknown): void } | null;
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -34,7 +38,7 @@ async function freePort(): Promise<number> {
  * that stop or restart the server: the shared one must never be restarted under other tests.
  * PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
  */
-export async function startPostgresServer(t: { after(fn: () => unknown): void }): Promise<PostgresServer> {
+export async function startPostgresServer(t: After): Promise<PostgresServer> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'streamgate-pg-'));
   const dataDir = path.join(root, 'data');
   const port = await freePort();
@@ -50,14 +54,15 @@ export async function startPostgresServer(t: { after(fn: () => unknown): void })
   const start = () => run('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(root, 'log'), '-w', '-t', '30', 'start']);
   const stop = () => run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop']);
   start();
-  t.after(() => {
+  const dispose = () => {
     try {
       stop();
     } catch {
       // already stopped by the test
     }
     fs.rmSync(root, { recursive: true, force: true });
-  });
+  };
+  t?.after(dispose);
   const urlFor = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   return {
     url: urlFor('postgres'),
@@ -68,6 +73,7 @@ export async function startPostgresServer(t: { after(fn: () => unknown): void })
       stop();
       start();
     },
+    dispose,
   };
 }
 
@@ -83,12 +89,16 @@ export async function query<T extends pg.QueryResultRow = pg.QueryResultRow>(url
   }
 }
 
-/** A fresh database on `serverUrl` (its name begins with `prefix`), dropped after the test. */
-export async function temporaryDatabase(t: { after(fn: () => unknown): void }, serverUrl: string, prefix = 'feed_push_'): Promise<string> {
+/**
+ * A fresh database on `serverUrl` (its name begins with `prefix`). `drop` removes it, whoever is
+ * still connected; with a `t` it runs after the test.
+ */
+export async function temporaryDatabase(t: After, serverUrl: string, prefix = 'feed_push_'): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   await query(serverUrl, `create database "${name}"`);
-  t.after(() => query(serverUrl, `drop database if exists "${name}" with (force)`).catch(() => undefined));
+  const drop = () => query(serverUrl, `drop database if exists "${name}" with (force)`).then(() => undefined, () => undefined);
+  t?.after(drop);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return url.toString();
+  return { url: url.toString(), drop };
 }
