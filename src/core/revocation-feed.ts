@@ -1,6 +1,5 @@
-import { sql } from 'kysely';
 import type { Db } from './db/database.js';
-import { isPostgres, notifyFeedListeners } from './db/feed-notifications.js';
+import { notifyFeedListeners } from './db/feed-notifications.js';
 import type { RevocationKind } from './db/schema.js';
 
 export interface RevocationEntryInput {
@@ -11,20 +10,15 @@ export interface RevocationEntryInput {
   kid?: string | null;
 }
 
-/** Held by feed appends on PostgreSQL until commit (see `appendRevocations`); any fixed number unique to this use. */
-const FEED_APPEND_LOCK = 0x5347_4645; // 'SGFE'
-
 /**
  * Appends to the edges' feed inside the caller's transaction: a revocation and its entry land
  * together, and on PostgreSQL every platform replica is notified when it commits.
  */
 export async function appendRevocations(trx: Db, nowMs: number, entries: RevocationEntryInput[]): Promise<void> {
   if (entries.length === 0) return;
-  // Readers take "everything after my cursor", so cursors must become visible in their order. A
-  // PostgreSQL sequence hands them out at insert, yet transactions commit in any order: a reader
-  // could see 11, move past it, and never see 10 committed a moment later. Appends therefore take
-  // turns until commit. (SQLite has one writer at a time anyway.)
-  if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(${FEED_APPEND_LOCK})`.execute(trx);
+  // Readers take "everything after my cursor", so cursors must become visible in their order.
+  // `trx` is a `writeTransaction`, and those take turns across every process and replica (on
+  // PostgreSQL too, by an advisory lock), so a cursor never commits after a higher one.
   // 500 rows × 5 values stays far below SQLite's bound-parameter limit.
   for (let i = 0; i < entries.length; i += 500) {
     await trx

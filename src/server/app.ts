@@ -1,6 +1,7 @@
 import express from 'express';
 import helmet from 'helmet';
-import { FEED_SAFETY_POLL_MS, FEED_UNLISTENED_POLL_MS, FeedNotificationListener, isPostgres } from '../core/db/feed-notifications.js';
+import { postgresUrl } from '../core/db/database.js';
+import { FEED_SAFETY_POLL_MS, FEED_UNLISTENED_POLL_MS, FeedNotificationListener } from '../core/db/feed-notifications.js';
 import { feedWindowMs } from '../core/revocation-retention.js';
 import type { PlatformDeps } from './deps.js';
 import { FeedHub } from './feed-hub.js';
@@ -34,9 +35,8 @@ export interface PlatformOptions {
 
 export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions = {}): PlatformApp {
   // SQLite has no notifications: the hub polls every 100 ms. PostgreSQL tells every replica.
-  const feedListener = isPostgres(deps.db)
-    ? new FeedNotificationListener({ databaseUrl: deps.config.databaseUrl, log: deps.log, onSignal: () => feed.wake() })
-    : null;
+  const databaseUrl = postgresUrl(deps.db);
+  const feedListener = databaseUrl ? new FeedNotificationListener({ databaseUrl, log: deps.log, onSignal: () => feed.wake() }) : null;
   const metrics = createPlatformMetrics(feedListener);
   const pollMs = feedListener ? () => (feedListener.connected ? FEED_SAFETY_POLL_MS : FEED_UNLISTENED_POLL_MS) : () => 100;
   const feed = new FeedHub({ db: deps.db, clock: deps.clock, log: deps.log, windowMs: feedWindowMs(deps.config), pollMs }, (cursor, ageMs) => {

@@ -1,7 +1,7 @@
-import { PostgresAdapter, sql } from 'kysely';
+import { sql } from 'kysely';
 import pg from 'pg';
 import type { Log } from '../log.js';
-import type { Db } from './database.js';
+import { databaseKind, postgresClientConfig, type Db } from './database.js';
 
 /** The channel writers notify when they append to the revocation feed. */
 export const FEED_CHANNEL = 'streamgate_feed';
@@ -21,17 +21,13 @@ const BACKOFF_MS = [250, 500, 1_000, 2_000, 5_000];
 const PING_MS = 15_000;
 const QUERY_TIMEOUT_MS = 5_000;
 
-export function isPostgres(db: Db): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
-}
-
 /**
  * Tells every platform replica that the feed has new entries. Called inside the writer's
  * transaction: PostgreSQL delivers notifications on commit, so a listener never hears of rows it
  * cannot see yet, and a rolled-back write says nothing. SQLite has no such thing; its readers poll.
  */
 export async function notifyFeedListeners(trx: Db): Promise<void> {
-  if (!isPostgres(trx)) return;
+  if (databaseKind(trx) !== 'postgres') return;
   await sql`select pg_notify(${FEED_CHANNEL}, '')`.execute(trx);
 }
 
@@ -83,7 +79,7 @@ export class FeedNotificationListener {
   private async connect(): Promise<void> {
     if (this.stopped) return;
     const client = new pg.Client({
-      connectionString: this.deps.databaseUrl,
+      ...postgresClientConfig(this.deps.databaseUrl),
       application_name: FEED_LISTENER_APPLICATION_NAME,
       // The kernel notices a peer that vanished (a host gone, a cable pulled) on an idle socket.
       keepAlive: true,
