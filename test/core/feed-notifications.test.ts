@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -24,7 +25,7 @@ async function until(check: () => boolean | Promise<boolean>, ms: number, what: 
   }
 }
 
-function listen(t: { after(fn: () => unknown): void }, url: string) {
+function listen(t: { after(fn: () => unknown): void }, url: string, options: { pingMs?: number; queryTimeoutMs?: number } = {}) {
   const signals: number[] = [];
   const logLines: string[] = [];
   const listener = new FeedNotificationListener({
@@ -32,10 +33,44 @@ function listen(t: { after(fn: () => unknown): void }, url: string) {
     log: createLog('platform', (line) => logLines.push(line)),
     onSignal: () => signals.push(Date.now()),
     backoffMs: [100, 200],
+    ...options,
   });
   listener.start();
   t.after(() => listener.stop());
   return { listener, signals, logLines };
+}
+
+/**
+ * A TCP relay to the server that can go silent: its connections stay open and carry nothing more,
+ * as when a NAT or firewall on the way forgets them. New connections go through.
+ */
+async function silenceableRelay(t: { after(fn: () => unknown): void }, url: string) {
+  const target = new URL(url);
+  const sockets = new Set<net.Socket>();
+  const silenced = new WeakSet<net.Socket>();
+  const relay = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+      sockets.add(from);
+      from.on('data', (chunk) => void (silenced.has(from) || to.write(chunk)));
+      from.on('error', () => undefined);
+      from.on('close', () => {
+        sockets.delete(from);
+        to.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    relay.close();
+  });
+  const relayed = new URL(url);
+  relayed.port = String((relay.address() as net.AddressInfo).port);
+  return {
+    url: relayed.toString(),
+    silence: () => sockets.forEach((socket) => silenced.add(socket)),
+  };
 }
 
 /** Notifies the channel inside a transaction that is held open until `finish` is called. */
@@ -95,6 +130,22 @@ describe('feed notifications (PostgreSQL LISTEN/NOTIFY)', { skip, timeout: 60_00
 
     await query(url, `select pg_notify($1, '')`, [FEED_CHANNEL]);
     await until(() => signals.length === 3, 2_000, 'a notification after the reconnection');
+  });
+
+  it('notices a connection that went silent (no error, no close) by its ping, and connects anew', async (t) => {
+    const url = await databaseUrl(t);
+    const relay = await silenceableRelay(t, url);
+    const { listener, signals, logLines } = listen(t, relay.url, { pingMs: 200, queryTimeoutMs: 500 });
+    await until(() => listener.connected, 5_000, 'the first connection');
+    relay.silence();
+    await query(url, `select pg_notify($1, '')`, [FEED_CHANNEL]);
+    await sleep(300);
+    assert.equal(signals.length, 1, 'the silent connection hears nothing');
+    await until(() => listener.connections === 2 && listener.connected, 5_000, 'a new connection');
+    assert.equal(signals.length, 2, 'the new connection signals: the reader catches up from its cursor');
+    assert.ok(logLines.some((l) => l.includes('lost its connection')), logLines.join(''));
+    await query(url, `select pg_notify($1, '')`, [FEED_CHANNEL]);
+    await until(() => signals.length === 3, 2_000, 'a notification on the new connection');
   });
 
   it('survives a PostgreSQL restart and hears notifications made afterwards', { skip: !canRunPostgres && 'needs the PostgreSQL binaries' }, async (t) => {

@@ -129,6 +129,7 @@ describe('revocation push across replicas (PostgreSQL)', { skip, timeout: 120_00
     assert.ok(a.logLines.some((l) => l.includes('revocation feed listener lost its connection')));
     const metrics = await (await fetch(`${a.url}/metrics`)).text();
     assert.match(metrics, /^streamgate_feed_listener_connected 1$/m);
+    assert.match(metrics, /^streamgate_feed_listener_last_notification_age_seconds \d+(\.\d+)?(e-\d+)?$/m);
   });
 
   it('a replica survives a PostgreSQL restart and delivers revocations made afterwards', async (t) => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Log } from '../log.js';
@@ -38,6 +39,8 @@ export interface FeedListenerDeps {
   onSignal: () => void;
   backoffMs?: number[];
   pingMs?: number;
+  /** How long a query (the LISTEN, a ping) may take before the connection counts as dead. */
+  queryTimeoutMs?: number;
 }
 
 /**
@@ -73,7 +76,7 @@ export class FeedNotificationListener {
     const client = this.client;
     this.client = null;
     this.connected = false;
-    await client?.end().catch(() => undefined);
+    if (client) await closeClient(client);
   }
 
   private async connect(): Promise<void> {
@@ -84,8 +87,8 @@ export class FeedNotificationListener {
       // The kernel notices a peer that vanished (a host gone, a cable pulled) on an idle socket.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
-      connectionTimeoutMillis: QUERY_TIMEOUT_MS,
-      query_timeout: QUERY_TIMEOUT_MS,
+      connectionTimeoutMillis: this.deps.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
+      query_timeout: this.deps.queryTimeoutMs ?? QUERY_TIMEOUT_MS,
     });
     this.client = client;
     client.on('error', (error) => this.lost(client, error));
@@ -115,7 +118,7 @@ export class FeedNotificationListener {
     if (this.client !== client) return;
     this.client = null;
     this.connected = false;
-    void client.end().catch(() => undefined);
+    void closeClient(client);
     if (this.stopped) return;
     const backoff = this.deps.backoffMs ?? BACKOFF_MS;
     const wait = backoff[Math.min(this.attempt++, backoff.length - 1)]!;
@@ -132,4 +135,15 @@ export class FeedNotificationListener {
       this.lost(client, error as Error);
     }
   }
+}
+
+/** Ends a connection politely, and cuts it when the peer does not answer (a dead one never will). */
+async function closeClient(client: pg.Client): Promise<void> {
+  const ended = client.end().then(
+    () => true,
+    () => true,
+  );
+  if (await Promise.race([ended, sleep(1_000, false, { ref: false })])) return;
+  // pg has no public way to drop a socket whose peer is gone; the kernel would keep it for minutes.
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
