@@ -12,6 +12,7 @@ import { LiveKeyring } from '../../src/core/live-keyring.js';
 import { createMountedEdge } from '../../src/edge/mounted-edge.js';
 import { createPlatformApp, type PlatformApp } from '../../src/server/app.js';
 import { tempDir } from './cli.js';
+import { dropTestDatabase, testDatabaseEnv } from './test-database.js';
 
 export interface TestPlatform {
   /** Stops the HTTP server now (as if the platform died); the rest is cleaned up after the test. */
@@ -31,22 +32,27 @@ export interface TestPlatform {
   post(pathname: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; json: any }>;
 }
 
-/** A real platform on 127.0.0.1 with an ephemeral port, a real SQLite file and an event `conf`. */
+/**
+ * A real platform on 127.0.0.1 with an ephemeral port, a real database (a SQLite file, or in the
+ * PostgreSQL pass a fresh PostgreSQL database) and an event `conf`.
+ */
 export async function startTestPlatform(
   t: { after(fn: () => unknown): void },
   env: Record<string, string> = {},
   /**
    * liveKeys: follow data/secret like `serve` does (LiveKeyring), for `keys rotate|revoke` tests.
-   * replicaOf: a second replica of that platform (its data directory, secret and PostgreSQL
-   * database), with a database connection and an app of its own; `env` is then ignored.
+   * sqlite: SQLite in both passes, for tests about SQLite itself.
+   * replicaOf: a second replica of that platform (its data directory, secret and database), with
+   * a database connection and an app of its own; `env` and `sqlite` are then ignored.
    */
-  options: { mountEdge?: boolean; liveKeys?: boolean; replicaOf?: TestPlatform } = {},
+  options: { mountEdge?: boolean; liveKeys?: boolean; sqlite?: boolean; replicaOf?: TestPlatform } = {},
 ): Promise<TestPlatform> {
   const replicaOf = options.replicaOf;
   const root = replicaOf ? null : tempDir();
   const dataDir = replicaOf?.dataDir ?? path.join(root!, 'data');
   if (!replicaOf) fs.mkdirSync(dataDir);
-  const config = replicaOf?.config ?? loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...env });
+  const database = options.sqlite || replicaOf ? {} : await testDatabaseEnv(dataDir);
+  const config = replicaOf?.config ?? loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...database, ...env });
   if (!replicaOf) ensureSecretFile(config);
   const db = await openDatabase(config, { create: true });
   const live = options.liveKeys ? LiveKeyring.forPlatform(config, createLog('keys', () => undefined)) : null;
@@ -69,7 +75,11 @@ export async function startTestPlatform(
     server.closeAllConnections();
     await new Promise((resolve) => (server.listening ? server.close(resolve) : resolve(undefined)));
     await db.destroy();
-    if (root) fs.rmSync(root, { recursive: true, force: true });
+    // The first replica owns the data directory and the database: it removes them.
+    if (root) {
+      fs.rmSync(root, { recursive: true, force: true });
+      if (!options.sqlite) await dropTestDatabase(dataDir);
+    }
   });
   return {
     kill: async () => {
