@@ -1,19 +1,25 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { FEED_CHANNEL, FEED_LISTENER_APPLICATION_NAME, FeedNotificationListener } from '../../src/core/db/feed-notifications.js';
 import { createLog } from '../../src/core/log.js';
-import { canRunPostgres, query, startPostgresServer, temporaryDatabase } from '../helpers/postgres-server.js';
+import { pgQuery as query } from '../helpers/pg-query.js';
+import { startPostgresCluster } from '../helpers/postgres-cluster.js';
+import { createTestPostgresDatabase, dropTestDatabase, testDatabaseKind } from '../helpers/test-database.js';
 
-// The shared server of the test run (CI's throwaway cluster, or a developer's), else a private one.
-const SHARED_URL = process.env.STREAMGATE_TEST_POSTGRES_URL;
-const skip = !SHARED_URL && !canRunPostgres ? 'needs PostgreSQL (STREAMGATE_TEST_POSTGRES_URL or its binaries)' : false;
+const skip = testDatabaseKind() !== 'postgres' && 'PostgreSQL pass only (STREAMGATE_TEST_DATABASE=postgres)';
 
+/** A fresh database of this test's own on the pass's server (named after a path nobody uses). */
 async function databaseUrl(t: { after(fn: () => unknown): void }): Promise<string> {
-  const server = SHARED_URL ?? (await startPostgresServer(t)).url;
-  return (await temporaryDatabase(t, server)).url;
+  const key = path.join(os.tmpdir(), `streamgate-feed-${randomUUID()}`);
+  const url = await createTestPostgresDatabase(key);
+  t.after(() => dropTestDatabase(key));
+  return url;
 }
 
 /** Polls until `check` holds, failing after `ms`. */
@@ -148,11 +154,13 @@ describe('feed notifications (PostgreSQL LISTEN/NOTIFY)', { skip, timeout: 60_00
     await until(() => signals.length === 3, 2_000, 'a notification on the new connection');
   });
 
-  it('survives a PostgreSQL restart and hears notifications made afterwards', { skip: !canRunPostgres && 'needs the PostgreSQL binaries' }, async (t) => {
-    const server = await startPostgresServer(t);
+  it('survives a PostgreSQL restart and hears notifications made afterwards', async (t) => {
+    // A server of its own: the pass's server is shared by every test.
+    const server = await startPostgresCluster();
+    t.after(() => server.remove());
     const { listener, signals } = listen(t, server.url);
     await until(() => listener.connected, 5_000, 'the first connection');
-    server.stop();
+    server.stop('immediate');
     await until(() => !listener.connected, 5_000, 'the loss to be noticed');
     server.start();
     await until(() => listener.connected, 10_000, 'the reconnection after the restart');

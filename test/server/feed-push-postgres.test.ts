@@ -6,15 +6,16 @@ import { FEED_LISTENER_APPLICATION_NAME } from '../../src/core/db/feed-notificat
 import type { FeedEntry } from '../../src/core/revocation-feed.js';
 import { runCli } from '../helpers/cli.js';
 import { makeVodFixture, startTestEdge, type TestEdge } from '../helpers/edge.js';
+import { pgQuery as query } from '../helpers/pg-query.js';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
-import { canRunPostgres, query, startPostgresServer, temporaryDatabase, type PostgresServer } from '../helpers/postgres-server.js';
+import { startPostgresCluster } from '../helpers/postgres-cluster.js';
+import { testDatabaseKind } from '../helpers/test-database.js';
 
 // Several platform replicas on one PostgreSQL database, an edge on each: a revocation written
 // anywhere (a replica, the CLI) reaches every edge within a second, by LISTEN/NOTIFY, and the
 // feed's cursor makes up for notifications lost while a replica was disconnected.
 
-const SHARED_URL = process.env.STREAMGATE_TEST_POSTGRES_URL;
-const skip = !SHARED_URL && !canRunPostgres ? 'needs PostgreSQL (STREAMGATE_TEST_POSTGRES_URL or its binaries)' : false;
+const skip = testDatabaseKind() !== 'postgres' && 'PostgreSQL pass only (STREAMGATE_TEST_DATABASE=postgres)';
 
 type T = { after(fn: () => unknown): void };
 
@@ -28,30 +29,17 @@ async function until(check: () => boolean | Promise<boolean>, ms: number, what: 
 }
 
 /**
- * Two replicas sharing a fresh database, and an edge connected to each. The database (on `server`,
- * the shared server or a private one) goes after them: hooks run in the order they were added.
+ * Two replicas sharing one database (the pass's, or `databaseUrl`), and an edge connected to
+ * each. Replica `b` has a pool, a LISTEN connection and an app of its own, as another process has.
  */
-async function cluster(t: T, server?: PostgresServer) {
-  const own = server ?? (SHARED_URL ? null : await startPostgresServer(null));
-  const database = await temporaryDatabase(null, own?.url ?? SHARED_URL!);
-  const databaseUrl = database.url;
-  const dispose = async () => {
-    await database.drop();
-    own?.dispose();
-  };
-  try {
-    const a = await startTestPlatform(t, { DATABASE_URL: databaseUrl });
-    const b = await startTestPlatform(t, {}, { replicaOf: a });
-    const edgeA = await startTestEdge(t, a);
-    const edgeB = await startTestEdge(t, b);
-    await until(() => Boolean(a.app.feedListener?.connected && b.app.feedListener?.connected), 5_000, 'both replicas to LISTEN');
-    await until(() => edgeA.sync.connected && edgeB.sync.connected, 5_000, 'both edges to connect');
-    t.after(dispose);
-    return { databaseUrl, a, b, edgeA, edgeB };
-  } catch (error) {
-    await dispose();
-    throw error;
-  }
+async function cluster(t: T, databaseUrl?: string) {
+  const a = await startTestPlatform(t, databaseUrl ? { DATABASE_URL: databaseUrl } : {});
+  const b = await startTestPlatform(t, {}, { replicaOf: a });
+  const edgeA = await startTestEdge(t, a);
+  const edgeB = await startTestEdge(t, b);
+  await until(() => Boolean(a.app.feedListener?.connected && b.app.feedListener?.connected), 5_000, 'both replicas to LISTEN');
+  await until(() => edgeA.sync.connected && edgeB.sync.connected, 5_000, 'both edges to connect');
+  return { databaseUrl: a.config.databaseUrl, a, b, edgeA, edgeB };
 }
 
 /** Records when each feed entry reached the edge (the revocation list applies it the moment it arrives). */
@@ -133,24 +121,34 @@ describe('revocation push across replicas (PostgreSQL)', { skip, timeout: 120_00
   });
 
   it('a replica survives a PostgreSQL restart and delivers revocations made afterwards', async (t) => {
-    const server = await startPostgresServer(null);
-    const { a, b, edgeA, edgeB } = await cluster(t, server);
-    const [before, after] = await a.codes(2);
-    await revokeCodes(revokeDeps(a), { codes: [before!] }, null);
-    await until(() => edgeA.revocations.size === 1 && edgeB.revocations.size === 1, 1_000, 'the first revocation');
-    server.restart();
-    await until(() => Boolean(a.app.feedListener?.connected && b.app.feedListener?.connected), 10_000, 'both listeners back');
-    // The pool's connections died with the server too: this write must get a fresh one.
-    await until(
-      () =>
-        revokeCodes(revokeDeps(b), { codes: [after!] }, null).then(
-          () => true,
-          () => false,
-        ),
-      10_000,
-      'a write after the restart',
-    );
-    await until(() => edgeA.revocations.size === 2 && edgeB.revocations.size === 2, 1_000, 'the revocation made after the restart');
-    assert.equal((await fetch(`${a.url}/healthz`)).status, 200);
+    // A server of its own, removed after the replicas have closed (hooks run in the order added).
+    const server = await startPostgresCluster();
+    let removed = false;
+    const remove = () => void (removed || (server.remove(), (removed = true)));
+    try {
+      const { a, b, edgeA, edgeB } = await cluster(t, server.url);
+      t.after(remove);
+      const [before, after] = await a.codes(2);
+      await revokeCodes(revokeDeps(a), { codes: [before!] }, null);
+      await until(() => edgeA.revocations.size === 1 && edgeB.revocations.size === 1, 1_000, 'the first revocation');
+      server.stop('fast');
+      server.start();
+      await until(() => Boolean(a.app.feedListener?.connected && b.app.feedListener?.connected), 10_000, 'both listeners back');
+      // The pools' connections died with the server too: this write needs a fresh one.
+      await until(
+        () =>
+          revokeCodes(revokeDeps(b), { codes: [after!] }, null).then(
+            () => true,
+            () => false,
+          ),
+        10_000,
+        'a write after the restart',
+      );
+      await until(() => edgeA.revocations.size === 2 && edgeB.revocations.size === 2, 1_000, 'the revocation made after the restart');
+      assert.equal((await fetch(`${a.url}/healthz`)).status, 200);
+    } catch (error) {
+      remove();
+      throw error;
+    }
   });
 });
