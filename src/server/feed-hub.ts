@@ -31,6 +31,8 @@ export class FeedHub {
   private polling = false;
   /** A wake-up came while a poll ran: what it announced may have committed after that poll looked. */
   private again = false;
+  /** Polls fail while the database is away; said once when it starts and once when it ends. */
+  private failing = false;
 
   constructor(
     private readonly deps: FeedHubDeps,
@@ -86,8 +88,11 @@ export class FeedHub {
         this.again = false;
         await this.deliver();
       } while (this.again && this.listeners.size > 0);
+      if (this.failing) this.deps.log.info('revocation feed poll works again');
+      this.failing = false;
     } catch (error) {
-      this.deps.log.warn('revocation feed poll failed', { error: (error as Error).message });
+      if (!this.failing) this.deps.log.warn('revocation feed poll failed', { error: (error as Error).message });
+      this.failing = true;
     } finally {
       this.polling = false;
     }

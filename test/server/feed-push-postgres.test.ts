@@ -4,6 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { revokeCodes } from '../../src/core/codes/code-revocation.js';
 import { FEED_LISTENER_APPLICATION_NAME } from '../../src/core/db/feed-notifications.js';
 import type { FeedEntry } from '../../src/core/revocation-feed.js';
+import { createLog } from '../../src/core/log.js';
+import { FeedHub } from '../../src/server/feed-hub.js';
 import { runCli } from '../helpers/cli.js';
 import { makeVodFixture, startTestEdge, type TestEdge } from '../helpers/edge.js';
 import { pgQuery as query } from '../helpers/pg-query.js';
@@ -118,6 +120,28 @@ describe('revocation push across replicas (PostgreSQL)', { skip, timeout: 120_00
     const metrics = await (await fetch(`${a.url}/metrics`)).text();
     assert.match(metrics, /^streamgate_feed_listener_connected 1$/m);
     assert.match(metrics, /^streamgate_feed_listener_last_notification_age_seconds \d+(\.\d+)?(e-\d+)?$/m);
+  });
+
+  it('says once that its feed polls fail while the database is away, and once that they work again', async (t) => {
+    const server = await startPostgresCluster();
+    let removed = false;
+    const remove = () => void (removed || (server.remove(), (removed = true)));
+    try {
+      const platform = await startTestPlatform(t, { DATABASE_URL: server.url });
+      t.after(remove);
+      const lines: string[] = [];
+      const hub = new FeedHub({ db: platform.db, clock: Date.now, log: createLog('platform', (l) => lines.push(l)), windowMs: 60_000, pollMs: () => 10 });
+      t.after(() => hub.stop());
+      hub.subscribe(0, () => undefined);
+      server.stop('immediate');
+      await sleep(500);
+      server.start();
+      await until(() => lines.some((l) => l.includes('revocation feed poll works again')), 10_000, 'the polls to work again');
+      assert.equal(lines.filter((l) => l.includes('revocation feed poll failed')).length, 1, lines.join(''));
+    } catch (error) {
+      remove();
+      throw error;
+    }
   });
 
   it('a replica survives a PostgreSQL restart and delivers revocations made afterwards', async (t) => {
