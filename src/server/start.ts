@@ -38,7 +38,7 @@ export async function startPlatform(config: Config, log: Log = createLog('platfo
     async stop() {
       clearInterval(sweeper);
       keyring.stop();
-      platform.close();
+      await platform.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

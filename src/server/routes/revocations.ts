@@ -1,7 +1,8 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { AppError } from '../../core/errors.js';
 import { bearerToken, EDGE_AUDIENCE, TokenError, verifyToken } from '../../core/playback-token.js';
-import { feedWindowMs, readFeed } from '../../core/revocation-feed.js';
+import { readFeed } from '../../core/revocation-feed.js';
+import { feedWindowMs } from '../../core/revocation-retention.js';
 import type { PlatformDeps } from '../deps.js';
 import type { FeedHub } from '../feed-hub.js';
 
