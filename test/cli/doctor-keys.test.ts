@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { initialisedDataDir, json, runCli } from '../helpers/cli.js';
+import { testDatabaseKind } from '../helpers/test-database.js';
 
 describe('streamgate doctor', () => {
   it('passes on a fresh install', async (t) => {
@@ -11,7 +12,9 @@ describe('streamgate doctor', () => {
     const report = json(result);
     assert.equal(result.code, 0, result.stdout);
     assert.equal(report.ok, true);
-    assert.deepEqual(report.checks.map((c: { name: string }) => c.name), ['data directory', 'file modes', 'secret', 'database', 'leftover files', 'free disk', 'ffmpeg', 'platform port', 'edge port', 'rtmp port']);
+    // PostgreSQL adds a check of LISTEN/NOTIFY (the revocation push), after the database's.
+    const push = testDatabaseKind() === 'postgres' ? ['revocation push'] : [];
+    assert.deepEqual(report.checks.map((c: { name: string }) => c.name), ['data directory', 'file modes', 'secret', 'database', ...push, 'leftover files', 'free disk', 'ffmpeg', 'platform port', 'edge port', 'rtmp port']);
   });
 
   it('fails (exit 1) when the secret is readable by others, and says how to fix it', async (t) => {

@@ -6,9 +6,10 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { FEED_CHANNEL, FEED_LISTENER_APPLICATION_NAME, FeedNotificationListener } from '../../src/core/db/feed-notifications.js';
+import { FEED_CHANNEL, FEED_LISTENER_APPLICATION_NAME, FeedNotificationListener, notificationRoundTrip } from '../../src/core/db/feed-notifications.js';
 import { createLog } from '../../src/core/log.js';
 import { pgQuery as query } from '../helpers/pg-query.js';
+import { startTestPlatform } from '../helpers/platform.js';
 import { startPostgresCluster } from '../helpers/postgres-cluster.js';
 import { createTestPostgresDatabase, dropTestDatabase, testDatabaseKind } from '../helpers/test-database.js';
 
@@ -167,6 +168,15 @@ describe('feed notifications (PostgreSQL LISTEN/NOTIFY)', { skip, timeout: 60_00
     const before = signals.length;
     await query(server.url, `select pg_notify($1, '')`, [FEED_CHANNEL]);
     await until(() => signals.length === before + 1, 2_000, 'a notification after the restart');
+  });
+
+  it('measures a notification round trip, and says null when the listening session hears nothing', async (t) => {
+    const platform = await startTestPlatform(t);
+    const ms = await notificationRoundTrip(platform.db, platform.config.databaseUrl);
+    assert.equal(typeof ms, 'number');
+    // Notifications stay within their database: a LISTEN elsewhere is what a pooler in
+    // transaction mode amounts to, a session that is not the one that will hear.
+    assert.equal(await notificationRoundTrip(platform.db, await databaseUrl(t), 300), null);
   });
 
   it('stops for good: no reconnection after stop()', async (t) => {

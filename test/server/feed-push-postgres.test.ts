@@ -6,7 +6,7 @@ import { FEED_LISTENER_APPLICATION_NAME } from '../../src/core/db/feed-notificat
 import type { FeedEntry } from '../../src/core/revocation-feed.js';
 import { createLog } from '../../src/core/log.js';
 import { FeedHub } from '../../src/server/feed-hub.js';
-import { runCli } from '../helpers/cli.js';
+import { initialisedDataDir, json, runCli } from '../helpers/cli.js';
 import { makeVodFixture, startTestEdge, type TestEdge } from '../helpers/edge.js';
 import { pgQuery as query } from '../helpers/pg-query.js';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
@@ -120,6 +120,14 @@ describe('revocation push across replicas (PostgreSQL)', { skip, timeout: 120_00
     const metrics = await (await fetch(`${a.url}/metrics`)).text();
     assert.match(metrics, /^streamgate_feed_listener_connected 1$/m);
     assert.match(metrics, /^streamgate_feed_listener_last_notification_age_seconds \d+(\.\d+)?(e-\d+)?$/m);
+  });
+
+  it('doctor checks that LISTEN/NOTIFY works through DATABASE_URL', async (t) => {
+    const dataDir = await initialisedDataDir(t);
+    const result = await runCli(['doctor', '--json'], { dataDir });
+    const check = json(result).checks.find((c: { name: string }) => c.name === 'revocation push');
+    assert.equal(check?.status, 'ok', result.stdout);
+    assert.match(check.detail, /^LISTEN\/NOTIFY round trip \d+ ms$/);
   });
 
   it('says once that its feed polls fail while the database is away, and once that they work again', async (t) => {

@@ -4,7 +4,8 @@ import { checkDataDir, checkFfmpeg, checkFileModes, checkFreeDisk, checkLeftover
 import type { CommandContext } from '../context.js';
 import { describeDatabaseUrl } from '../../core/config.js';
 import { toDatabaseError } from '../../core/database-errors.js';
-import { databaseKind } from '../../core/db/database.js';
+import { databaseKind, isPostgresUrl, postgresUrl } from '../../core/db/database.js';
+import { notificationRoundTrip } from '../../core/db/feed-notifications.js';
 import { colour, printJson, printTable } from '../output.js';
 
 /** Each check answers for itself; one failing never hides the others. */
@@ -12,6 +13,8 @@ export async function runChecks(ctx: CommandContext): Promise<Check[]> {
   const { config } = ctx;
   const checks: Check[] = [checkDataDir(config), checkFileModes(config), checkSecret(config)];
   checks.push(await checkDatabase(ctx));
+  const push = await checkRevocationPush(ctx);
+  if (push) checks.push(push);
   checks.push(checkLeftovers([config.dataDir, process.cwd()]));
   checks.push(checkFreeDisk(fs.existsSync(config.dataDir) ? config.dataDir : process.cwd()));
   checks.push(await checkFfmpeg(config));
@@ -47,6 +50,25 @@ async function checkDatabase(ctx: CommandContext): Promise<Check> {
 }
 
 
+
+/**
+ * PostgreSQL only: replicas hear of new revocations by LISTEN/NOTIFY, which a pooler in
+ * transaction mode silently breaks. Then revocations still arrive, by the 2 s poll: a warning.
+ */
+async function checkRevocationPush(ctx: CommandContext): Promise<Check | null> {
+  try {
+    const db = await ctx.db();
+    const url = postgresUrl(db);
+    if (!url) return null;
+    const ms = await notificationRoundTrip(db, url);
+    return ms === null
+      ? { name: 'revocation push', status: 'warn', detail: 'LISTEN/NOTIFY heard nothing in 2 s: revocations reach edges by the 2 s poll only. A pooler in transaction mode (PgBouncer) breaks LISTEN: point DATABASE_URL at PostgreSQL or a session-mode pool' }
+      : { name: 'revocation push', status: 'ok', detail: `LISTEN/NOTIFY round trip ${ms} ms` };
+  } catch (error) {
+    // Revocations still arrive by the poll; what is wrong with the database is the database check's to say.
+    return isPostgresUrl(ctx.config.databaseUrl) ? { name: 'revocation push', status: 'warn', detail: (toDatabaseError(error) as Error).message } : null;
+  }
+}
 
 export async function run(ctx: CommandContext): Promise<number> {
   const checks = await runChecks(ctx);

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
 import type { Log } from '../log.js';
-import { databaseKind, postgresClientConfig, type Db } from './database.js';
+import { databaseKind, postgresClientConfig, writeTransaction, type Db } from './database.js';
 
 /** The channel writers notify when they append to the revocation feed. */
 export const FEED_CHANNEL = 'streamgate_feed';
@@ -30,6 +31,34 @@ const QUERY_TIMEOUT_MS = 5_000;
 export async function notifyFeedListeners(trx: Db): Promise<void> {
   if (databaseKind(trx) !== 'postgres') return;
   await sql`select pg_notify(${FEED_CHANNEL}, '')`.execute(trx);
+}
+
+/** Where `notificationRoundTrip` talks: not the feed's channel, so no replica wakes for it. */
+const CHECK_CHANNEL = 'streamgate_feed_check';
+
+/**
+ * Sends a notification the way writers do (a write transaction on the pool) and waits for it on
+ * a dedicated connection, the way replicas listen. Returns the round trip in milliseconds, or
+ * null when nothing arrived within `timeoutMs`: a pooler in transaction mode (PgBouncer) between
+ * StreamGate and PostgreSQL, which gives the LISTEN's session to other clients.
+ */
+export async function notificationRoundTrip(db: Db, databaseUrl: string, timeoutMs = 2_000): Promise<number | null> {
+  const client = new pg.Client({ ...postgresClientConfig(databaseUrl), query_timeout: timeoutMs });
+  client.on('error', () => undefined);
+  const payload = randomUUID();
+  try {
+    await client.connect();
+    await client.query(`LISTEN ${CHECK_CHANNEL}`);
+    const heard = new Promise<boolean>((resolve) => {
+      client.on('notification', (message) => message.channel === CHECK_CHANNEL && message.payload === payload && resolve(true));
+      void sleep(timeoutMs, false, { ref: false }).then(resolve);
+    });
+    const started = performance.now();
+    await writeTransaction(db, (trx) => sql`select pg_notify(${CHECK_CHANNEL}, ${payload})`.execute(trx));
+    return (await heard) ? Math.round(performance.now() - started) : null;
+  } finally {
+    await closeClient(client);
+  }
 }
 
 export interface FeedListenerDeps {
