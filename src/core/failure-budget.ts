@@ -52,6 +52,32 @@ export class FailureBudget {
     return Math.max(0, fullAt - now - this.slackMs);
   }
 
+  /**
+   * The cheap way in for a client far from its limit: one read, no write, when at least
+   * `marginAttempts` attempts are left (then no burst of parallel requests it could have in flight
+   * reaches the limit, and the order of taking and checking cannot be told apart); else `reserve`.
+   * `taken` says which: a turn not taken is paid with `charge` if the attempt failed, a taken one
+   * is given back with `refund` if it did not.
+   */
+  async turn(client: string, maxWaitMs: number, marginAttempts: number): Promise<{ hold: number; taken: boolean } | null> {
+    const now = this.options.clock();
+    const row = await this.db
+      .selectFrom('failure_budgets')
+      .select('full_at')
+      .where('scope', '=', this.options.scope)
+      .where('client', '=', client)
+      .executeTakeFirst();
+    const owedMs = row ? Number(row.full_at) - now : 0;
+    if (owedMs <= (this.options.burst - marginAttempts) * this.options.refillEveryMs) return { hold: 0, taken: false };
+    const hold = await this.reserve(client, maxWaitMs);
+    return hold === null ? null : { hold, taken: true };
+  }
+
+  /** Records one failure whatever is left: an attempt let through by `turn` without taking it. */
+  async charge(client: string): Promise<void> {
+    await this.reserve(client, Number.MAX_SAFE_INTEGER);
+  }
+
   /** Records one failure; false (and nothing recorded) when the budget was already spent. */
   async spend(client: string): Promise<boolean> {
     return (await this.reserve(client, 0)) !== null;

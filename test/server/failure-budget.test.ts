@@ -54,6 +54,23 @@ describe('FailureBudget (in the database)', () => {
     assert.equal(await budget.reserve('a', 0), 0);
   });
 
+  it('lets a client far from its limit in with one read, and takes the turn first near it', async (t) => {
+    const { db, now, budget: make } = await budgetDb(t);
+    const budget = make();
+    assert.deepEqual(await budget.turn('a', 1_000, 2), { hold: 0, taken: false }, 'three left: nothing written');
+    assert.equal((await db.selectFrom('failure_budgets').selectAll().execute()).length, 0);
+    await budget.charge('a');
+    assert.deepEqual(await budget.turn('a', 1_000, 2), { hold: 0, taken: false }, 'two left, as many as the margin: still only read');
+    await budget.charge('a');
+    assert.deepEqual(await budget.turn('a', 1_000, 2), { hold: 0, taken: true }, 'one left: the turn is taken before the check');
+    assert.deepEqual(await budget.turn('a', 1_000, 2), { hold: 1_000, taken: true }, 'past the burst: held');
+    assert.equal(await budget.turn('a', 1_000, 2), null, 'beyond the longest hold: refused');
+    for (let i = 0; i < 5; i++) await budget.charge('a');
+    assert.equal(await budget.waitMs('a'), 7_000, 'a charge is recorded even past the limit: attempts let through are paid for');
+    now.t += 7_000;
+    assert.deepEqual(await budget.turn('a', 0, 2), { hold: 0, taken: true });
+  });
+
   it('is one budget for every replica: two processes on one database share it, and race for its last attempt', async (t) => {
     const { db, config, budget: make } = await budgetDb(t);
     // A second pair of connections to the same database, as a second platform replica has.
