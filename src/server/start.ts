@@ -6,6 +6,7 @@ import { openDatabase } from '../core/db/database.js';
 import { pruneFailureBudgets } from '../core/failure-budget.js';
 import { createLog, type Log } from '../core/log.js';
 import { LiveKeyring } from '../core/live-keyring.js';
+import { sharedKeyState } from '../core/signing-keys.js';
 import { endTimedOutSessions } from '../core/sessions/session-service.js';
 import { createPlatformApp, type PlatformOptions } from './app.js';
 
@@ -17,7 +18,8 @@ export interface RunningService {
 /** Listens, sweeps timed-out sessions and full-again failure budgets every 10 s, and stops cleanly (the caller wires signals). */
 export async function startPlatform(config: Config, log: Log = createLog('platform'), options: PlatformOptions = {}): Promise<RunningService> {
   const db = await openDatabase(config);
-  const keyring = LiveKeyring.forPlatform(config, log);
+  const keyring = LiveKeyring.forPlatform(config, log, () => sharedKeyState(db));
+  await keyring.sync();
   const deps = { config, db, keyring, clock: systemClock, log };
   const platform = createPlatformApp(deps, options);
   const server = http.createServer(platform.app);
