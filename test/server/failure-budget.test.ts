@@ -6,15 +6,18 @@ import { loadConfig, type Config } from '../../src/core/config.js';
 import { openDatabase, type Db } from '../../src/core/db/database.js';
 import { FailureBudget, pruneFailureBudgets } from '../../src/core/failure-budget.js';
 import { tempDir } from '../helpers/cli.js';
+import { dropTestDatabase, testDatabaseEnv } from '../helpers/test-database.js';
 
 /** A real database file, and a clock the test moves. */
 async function budgetDb(t: { after(fn: () => unknown): void }): Promise<{ db: Db; config: Config; now: { t: number }; budget: (db?: Db, scope?: string) => FailureBudget }> {
   const root = tempDir();
-  const config = loadConfig({ STREAMGATE_DATA_DIR: path.join(root, 'data') });
+  const dataDir = path.join(root, 'data');
+  const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...(await testDatabaseEnv(dataDir)) });
   const db = await openDatabase(config, { create: true });
   t.after(async () => {
     await db.destroy();
     fs.rmSync(root, { recursive: true, force: true });
+    await dropTestDatabase(dataDir);
   });
   const now = { t: 1_000_000 };
   return { db, config, now, budget: (on = db, scope = 'test') => new FailureBudget(on, { scope, burst: 3, refillEveryMs: 1_000, clock: () => now.t }) };

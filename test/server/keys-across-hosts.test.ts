@@ -15,6 +15,7 @@ import { sharedKeyState } from '../../src/core/signing-keys.js';
 import { createPlatformApp } from '../../src/server/app.js';
 import { waitFor } from '../helpers/appliance.js';
 import { json, runCli, tempDir } from '../helpers/cli.js';
+import { dropTestDatabase, testDatabaseEnv } from '../helpers/test-database.js';
 
 // Two platform hosts, each with its own data directory (its own copy of data/secret), sharing one
 // database: rotating keys with `keys add`, copying data/secret, `keys activate`.
@@ -64,8 +65,11 @@ async function setup(t: { after(fn: () => unknown): void }) {
   const codes = (json(created) as { code: string }[]).map((c) => c.code);
   fs.mkdirSync(dirB, { mode: 0o700 });
   fs.copyFileSync(path.join(dirA, 'secret'), path.join(dirB, 'secret'));
-  const shared = { DATABASE_URL: `sqlite:${path.join(dirA, 'streamgate.db')}` };
-  const a = await startHost(t, dirA, {});
+  // a's database (in the PostgreSQL pass, the one made for a's data directory), used by both hosts.
+  const ofA = await testDatabaseEnv(dirA);
+  t.after(() => Promise.all([dropTestDatabase(dirA), dropTestDatabase(dirB)]));
+  const shared = ofA.DATABASE_URL ? ofA : { DATABASE_URL: `sqlite:${path.join(dirA, 'streamgate.db')}` };
+  const a = await startHost(t, dirA, ofA);
   const b = await startHost(t, dirB, shared);
   let next = 0;
   /** A fresh code's token from `host`: the kid it signs with now. */
