@@ -1,0 +1,42 @@
+import type { SelectQueryBuilder } from 'kysely';
+import type { Database } from './schema.js';
+
+/** Every table (the `codes` view is derived, not stored). */
+export type TableName = Exclude<keyof Database, 'codes'>;
+
+export interface TablePlan {
+  /** A unique, never-null column: the source is read in chunks ordered by it (keyset paging). */
+  key: string;
+  /** The key is an identity column whose sequence must move past the copied rows (PostgreSQL). */
+  identity?: boolean;
+  /** Rows that are not worth copying are left out, in the counts as well. */
+  only?: (query: SelectQueryBuilder<any, any, any>) => SelectQueryBuilder<any, any, any>;
+}
+
+/**
+ * How `streamgate db copy` moves each table, in an order that satisfies the foreign keys. The
+ * `satisfies` makes a table added to schema.ts a compile error here until it has a plan, so no
+ * table is silently left behind by a copy.
+ */
+export const COPY_PLAN = {
+  events: { key: 'id' },
+  // A batch that never committed belongs to a writer that died: garbage, and invisible to users.
+  code_batches: { key: 'id', only: (q) => q.where('committed_at', 'is not', null) },
+  access_codes: {
+    key: 'id',
+    only: (q) => q.where('batch_id', 'in', (eb: any) => eb.selectFrom('code_batches').select('id').where('committed_at', 'is not', null)),
+  },
+  sessions: { key: 'id' },
+  revocations: { key: 'cursor', identity: true },
+  signing_keys: { key: 'kid' },
+  api_keys: { key: 'id' },
+  audit_log: { key: 'id', identity: true },
+  admin_users: { key: 'username' },
+  admin_sessions: { key: 'id' },
+} as const satisfies Record<TableName, TablePlan>;
+
+export const COPY_TABLES = Object.keys(COPY_PLAN) as TableName[];
+
+export function tablePlan(table: TableName): TablePlan {
+  return COPY_PLAN[table];
+}
