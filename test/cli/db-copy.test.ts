@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { spawnOnFreePorts, waitFor } from '../helpers/appliance.js';
 import { BIN, json, runCli } from '../helpers/cli.js';
-import { postgresReachable, postgresTarget, sqliteTarget, type CopyTarget } from '../helpers/copy-target.js';
+import { postgresAvailable, postgresTarget, sqliteTarget, type CopyTarget } from '../helpers/copy-target.js';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 
 const TABLES = ['events', 'code_batches', 'access_codes', 'sessions', 'revocations', 'signing_keys', 'api_keys', 'audit_log', 'admin_users', 'admin_sessions'];
@@ -74,7 +74,7 @@ async function checkCopiedInstall(t: Parameters<typeof startTestPlatform>[0], ta
 
 const targets: [string, (t: Parameters<typeof startTestPlatform>[0]) => Promise<CopyTarget>, () => Promise<boolean>][] = [
   ['SQLite', async (t) => sqliteTarget(t), async () => true],
-  ['PostgreSQL', postgresTarget, postgresReachable],
+  ['PostgreSQL', postgresTarget, postgresAvailable],
 ];
 
 for (const [name, makeTarget, available] of targets) {
@@ -148,3 +148,47 @@ async function copyingCodes(target: CopyTarget): Promise<boolean> {
   await new Promise((resolve) => setTimeout(resolve, 1_000));
   return true;
 }
+
+describe('streamgate db copy: where to', () => {
+  it('refuses a password in --to (exit 2), never echoing it, and tells where a password goes', async (t) => {
+    const platform = await startTestPlatform(t);
+    const result = await runCli(['db', 'copy', '--to', 'postgres://sg:hunter2@127.0.0.1:1/streamgate', '--json'], { dataDir: platform.dataDir });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^streamgate: --to: the URL holds a password, .*PGPASSWORD or use ~\/\.pgpass, or .* --to-env VAR\n$/);
+    assert.equal(json(result).error.code, 'password_in_argv');
+    assert.doesNotMatch(result.stdout + result.stderr, /hunter2/);
+  });
+
+  const refused: [string, string[], NodeJS.ProcessEnv, RegExp][] = [
+    ['no target', [], {}, /say where to copy to: --to postgres:\/\/USER@HOST\/DATABASE, or --to-env VAR/],
+    ['an unknown kind of URL', ['--to', 'mysql://sg@db/streamgate'], {}, /--to: must be postgres:\/\/USER@HOST\[:PORT\]\/DATABASE or sqlite:FILE/],
+    ['an unset --to-env variable', ['--to-env', 'SG_TARGET'], {}, /--to-env: the environment variable SG_TARGET is not set/],
+    ['a bad URL in --to-env', ['--to-env', 'SG_TARGET'], { SG_TARGET: 'postgres:/nope' }, /SG_TARGET: must be postgres:\/\//],
+    ['both --to and --to-env', ['--to', 'sqlite:/tmp/x.db', '--to-env', 'SG_TARGET'], {}, /cannot be used with/],
+  ];
+  for (const [what, args, env, message] of refused) {
+    it(`refuses ${what} (exit 2)`, async (t) => {
+      const platform = await startTestPlatform(t);
+      const result = await runCli(['db', 'copy', ...args], { dataDir: platform.dataDir, env });
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, message);
+    });
+  }
+
+  it('refuses to copy the database onto itself', async (t) => {
+    const platform = await startTestPlatform(t);
+    const result = await runCli(['db', 'copy', '--to', platform.config.databaseUrl], { dataDir: platform.dataDir });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /--to: that is the database this install uses already/);
+  });
+
+  it('takes the URL from --to-env, and an unreachable target fails (exit 1) without showing the password', async (t) => {
+    if (!(await postgresAvailable())) return t.skip('no test PostgreSQL server');
+    const platform = await startTestPlatform(t);
+    const env = { SG_TARGET: 'postgres://sg:hunter2@127.0.0.1:1/streamgate' };
+    const result = await runCli(['db', 'copy', '--to-env', 'SG_TARGET'], { dataDir: platform.dataDir, env });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /^streamgate: cannot open the target postgres:\/\/sg@127\.0\.0\.1:1\/streamgate: /);
+    assert.doesNotMatch(result.stdout + result.stderr, /hunter2/);
+  });
+});
