@@ -24,7 +24,12 @@ export const COPY_PLAN = {
   code_batches: { key: 'id', only: (q) => q.where('committed_at', 'is not', null) },
   access_codes: {
     key: 'id',
-    only: (q) => q.where('batch_id', 'in', (eb: any) => eb.selectFrom('code_batches').select('id').where('committed_at', 'is not', null)),
+    // EXISTS, not IN: SQLite then pages by the primary key; with IN it sorted the rest of the table
+    // for every chunk (the batch index first), which grows with the square of the codes.
+    only: (q) =>
+      q.where(({ exists, selectFrom }) =>
+        exists(selectFrom('code_batches as b').select('b.id').whereRef('b.id', '=', 'access_codes.batch_id').where('b.committed_at', 'is not', null)),
+      ),
   },
   sessions: { key: 'id' },
   revocations: { key: 'cursor', identity: true },
