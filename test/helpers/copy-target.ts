@@ -66,12 +66,8 @@ export async function postgresTarget(t: { after(fn: () => unknown): void }): Pro
   return { kind: 'postgres', url: url.toString(), query, count: async (table) => Number((await query<{ n: string }>(`select count(*) as n from ${table}`))[0]!.n) };
 }
 
-// Until the PostgreSQL backend is merged, openDatabase refuses postgres:// URLs.
-const POSTGRES_BACKEND = false;
-
 /** Whether PostgreSQL can be tested here (backend built, test server answering); tests that need it skip when not. */
 export async function postgresAvailable(): Promise<boolean> {
-  if (!POSTGRES_BACKEND) return false;
   const client = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL, connectionTimeoutMillis: 2_000 });
   try {
     await client.connect();

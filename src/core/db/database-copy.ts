@@ -1,8 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { AppError, operationalFailure } from '../errors.js';
 import { COPY_PLAN, COPY_TABLES, type TableName, type TablePlan } from './copy-plan.js';
-import { sqliteHandle, writeTransaction, type Db } from './database.js';
-import type { DatabaseKind } from './database-url.js';
+import { databaseKind, writeTransaction, type Db } from './database.js';
 import { KeyChecksum } from './key-checksum.js';
 
 /** What one table's copy came to; `verified` is true only when both counts and checksums agree. */
@@ -20,7 +19,6 @@ export interface CopyReport {
 }
 
 export interface CopyOptions {
-  targetKind: DatabaseKind;
   /** Called after every chunk; `total` is twice the rows: copying them, then verifying them. */
   onProgress?: (done: number, total: number) => void;
   /** Rows read from the source at a time (tests make it small). */
@@ -57,7 +55,7 @@ export async function copyDatabase(source: Db, target: Db, options: CopyOptions)
       for (const table of COPY_TABLES) {
         checksums.set(table, await copyTable(snapshot, trx, table, COPY_PLAN[table], chunkRows, progress));
       }
-      if (options.targetKind === 'postgres') await moveSequencesPastCopiedRows(trx);
+      if (databaseKind(target) === 'postgres') await moveSequencesPastCopiedRows(trx);
       const tables: TableCopy[] = [];
       for (const table of COPY_TABLES) {
         const copied = await readBack(trx, table, COPY_PLAN[table], chunkRows, progress);
@@ -81,7 +79,7 @@ export async function copyDatabase(source: Db, target: Db, options: CopyOptions)
  * first read on; PostgreSQL needs REPEATABLE READ for that.
  */
 function readSnapshot<T>(db: Db, fn: (snapshot: Transaction<any>) => Promise<T>): Promise<T> {
-  const transaction = sqliteHandle(db) ? db.transaction() : db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only');
+  const transaction = databaseKind(db) === 'sqlite' ? db.transaction() : db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only');
   return transaction.execute(fn as (trx: Transaction<any>) => Promise<T>);
 }
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { databaseKind, hasPassword, redactDatabaseUrl } from './database-url.js';
+import { databaseUrlKind, hasPassword, redactDatabaseUrl } from './database-url.js';
 
-test('databaseKind tells SQLite from PostgreSQL and refuses anything else, naming the flag', () => {
+test('databaseUrlKind tells SQLite from PostgreSQL and refuses anything else, naming the flag', () => {
   const cases: [string, 'sqlite' | 'postgres' | RegExp][] = [
     ['sqlite:/var/lib/streamgate/streamgate.db', 'sqlite'],
     ['postgres://sg@db.internal:5432/streamgate', 'postgres'],
@@ -13,8 +13,8 @@ test('databaseKind tells SQLite from PostgreSQL and refuses anything else, namin
     ['/var/lib/streamgate.db', /--to: must be/],
   ];
   for (const [url, expected] of cases) {
-    if (typeof expected === 'string') assert.equal(databaseKind(url, '--to'), expected, url);
-    else assert.throws(() => databaseKind(url, '--to'), expected, url);
+    if (typeof expected === 'string') assert.equal(databaseUrlKind(url, '--to'), expected, url);
+    else assert.throws(() => databaseUrlKind(url, '--to'), expected, url);
   }
 });
 

@@ -1,11 +1,10 @@
 import { invalidInput } from '../errors.js';
-
-export type DatabaseKind = 'sqlite' | 'postgres';
+import type { DatabaseKind } from './migrations.js';
 
 const POSTGRES = /^postgres(ql)?:\/\//;
 
 /** Which backend a `DATABASE_URL`-style URL selects, or a usage error naming `what`. */
-export function databaseKind(url: string, what = 'DATABASE_URL'): DatabaseKind {
+export function databaseUrlKind(url: string, what = 'DATABASE_URL'): DatabaseKind {
   if (url.startsWith('sqlite:') && url.length > 'sqlite:'.length) return 'sqlite';
   if (POSTGRES.test(url) && URL.canParse(url)) return 'postgres';
   throw invalidInput(`${what}: must be postgres://USER@HOST[:PORT]/DATABASE or sqlite:FILE`, 'invalid_database_url');

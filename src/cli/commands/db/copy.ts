@@ -1,6 +1,6 @@
 import { copyDatabase, type CopyReport } from '../../../core/db/database-copy.js';
 import { openDatabase, type Db } from '../../../core/db/database.js';
-import { databaseKind, hasPassword, redactDatabaseUrl } from '../../../core/db/database-url.js';
+import { databaseUrlKind, hasPassword, redactDatabaseUrl } from '../../../core/db/database-url.js';
 import { AppError, invalidInput, operationalFailure } from '../../../core/errors.js';
 import type { CommandContext } from '../../context.js';
 import { printJson, printTable } from '../../output.js';
@@ -17,7 +17,7 @@ interface CopyFlags {
  */
 export async function run(ctx: CommandContext, options: CopyFlags): Promise<void> {
   const targetUrl = targetUrlFrom(options);
-  const targetKind = databaseKind(targetUrl, options.toEnv ?? '--to');
+  databaseUrlKind(targetUrl, options.toEnv ?? '--to');
   if (targetUrl === ctx.config.databaseUrl) throw invalidInput('--to: that is the database this install uses already (DATABASE_URL)');
   const source = await ctx.db();
   const target = await openTarget(ctx, targetUrl);
@@ -25,7 +25,7 @@ export async function run(ctx: CommandContext, options: CopyFlags): Promise<void
   const started = performance.now();
   let report: CopyReport;
   try {
-    report = await copyDatabase(source, target, { targetKind, onProgress: progress.update });
+    report = await copyDatabase(source, target, { onProgress: progress.update });
   } finally {
     progress.stop();
     await target.destroy();
@@ -66,7 +66,7 @@ async function openTarget(ctx: CommandContext, url: string): Promise<Db> {
   try {
     return await openDatabase({ ...ctx.config, databaseUrl: url }, { create: true });
   } catch (error) {
-    if (error instanceof AppError) throw error;
+    if (error instanceof AppError && error.status < 500) throw error;
     // Driver messages name the host and user at most, never the password; the URL is redacted.
     throw operationalFailure(`cannot open the target ${redactDatabaseUrl(url)}: ${(error as Error).message}`, 'target_unavailable');
   }
