@@ -168,6 +168,40 @@ async function copyingCodes(target: CopyTarget): Promise<boolean> {
   return true;
 }
 
+describe('streamgate db copy with PostgreSQL as the source, and a password from the environment', async () => {
+  const skip = (await postgresAvailable()) ? false : 'no test PostgreSQL server';
+
+  it('takes a URL with a password from --to-env and never prints it; copies back from PostgreSQL into SQLite', { skip, timeout: 120_000 }, async (t) => {
+    const { platform } = await usedInstall(t);
+    const dataDir = platform.dataDir;
+    const postgres = await postgresTarget(t);
+    const withPassword = new URL(postgres.url);
+    withPassword.password = 'not-for-your-eyes'; // the test server trusts local connections: accepted, unused
+    const there = await runCli(['db', 'copy', '--to-env', 'SG_TARGET', '--json'], { dataDir, env: { SG_TARGET: withPassword.toString() } });
+    assert.equal(there.code, 0, there.stderr);
+    assert.doesNotMatch(there.stdout + there.stderr, /not-for-your-eyes/);
+    assert.equal(json(there).target, redactedUrl(postgres.url));
+    assertCompleteCopy(json(there));
+
+    const back = sqliteTarget(t);
+    const copied = await runCli(['db', 'copy', '--to', back.url, '--json'], { dataDir, env: { DATABASE_URL: postgres.url } });
+    assert.equal(copied.code, 0, copied.stderr);
+    assertCompleteCopy(json(copied));
+    assert.deepEqual(
+      json(copied).tables.map((table: any) => table.checksum),
+      json(there).tables.map((table: any) => table.checksum),
+      'the same keys came back',
+    );
+    assert.equal(await back.count('access_codes'), 20_000);
+  });
+});
+
+/** What `db copy` prints for a PostgreSQL URL: no password, no query. */
+function redactedUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.protocol}//${parsed.username ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}`;
+}
+
 describe('streamgate db copy: where to', () => {
   it('refuses a password in --to (exit 2), never echoing it, and tells where a password goes', async (t) => {
     const platform = await startTestPlatform(t);
