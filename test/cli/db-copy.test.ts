@@ -112,6 +112,16 @@ for (const [name, makeTarget, available] of targets) {
       assert.match(copied.stdout, /\ncopied \d+ rows from sqlite:.* to .* in [\d.]+ s; counts and key checksums match\n$/);
     });
 
+    it('shows a progress bar on a terminal', { skip, timeout: 60_000 }, async (t) => {
+      const platform = await startTestPlatform(t);
+      await platform.codes(20_000);
+      const target = await makeTarget(t);
+      const onTerminal = await runOnTerminal(['db', 'copy', '--to', target.url], platform.dataDir);
+      assert.equal(onTerminal.code, 0, onTerminal.output);
+      assert.match(onTerminal.output, /rows \[[^\]]*\] \d+% \| ETA/);
+      assert.match(onTerminal.output, /copied 20\d{3} rows from/);
+    });
+
     it('leaves out the codes of a batch whose writer died before committing it', { skip, timeout: 60_000 }, async (t) => {
       const platform = await startTestPlatform(t);
       await platform.codes(5);
@@ -195,6 +205,20 @@ describe('streamgate db copy with PostgreSQL as the source, and a password from 
     assert.equal(await back.count('access_codes'), 20_000);
   });
 });
+
+/** `streamgate ARGS` on a pseudo-terminal (util-linux `script`), stdout and stderr together. */
+function runOnTerminal(args: string[], dataDir: string): Promise<{ code: number | null; output: string }> {
+  const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, STREAMGATE_DATA_DIR: dataDir, NO_COLOR: '1', TERM: 'dumb' };
+    const child = spawn('script', ['-qec', [process.execPath, BIN, ...args].map(quote).join(' '), '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+    child.stdin.end();
+  });
+}
 
 /** What `db copy` prints for a PostgreSQL URL: no password, no query. */
 function redactedUrl(url: string): string {
