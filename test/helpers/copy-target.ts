@@ -14,8 +14,11 @@ export interface CopyTarget {
   count(table: string): Promise<number>;
 }
 
-/** The PostgreSQL server to create test databases on (superuser, no password). */
-export const TEST_POSTGRES_ADMIN_URL = process.env.STREAMGATE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres';
+/**
+ * The PostgreSQL server to create target databases on: the one scripts/run-tests.js starts for its
+ * PostgreSQL pass (or any server a developer names), whatever database the pass gives the source.
+ */
+const serverUrl = (): string | undefined => process.env.STREAMGATE_TEST_POSTGRES_URL;
 
 /** A new, empty SQLite file, removed when the test ends. */
 export function sqliteTarget(t: { after(fn: () => unknown): void }): CopyTarget {
@@ -36,15 +39,15 @@ export function sqliteTarget(t: { after(fn: () => unknown): void }): CopyTarget 
 /** A new, empty PostgreSQL database on the test server, dropped when the test ends. */
 export async function postgresTarget(t: { after(fn: () => unknown): void }): Promise<CopyTarget> {
   const name = `db_copy_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
+  const admin = new pg.Client({ connectionString: serverUrl() });
   await admin.connect();
   try {
-    await admin.query(`create database ${name}`);
+    await admin.query(`create database ${name} template template0 encoding 'UTF8'`);
   } finally {
     await admin.end();
   }
   t.after(async () => {
-    const dropper = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL });
+    const dropper = new pg.Client({ connectionString: serverUrl() });
     await dropper.connect();
     try {
       await dropper.query(`drop database if exists ${name} with (force)`);
@@ -52,7 +55,7 @@ export async function postgresTarget(t: { after(fn: () => unknown): void }): Pro
       await dropper.end();
     }
   });
-  const url = new URL(TEST_POSTGRES_ADMIN_URL);
+  const url = new URL(serverUrl()!);
   url.pathname = `/${name}`;
   const query = async <T>(text: string): Promise<T[]> => {
     const client = new pg.Client({ connectionString: url.toString() });
@@ -66,9 +69,10 @@ export async function postgresTarget(t: { after(fn: () => unknown): void }): Pro
   return { kind: 'postgres', url: url.toString(), query, count: async (table) => Number((await query<{ n: string }>(`select count(*) as n from ${table}`))[0]!.n) };
 }
 
-/** Whether PostgreSQL can be tested here (backend built, test server answering); tests that need it skip when not. */
+/** Whether a test PostgreSQL server is named and answers; tests that need one skip when not. */
 export async function postgresAvailable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_ADMIN_URL, connectionTimeoutMillis: 2_000 });
+  if (!serverUrl()) return false;
+  const client = new pg.Client({ connectionString: serverUrl(), connectionTimeoutMillis: 5_000 });
   try {
     await client.connect();
     await client.end();
