@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { AppError, operationalFailure } from '../errors.js';
-import { COPY_PLAN, COPY_TABLES, type TableName, type TablePlan } from './copy-plan.js';
+import { COPY_TABLES, tablePlan, type TableName, type TablePlan } from './copy-plan.js';
 import { databaseKind, writeTransaction, type Db } from './database.js';
 import { KeyChecksum } from './key-checksum.js';
 
@@ -44,7 +44,7 @@ export async function copyDatabase(source: Db, target: Db, options: CopyOptions)
   const chunkRows = options.chunkRows ?? CHUNK_ROWS;
   return readSnapshot(source, async (snapshot) => {
     const sourceRows = new Map<TableName, number>();
-    for (const table of COPY_TABLES) sourceRows.set(table, await countRows(snapshot, table, COPY_PLAN[table]));
+    for (const table of COPY_TABLES) sourceRows.set(table, await countRows(snapshot, table, tablePlan(table)));
     const rows = [...sourceRows.values()].reduce((a, b) => a + b, 0);
     let done = 0;
     const progress = (n: number) => options.onProgress?.((done += n), rows * 2);
@@ -53,12 +53,12 @@ export async function copyDatabase(source: Db, target: Db, options: CopyOptions)
       await refuseTargetWithData(trx);
       const checksums = new Map<TableName, string>();
       for (const table of COPY_TABLES) {
-        checksums.set(table, await copyTable(snapshot, trx, table, COPY_PLAN[table], chunkRows, progress));
+        checksums.set(table, await copyTable(snapshot, trx, table, tablePlan(table), chunkRows, progress));
       }
       if (databaseKind(target) === 'postgres') await moveSequencesPastCopiedRows(trx);
       const tables: TableCopy[] = [];
       for (const table of COPY_TABLES) {
-        const copied = await readBack(trx, table, COPY_PLAN[table], chunkRows, progress);
+        const copied = await readBack(trx, table, tablePlan(table), chunkRows, progress);
         tables.push({ table, sourceRows: sourceRows.get(table)!, targetRows: copied.rows, checksum: copied.checksum });
         if (copied.rows !== sourceRows.get(table) || copied.checksum !== checksums.get(table)) {
           // Thrown inside the transaction: nothing of the copy is committed.
@@ -166,7 +166,7 @@ async function readBack(
  */
 async function moveSequencesPastCopiedRows(trx: Kysely<any>): Promise<void> {
   for (const table of COPY_TABLES) {
-    const plan: TablePlan = COPY_PLAN[table];
+    const plan = tablePlan(table);
     if (!plan.identity) continue;
     await sql`select setval(pg_get_serial_sequence(${table}, ${plan.key}), coalesce(max(${sql.ref(plan.key)}), 0) + 1, false) from ${sql.table(table)}`.execute(trx);
   }
