@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { spawnOnFreePorts, waitFor } from '../helpers/appliance.js';
@@ -160,6 +161,23 @@ for (const [name, makeTarget, available] of targets) {
       assert.equal(await target.count('access_codes'), 5);
     });
 
+    it('commits nothing when the target does not read back what was sent (exit 1)', { skip, timeout: 60_000 }, async (t) => {
+      const source = await sqliteSource(t);
+      await source.platform.codes(50);
+      const target = await makeTarget(t);
+      // A target that silently drops one code: the schema first (any command migrates), then a trigger.
+      if (target.kind === 'sqlite') fs.writeFileSync(target.url.slice('sqlite:'.length), '');
+      assert.equal((await source.cli(['events', 'list'], { env: { DATABASE_URL: target.url } })).code, 0);
+      const { id } = await source.platform.db.selectFrom('codes').select('id').limit(1).executeTakeFirstOrThrow();
+      await target.exec(dropOneCodeTrigger(target.kind, id));
+
+      const copied = await source.cli(['db', 'copy', '--to', target.url, '--json']);
+      assert.equal(copied.code, 1, copied.stderr);
+      assert.match(copied.stderr, /^streamgate: copy verification failed for table access_codes: 50 rows in the source, 49 in the target .*; nothing was committed\n$/);
+      assert.equal(json(copied).error.code, 'copy_verification_failed');
+      for (const table of TABLES) assert.equal(await target.count(table), 0, `${table} is empty`);
+    });
+
     it('leaves the target empty when killed mid-way, and the same command then completes', { skip, timeout: 180_000 }, async (t) => {
       const source = await sqliteSource(t);
       await source.platform.codes(150_000);
@@ -179,6 +197,13 @@ for (const [name, makeTarget, available] of targets) {
       assert.equal(await target.count('access_codes'), 150_000);
     });
   });
+}
+
+/** SQL making `kind`'s target drop the code `id` without an error, as a faulty target might. */
+function dropOneCodeTrigger(kind: 'sqlite' | 'postgres', id: string): string {
+  if (kind === 'sqlite') return `create trigger drop_one before insert on access_codes when new.id = '${id}' begin select raise(ignore); end`;
+  return `create function drop_one() returns trigger language plpgsql as $$ begin if new.id = '${id}' then return null; end if; return new; end $$;
+    create trigger drop_one before insert on access_codes for each row execute function drop_one()`;
 }
 
 /**

@@ -12,6 +12,8 @@ export interface CopyTarget {
   /** Rows of a raw query; `?` placeholders on SQLite, `$1` on PostgreSQL. */
   query<T = Record<string, unknown>>(text: string): Promise<T[]>;
   count(table: string): Promise<number>;
+  /** Runs statements that change the target (a test's sabotage). */
+  exec(statements: string): Promise<void>;
 }
 
 /**
@@ -33,7 +35,15 @@ export function sqliteTarget(t: { after(fn: () => unknown): void }): CopyTarget 
       db.close();
     }
   };
-  return { kind: 'sqlite', url: `sqlite:${file}`, query, count: async (table) => Number((await query<{ n: number }>(`select count(*) as n from ${table}`))[0]!.n) };
+  const exec = async (statements: string): Promise<void> => {
+    const db = new BetterSqlite3(file);
+    try {
+      db.exec(statements);
+    } finally {
+      db.close();
+    }
+  };
+  return { kind: 'sqlite', url: `sqlite:${file}`, query, exec, count: async (table) => Number((await query<{ n: number }>(`select count(*) as n from ${table}`))[0]!.n) };
 }
 
 /** A new, empty PostgreSQL database on the test server, dropped when the test ends. */
@@ -66,7 +76,8 @@ export async function postgresTarget(t: { after(fn: () => unknown): void }): Pro
       await client.end();
     }
   };
-  return { kind: 'postgres', url: url.toString(), query, count: async (table) => Number((await query<{ n: string }>(`select count(*) as n from ${table}`))[0]!.n) };
+  const exec = async (statements: string): Promise<void> => void (await query(statements));
+  return { kind: 'postgres', url: url.toString(), query, exec, count: async (table) => Number((await query<{ n: string }>(`select count(*) as n from ${table}`))[0]!.n) };
 }
 
 /** Whether a test PostgreSQL server is named and answers; tests that need one skip when not. */
