@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import { promisify } from 'node:util';
+import { tempDir } from './cli.js';
+
+const run = promisify(execFile);
+const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+
+export interface PostgresServer {
+  /** postgres://… of its `postgres` database. */
+  url: string;
+  /** pg_ctl restart -m fast: every connection is cut, the server is back when this resolves. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** PostgreSQL refuses to run as root: as root, its tools run as the `postgres` user. */
+async function pgTool(tool: string, args: string[]): Promise<void> {
+  const [command, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', `${PG_BIN}/${tool}`, ...args]] : [`${PG_BIN}/${tool}`, args];
+  await run(command, argv, { timeout: 60_000 });
+}
+
+/**
+ * A throwaway PostgreSQL of our own (initdb into a temporary folder), for a test that must restart
+ * it without disturbing anyone else's database. Trust authentication on one loopback address,
+ * its socket inside the folder, no fsync: nothing here must outlive the test.
+ */
+export async function startPostgresServer(host: string, port: number): Promise<PostgresServer> {
+  const dir = tempDir('streamgate-pg-');
+  if (process.getuid?.() === 0) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: gid } = await run('id', ['-g', 'postgres']);
+    fs.chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
+  }
+  const data = `${dir}/data`;
+  const options = `-c listen_addresses=${host} -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c max_connections=100`;
+  const pgCtl = (...args: string[]) => pgTool('pg_ctl', ['-D', data, '-l', `${dir}/server.log`, '-w', '-t', '30', ...args]);
+  await pgTool('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  await pgCtl('-o', options, 'start');
+  return {
+    url: `postgres://postgres@${host}:${port}/postgres`,
+    restart: () => pgCtl('-m', 'fast', '-o', options, 'restart'),
+    async stop() {
+      await pgCtl('-m', 'immediate', 'stop').catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
