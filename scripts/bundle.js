@@ -13,7 +13,7 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  external: ['better-sqlite3', 'node-media-server', 'playwright-core'],
+  external: ['better-sqlite3', 'node-media-server', 'playwright-core', 'pg-native'],
   // CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
   banner: { js: "import { createRequire as __sgCreateRequire } from 'node:module'; const require = __sgCreateRequire(import.meta.url);" },
   logLevel: 'warning',

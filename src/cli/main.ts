@@ -1,4 +1,5 @@
 import { CommanderError } from 'commander';
+import { toDatabaseError } from '../core/database-errors.js';
 import { AppError } from '../core/errors.js';
 import { buildProgram } from './cli.js';
 import { endQuietlyWhenOutputCloses } from './closed-output.js';
@@ -19,7 +20,8 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-function report(error: unknown, json: boolean): number {
+function report(thrown: unknown, json: boolean): number {
+  const error = toDatabaseError(thrown);
   if (error instanceof CommanderError) {
     if (error.exitCode === 0) return 0; // --help, --version
     if (error.code === 'commander.help') return 2; // a group without its subcommand: help already shown

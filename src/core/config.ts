@@ -25,6 +25,8 @@ export type EdgeMode = 'local' | 'proxy' | 'hybrid';
 export interface Config {
   readonly dataDir: string;
   readonly databaseUrl: string;
+  /** Connections each process keeps to PostgreSQL (unused on SQLite). */
+  readonly databasePoolSize: number;
   readonly host: string;
   readonly platformPort: number;
   readonly edgePort: number;
@@ -66,6 +68,7 @@ const seconds = z.coerce.number().int().min(1).max(86_400);
 const FIELDS = {
   dataDir: ['STREAMGATE_DATA_DIR', z.string().min(1)],
   databaseUrl: ['DATABASE_URL', z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://')],
+  databasePoolSize: ['DATABASE_POOL_SIZE', z.coerce.number().int().min(1).max(1_000)],
   host: ['STREAMGATE_HOST', z.string().min(1)],
   platformPort: ['PLATFORM_PORT', port],
   edgePort: ['EDGE_PORT', port],
@@ -105,6 +108,7 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
   return {
     dataDir,
     databaseUrl: `sqlite:${path.join(dataDir, 'streamgate.db')}`,
+    databasePoolSize: 10,
     host: '127.0.0.1',
     platformPort: 3000,
     edgePort: 4000,
@@ -170,9 +174,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   return Object.freeze(config) as unknown as Config;
 }
 
+/** A database URL as it may be printed: a PostgreSQL password is masked. */
+export function describeDatabaseUrl(databaseUrl: string): string {
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl) || !URL.canParse(databaseUrl)) return databaseUrl;
+  const url = new URL(databaseUrl);
+  if (url.password) url.password = '***';
+  return url.toString();
+}
+
 /** The config as it may be printed: the signing secret is reduced to whether it is set. */
 export function describeConfig(config: Config): Record<string, unknown> {
-  return { ...config, playbackSigningSecret: config.playbackSigningSecret ? '(set)' : null, adminPass: config.adminPass ? '(set)' : null };
+  return { ...config, databaseUrl: describeDatabaseUrl(config.databaseUrl), playbackSigningSecret: config.playbackSigningSecret ? '(set)' : null, adminPass: config.adminPass ? '(set)' : null };
 }
 
 export function sqlitePath(config: Config): string | null {

@@ -48,3 +48,12 @@ export function databaseBusy(): AppError {
 export function isDatabaseBusy(error: unknown): boolean {
   return error instanceof AppError && error.code === 'busy';
 }
+
+/**
+ * The database server cannot be reached or dropped the connection (PostgreSQL restarting, a network
+ * cut). Nothing of the request is known to be committed unless it says so; the pool reconnects by
+ * itself, so the same request a moment later will do.
+ */
+export function databaseUnavailable(): AppError {
+  return new AppError(503, 'database_unavailable', 'The database is unavailable; try again in a moment.', { retryAfter: BUSY_RETRY_AFTER_SECONDS });
+}

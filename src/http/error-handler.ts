@@ -1,12 +1,18 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { toDatabaseError } from '../core/database-errors.js';
 import { AppError } from '../core/errors.js';
 import type { Log } from '../core/log.js';
 import { clientErrorOf } from './body-errors.js';
 import { withApiFieldNames } from './field-names.js';
 
-/** The one error middleware: AppErrors answer as themselves; anything else is a logged, plain 500. */
+/**
+ * The one error middleware: AppErrors answer as themselves, a lost database connection as 503
+ * `database_unavailable`; anything else is a logged, plain 500.
+ */
 export function errorHandler(log: Log): ErrorRequestHandler {
-  return function handleError(error, req, res, _next) {
+  return function handleError(thrown, req, res, _next) {
+    const error = toDatabaseError(thrown);
+    if (error !== thrown) log.warn('database unavailable', { method: req.method, path: req.path, error: (thrown as Error).message });
     if (error instanceof AppError) {
       if (error.status === 429 || error.status === 409 || error.status === 503) {
         const retryAfter = error.details?.retryAfter;

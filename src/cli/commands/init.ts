@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { cliActor } from '../../core/audit-log.js';
 import { openDatabase, writeTransaction } from '../../core/db/database.js';
 import { octal, tightenModes } from '../../core/data-dir-modes.js';
+import { describeDatabaseUrl, sqlitePath } from '../../core/config.js';
 import { AppError } from '../../core/errors.js';
 import { createEvent } from '../../core/events/event-service.js';
 import { ensureSecretFile, loadKeyring, secretPath } from '../../core/secret-store.js';
@@ -39,8 +40,9 @@ export async function initialise(ctx: CommandContext): Promise<InitResult> {
     throw new AppError(400, 'data_dir_unwritable', `--data-dir: ${config.dataDir} is not writable`);
   }
   if (ensureSecretFile(config)) created.push('secret');
-  const dbFile = config.databaseUrl.replace(/^sqlite:/, '');
-  const dbExisted = fs.existsSync(dbFile);
+  const dbFile = sqlitePath(config);
+  // A PostgreSQL database is the operator's to create; its schema is made by openDatabase.
+  const dbExisted = dbFile === null || fs.existsSync(dbFile);
   const db = await openDatabase(config, { create: true });
   if (!dbExisted) created.push('database');
   const { current } = loadKeyring(config);
@@ -54,7 +56,7 @@ export async function initialise(ctx: CommandContext): Promise<InitResult> {
   await db.destroy();
   // An existing directory (an install's ./data is 0755) or database from an older version.
   const tightened = tightenModes(config).map((p) => ({ path: p.path, from: octal(p.mode), to: octal(p.wanted) }));
-  return { dataDir: config.dataDir, database: dbFile, secret: secretPath(config), created, tightened };
+  return { dataDir: config.dataDir, database: dbFile ?? describeDatabaseUrl(config.databaseUrl), secret: secretPath(config), created, tightened };
 }
 
 export async function run(ctx: CommandContext, options: InitOptions): Promise<void> {

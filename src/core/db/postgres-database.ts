@@ -1,0 +1,141 @@
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { databaseBusy } from '../errors.js';
+import { createLog } from '../log.js';
+import { checkMigrationResult, LATEST_MIGRATION, migrationProvider, type MigrationContext } from './migrations.js';
+import type { Database } from './schema.js';
+import { WriterQueue } from './writer-queue.js';
+
+type Db = Kysely<Database>;
+
+/** How long opening a connection may take before the request answers `database_unavailable`. */
+const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * The advisory lock every write transaction takes (any constant distinct from kysely's migration
+ * lock, 3853314791062309107): "streamga" in ASCII as a bigint.
+ */
+const WRITE_LOCK_ID = '8319400191411971937';
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/**
+ * Client settings for `url`, shared by the pool and by dedicated clients (a LISTEN client). Times
+ * are epoch milliseconds in bigint columns and counts are bigint: parsed as JS numbers (exact up
+ * to 2^53, far beyond any epoch-ms or count here) so rows look the same as SQLite's. `sum()` of
+ * integers is `numeric` in PostgreSQL: a number too. Set per client, not through pg's global
+ * parsers, so nothing else in the process is affected.
+ */
+export function postgresClientConfig(url: string): pg.ClientConfig {
+  return {
+    connectionString: url,
+    application_name: 'streamgate',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        if ((oid === INT8_OID || oid === NUMERIC_OID) && format !== 'binary') return (value: string) => Number(value);
+        return pg.types.getTypeParser(oid, format as 'text');
+      }) as typeof pg.types.getTypeParser,
+    },
+  };
+}
+
+/** What `writeTransaction` needs of a database opened by `openPostgres`. */
+interface PostgresWriter {
+  queue: WriterQueue;
+  url: string;
+}
+
+const writers = new WeakMap<object, PostgresWriter>();
+
+export function postgresWriter(db: Db): PostgresWriter | null {
+  return writers.get(db) ?? null;
+}
+
+/** The connection string `db` was opened with (for a dedicated LISTEN client), or null on SQLite. */
+export function postgresUrl(db: Db): string | null {
+  return writers.get(db)?.url ?? null;
+}
+
+/**
+ * A pool of `poolSize` connections whose sessions default to read-only transactions, like the
+ * SQLite reading connection: a write outside `writeTransaction` fails loudly ("cannot execute
+ * INSERT in a read-only transaction") instead of escaping the write lock.
+ */
+export function openPostgres(url: string, poolSize: number): Db {
+  const log = createLog('database');
+  const pool = new pg.Pool({ ...postgresClientConfig(url), max: poolSize, options: '-c default_transaction_read_only=on' });
+  // An idle client whose server went away (a restart, pg_terminate_backend) is reported here;
+  // unhandled it would crash the process. The pool drops it and connects anew when next needed.
+  pool.on('error', (error) => log.warn('database connection lost; reconnecting on next use', { error: error.message }));
+  // A client in use whose socket dies also emits `error` (its query fails with it, which is how the
+  // request learns); without a listener that too would crash the process. The pool discards it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  writers.set(db, { queue: new WriterQueue(), url });
+  return db;
+}
+
+/**
+ * Brings the schema up to date on a connection of its own that may write (the pool's may not).
+ * Kysely's migrator takes a PostgreSQL advisory lock and runs the migrations in one transaction,
+ * so replicas starting at once migrate once: the others wait, then find nothing left to do.
+ */
+export async function migratePostgres(db: Db, url: string, context: MigrationContext): Promise<void> {
+  const applied = await sql<{ name: string }>`select name from kysely_migration order by name desc limit 1`
+    .execute(db)
+    .then((r) => r.rows[0]?.name)
+    .catch(() => undefined);
+  if (applied === LATEST_MIGRATION) return;
+  const migrating = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ ...postgresClientConfig(url), max: 1 }) }) });
+  try {
+    checkMigrationResult(await new Migrator({ db: migrating, provider: migrationProvider(context) }).migrateToLatest());
+  } finally {
+    await migrating.destroy();
+  }
+}
+
+/**
+ * PostgreSQL's half of `writeTransaction` (database.ts), keeping SQLite's contract: one writer at
+ * a time across every process and replica. Code relies on it: a read-then-write inside a
+ * transaction sees no concurrent writer, and the revocation feed's cursors commit in their order,
+ * so an edge that has seen cursor 11 can never miss a 10 committed later.
+ *
+ * The trade-off: writes do not run in parallel, as on SQLite; a write transaction here is a few
+ * milliseconds, and reads (most of the traffic) never wait. Row-level locking and SERIALIZABLE
+ * retries would buy parallel writes at the cost of auditing every write path and of the feed's
+ * order. The lock is transaction-scoped (`pg_advisory_xact_lock`): a connection that dies
+ * releases it with its transaction. Within a process writers queue in memory first, so only one
+ * pooled connection at a time waits for the lock and reads keep the others.
+ */
+export async function postgresWriteTransaction<T>(db: Db, writer: PostgresWriter, fn: (trx: Db) => Promise<T>, deadline: number): Promise<T> {
+  const done = await writer.queue.turn(deadline);
+  if (!done) throw databaseBusy();
+  try {
+    return await db.connection().execute(async (conn) => {
+      const waitMs = Math.max(1, deadline - Date.now());
+      // One round trip (the simple protocol allows several statements without parameters).
+      await sql
+        .raw(`begin read write; set local lock_timeout = ${waitMs}; select pg_advisory_xact_lock(${WRITE_LOCK_ID})`)
+        .execute(conn)
+        .catch(async (error) => {
+          await sql`rollback`.execute(conn).catch(() => undefined);
+          throw isLockTimeout(error) ? databaseBusy() : error;
+        });
+      try {
+        const result = await fn(conn);
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(conn).catch(() => undefined);
+        throw isLockTimeout(error) ? databaseBusy() : error;
+      }
+    });
+  } finally {
+    done();
+  }
+}
+
+/** 55P03 lock_not_available: `lock_timeout` ran out. */
+function isLockTimeout(error: unknown): boolean {
+  return (error as { code?: string }).code === '55P03';
+}
