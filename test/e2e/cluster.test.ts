@@ -155,6 +155,8 @@ async function scenario(t: TestContext, cluster: Cluster): Promise<void> {
   assert.equal(revokedAfter.code, 0, revokedAfter.stderr);
   const recovery = await msUntilRefused(cluster, restartToken, 10_000);
   t.diagnostic(`after the restart: revocation → 403 at edge 1 / edge 2 after ${recovery.join(' / ')} ms`);
+  const restartedAt = Date.now();
   await waitFor('validate through the load balancer after the restart', async () => (await validate(cluster, late)).status === 200, 20_000);
+  t.diagnostic(`after the restart: validate answered 200 again after ${Date.now() - restartedAt} ms`);
   await assertAdvancing(viewers[1]!, 'viewer 2 after the database restart');
 }
