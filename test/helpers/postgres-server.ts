@@ -22,10 +22,10 @@ async function pgTool(tool: string, args: string[]): Promise<void> {
 
 /**
  * A throwaway PostgreSQL of our own (initdb into a temporary folder), for a test that must restart
- * it without disturbing anyone else's database. Trust authentication on one loopback address,
- * its socket inside the folder, no fsync: nothing here must outlive the test.
+ * it without disturbing anyone else's database. Trust authentication on one loopback address, its
+ * socket inside the folder. No fsync unless `durable` (a benchmark measures what users get).
  */
-export async function startPostgresServer(host: string, port: number): Promise<PostgresServer> {
+export async function startPostgresServer(host: string, port: number, { durable = false } = {}): Promise<PostgresServer> {
   const dir = tempDir('streamgate-pg-');
   if (process.getuid?.() === 0) {
     const { stdout } = await run('id', ['-u', 'postgres']);
@@ -33,7 +33,7 @@ export async function startPostgresServer(host: string, port: number): Promise<P
     fs.chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
   }
   const data = `${dir}/data`;
-  const options = `-c listen_addresses=${host} -p ${port} -c unix_socket_directories=${dir} -c fsync=off -c max_connections=100`;
+  const options = `-c listen_addresses=${host} -p ${port} -c unix_socket_directories=${dir} -c max_connections=100${durable ? '' : ' -c fsync=off'}`;
   const pgCtl = (...args: string[]) => pgTool('pg_ctl', ['-D', data, '-l', `${dir}/server.log`, '-w', '-t', '30', ...args]);
   await pgTool('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   await pgCtl('-o', options, 'start');
