@@ -4,7 +4,15 @@ import { promisify } from 'node:util';
 import { tempDir } from './cli.js';
 
 const run = promisify(execFile);
-const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+
+/** Debian keeps each major version's server tools apart: the newest installed, unless PG_BIN says. */
+function pgBin(): string {
+  if (process.env.PG_BIN) return process.env.PG_BIN;
+  const versions = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)) : [];
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (!newest) throw new Error('PostgreSQL server tools not found in /usr/lib/postgresql (apt-get install postgresql, or set PG_BIN)');
+  return `/usr/lib/postgresql/${newest}/bin`;
+}
 
 export interface PostgresServer {
   /** postgres://… of its `postgres` database. */
@@ -16,6 +24,7 @@ export interface PostgresServer {
 
 /** PostgreSQL refuses to run as root: as root, its tools run as the `postgres` user. */
 async function pgTool(tool: string, args: string[]): Promise<void> {
+  const PG_BIN = pgBin();
   const [command, argv] = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', `${PG_BIN}/${tool}`, ...args]] : [`${PG_BIN}/${tool}`, args];
   await run(command, argv, { timeout: 60_000 });
 }
