@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs StreamGate from this checkout: npm packages, build, `streamgate` on PATH, FFmpeg.
 #   ./install.sh          what running StreamGate needs
-#   ./install.sh --dev    also what the tests and benchmarks need (Chromium, nginx, wrk)
+#   ./install.sh --dev    also what the tests and benchmarks need (Chromium, nginx, wrk, PostgreSQL)
 # Safe to run again: steps whose result is already there are skipped. Not root: `streamgate` is
 # linked into ~/.local/bin, and you are told how to put that on PATH if it is not.
 set -euo pipefail
@@ -55,8 +55,17 @@ fi
 if [ $dev -eq 1 ]; then
   # chromium: browser tests (playwright-core drives Debian's build); nginx, wrk: benchmarks;
   # sqlite3: the database-lock tests hold the write lock from another process; vlc: a live event
-  # played in VLC 3 through a personal link.
-  need_packages chromium nginx-light wrk ffmpeg sqlite3 vlc
+  # played in VLC 3 through a personal link; postgresql: the server binaries for the tests'
+  # PostgreSQL pass (scripts/run-tests.js starts a throwaway cluster of its own).
+  pg_was_installed=0
+  dpkg -s postgresql >/dev/null 2>&1 && pg_was_installed=1
+  need_packages chromium nginx-light wrk ffmpeg sqlite3 vlc postgresql
+  # Debian creates and starts a cluster "main" with the package; the tests do not want one running.
+  if [ $pg_was_installed -eq 0 ] && command -v pg_lsclusters >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    pg_lsclusters --no-header 2>/dev/null | while read -r version name _; do
+      if [ "$name" = main ]; then say "pg_dropcluster --stop $version main (no system cluster for the tests)"; pg_dropcluster --stop "$version" main; fi
+    done
+  fi
 fi
 
 # 3. npm packages, exactly as locked; skipped when the lock file has not changed since.

@@ -1,7 +1,14 @@
-// Runs every compiled test file with node's built-in runner and its closing summary.
-// Unit tests sit beside the code (dist/src/**/*.test.js); integration and end-to-end tests
-// live under dist/test/. Pass paths or name fragments to run a subset: npm test -- revoke
-import { spawnSync } from 'node:child_process';
+// Runs every compiled test file with node's built-in runner and its closing summary, once on
+// SQLite and once on PostgreSQL. Unit tests sit beside the code (dist/src/**/*.test.js);
+// integration and end-to-end tests live under dist/test/. Pass paths or name fragments to run a
+// subset: npm test -- revoke
+//
+// STREAMGATE_TEST_DATABASE=sqlite|postgres runs that pass only. Without it the PostgreSQL pass runs
+// when PostgreSQL's server binaries are installed (/usr/lib/postgresql/*/bin/initdb), on a
+// throwaway cluster started here (in a temporary folder, on 127.0.0.1 and a free port) and
+// removed at the end, even on failure or Ctrl-C. STREAMGATE_TEST_POSTGRES_URL=postgres://… uses
+// a running server instead; each test data directory gets a database of its own there.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -22,5 +29,77 @@ if (files.length === 0) {
   console.error('run-tests: no test files found (did the build run?)');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+// The same throwaway cluster as the tests that restart a server use (compiled by the build).
+const { postgresBinDir, startPostgresCluster } = await import('../dist/test/helpers/postgres-cluster.js');
+
+function passes() {
+  const chosen = process.env.STREAMGATE_TEST_DATABASE;
+  if (chosen === 'sqlite' || chosen === 'postgres') return [chosen];
+  if (chosen) {
+    console.error(`run-tests: STREAMGATE_TEST_DATABASE must be sqlite or postgres (got ${chosen})`);
+    process.exit(2);
+  }
+  if (process.env.STREAMGATE_TEST_POSTGRES_URL || postgresBinDir()) return ['sqlite', 'postgres'];
+  console.log('run-tests: PostgreSQL is not installed (/usr/lib/postgresql/*/bin/initdb): the SQLite pass only');
+  return ['sqlite'];
+}
+
+let cluster = null;
+let child = null;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    child?.kill(signal);
+    cluster?.remove();
+    process.exit(130);
+  });
+}
+
+/** One run of the files; prints the runner's output as it comes and returns its summary. */
+function runPass(database, env) {
+  return new Promise((resolve) => {
+    child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', ...files], {
+      env: { ...process.env, ...env, STREAMGATE_TEST_DATABASE: database },
+      stdio: ['inherit', 'pipe', 'inherit'],
+    });
+    let tail = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      tail = (tail + chunk).slice(-4096);
+    });
+    child.on('close', (code, signal) => {
+      child = null;
+      const count = (name) => new RegExp(`ℹ ${name} (\\d+)`).exec(tail)?.[1] ?? '?';
+      resolve({ database, ok: code === 0, code: code ?? signal, summary: `${count('tests')} tests, ${count('pass')} passed, ${count('fail')} failed, ${count('cancelled')} cancelled, ${count('skipped')} skipped` });
+    });
+  });
+}
+
+const results = [];
+try {
+  for (const database of passes()) {
+    let env = {};
+    if (database === 'postgres') {
+      if (process.env.STREAMGATE_TEST_POSTGRES_URL) {
+        env = { STREAMGATE_TEST_POSTGRES_URL: process.env.STREAMGATE_TEST_POSTGRES_URL };
+      } else {
+        cluster = await startPostgresCluster();
+        console.log(`run-tests: throwaway PostgreSQL cluster on ${cluster.url} (${cluster.dir})`);
+        env = { STREAMGATE_TEST_POSTGRES_URL: cluster.url };
+      }
+    }
+    console.log(`\nrun-tests: ${database} pass: ${files.length} test file(s)\n`);
+    results.push(await runPass(database, env));
+    console.log(`\nrun-tests: ${database} pass ${results.at(-1).ok ? 'passed' : 'FAILED'}: ${results.at(-1).summary}`);
+  }
+} catch (error) {
+  console.error(`run-tests: ${error.message}`);
+  results.push({ ok: false });
+} finally {
+  cluster?.remove();
+  cluster = null;
+}
+if (results.length > 1) {
+  console.log('\nrun-tests: summary');
+  for (const r of results) if (r.database) console.log(`  ${r.database.padEnd(8)} ${r.ok ? 'passed' : 'FAILED'}  ${r.summary}`);
+}
+process.exit(results.every((r) => r.ok) ? 0 : 1);

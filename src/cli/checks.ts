@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Config } from '../core/config.js';
+import { sqlitePath, type Config } from '../core/config.js';
 import { findOpenModes, octal } from '../core/data-dir-modes.js';
 import { loadKeyring, secretFileMode, secretPath } from '../core/secret-store.js';
 import { findStaleTempFiles } from '../core/stale-temp-files.js';
@@ -29,7 +29,8 @@ export function checkDataDir(config: Config): Check {
 /** Reported by `doctor`; `init`, `up` and `serve` tighten them (saying so). */
 export function checkFileModes(config: Config): Check {
   const open = findOpenModes(config);
-  if (open.length === 0) return { name: 'file modes', status: 'ok', detail: 'data directory 0700, database files 0600' };
+  const files = sqlitePath(config) ? 'data directory 0700, database files 0600' : 'data directory 0700';
+  if (open.length === 0) return { name: 'file modes', status: 'ok', detail: files };
   const list = open.map((p) => `${p.path} is ${octal(p.mode)}`).join(', ');
   return { name: 'file modes', status: 'fail', detail: `other users can read the data: ${list}; run streamgate init (it tightens them to 0700/0600)` };
 }

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
 import { BIN, initialisedDataDir, json, runCli } from '../helpers/cli.js';
 import { startTestPlatform } from '../helpers/platform.js';
+import { testDatabaseEnv } from '../helpers/test-database.js';
 
 describe('streamgate apikeys', () => {
   it('creates a key shown once, lists it without the key, and a revoked key fails at once', async (t) => {
@@ -75,7 +76,7 @@ describe('streamgate admin', () => {
 
     // The command prints a QR code and the otpauth URI, then waits for a code from the app on stdin.
     const child = spawn(process.execPath, [BIN, 'admin', '2fa', 'enable', '--user', 'alice'], {
-      env: { ...process.env, STREAMGATE_DATA_DIR: dataDir },
+      env: { ...process.env, STREAMGATE_DATA_DIR: dataDir, ...(await testDatabaseEnv(dataDir)) },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -6,11 +6,13 @@ import { openDatabase, writeTransaction } from '../../src/core/db/database.js';
 import { loadConfig } from '../../src/core/config.js';
 import { sealStreamKey } from '../../src/core/events/stream-key-seal.js';
 import { loadKeyring } from '../../src/core/secret-store.js';
+import { testDatabaseEnv } from '../helpers/test-database.js';
 
 /** `streamgate ARGS | head -c 400`, as the operator types it: bash reports the CLI's own exit status. */
-function runIntoHead(args: string[], dataDir: string): Promise<{ code: number | null; firstBytes: string; stderr: string }> {
+async function runIntoHead(args: string[], dataDir: string): Promise<{ code: number | null; firstBytes: string; stderr: string }> {
+  const database = await testDatabaseEnv(dataDir);
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, STREAMGATE_DATA_DIR: dataDir, NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, STREAMGATE_DATA_DIR: dataDir, NO_COLOR: '1', ...database };
     delete env.DEBUG;
     const script = '"$@" | head -c 400; exit "${PIPESTATUS[0]}"';
     const child = spawn('bash', ['-c', script, 'bash', process.execPath, BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -28,7 +30,7 @@ describe('a reader that closes stdout early (| head)', () => {
     const dataDir = await initialisedDataDir(t);
     const issued = await runCli(['tokens', 'create', '--event', 'conf', '--count', '5000', '--out', `${dataDir}/../codes.csv`], { dataDir });
     assert.equal(issued.code, 0, issued.stderr);
-    const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir });
+    const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...(await testDatabaseEnv(dataDir)) });
     const keyring = loadKeyring(config);
     const db = await openDatabase(config);
     await writeTransaction(db, async (trx) => {

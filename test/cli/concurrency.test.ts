@@ -9,6 +9,10 @@ import { BIN, REPO_ROOT, codesFromCsv, initialisedDataDir, json, runCli } from '
 import { deleteAbandonedBatches, ABANDONED_BATCH_MS } from '../../src/core/codes/code-batch.js';
 import { openDatabase } from '../../src/core/db/database.js';
 import { loadConfig } from '../../src/core/config.js';
+import { useSqliteInEveryPass } from '../helpers/test-database.js';
+
+// About SQLite itself (SQLite's write lock and files, held by another process): SQLite in both passes.
+useSqliteInEveryPass();
 
 const Database = createRequire(import.meta.url)(path.join(REPO_ROOT, 'node_modules', 'better-sqlite3'));
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { BIN, initialisedDataDir, json, runCli, type CliResult } from '../helpers/cli.js';
+import { testDatabaseEnv } from '../helpers/test-database.js';
 
 const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
@@ -9,9 +10,10 @@ const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
  * Runs the CLI on a real terminal: util-linux `script` gives it a pseudo-TTY for stdin, stdout
  * and stderr, and types `answer` into it. `script -e` exits with the command's status.
  */
-function runOnTerminal(args: string[], dataDir: string, answer: string): Promise<CliResult> {
+async function runOnTerminal(args: string[], dataDir: string, answer: string): Promise<CliResult> {
+  const database = await testDatabaseEnv(dataDir);
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, STREAMGATE_DATA_DIR: dataDir, NO_COLOR: '1', TERM: 'dumb' };
+    const env: NodeJS.ProcessEnv = { ...process.env, STREAMGATE_DATA_DIR: dataDir, NO_COLOR: '1', TERM: 'dumb', ...database };
     delete env.DEBUG;
     const command = [process.execPath, BIN, ...args].map(quote).join(' ');
     const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });

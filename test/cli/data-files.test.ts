@@ -5,6 +5,10 @@ import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { startAppliance } from '../helpers/appliance.js';
 import { initialisedDataDir, json, runCli, tempDir } from '../helpers/cli.js';
+import { useSqliteInEveryPass } from '../helpers/test-database.js';
+
+// About SQLite itself (the modes of streamgate.db and its WAL, and a SQLite database from an earlier version): SQLite in both passes.
+useSqliteInEveryPass();
 
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
 const DB_FILES = ['streamgate.db', 'streamgate.db-wal', 'streamgate.db-shm'];

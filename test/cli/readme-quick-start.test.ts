@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { BIN, REPO_ROOT, codesFromCsv, initialisedDataDir, json, runCli, tempDir } from '../helpers/cli.js';
+import { testDatabaseEnv } from '../helpers/test-database.js';
 
 /** The lines of README.md between the quick-start markers, as an operator would paste them. */
 function quickStartLines(): string {
@@ -14,7 +15,7 @@ function quickStartLines(): string {
 }
 
 describe('README quick start', () => {
-  it('runs as written, on today\'s clock, against a fresh data directory', (t) => {
+  it('runs as written, on today\'s clock, against a fresh data directory', async (t) => {
     const root = tempDir();
     t.after(() => fs.rmSync(root, { recursive: true, force: true }));
     const binDir = path.join(root, 'bin');
@@ -22,7 +23,7 @@ describe('README quick start', () => {
     fs.symlinkSync(BIN, path.join(binDir, 'streamgate'));
     const lines = quickStartLines();
     assert.match(lines, /streamgate events create/);
-    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH}`, STREAMGATE_DATA_DIR: path.join(root, 'data'), NO_COLOR: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${binDir}:${process.env.PATH}`, STREAMGATE_DATA_DIR: path.join(root, 'data'), NO_COLOR: '1', ...(await testDatabaseEnv(path.join(root, 'data'))) };
     delete env.DEBUG;
     const run = spawnSync('bash', ['-euo', 'pipefail', '-c', lines], { cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     assert.equal(run.status, 0, `the quick start stopped:\n${run.stderr}`);

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { BIN, codesFromCsv, initialisedDataDir, json, runCli } from '../helpers/cli.js';
+import { testDatabaseEnv } from '../helpers/test-database.js';
 
 const listCodes = async (dataDir: string) => json(await runCli(['tokens', 'list', '--event', 'conf', '--json'], { dataDir }));
 const tempFiles = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
@@ -52,7 +53,7 @@ describe('temporary files left by a killed tokens create --out', () => {
     const dataDir = await initialisedDataDir(t);
     const dir = path.dirname(dataDir);
     const out = path.join(dir, 'big.csv');
-    const env = { ...process.env, STREAMGATE_DATA_DIR: dataDir, NO_COLOR: '1' };
+    const env = { ...process.env, STREAMGATE_DATA_DIR: dataDir, NO_COLOR: '1', ...(await testDatabaseEnv(dataDir)) };
     const writer = spawn(process.execPath, [BIN, 'tokens', 'create', '--event', 'conf', '--count', '200000', '--out', out], { env, stdio: 'ignore' });
     const closed = new Promise((resolve) => writer.on('close', resolve));
     t.after(() => writer.kill('SIGKILL'));

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { publishTestPattern, type TestPatternOptions } from '../../src/ingest/test-pattern.js';
 import { BIN, codesFromCsv, initialisedDataDir, json, runCli, tempDir } from './cli.js';
+import { testDatabaseEnv } from './test-database.js';
 
 /**
  * Three ports nobody listens on right now: the kernel's picks, all held at once so they differ,
@@ -47,9 +48,11 @@ export interface ServingProcess {
  * three times. Any other early exit fails the test.
  */
 export async function spawnOnFreePorts(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<ServingProcess> {
+  // In the PostgreSQL pass, the data directory's own database (test-database.ts).
+  const database = env.STREAMGATE_DATA_DIR ? await testDatabaseEnv(env.STREAMGATE_DATA_DIR) : {};
   for (let attempt = 1; ; attempt++) {
     const ports = await freePortEnv();
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...ports, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...ports, ...database, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     const started = await new Promise<boolean>((resolve) => {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dropTestDatabase, testDatabaseEnv } from './test-database.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BIN = path.join(REPO_ROOT, 'bin', 'streamgate');
@@ -20,10 +21,14 @@ export interface CliOptions {
   cwd?: string;
 }
 
-/** Runs the real `streamgate` binary against a data directory, as an operator would. */
-export function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+/**
+ * Runs the real `streamgate` binary against a data directory, as an operator would; in the
+ * PostgreSQL pass against that data directory's own database (test-database.ts).
+ */
+export async function runCli(args: string[], options: CliOptions): Promise<CliResult> {
+  const database = await testDatabaseEnv(options.dataDir);
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, STREAMGATE_DATA_DIR: options.dataDir, NO_COLOR: '1', ...options.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, STREAMGATE_DATA_DIR: options.dataDir, NO_COLOR: '1', ...database, ...options.env };
     delete env.DEBUG;
     const child = spawn(process.execPath, [BIN, ...args], { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -50,11 +55,14 @@ export function tempDir(prefix = 'streamgate-test-'): string {
 }
 
 /** A fresh, initialised data directory with one event, removed when the test ends. */
-export async function initialisedDataDir(t: { after(fn: () => void): void }, eventArgs: string[] = ['--title', 'Conf', '--id', 'conf']): Promise<string> {
+export async function initialisedDataDir(t: { after(fn: () => unknown): void }, eventArgs: string[] = ['--title', 'Conf', '--id', 'conf']): Promise<string> {
   const root = tempDir();
-  // Retried: the clean-up may run while a service or its FFmpeg, being stopped, still writes there.
-  t.after(() => fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
   const dataDir = path.join(root, 'data');
+  // Retried: the clean-up may run while a service or its FFmpeg, being stopped, still writes there.
+  t.after(async () => {
+    fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    await dropTestDatabase(dataDir);
+  });
   const init = await runCli(['init', '--yes'], { dataDir });
   if (init.code !== 0) throw new Error(`init failed: ${init.stderr}`);
   const created = await runCli(['events', 'create', ...eventArgs], { dataDir });

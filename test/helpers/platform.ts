@@ -12,6 +12,7 @@ import { LiveKeyring } from '../../src/core/live-keyring.js';
 import { createMountedEdge } from '../../src/edge/mounted-edge.js';
 import { createPlatformApp } from '../../src/server/app.js';
 import { tempDir } from './cli.js';
+import { dropTestDatabase, testDatabaseEnv } from './test-database.js';
 
 export interface TestPlatform {
   /** Stops the HTTP server now (as if the platform died); the rest is cleaned up after the test. */
@@ -29,17 +30,24 @@ export interface TestPlatform {
   post(pathname: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; json: any }>;
 }
 
-/** A real platform on 127.0.0.1 with an ephemeral port, a real SQLite file and an event `conf`. */
+/**
+ * A real platform on 127.0.0.1 with an ephemeral port, a real database (a SQLite file, or in the
+ * PostgreSQL pass a fresh PostgreSQL database) and an event `conf`.
+ */
 export async function startTestPlatform(
   t: { after(fn: () => unknown): void },
   env: Record<string, string> = {},
-  /** liveKeys: follow data/secret like `serve` does (LiveKeyring), for `keys rotate|revoke` tests. */
-  options: { mountEdge?: boolean; liveKeys?: boolean } = {},
+  /**
+   * liveKeys: follow data/secret like `serve` does (LiveKeyring), for `keys rotate|revoke` tests.
+   * sqlite: SQLite in both passes, for tests about SQLite itself.
+   */
+  options: { mountEdge?: boolean; liveKeys?: boolean; sqlite?: boolean } = {},
 ): Promise<TestPlatform> {
   const root = tempDir();
   const dataDir = path.join(root, 'data');
   fs.mkdirSync(dataDir);
-  const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...env });
+  const database = options.sqlite ? {} : await testDatabaseEnv(dataDir);
+  const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...database, ...env });
   ensureSecretFile(config);
   const db = await openDatabase(config, { create: true });
   const live = options.liveKeys ? LiveKeyring.forPlatform(config, createLog('keys', () => undefined)) : null;
@@ -63,6 +71,7 @@ export async function startTestPlatform(
     await new Promise((resolve) => (server.listening ? server.close(resolve) : resolve(undefined)));
     await db.destroy();
     fs.rmSync(root, { recursive: true, force: true });
+    if (!options.sqlite) await dropTestDatabase(dataDir);
   });
   return {
     kill: async () => {

@@ -6,6 +6,10 @@ import { createApiKey } from '../../src/core/admin/api-keys.js';
 import { LOCK_WAIT_MS } from '../../src/core/db/database.js';
 import { endTimedOutSessions } from '../../src/core/sessions/session-service.js';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
+import { useSqliteInEveryPass } from '../helpers/test-database.js';
+
+// About SQLite itself (SQLite's write lock held by the sqlite3 shell): SQLite in both passes.
+useSqliteInEveryPass();
 
 /** Another process (the real sqlite3 shell) takes the database's write lock and keeps it. */
 async function holdWriteLock(t: { after(fn: () => unknown): void }, platform: TestPlatform): Promise<{ release(): Promise<void> }> {

@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import { sql } from 'kysely';
 import { checkDataDir, checkFfmpeg, checkFileModes, checkFreeDisk, checkLeftovers, checkPort, checkSecret, type Check } from '../checks.js';
 import type { CommandContext } from '../context.js';
+import { describeDatabaseUrl } from '../../core/config.js';
+import { toDatabaseError } from '../../core/database-errors.js';
+import { databaseKind } from '../../core/db/database.js';
 import { colour, printJson, printTable } from '../output.js';
 
 /** Each check answers for itself; one failing never hides the others. */
@@ -20,17 +23,26 @@ export async function runChecks(ctx: CommandContext): Promise<Check[]> {
 
 
 
+/**
+ * Opening the database brings its schema up to date (or fails saying which migration did). SQLite
+ * is then checked for damage in its file; PostgreSQL looks after its own pages, so its check names
+ * the server's version instead.
+ */
 async function checkDatabase(ctx: CommandContext): Promise<Check> {
   try {
     const db = await ctx.db();
+    const events = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    if (databaseKind(db) === 'postgres') {
+      const { rows } = await sql<{ version: string }>`select current_setting('server_version') as version`.execute(db);
+      return { name: 'database', status: 'ok', detail: `${describeDatabaseUrl(ctx.config.databaseUrl)} (PostgreSQL ${rows[0]?.version ?? '?'}), schema current, ${events.n} event(s)` };
+    }
     const integrity = await sql<{ quick_check: string }>`pragma quick_check`.execute(db);
     const verdict = integrity.rows[0]?.quick_check ?? 'unknown';
-    const events = await db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return verdict === 'ok'
       ? { name: 'database', status: 'ok', detail: `${ctx.config.databaseUrl.replace(/^sqlite:/, '')}, schema current, ${events.n} event(s)` }
       : { name: 'database', status: 'fail', detail: `integrity check: ${verdict}` };
   } catch (error) {
-    return { name: 'database', status: 'fail', detail: (error as Error).message };
+    return { name: 'database', status: 'fail', detail: (toDatabaseError(error) as Error).message };
   }
 }
 

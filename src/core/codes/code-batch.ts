@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
 import type BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
 import { codeKey, generateCode } from '../access-code.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
@@ -16,8 +17,8 @@ import { timeOrderedId } from '../ids.js';
 const LOCK_BUDGET_MS = 50;
 /** Pause between the batch's transactions, so other writers (polling every 2 ms) get their turn. */
 const LOCK_GAP_MS = 5;
-/** SQLite allows 32,766 bound values per statement; 11 columns × 1,000 rows stays well below. */
-const ROWS_PER_STATEMENT = 1_000;
+/** PostgreSQL: rows per INSERT from arrays (two arrays, so the 65,535-parameter bound is far). */
+const ROWS_PER_ARRAY_INSERT = 5_000;
 /** A pending batch whose writer has not been heard from for this long was abandoned (crash, kill -9). */
 export const ABANDONED_BATCH_MS = 60_000;
 
@@ -166,9 +167,41 @@ async function insertRowsWithinBudget(trx: Db, deps: CodeBatchDeps, rows: DrawnC
     }
     return i - from;
   }
-  const end = Math.min(rows.length, from + ROWS_PER_STATEMENT);
-  await trx.insertInto('access_codes').values(rows.slice(from, end).map((r) => r.row)).execute();
-  return end - from;
+  let i = from;
+  while (i < rows.length && (i === from || performance.now() - started < LOCK_BUDGET_MS)) {
+    const end = Math.min(rows.length, i + ROWS_PER_ARRAY_INSERT);
+    await insertArrays(trx, deps, rows, i, end);
+    i = end;
+  }
+  return i - from;
+}
+
+/**
+ * PostgreSQL: the rows `from`..`end` in one statement over two arrays (ids and hashes; the other
+ * columns are the same for the whole batch), a handful of bound values however many rows. A
+ * failing statement aborts the transaction there, so a taken id is skipped (`on conflict do
+ * nothing`) and drawn again in the next statement instead of being caught.
+ */
+async function insertArrays(trx: Db, deps: CodeBatchDeps, rows: DrawnCode[], from: number, end: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const chunk = rows.slice(from, end).map((r) => r.row);
+    const first = chunk[0]!;
+    const { rows: inserted } = await sql<{ id: string }>`
+      insert into access_codes (id, event_id, batch_id, code_hash, label, expires_at, created_at)
+      select id, ${first.event_id}, ${first.batch_id}, code_hash, ${first.label}, ${first.expires_at}, ${first.created_at}
+      from unnest(${chunk.map((r) => r.id)}::text[], ${chunk.map((r) => r.code_hash)}::bytea[]) as t(id, code_hash)
+      on conflict (id) do nothing
+      returning id`.execute(trx);
+    if (inserted.length === chunk.length) return;
+    if (attempt >= 3) throw operationalFailure('could not draw unique codes (the random source may be broken)');
+    const stored = new Set(inserted.map((r) => r.id));
+    // Redraw the rows that were not stored, keep the batch sorted, and insert just those again.
+    const missing = rows.slice(from, end).filter((r) => !stored.has(r.row.id as string));
+    const redrawn = missing.map((r) => drawRow(deps, { eventId: r.row.event_id, count: 1, expiresAt: r.row.expires_at, label: r.row.label ?? null }, r.row.batch_id, r.row.created_at));
+    const kept = rows.slice(from, end).filter((r) => stored.has(r.row.id as string));
+    rows.splice(from, end - from, ...kept, ...redrawn);
+    from += kept.length;
+  }
 }
 
 function insertWithRedraw(rows: DrawnCode[], i: number, insert: (row: NewAccessCodeRow) => void, deps: CodeBatchDeps): void {
