@@ -1,13 +1,12 @@
 // The two databases the comparison runs on: SQLite files, and PostgreSQL, either a throwaway server
 // of our own (initdb into a temporary folder, default settings: fsync and synchronous commit on) or
-// STREAMGATE_BENCH_POSTGRES_URL. Each measurement
-// gets a database of its own, so none inherits another's rows.
+// STREAMGATE_BENCH_POSTGRES_URL. Each measurement gets a database of its own, so none inherits
+// another's rows.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startPostgresServer } from '../test/helpers/postgres-server.js';
+import { startPostgresCluster } from '../test/helpers/postgres-cluster.js';
 
 export interface Backend {
   name: 'SQLite' | 'PostgreSQL';
@@ -27,18 +26,10 @@ export function sqliteBackend(): Backend {
   };
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** On a server we did not start, only the databases we created are dropped. */
 export async function postgresBackend(): Promise<Backend> {
   const given = process.env.STREAMGATE_BENCH_POSTGRES_URL;
-  const server = given ? null : await startPostgresServer('127.0.0.1', await freePort(), { durable: true });
+  const server = given ? null : await startPostgresCluster({ durable: true });
   const adminUrl = given ?? server!.url;
   const created: string[] = [];
   const admin = async (statement: string) => {
@@ -61,7 +52,7 @@ export async function postgresBackend(): Promise<Backend> {
       return url.toString();
     },
     async close() {
-      if (server) return server.stop();
+      if (server) return server.remove();
       for (const name of created) await admin(`drop database if exists ${name} with (force)`);
     },
   };

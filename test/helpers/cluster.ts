@@ -4,11 +4,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { BIN, runCli, tempDir, type CliResult } from './cli.js';
 import { PLATFORM_REPLICAS_CONF, renderTemplate, startNginx } from './nginx.js';
-import { startPostgresServer, type PostgresServer } from './postgres-server.js';
+import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
 
 /**
- * One machine playing seven hosts, each on its own loopback address (all of 127/8 is loopback on
- * Linux): the layout of docs/scaling.md.
+ * One machine playing the hosts of docs/scaling.md, each on its own loopback address (all of
+ * 127/8 is loopback on Linux). PostgreSQL, when used, listens on 127.0.0.1.
  */
 export const HOSTS = {
   loadBalancer: '127.0.0.2',
@@ -17,7 +17,6 @@ export const HOSTS = {
   ingest: '127.0.0.5',
   edge1: '127.0.0.6',
   edge2: '127.0.0.7',
-  postgres: '127.0.0.8',
 } as const;
 
 /** The edges' public name: viewers (and a CDN) resolve it to one of the proxy edges. */
@@ -38,7 +37,7 @@ export interface Cluster {
   database: 'sqlite' | 'postgres';
   databaseUrl: string;
   /** The dedicated PostgreSQL of this cluster, null on SQLite. */
-  postgres: PostgresServer | null;
+  postgres: PostgresCluster | null;
   /** The load balancer: the platform's public address. */
   platformUrl: string;
   /** What players are given: http://edge.cluster.test:PORT. */
@@ -91,7 +90,7 @@ function hostDataDir(root: string, host: string, secretFrom: string): string {
 }
 
 /**
- * Starts the whole layout: PostgreSQL (dedicated, when STREAMGATE_TEST_DATABASE=postgres) or one
+ * Starts the whole layout: PostgreSQL (a server of its own, when STREAMGATE_TEST_DATABASE=postgres) or one
  * shared SQLite file; two `serve platform` replicas behind nginx with deploy/nginx's config; the
  * ingest host running `serve ingest` and a local edge as origin; two `serve edge` in proxy mode.
  * Every process (and nginx, and PostgreSQL) is stopped when the test ends, whatever happened.
@@ -106,11 +105,12 @@ export async function startCluster(t: { after(fn: () => unknown): void }): Promi
     fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
   const logLines: string[] = [];
-  let postgres: PostgresServer | null = null;
+  let postgres: PostgresCluster | null = null;
   let databaseUrl: string;
   if (database === 'postgres') {
-    postgres = await startPostgresServer(HOSTS.postgres, await freePort(HOSTS.postgres));
-    stops.push(() => postgres!.stop());
+    // Its own server, not the suite's: this test restarts it.
+    postgres = await startPostgresCluster();
+    stops.push(() => postgres!.remove());
     databaseUrl = postgres.url;
   } else {
     fs.mkdirSync(path.join(root, 'db'), { mode: 0o700 });
