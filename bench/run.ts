@@ -4,6 +4,7 @@ import { benchDatabases } from './databases.js';
 import { benchEdgeServe } from './edge-serve.js';
 import { benchLiveIngest } from './live-ingest.js';
 import { benchPlatformValidate } from './platform-validate.js';
+import { benchRevocationPush } from './revocation-push.js';
 import { benchTokensCreate } from './tokens-create.js';
 
 const only = process.argv.slice(2);
@@ -14,6 +15,7 @@ const benches: [string, () => Promise<void>][] = [
   ['edge-serve', benchEdgeServe],
   ['live-ingest', benchLiveIngest],
   ['databases', benchDatabases],
+  ['revocation-push', benchRevocationPush],
 ];
 for (const [name, bench] of benches) {
   if (only.length === 0 || only.some((o) => name.includes(o))) await bench();
