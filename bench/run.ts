@@ -1,5 +1,6 @@
 // npm run bench: every benchmark, each against its baseline measured in the same run.
 import { benchColdStart } from './cli-cold-start.js';
+import { benchDatabases } from './databases.js';
 import { benchEdgeServe } from './edge-serve.js';
 import { benchLiveIngest } from './live-ingest.js';
 import { benchPlatformValidate } from './platform-validate.js';
@@ -13,6 +14,7 @@ const benches: [string, () => Promise<void>][] = [
   ['platform-validate', benchPlatformValidate],
   ['edge-serve', benchEdgeServe],
   ['live-ingest', benchLiveIngest],
+  ['databases', benchDatabases],
   ['revocation-push', benchRevocationPush],
 ];
 for (const [name, bench] of benches) {

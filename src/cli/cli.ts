@@ -137,10 +137,17 @@ export function buildProgram(): Command {
 
   const keys = sub(program, 'keys').description('playback signing keys');
   sub(keys, 'rotate')
-    .description('new signing key; the old one verifies until its tokens expire, then nothing')
+    .description('new signing key, active at once (one host); the old one verifies until its tokens expire, then nothing')
     .action(action(() => import('./commands/keys/rotate.js')));
+  sub(keys, 'add')
+    .description('several hosts, step 1: a new key that verifies but signs nothing yet; then copy data/secret to every host')
+    .action(action(() => import('./commands/keys/add.js')));
+  sub(keys, 'activate')
+    .description('several hosts, step 2: every platform replica signs with this key (each once its data/secret holds it)')
+    .argument('<kid>', 'the key id from keys add (see keys list)')
+    .action(action(() => import('./commands/keys/activate.js')));
   sub(keys, 'list')
-    .description('the signing keys: active, retired (until when they verify) or revoked')
+    .description('the signing keys: active, added (not active yet), retired (until when they verify) or revoked')
     .action(action(() => import('./commands/keys/list.js')));
   sub(keys, 'revoke')
     .description('a leaked key: every service and edge refuses its tokens within a second')
@@ -190,6 +197,21 @@ export function buildProgram(): Command {
     .description('turn two-factor login off')
     .option('--user <name>', 'user name', 'admin')
     .action(action(() => import('./commands/admin/2fa-disable.js')));
+
+  const db = sub(program, 'db').description('the database');
+  sub(db, 'copy')
+    .description("copy this install's database into a new, empty one (PostgreSQL to scale out): all or nothing, verified")
+    .addOption(new Option('--to <url>', 'postgres://USER@HOST[:PORT]/DATABASE, without a password (PGPASSWORD or ~/.pgpass); or sqlite:FILE').conflicts('toEnv'))
+    .option('--to-env <var>', 'read the target URL (a password allowed) from this environment variable instead')
+    .addHelpText(
+      'after',
+      `
+The target must hold no data; its schema is created by the same migrations as every install.
+The copy is one transaction on the target: if it is interrupted or its verification (row counts
+and key checksums per table) fails, the target stays empty and the command can simply run again.
+Stop the services first: rows written to the source after the copy began are not copied.`,
+    )
+    .action(action(() => import('./commands/db/copy.js')));
 
   sub(program, 'doctor')
     .description('check ffmpeg, ports, data directory, secret and database')

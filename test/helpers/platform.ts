@@ -115,3 +115,36 @@ export async function startTestPlatform(
     },
   };
 }
+
+/**
+ * A second platform replica of `platform`: its own app and database connections on the same
+ * database and data directory (a copy of data/secret on another host holds the same keys), and the
+ * same injected clock. Nothing is shared with the first but what a real second process shares.
+ */
+export async function startReplica(t: { after(fn: () => unknown): void }, platform: TestPlatform): Promise<Pick<TestPlatform, 'url' | 'db' | 'post'>> {
+  const db = await openDatabase(platform.config);
+  const log = createLog('platform', () => undefined);
+  const replica = createPlatformApp({ config: platform.config, db, keyring: loadKeyring(platform.config), clock: platform.now, log });
+  const server = http.createServer(replica.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  t.after(async () => {
+    replica.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await db.destroy();
+  });
+  return {
+    url,
+    db,
+    async post(pathname, body, headers = {}) {
+      const response = await fetch(`${url}${pathname}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
+    },
+  };
+}

@@ -16,7 +16,7 @@ export function edgeAuth(deps: PlatformDeps): RequestHandler {
     const token = bearerToken(req.get('authorization'));
     try {
       if (!token) throw new TokenError('no bearer token');
-      verifyToken(token, deps.keyring, { audience: EDGE_AUDIENCE, nowMs: deps.clock(), maxTtlSeconds: EDGE_TOKEN_MAX_TTL_SECONDS });
+      verifyToken(token, deps.keyring, { audience: EDGE_AUDIENCE, nowMs: deps.clock(), maxTtlSeconds: EDGE_TOKEN_MAX_TTL_SECONDS, acceptRetired: true });
       next();
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
