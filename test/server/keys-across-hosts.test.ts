@@ -41,7 +41,7 @@ async function startHost(t: { after(fn: () => unknown): void }, dataDir: string,
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(async () => {
     keyring.stop();
-    platform.close();
+    await platform.close();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     await db.destroy();
