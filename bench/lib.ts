@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import autocannon from 'autocannon';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,17 +18,17 @@ export function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 }
 
-/** A fresh data directory with one event `bench`. */
-export function freshDataDir(): string {
+/** A fresh data directory with one event `bench` (its database where `env.DATABASE_URL` says). */
+export function freshDataDir(env: NodeJS.ProcessEnv = {}): string {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamgate-bench-'));
-  cli(['init', '--yes'], dataDir);
-  cli(['events', 'create', '--title', 'Bench', '--id', 'bench'], dataDir);
+  cli(['init', '--yes'], dataDir, env);
+  cli(['events', 'create', '--title', 'Bench', '--id', 'bench'], dataDir, env);
   return dataDir;
 }
 
-export function cli(args: string[], dataDir: string): { ms: number; stdout: string } {
+export function cli(args: string[], dataDir: string, env: NodeJS.ProcessEnv = {}): { ms: number; stdout: string } {
   const started = performance.now();
-  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, STREAMGATE_DATA_DIR: dataDir }, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const result = spawnSync(process.execPath, [BIN, ...args], { env: { ...process.env, STREAMGATE_DATA_DIR: dataDir, ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
   const ms = performance.now() - started;
   if (result.status !== 0) throw new Error(`streamgate ${args.join(' ')} failed: ${result.stderr}`);
   return { ms, stdout: result.stdout };
@@ -43,4 +44,8 @@ export function cliAsync(args: string[], dataDir: string): Promise<number> {
 
 export function row(name: string, value: string): void {
   console.log(`${name.padEnd(58)} ${value}`);
+}
+
+export function autocannonRun(options: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
 }

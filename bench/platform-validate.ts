@@ -3,15 +3,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import autocannon from 'autocannon';
-import { BIN, cli, freshDataDir, row } from './lib.js';
+import { BIN, autocannonRun as run, cli, freshDataDir, row } from './lib.js';
 
 const DURATION_S = 10;
 const CONNECTIONS = 50;
-
-function run(options: autocannon.Options): Promise<autocannon.Result> {
-  return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
-}
 
 export async function benchPlatformValidate(): Promise<void> {
   console.log('\n## platform: POST /api/tokens/validate (bench/platform-validate)');

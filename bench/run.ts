@@ -1,8 +1,10 @@
 // npm run bench: every benchmark, each against its baseline measured in the same run.
 import { benchColdStart } from './cli-cold-start.js';
+import { benchDatabases } from './databases.js';
 import { benchEdgeServe } from './edge-serve.js';
 import { benchLiveIngest } from './live-ingest.js';
 import { benchPlatformValidate } from './platform-validate.js';
+import { benchRevocationPush } from './revocation-push.js';
 import { benchTokensCreate } from './tokens-create.js';
 
 const only = process.argv.slice(2);
@@ -12,6 +14,8 @@ const benches: [string, () => Promise<void>][] = [
   ['platform-validate', benchPlatformValidate],
   ['edge-serve', benchEdgeServe],
   ['live-ingest', benchLiveIngest],
+  ['databases', benchDatabases],
+  ['revocation-push', benchRevocationPush],
 ];
 for (const [name, bench] of benches) {
   if (only.length === 0 || only.some((o) => name.includes(o))) await bench();

@@ -137,10 +137,17 @@ export function buildProgram(): Command {
 
   const keys = sub(program, 'keys').description('playback signing keys');
   sub(keys, 'rotate')
-    .description('new signing key; the old one verifies until its tokens expire, then nothing')
+    .description('new signing key, active at once (one host); the old one verifies until its tokens expire, then nothing')
     .action(action(() => import('./commands/keys/rotate.js')));
+  sub(keys, 'add')
+    .description('several hosts, step 1: a new key that verifies but signs nothing yet; then copy data/secret to every host')
+    .action(action(() => import('./commands/keys/add.js')));
+  sub(keys, 'activate')
+    .description('several hosts, step 2: every platform replica signs with this key (each once its data/secret holds it)')
+    .argument('<kid>', 'the key id from keys add (see keys list)')
+    .action(action(() => import('./commands/keys/activate.js')));
   sub(keys, 'list')
-    .description('the signing keys: active, retired (until when they verify) or revoked')
+    .description('the signing keys: active, added (not active yet), retired (until when they verify) or revoked')
     .action(action(() => import('./commands/keys/list.js')));
   sub(keys, 'revoke')
     .description('a leaked key: every service and edge refuses its tokens within a second')

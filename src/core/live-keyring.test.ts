@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import { loadConfig } from './config.js';
 import { LiveKeyring } from './live-keyring.js';
 import { silentLog } from './log.js';
-import { ensureSecretFile, rotateSigningKey, secretPath } from './secret-store.js';
+import { addSigningKey, ensureSecretFile, rotateSigningKey, secretPath } from './secret-store.js';
+import type { SharedKeyState } from './signing-keys.js';
 
 function setup(t: { after(fn: () => void): void }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamgate-keys-'));
@@ -40,5 +41,32 @@ describe('LiveKeyring', () => {
     fs.writeFileSync(secretPath(config), 'not json', { mode: 0o600 });
     keyring.check();
     assert.equal(keyring.current.kid, kid);
+  });
+
+  it("follows the database's active key once it holds it, and drops keys revoked there", async (t) => {
+    const config = setup(t);
+    let shared: SharedKeyState = { activeKid: null, revoked: new Set() };
+    const keyring = LiveKeyring.forPlatform(config, silentLog, async () => shared);
+    t.after(() => keyring.stop());
+    const first = keyring.current.kid;
+    const now = Date.now();
+    shared = { activeKid: 'k000000000000', revoked: new Set() };
+    await keyring.sync(now);
+    await keyring.sync(now + 10_000);
+    assert.equal(keyring.current.kid, first, 'a key this host does not hold is never signed with');
+    assert.match(keyring.problem ?? '', /k000000000000 .* is not in .* still signing with/);
+
+    const { kid } = addSigningKey(config);
+    shared = { activeKid: kid, revoked: new Set() };
+    await keyring.sync(now + 11_000);
+    assert.ok(keyring.byKid.has(kid), 'an added key verifies at once');
+    assert.equal(keyring.current.kid, first, 'and signs only after the adoption delay');
+    assert.equal(keyring.problem, null);
+    await keyring.sync(now + 14_000);
+    assert.equal(keyring.current.kid, kid);
+
+    shared = { activeKid: kid, revoked: new Set([first]) };
+    await keyring.sync(now + 15_000);
+    assert.equal(keyring.byKid.has(first), false, 'revoked in the database: verifies nothing here, whatever the file says');
   });
 });

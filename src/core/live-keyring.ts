@@ -2,19 +2,28 @@ import fs from 'node:fs';
 import type { KeyObject } from 'node:crypto';
 import type { Config } from './config.js';
 import type { Log } from './log.js';
+// Types only: an edge uses this file too, and never loads the database code.
+import type { SharedKeyState } from './signing-keys.js';
 import { loadKeyring, loadSigningKeyring, secretPath, type Keyring, type SigningKey, type SigningKeyring } from './secret-store.js';
 
 /** What a load gives: an edge's keyring has no pepper (edges never hash codes). */
 type Loaded = SigningKeyring & Partial<Pick<Keyring, 'pepper'>>;
 
 const CHECK_EVERY_MS = 1_000;
+/** How long the active key may be missing here before it is an error: `keys rotate` writes the file first, the database then. */
+const MISSING_GRACE_MS = 5_000;
 
 /**
  * The keyring of a running service, following `streamgate keys rotate` without a restart: data/secret
  * is checked every second and re-read when it changed. New keys verify at once; a signer adopts
- * the new current key only `adoptDelayMs` later, so that every edge on this host (checking every
- * second) knows a key before the platform signs a token with it. A file that cannot be read
- * keeps the keys already loaded.
+ * a new key only `adoptDelayMs` after this process first held it, so that every edge on this host
+ * (checking every second) knows a key before the platform signs a token with it. A file that
+ * cannot be read keeps the keys already loaded.
+ *
+ * A platform replica also follows the database (`readShared`, polled every second): the key that
+ * `keys activate` made active is the one it signs with, once its own data/secret holds it; until
+ * then it keeps signing with the key it has, logs an error and reports it (`problem`, /healthz).
+ * Keys revoked in the database verify nothing here, even before this host's file says so.
  */
 export class LiveKeyring implements Keyring {
   private loaded: Loaded;
@@ -22,21 +31,35 @@ export class LiveKeyring implements Keyring {
   private version: string;
   private adoptAt = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** When this process first held each key; 0 for the keys it started with. */
+  private readonly heldSince = new Map<string, number>();
+  private shared: SharedKeyState | null = null;
+  private verifying: ReadonlyMap<string, SigningKey>;
+  private missingSince: number | null = null;
+  private reported: string | null = null;
 
   private constructor(
     private readonly load: () => Loaded,
     private readonly file: string,
     private readonly adoptDelayMs: number,
     private readonly log: Log,
+    private readonly readShared?: () => Promise<SharedKeyState>,
   ) {
     this.loaded = load();
     this.signer = this.loaded.current;
     this.version = versionOf(file);
+    for (const kid of this.loaded.byKid.keys()) this.heldSince.set(kid, 0);
+    this.verifying = this.loaded.byKid;
   }
 
-  /** The platform's keyring: signs, verifies and hashes codes. */
-  static forPlatform(config: Config, log: Log): LiveKeyring {
-    return new LiveKeyring(() => loadKeyring(config), secretPath(config), 3 * CHECK_EVERY_MS, log).start();
+  /**
+   * The platform's keyring: signs, verifies and hashes codes. Given the database's state
+   * (`sharedKeyState`), it signs with the key active there, unless PLAYBACK_SIGNING_SECRET names
+   * the one key.
+   */
+  static forPlatform(config: Config, log: Log, readShared?: () => Promise<SharedKeyState>): LiveKeyring {
+    const follow = config.playbackSigningSecret ? undefined : readShared;
+    return new LiveKeyring(() => loadKeyring(config), secretPath(config), 3 * CHECK_EVERY_MS, log, follow).start();
   }
 
   /**
@@ -53,7 +76,7 @@ export class LiveKeyring implements Keyring {
   }
 
   get byKid(): ReadonlyMap<string, SigningKey> {
-    return this.loaded.byKid;
+    return this.verifying;
   }
 
   get pepper(): KeyObject {
@@ -61,8 +84,25 @@ export class LiveKeyring implements Keyring {
     return this.loaded.pepper;
   }
 
+  /** Why this replica does not sign with the key the database names, or null. */
+  get problem(): string | null {
+    return this.reported;
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Reads the database's choice (a platform replica), then `check`s. A failed read keeps the last one. */
+  async sync(now = Date.now()): Promise<void> {
+    if (this.readShared) {
+      try {
+        this.shared = await this.readShared();
+      } catch (error) {
+        this.log.warn('cannot read the active signing key from the database; keeping the last known', { error: (error as Error).message });
+      }
+    }
+    this.check(now);
   }
 
   /** Re-reads the file if it changed; adopts a pending signing key when its delay has passed. */
@@ -73,21 +113,57 @@ export class LiveKeyring implements Keyring {
       try {
         this.loaded = this.load();
         this.adoptAt = now + this.adoptDelayMs;
+        for (const kid of this.loaded.byKid.keys()) if (!this.heldSince.has(kid)) this.heldSince.set(kid, now);
         this.log.info('signing keys reloaded', { current: this.loaded.current.kid, keys: this.loaded.byKid.size });
       } catch (error) {
         this.log.error('cannot reload signing keys; keeping the loaded ones', { error: (error as Error).message });
       }
     }
+    this.verifying = withoutRevoked(this.loaded.byKid, this.shared?.revoked);
+    if (this.shared?.activeKid) this.followShared(this.shared.activeKid, now);
+    else this.followFile(now);
+  }
+
+  private followFile(now: number): void {
+    this.clearProblem();
     // A signer revoked meanwhile (`keys rotate` then `keys revoke` within the delay) is dropped at once.
-    const signerRevoked = !this.loaded.byKid.has(this.signer.kid);
+    const signerRevoked = !this.verifying.has(this.signer.kid);
     if (this.signer.kid !== this.loaded.current.kid && (now >= this.adoptAt || signerRevoked)) this.signer = this.loaded.current;
   }
 
+  private followShared(wanted: string, now: number): void {
+    const key = this.verifying.get(wanted);
+    if (key) {
+      this.clearProblem();
+      const signerRevoked = !this.verifying.has(this.signer.kid);
+      if (this.signer.kid !== wanted && (now >= (this.heldSince.get(wanted) ?? now) + this.adoptDelayMs || signerRevoked)) {
+        this.signer = key;
+        this.log.info('signing with the active key', { kid: wanted });
+      }
+      return;
+    }
+    this.missingSince ??= now;
+    if (!this.verifying.has(this.signer.kid) && this.verifying.has(this.loaded.current.kid)) this.signer = this.loaded.current;
+    if (now - this.missingSince < MISSING_GRACE_MS || this.reported !== null) return;
+    this.reported = `signing key ${wanted} (active since "keys activate") is not in ${this.file} on this host: still signing with ${this.signer.kid}; copy data/secret here`;
+    this.log.error('active signing key missing on this host', { wanted, signing: this.signer.kid, file: this.file });
+  }
+
+  private clearProblem(): void {
+    this.missingSince = null;
+    this.reported = null;
+  }
+
   private start(): this {
-    this.timer = setInterval(() => this.check(), CHECK_EVERY_MS);
+    this.timer = setInterval(() => void this.sync(), CHECK_EVERY_MS);
     this.timer.unref();
     return this;
   }
+}
+
+function withoutRevoked(byKid: ReadonlyMap<string, SigningKey>, revoked: ReadonlySet<string> | undefined): ReadonlyMap<string, SigningKey> {
+  if (!revoked || ![...byKid.keys()].some((kid) => revoked.has(kid))) return byKid;
+  return new Map([...byKid].filter(([kid]) => !revoked.has(kid)));
 }
 
 /** Changes with every write: `keys rotate` renames a new file into place (a new inode). */

@@ -39,6 +39,13 @@ export interface VerifyOptions {
   nowMs: number;
   /** The longest lifetime (`exp − iat`) accepted: a leaked signing key cannot mint week-long tokens unnoticed. */
   maxTtlSeconds: number;
+  /**
+   * A retired (not revoked) key verifies whenever it signed: for edges' feed tokens only. An edge
+   * signs them with the key its host's data/secret names current, which stays the retired one on
+   * a host that was given data/secret before `keys activate` (several hosts). Retiring bounds
+   * viewers' tokens; a leaked key is revoked, and that refuses it here too.
+   */
+  acceptRetired?: boolean;
 }
 
 /** A verified token's claims, with the `kid` of the key that signed it. */
@@ -84,7 +91,7 @@ export function verifyToken(token: string, keyring: Pick<Keyring, 'byKid'>, opti
   if (issuedAt > now + CLOCK_TOLERANCE_SECONDS) throw new TokenError('iat in the future');
   if (expiresAt < issuedAt) throw new TokenError('exp before iat');
   if (expiresAt - issuedAt > options.maxTtlSeconds) throw new TokenError('lifetime exceeds the maximum');
-  if (key.retiredAtMs !== undefined) {
+  if (key.retiredAtMs !== undefined && !options.acceptRetired) {
     const retiredAt = Math.floor(key.retiredAtMs / 1000);
     if (issuedAt > retiredAt + RETIRED_KEY_SIGNING_GRACE_SECONDS) throw new TokenError(`token signed after key ${kid} was retired`);
     if (now > retiredAt + retiredKeyLifetimeSeconds(options.maxTtlSeconds)) throw new TokenError(`key ${kid} retired`);

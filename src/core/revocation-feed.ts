@@ -1,6 +1,5 @@
-import type { Config } from './config.js';
 import type { Db } from './db/database.js';
-import { CLOCK_TOLERANCE_SECONDS } from './playback-token.js';
+import { notifyFeedListeners } from './db/feed-notifications.js';
 import type { RevocationKind } from './db/schema.js';
 
 export interface RevocationEntryInput {
@@ -11,8 +10,15 @@ export interface RevocationEntryInput {
   kid?: string | null;
 }
 
-/** Appends to the edges' feed inside the caller's transaction: a revocation and its entry land together. */
+/**
+ * Appends to the edges' feed inside the caller's transaction: a revocation and its entry land
+ * together, and on PostgreSQL every platform replica is notified when it commits.
+ */
 export async function appendRevocations(trx: Db, nowMs: number, entries: RevocationEntryInput[]): Promise<void> {
+  if (entries.length === 0) return;
+  // Readers take "everything after my cursor", so cursors must become visible in their order.
+  // `trx` is a `writeTransaction`, and those take turns across every process and replica (on
+  // PostgreSQL too, by an advisory lock), so a cursor never commits after a higher one.
   // 500 rows × 5 values stays far below SQLite's bound-parameter limit.
   for (let i = 0; i < entries.length; i += 500) {
     await trx
@@ -29,6 +35,7 @@ export async function appendRevocations(trx: Db, nowMs: number, entries: Revocat
       )
       .execute();
   }
+  await notifyFeedListeners(trx);
 }
 
 /** An entry as the edges receive it. */
@@ -65,17 +72,4 @@ export async function readFeed(db: Db, since: number, nowMs: number, windowMs: n
 export async function latestCursor(db: Db): Promise<number> {
   const row = await db.selectFrom('revocations').select((eb) => eb.fn.max('cursor').as('cursor')).executeTakeFirst();
   return Number(row?.cursor ?? 0);
-}
-
-/**
- * How long a feed entry matters: the longest a token may live plus the verifiers' clock tolerance.
- * Past that, every token it could match has expired. Edges keep entries this long.
- */
-export function revocationRetentionMs(config: Config): number {
-  return (config.tokenMaxTtlSeconds + CLOCK_TOLERANCE_SECONDS) * 1000;
-}
-
-/** How far back the platform serves the feed: the retention plus a margin for clock skew between hosts. */
-export function feedWindowMs(config: Config): number {
-  return revocationRetentionMs(config) + 30_000;
 }

@@ -25,6 +25,11 @@ interface SecretFileKey {
   retiredAt?: string;
   /** Set by `keys revoke`: it verifies nothing, at once. */
   revokedAt?: string;
+  /**
+   * Set by `keys add`: the key verifies but signs nothing until `keys activate` makes it current.
+   * Copied to every host first, it is known everywhere before any replica signs with it.
+   */
+  staged?: true;
 }
 
 export interface SigningKey {
@@ -41,6 +46,8 @@ export interface Keyring {
   readonly byKid: ReadonlyMap<string, SigningKey>;
   /** Key for HMAC-SHA256 of normalised access codes. */
   readonly pepper: KeyObject;
+  /** Set by a live keyring that cannot sign with the key the database names active (live-keyring.ts). */
+  readonly problem?: string | null;
 }
 
 export function secretPath(config: Config): string {
@@ -67,22 +74,45 @@ export function ensureSecretFile(config: Config, now: Date = new Date()): boolea
 }
 
 /**
- * Adds a fresh signing key and makes it current. The keys it replaces are marked retired: they
- * keep verifying the tokens they signed until those have expired, and nothing after.
+ * Adds a fresh signing key that verifies but does not sign yet (`keys add`): copy data/secret to
+ * every host, then `keys activate` it.
  */
-export function rotateSigningKey(config: Config, now: Date = new Date()): { kid: string; retired: string[] } {
+export function addSigningKey(config: Config, now: Date = new Date()): { kid: string } {
   const content = readSecretFile(config);
   const kid = newKid();
+  content.keys.push({ kid, secret: randomBytes(32).toString('base64'), createdAt: now.toISOString(), staged: true });
+  writeSecretFile(config, content);
+  return { kid };
+}
+
+/**
+ * Makes a key of this file the current one. The keys it replaces are marked retired: they keep
+ * verifying the tokens they signed until those have expired, and nothing after. Keys added and
+ * not activated stay as they are. `retired` is empty when the key was current already.
+ */
+export function activateSigningKey(config: Config, kid: string, now: Date = new Date()): { kid: string; retired: string[] } {
+  const content = readSecretFile(config);
+  const key = content.keys.find((k) => k.kid === kid);
+  if (!key) throw new AppError(400, 'unknown_key', `no signing key ${kid} in ${secretPath(config)}: copy data/secret from the host where "keys add" made it`);
+  if (key.revokedAt) throw new AppError(400, 'key_revoked', `signing key ${kid} is revoked and can never sign again (see "streamgate keys list")`);
+  if (kid === content.currentKid && !key.staged) return { kid, retired: [] };
   const retired: string[] = [];
-  for (const key of content.keys) {
-    if (key.retiredAt || key.revokedAt) continue;
-    key.retiredAt = now.toISOString();
-    retired.push(key.kid);
+  for (const other of content.keys) {
+    if (other === key || other.retiredAt || other.revokedAt || other.staged) continue;
+    other.retiredAt = now.toISOString();
+    retired.push(other.kid);
   }
-  content.keys.push({ kid, secret: randomBytes(32).toString('base64'), createdAt: now.toISOString() });
+  delete key.staged;
+  delete key.retiredAt; // a key retired earlier and activated again signs again
   content.currentKid = kid;
   writeSecretFile(config, content);
   return { kid, retired };
+}
+
+/** `keys rotate`: a fresh key, current at once (one host: nothing to copy first). */
+export function rotateSigningKey(config: Config, now: Date = new Date()): { kid: string; retired: string[] } {
+  const { kid } = addSigningKey(config, now);
+  return activateSigningKey(config, kid, now);
 }
 
 /**
@@ -109,7 +139,8 @@ export function revokeSigningKey(config: Config, kid: string, now: Date = new Da
 /** A signing key as `keys list` shows it (never its material). */
 export interface SigningKeyInfo {
   kid: string;
-  status: 'active' | 'retired' | 'revoked';
+  /** `added`: verifies, signs nothing until `keys activate` (copy data/secret to every host first). */
+  status: 'active' | 'added' | 'retired' | 'revoked';
   createdAt: string;
   retiredAt: string | null;
   revokedAt: string | null;
@@ -121,7 +152,7 @@ export function listSigningKeys(config: Config, retiredLifetimeMs: number): Sign
   const content = readSecretFile(config);
   const currentKid = currentSigningKid(config, content);
   const keys: SigningKeyInfo[] = content.keys.map((k) => {
-    const status = k.revokedAt ? 'revoked' : k.kid === currentKid ? 'active' : 'retired';
+    const status = k.revokedAt ? 'revoked' : k.kid === currentKid ? 'active' : k.staged ? 'added' : 'retired';
     const retiredAt = retiredAtOf(k, content);
     return {
       kid: k.kid,
@@ -144,7 +175,7 @@ export function listSigningKeys(config: Config, retiredLifetimeMs: number): Sign
  */
 function retiredAtOf(key: SecretFileKey, content: SecretFile): string | null {
   if (key.retiredAt) return key.retiredAt;
-  if (key.kid === content.currentKid) return null;
+  if (key.kid === content.currentKid || key.staged) return null;
   return content.keys.find((k) => k.kid === content.currentKid)?.createdAt ?? null;
 }
 
@@ -214,6 +245,7 @@ function readSecretFile(config: Config): SecretFile {
     typeof k.kid === 'string' &&
     validTime(k.retiredAt) &&
     validTime(k.revokedAt) &&
+    (k.staged === undefined || k.staged === true) &&
     (k.revokedAt ? k.secret === undefined : typeof k.secret === 'string' && Buffer.from(k.secret, 'base64').length >= 32);
   if (
     parsed.version !== 1 ||

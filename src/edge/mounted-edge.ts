@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import { systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import type { Log } from '../core/log.js';
-import { revocationRetentionMs } from '../core/revocation-feed.js';
+import { revocationRetentionMs } from '../core/revocation-retention.js';
 import { LiveKeyring } from '../core/live-keyring.js';
 import { createEdgeMetrics } from './metrics.js';
 import { createNativePlayers } from './native-players.js';

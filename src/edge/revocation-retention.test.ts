@@ -3,7 +3,7 @@ import { createSecretKey } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../core/config.js';
 import { CLOCK_TOLERANCE_SECONDS, signPlaybackToken, TokenError, verifyPlaybackToken } from '../core/playback-token.js';
-import { revocationRetentionMs } from '../core/revocation-feed.js';
+import { revocationRetentionMs } from '../core/revocation-retention.js';
 import { RevocationList } from './revocation-list.js';
 
 // The edge forgets a revocation `revocationRetentionMs` after it was written. That is safe only if

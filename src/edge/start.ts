@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { createLog, type Log } from '../core/log.js';
-import { revocationRetentionMs } from '../core/revocation-feed.js';
+import { revocationRetentionMs } from '../core/revocation-retention.js';
 import { LiveKeyring } from '../core/live-keyring.js';
 import { createEdgeApp } from './app.js';
 import { createNativePlayers } from './native-players.js';

@@ -1,6 +1,8 @@
 import express from 'express';
 import helmet from 'helmet';
-import { feedWindowMs } from '../core/revocation-feed.js';
+import { postgresUrl } from '../core/db/database.js';
+import { FEED_SAFETY_POLL_MS, FEED_UNLISTENED_POLL_MS, FeedNotificationListener } from '../core/db/feed-notifications.js';
+import { feedWindowMs } from '../core/revocation-retention.js';
 import type { PlatformDeps } from './deps.js';
 import { FeedHub } from './feed-hub.js';
 import { errorHandler, notFoundHandler } from '../http/error-handler.js';
@@ -19,8 +21,10 @@ import { validateRoutes } from './routes/validate.js';
 export interface PlatformApp {
   app: express.Express;
   feed: FeedHub;
-  /** Stops background work (the feed poll); the caller closes the HTTP server and the database. */
-  close(): void;
+  /** On PostgreSQL: the connection that hears of new feed entries from every replica and the CLI. */
+  feedListener: FeedNotificationListener | null;
+  /** Stops background work (the feed poll and listener); the caller closes the HTTP server and the database. */
+  close(): Promise<void>;
 }
 
 /** The platform as an Express app, not listening: tests drive it on an ephemeral port. */
@@ -30,11 +34,16 @@ export interface PlatformOptions {
 }
 
 export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions = {}): PlatformApp {
-  const metrics = createPlatformMetrics();
-  const feed = new FeedHub({ db: deps.db, clock: deps.clock, log: deps.log, windowMs: feedWindowMs(deps.config) }, (cursor, ageMs) => {
+  // SQLite has no notifications: the hub polls every 100 ms. PostgreSQL tells every replica.
+  const databaseUrl = postgresUrl(deps.db);
+  const feedListener = databaseUrl ? new FeedNotificationListener({ databaseUrl, log: deps.log, onSignal: () => feed.wake() }) : null;
+  const metrics = createPlatformMetrics(feedListener);
+  const pollMs = feedListener ? () => (feedListener.connected ? FEED_SAFETY_POLL_MS : FEED_UNLISTENED_POLL_MS) : () => 100;
+  const feed = new FeedHub({ db: deps.db, clock: deps.clock, log: deps.log, windowMs: feedWindowMs(deps.config), pollMs }, (cursor, ageMs) => {
     metrics.feedCursor.set(cursor);
     metrics.feedLagSeconds.set(ageMs / 1000);
   });
+  feedListener?.start();
   const app = express();
   app.disable('x-powered-by');
   // A hop count, never `true`: with `true` any client could claim any address in X-Forwarded-For.
@@ -70,5 +79,13 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   app.use(portalRoutes());
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
-  return { app, feed, close: () => feed.stop() };
+  return {
+    app,
+    feed,
+    feedListener,
+    async close() {
+      feed.stop();
+      await feedListener?.stop();
+    },
+  };
 }

@@ -1,9 +1,34 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** What the metrics show of the PostgreSQL feed listener. */
+export interface FeedListenerState {
+  connected: boolean;
+  lastNotificationAt: number;
+}
+
 /** The platform's Prometheus metrics, one registry per app (tests build many apps). */
-export function createPlatformMetrics() {
+export function createPlatformMetrics(feedListener: FeedListenerState | null = null) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (feedListener) {
+    new Gauge({
+      name: 'streamgate_feed_listener_connected',
+      help: '1 while the PostgreSQL LISTEN connection for the revocation feed is up',
+      registers: [registry],
+      collect() {
+        this.set(feedListener.connected ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'streamgate_feed_listener_last_notification_age_seconds',
+      help: 'Seconds since the last feed notification arrived (absent before the first)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        if (feedListener.lastNotificationAt > 0) this.set((Date.now() - feedListener.lastNotificationAt) / 1000);
+      },
+    });
+  }
   return {
     registry,
     validations: new Counter({ name: 'streamgate_validations_total', help: 'Code validations by result', labelNames: ['result'], registers: [registry] }),

@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { openDatabase } from '../core/db/database.js';
+import { pruneFailureBudgets } from '../core/failure-budget.js';
 import { createLog, type Log } from '../core/log.js';
 import { LiveKeyring } from '../core/live-keyring.js';
+import { sharedKeyState } from '../core/signing-keys.js';
 import { endTimedOutSessions } from '../core/sessions/session-service.js';
 import { createPlatformApp, type PlatformOptions } from './app.js';
 
@@ -13,10 +15,11 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Listens, sweeps timed-out sessions every 10 s, and stops cleanly (the caller wires signals). */
+/** Listens, sweeps timed-out sessions and full-again failure budgets every 10 s, and stops cleanly (the caller wires signals). */
 export async function startPlatform(config: Config, log: Log = createLog('platform'), options: PlatformOptions = {}): Promise<RunningService> {
   const db = await openDatabase(config);
-  const keyring = LiveKeyring.forPlatform(config, log);
+  const keyring = LiveKeyring.forPlatform(config, log, () => sharedKeyState(db));
+  await keyring.sync();
   const deps = { config, db, keyring, clock: systemClock, log };
   const platform = createPlatformApp(deps, options);
   const server = http.createServer(platform.app);
@@ -29,6 +32,7 @@ export async function startPlatform(config: Config, log: Log = createLog('platfo
   });
   const sweeper = setInterval(() => {
     endTimedOutSessions(deps).catch((error) => log.warn('session sweep failed', { error: (error as Error).message }));
+    pruneFailureBudgets(db, systemClock()).catch((error) => log.warn('failure budget sweep failed', { error: (error as Error).message }));
   }, 10_000);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -38,7 +42,7 @@ export async function startPlatform(config: Config, log: Log = createLog('platfo
     async stop() {
       clearInterval(sweeper);
       keyring.stop();
-      platform.close();
+      await platform.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

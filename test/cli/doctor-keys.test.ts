@@ -11,7 +11,7 @@ describe('streamgate doctor', () => {
     const report = json(result);
     assert.equal(result.code, 0, result.stdout);
     assert.equal(report.ok, true);
-    assert.deepEqual(report.checks.map((c: { name: string }) => c.name), ['data directory', 'file modes', 'secret', 'database', 'leftover files', 'free disk', 'ffmpeg', 'platform port', 'edge port', 'rtmp port']);
+    assert.deepEqual(report.checks.map((c: { name: string }) => c.name), ['data directory', 'file modes', 'secret', 'database', 'active key', 'leftover files', 'free disk', 'ffmpeg', 'platform port', 'edge port', 'rtmp port']);
   });
 
   it('fails (exit 1) when the secret is readable by others, and says how to fix it', async (t) => {

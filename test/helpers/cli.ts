@@ -26,7 +26,8 @@ export interface CliOptions {
  * PostgreSQL pass against that data directory's own database (test-database.ts).
  */
 export async function runCli(args: string[], options: CliOptions): Promise<CliResult> {
-  const database = await testDatabaseEnv(options.dataDir);
+  // A caller naming its own database (a cluster sharing one) gets no per-directory one for nothing.
+  const database = options.env?.DATABASE_URL ? {} : await testDatabaseEnv(options.dataDir);
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, STREAMGATE_DATA_DIR: options.dataDir, NO_COLOR: '1', ...database, ...options.env };
     delete env.DEBUG;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../../src/core/config.js';
 import { createLog } from '../../src/core/log.js';
-import { revocationRetentionMs } from '../../src/core/revocation-feed.js';
+import { revocationRetentionMs } from '../../src/core/revocation-retention.js';
 import { loadSigningKeyring } from '../../src/core/secret-store.js';
 import { createEdgeApp } from '../../src/edge/app.js';
 import { createNativePlayers, type NativePlayers } from '../../src/edge/native-players.js';
@@ -32,6 +32,7 @@ export function makeVodFixture(dataDir: string, eventId = 'conf'): string {
 export interface TestEdge {
   url: string;
   sync: RevocationSync;
+  revocations: RevocationList;
   native: NativePlayers;
   logLines: string[];
 }
@@ -62,7 +63,7 @@ export async function startTestEdge(
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sync, native, logLines };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sync, revocations, native, logLines };
 }
 
 /** A GET with the path sent exactly as given (fetch would normalise `..` away). */

@@ -10,7 +10,7 @@ import { createLog } from '../../src/core/log.js';
 import { ensureSecretFile, loadKeyring, type Keyring } from '../../src/core/secret-store.js';
 import { LiveKeyring } from '../../src/core/live-keyring.js';
 import { createMountedEdge } from '../../src/edge/mounted-edge.js';
-import { createPlatformApp } from '../../src/server/app.js';
+import { createPlatformApp, type PlatformApp } from '../../src/server/app.js';
 import { tempDir } from './cli.js';
 import { dropTestDatabase, testDatabaseEnv } from './test-database.js';
 
@@ -22,6 +22,8 @@ export interface TestPlatform {
   config: Config;
   db: Db;
   keyring: Keyring;
+  /** The app's feed hub and, on PostgreSQL, its LISTEN connection. */
+  app: PlatformApp;
   /** The injected clock: move it forward with `advance`. */
   now(): number;
   advance(ms: number): void;
@@ -40,22 +42,25 @@ export async function startTestPlatform(
   /**
    * liveKeys: follow data/secret like `serve` does (LiveKeyring), for `keys rotate|revoke` tests.
    * sqlite: SQLite in both passes, for tests about SQLite itself.
+   * replicaOf: a second replica of that platform (its data directory, secret and database), with
+   * a database connection and an app of its own; `env` and `sqlite` are then ignored.
    */
-  options: { mountEdge?: boolean; liveKeys?: boolean; sqlite?: boolean } = {},
+  options: { mountEdge?: boolean; liveKeys?: boolean; sqlite?: boolean; replicaOf?: TestPlatform } = {},
 ): Promise<TestPlatform> {
-  const root = tempDir();
-  const dataDir = path.join(root, 'data');
-  fs.mkdirSync(dataDir);
-  const database = options.sqlite ? {} : await testDatabaseEnv(dataDir);
-  const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...database, ...env });
-  ensureSecretFile(config);
+  const replicaOf = options.replicaOf;
+  const root = replicaOf ? null : tempDir();
+  const dataDir = replicaOf?.dataDir ?? path.join(root!, 'data');
+  if (!replicaOf) fs.mkdirSync(dataDir);
+  const database = options.sqlite || replicaOf ? {} : await testDatabaseEnv(dataDir);
+  const config = replicaOf?.config ?? loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...database, ...env });
+  if (!replicaOf) ensureSecretFile(config);
   const db = await openDatabase(config, { create: true });
   const live = options.liveKeys ? LiveKeyring.forPlatform(config, createLog('keys', () => undefined)) : null;
   const keyring: Keyring = live ?? loadKeyring(config);
   let now = Date.now();
   const clock = () => now;
   const logLines: string[] = [];
-  await createEvent({ db, clock, actor: 'test', keyring }, { id: 'conf', title: 'Conf', rewatchHours: 48 });
+  if (!replicaOf) await createEvent({ db, clock, actor: 'test', keyring }, { id: 'conf', title: 'Conf', rewatchHours: 48 });
   const log = createLog('platform', (line) => logLines.push(line));
   const mounted = options.mountEdge ? createMountedEdge(config, log) : null;
   const platform = createPlatformApp({ config, db, keyring, clock, log }, { streams: mounted?.router });
@@ -66,12 +71,15 @@ export async function startTestPlatform(
   t.after(async () => {
     mounted?.stop();
     live?.stop();
-    platform.close();
+    await platform.close();
     server.closeAllConnections();
     await new Promise((resolve) => (server.listening ? server.close(resolve) : resolve(undefined)));
     await db.destroy();
-    fs.rmSync(root, { recursive: true, force: true });
-    if (!options.sqlite) await dropTestDatabase(dataDir);
+    // The first replica owns the data directory and the database: it removes them.
+    if (root) {
+      fs.rmSync(root, { recursive: true, force: true });
+      if (!options.sqlite) await dropTestDatabase(dataDir);
+    }
   });
   return {
     kill: async () => {
@@ -83,6 +91,7 @@ export async function startTestPlatform(
     config,
     db,
     keyring,
+    app: platform,
     now: () => now,
     advance: (ms) => void (now += ms),
     logLines,
@@ -95,6 +104,39 @@ export async function startTestPlatform(
       );
       return sink.rows.map((r) => r.code);
     },
+    async post(pathname, body, headers = {}) {
+      const response = await fetch(`${url}${pathname}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
+    },
+  };
+}
+
+/**
+ * A second platform replica of `platform`: its own app and database connections on the same
+ * database and data directory (a copy of data/secret on another host holds the same keys), and the
+ * same injected clock. Nothing is shared with the first but what a real second process shares.
+ */
+export async function startReplica(t: { after(fn: () => unknown): void }, platform: TestPlatform): Promise<Pick<TestPlatform, 'url' | 'db' | 'post'>> {
+  const db = await openDatabase(platform.config);
+  const log = createLog('platform', () => undefined);
+  const replica = createPlatformApp({ config: platform.config, db, keyring: loadKeyring(platform.config), clock: platform.now, log });
+  const server = http.createServer(replica.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  t.after(async () => {
+    replica.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await db.destroy();
+  });
+  return {
+    url,
+    db,
     async post(pathname, body, headers = {}) {
       const response = await fetch(`${url}${pathname}`, {
         method: 'POST',

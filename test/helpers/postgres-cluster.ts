@@ -43,7 +43,8 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+/** `durable`: PostgreSQL's own defaults (fsync, full page writes), for a benchmark measuring what users get. */
+export async function startPostgresCluster({ durable = false } = {}): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql (install.sh --dev installs them)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'streamgate-test-pg-'));
@@ -60,7 +61,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     `-p ${port}`, "-c listen_addresses='127.0.0.1'", `-c unix_socket_directories='${dir}'`,
     // Throwaway data: surviving a power cut is not wanted, speed is. Commits stay synchronous, so a
     // server killed mid-test (stop('immediate')) keeps every transaction it acknowledged.
-    '-c fsync=off', '-c full_page_writes=off', '-c max_connections=300',
+    ...(durable ? [] : ['-c fsync=off', '-c full_page_writes=off']), '-c max_connections=300',
   ].join(' ');
   let running = false;
   const cluster: PostgresCluster = {

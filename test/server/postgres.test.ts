@@ -4,15 +4,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { ABANDONED_BATCH_MS, createCodeBatch, deleteAbandonedBatches } from '../../src/core/codes/code-batch.js';
 import { openDatabase, writeTransaction, type Db } from '../../src/core/db/database.js';
 import { loadConfig } from '../../src/core/config.js';
+import { LATEST_MIGRATION } from '../../src/core/db/migrations.js';
+import { ensureSecretFile } from '../../src/core/secret-store.js';
 import { startSession } from '../../src/core/sessions/session-service.js';
-import { BIN, initialisedDataDir } from '../helpers/cli.js';
+import { BIN, initialisedDataDir, tempDir } from '../helpers/cli.js';
 import { startTestPlatform } from '../helpers/platform.js';
 import { startPostgresCluster } from '../helpers/postgres-cluster.js';
-import { testDatabaseEnv, testDatabaseKind } from '../helpers/test-database.js';
+import { dropTestDatabase, testDatabaseEnv, testDatabaseKind } from '../helpers/test-database.js';
 
 // What only PostgreSQL can get wrong: several processes (replicas) with pools of their own.
 const skip = testDatabaseKind() !== 'postgres' && 'PostgreSQL pass only (STREAMGATE_TEST_DATABASE=postgres)';
@@ -45,6 +48,23 @@ describe('PostgreSQL', { skip }, () => {
     assert.equal(granted.length, 1);
     assert.deepEqual(refused, Array(11).fill('device_conflict'));
     assert.equal(await platform.db.selectFrom('sessions').select('id').where('ended_at', 'is', null).execute().then((r) => r.length), 1);
+  });
+
+  it('migrates an empty database once when three replicas start at the same time', async (t) => {
+    const dataDir = path.join(tempDir(), 'data');
+    fs.mkdirSync(dataDir);
+    const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...(await testDatabaseEnv(dataDir)) });
+    ensureSecretFile(config);
+    const replicas = await Promise.all([1, 2, 3].map(() => openDatabase(config)));
+    t.after(async () => {
+      await Promise.all(replicas.map((db) => db.destroy()));
+      fs.rmSync(path.dirname(dataDir), { recursive: true, force: true });
+      await dropTestDatabase(dataDir);
+    });
+    const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(replicas[0]!);
+    assert.equal(applied.rows.at(-1)?.name, LATEST_MIGRATION);
+    assert.equal(new Set(applied.rows.map((r) => r.name)).size, applied.rows.length, 'each migration ran once');
+    assert.equal(await count(replicas[2]!, 'codes'), 0);
   });
 
   it('refuses a write outside writeTransaction: the shared pool reads only', async (t) => {

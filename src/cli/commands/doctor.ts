@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { sql } from 'kysely';
 import { checkDataDir, checkFfmpeg, checkFileModes, checkFreeDisk, checkLeftovers, checkPort, checkSecret, type Check } from '../checks.js';
+import { loadKeyring, secretPath } from '../../core/secret-store.js';
+import { activeKid } from '../../core/signing-keys.js';
 import type { CommandContext } from '../context.js';
 import { describeDatabaseUrl } from '../../core/config.js';
 import { toDatabaseError } from '../../core/database-errors.js';
@@ -12,6 +14,7 @@ export async function runChecks(ctx: CommandContext): Promise<Check[]> {
   const { config } = ctx;
   const checks: Check[] = [checkDataDir(config), checkFileModes(config), checkSecret(config)];
   checks.push(await checkDatabase(ctx));
+  checks.push(await checkActiveKey(ctx));
   checks.push(checkLeftovers([config.dataDir, process.cwd()]));
   checks.push(checkFreeDisk(fs.existsSync(config.dataDir) ? config.dataDir : process.cwd()));
   checks.push(await checkFfmpeg(config));
@@ -47,6 +50,28 @@ async function checkDatabase(ctx: CommandContext): Promise<Check> {
 }
 
 
+
+/**
+ * The key `keys activate` made active (in the database) must be in this host's data/secret, or
+ * the platform here keeps signing with the one it has.
+ */
+async function checkActiveKey(ctx: CommandContext): Promise<Check> {
+  const name = 'active key';
+  if (ctx.config.playbackSigningSecret) return { name, status: 'ok', detail: 'PLAYBACK_SIGNING_SECRET signs' };
+  try {
+    const active = await activeKid(await ctx.db());
+    const keyring = loadKeyring(ctx.config);
+    if (active === null) return { name, status: 'ok', detail: `none recorded in the database: ${keyring.current.kid} from data/secret signs` };
+    if (keyring.byKid.has(active)) return { name, status: 'ok', detail: `${active} (active in the database) is in data/secret here` };
+    return {
+      name,
+      status: 'fail',
+      detail: `${active} (active in the database) is not in ${secretPath(ctx.config)}: copy data/secret from the host that ran "keys add"; the platform here signs with ${keyring.current.kid} meanwhile`,
+    };
+  } catch (error) {
+    return { name, status: 'fail', detail: (error as Error).message };
+  }
+}
 
 export async function run(ctx: CommandContext): Promise<number> {
   const checks = await runChecks(ctx);

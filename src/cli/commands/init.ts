@@ -6,6 +6,7 @@ import { describeDatabaseUrl, sqlitePath } from '../../core/config.js';
 import { AppError } from '../../core/errors.js';
 import { createEvent } from '../../core/events/event-service.js';
 import { ensureSecretFile, loadKeyring, secretPath } from '../../core/secret-store.js';
+import { activeKid } from '../../core/signing-keys.js';
 import type { CommandContext } from '../context.js';
 import { printFields, printJson } from '../output.js';
 
@@ -46,13 +47,16 @@ export async function initialise(ctx: CommandContext): Promise<InitResult> {
   const db = await openDatabase(config, { create: true });
   if (!dbExisted) created.push('database');
   const { current } = loadKeyring(config);
-  await writeTransaction(db, (trx) =>
-    trx
+  await writeTransaction(db, async (trx) => {
+    // The first key is the active one; with one active already (a database shared with other
+    // hosts), this host's keys follow it rather than replace it.
+    const activated_at = (await activeKid(trx)) === null ? ctx.clock() : null;
+    await trx
       .insertInto('signing_keys')
-      .values({ kid: current.kid, created_at: ctx.clock(), retired_at: null })
+      .values({ kid: current.kid, created_at: ctx.clock(), retired_at: null, activated_at })
       .onConflict((oc) => oc.column('kid').doNothing())
-      .execute(),
-  );
+      .execute();
+  });
   await db.destroy();
   // An existing directory (an install's ./data is 0755) or database from an older version.
   const tightened = tightenModes(config).map((p) => ({ path: p.path, from: octal(p.mode), to: octal(p.wanted) }));

@@ -2,13 +2,12 @@ import type { KeyObject } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import { codeKey, generateCode } from '../access-code.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { sqliteHandle, writeTransaction } from '../db/database.js';
-import type { NewAccessCodeRow } from '../db/schema.js';
 import { AppError, operationalFailure } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
+import { DrawnCodes } from './drawn-codes.js';
 
 /**
  * The longest a batch holds the write lock at a time. Measured in time, not rows, so it holds on
@@ -57,9 +56,9 @@ export interface CodeBatchDeps {
  * makes visible (committed_at). A crash at any point leaves all or nothing visible;
  * `deleteAbandonedBatches` clears the leftovers.
  *
- * The whole batch is drawn first and stored in id order: ids are random, so storing them as
- * drawn would make every short transaction rewrite pages all over the index (measured: 3× the
- * time of one big transaction); in order, each page is written about once.
+ * The whole batch is drawn first and stored in id order (DrawnCodes): ids are random, so storing
+ * them as drawn would make every short transaction rewrite pages all over the index (measured: 3×
+ * the time of one big transaction); in order, each page is written about once.
  */
 export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, hooks: CodeBatchHooks): Promise<string> {
   await deleteAbandonedBatches(deps.db, deps.clock());
@@ -77,20 +76,24 @@ export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, 
 
   try {
     const total = spec.count * 2;
-    const rows = drawSortedRows(deps, spec, batchId, (done) => hooks.onProgress?.(done, total));
+    const drawn = new DrawnCodes(spec.count, deps.pepper, (done) => hooks.onProgress?.(done, total));
+    const batch = { eventId: spec.eventId, batchId, label: spec.label, expiresAt: spec.expiresAt, createdAt: deps.clock() };
     let stored = 0;
-    while (stored < rows.length) {
+    while (stored < drawn.count) {
       stored += await writeTransaction(deps.db, async (trx) => {
-        const n = await insertRowsWithinBudget(trx, deps, rows, stored);
+        const n = await insertCodesWithinBudget(trx, drawn, batch, stored);
         await trx.updateTable('code_batches').set({ heartbeat_at: deps.clock() }).where('id', '=', batchId).execute();
         return n;
       });
       hooks.onProgress?.(spec.count + stored, total);
-      if (stored < rows.length) await setTimeout(LOCK_GAP_MS);
+      if (stored < drawn.count) await setTimeout(LOCK_GAP_MS);
     }
-    for (let i = 0; i < rows.length; i += 10_000) {
-      hooks.onCodes(rows.slice(i, i + 10_000).map((r) => ({ id: r.row.id, code: r.code })));
+    for (let i = 0; i < drawn.count; i += 10_000) {
+      const chunk: NewCode[] = [];
+      for (let j = i; j < Math.min(drawn.count, i + 10_000); j++) chunk.push({ id: drawn.id(j), code: drawn.code(j) });
+      hooks.onCodes(chunk);
     }
+    drawn.wipe();
     hooks.beforeCommit();
     await writeTransaction(deps.db, async (trx) => {
       const now = deps.clock();
@@ -112,108 +115,73 @@ export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, 
   }
 }
 
-interface DrawnCode {
-  code: string;
-  row: NewAccessCodeRow;
-}
-
-function drawRow(deps: CodeBatchDeps, spec: CodeBatchSpec, batchId: string, now: number): DrawnCode {
-  const code = generateCode();
-  const { id, hash } = codeKey(deps.pepper, code);
-  return {
-    code,
-    row: {
-      id,
-      event_id: spec.eventId,
-      batch_id: batchId,
-      code_hash: hash,
-      label: spec.label,
-      expires_at: spec.expiresAt,
-      created_at: now,
-      first_used_at: null,
-      last_used_at: null,
-      revoked_at: null,
-      revoke_reason: null,
-    },
-  };
-}
-
-function drawSortedRows(deps: CodeBatchDeps, spec: CodeBatchSpec, batchId: string, progress: (done: number) => void): DrawnCode[] {
-  const now = deps.clock();
-  const drawn: DrawnCode[] = new Array(spec.count);
-  for (let i = 0; i < spec.count; i++) {
-    drawn[i] = drawRow(deps, spec, batchId, now);
-    if ((i & 8191) === 8191) progress(i + 1);
-  }
-  progress(spec.count);
-  return drawn.sort((a, b) => (a.row.id < b.row.id ? -1 : a.row.id > b.row.id ? 1 : 0));
+/** What every row of a batch shares. */
+interface BatchColumns {
+  eventId: string;
+  batchId: string;
+  label: string | null;
+  expiresAt: number;
+  createdAt: number;
 }
 
 /**
- * Inserts rows from `from` on until done or the lock budget is spent; returns how many. An id
+ * Inserts codes from `from` on until done or the lock budget is spent; returns how many. An id
  * that already exists (two codes sharing 80 hash bits: ~1 in 10^12 per million) is drawn again.
  */
-async function insertRowsWithinBudget(trx: Db, deps: CodeBatchDeps, rows: DrawnCode[], from: number): Promise<number> {
+async function insertCodesWithinBudget(trx: Db, drawn: DrawnCodes, batch: BatchColumns, from: number): Promise<number> {
   const started = performance.now();
   const sqlite = sqliteHandle(trx);
   if (sqlite) {
     // One cached prepared statement: twice as fast as compiling multi-row INSERTs through kysely.
     const insert = preparedInsert(sqlite);
     let i = from;
-    while (i < rows.length) {
-      insertWithRedraw(rows, i, (r) => insert.run(r.id, r.event_id, r.batch_id, r.code_hash, r.label, r.expires_at, r.created_at), deps);
+    while (i < drawn.count) {
+      insertWithRedraw(drawn, i, () => insert.run(drawn.id(i), batch.eventId, batch.batchId, drawn.hash(i), batch.label, batch.expiresAt, batch.createdAt));
       i++;
       if ((i & 255) === 0 && performance.now() - started > LOCK_BUDGET_MS) break;
     }
     return i - from;
   }
   let i = from;
-  while (i < rows.length && (i === from || performance.now() - started < LOCK_BUDGET_MS)) {
-    const end = Math.min(rows.length, i + ROWS_PER_ARRAY_INSERT);
-    await insertArrays(trx, deps, rows, i, end);
+  while (i < drawn.count && (i === from || performance.now() - started < LOCK_BUDGET_MS)) {
+    const end = Math.min(drawn.count, i + ROWS_PER_ARRAY_INSERT);
+    await insertArrays(trx, drawn, batch, i, end);
     i = end;
   }
   return i - from;
 }
 
 /**
- * PostgreSQL: the rows `from`..`end` in one statement over two arrays (ids and hashes; the other
+ * PostgreSQL: the codes `from`..`end` in one statement over two arrays (ids and hashes; the other
  * columns are the same for the whole batch), a handful of bound values however many rows. A
  * failing statement aborts the transaction there, so a taken id is skipped (`on conflict do
- * nothing`) and drawn again in the next statement instead of being caught.
+ * nothing`), and just those codes are drawn again and inserted by the next statement.
  */
-async function insertArrays(trx: Db, deps: CodeBatchDeps, rows: DrawnCode[], from: number, end: number): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const chunk = rows.slice(from, end).map((r) => r.row);
-    const first = chunk[0]!;
+async function insertArrays(trx: Db, drawn: DrawnCodes, batch: BatchColumns, from: number, end: number): Promise<void> {
+  let pending = Array.from({ length: end - from }, (_, k) => from + k);
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt > 3) throw operationalFailure('could not draw unique codes (the random source may be broken)');
+    const ids = pending.map((i) => drawn.id(i));
     const { rows: inserted } = await sql<{ id: string }>`
       insert into access_codes (id, event_id, batch_id, code_hash, label, expires_at, created_at)
-      select id, ${first.event_id}, ${first.batch_id}, code_hash, ${first.label}, ${first.expires_at}, ${first.created_at}
-      from unnest(${chunk.map((r) => r.id)}::text[], ${chunk.map((r) => r.code_hash)}::bytea[]) as t(id, code_hash)
+      select id, ${batch.eventId}, ${batch.batchId}, code_hash, ${batch.label}, ${batch.expiresAt}, ${batch.createdAt}
+      from unnest(${ids}::text[], ${pending.map((i) => drawn.hash(i))}::bytea[]) as t(id, code_hash)
       on conflict (id) do nothing
       returning id`.execute(trx);
-    if (inserted.length === chunk.length) return;
-    if (attempt >= 3) throw operationalFailure('could not draw unique codes (the random source may be broken)');
     const stored = new Set(inserted.map((r) => r.id));
-    // Redraw the rows that were not stored, keep the batch sorted, and insert just those again.
-    const missing = rows.slice(from, end).filter((r) => !stored.has(r.row.id as string));
-    const redrawn = missing.map((r) => drawRow(deps, { eventId: r.row.event_id, count: 1, expiresAt: r.row.expires_at, label: r.row.label ?? null }, r.row.batch_id, r.row.created_at));
-    const kept = rows.slice(from, end).filter((r) => stored.has(r.row.id as string));
-    rows.splice(from, end - from, ...kept, ...redrawn);
-    from += kept.length;
+    pending = pending.filter((i, k) => !stored.has(ids[k]!));
+    for (const i of pending) drawn.redraw(i);
   }
 }
 
-function insertWithRedraw(rows: DrawnCode[], i: number, insert: (row: NewAccessCodeRow) => void, deps: CodeBatchDeps): void {
+function insertWithRedraw(drawn: DrawnCodes, i: number, insert: () => void): void {
   for (let attempt = 0; ; attempt++) {
     try {
-      insert(rows[i]!.row);
+      insert();
       return;
     } catch (error) {
       if (attempt >= 3 || !isUniqueViolation(error)) throw error;
-      const { row } = rows[i]!;
-      const spec = { eventId: row.event_id, count: 1, expiresAt: row.expires_at, label: row.label ?? null };
-      rows[i] = drawRow(deps, spec, row.batch_id, row.created_at);
+      drawn.redraw(i);
     }
   }
 }

@@ -44,6 +44,8 @@ export const COPY_PLAN = {
   audit_log: { key: 'id', identity: true },
   admin_users: { key: 'username' },
   admin_sessions: { key: 'id' },
+  // Wrong-code and login budgets refill within minutes by themselves; an upgrade restarts anyway.
+  failure_budgets: { skip: 'rate-limit budgets refill by themselves' },
 } as const satisfies Record<TableName, TablePlan | SkippedTable>;
 
 /** The tables a copy moves, in order. */

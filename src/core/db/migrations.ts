@@ -208,6 +208,33 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
         await db.schema.alterTable('events').addColumn('ingest_reason', t.text).execute();
       },
     },
+    // Failure budgets (wrong access codes, failed console logins) shared by every platform replica:
+    // a client may hit any replica and meets the same budget. Rows of full budgets are deleted.
+    '0007_shared_budgets': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('failure_budgets')
+          .addColumn('scope', t.text, (c) => c.notNull())
+          .addColumn('client', t.text, (c) => c.notNull())
+          .addColumn('full_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('failure_budgets_pk', ['scope', 'client'])
+          .execute();
+        await db.schema.createIndex('failure_budgets_full_at').on('failure_budgets').column('full_at').execute();
+      },
+    },
+    // Which signing key every platform replica signs with is recorded here (`keys activate`); the key
+    // material stays in data/secret on each host. The current key of an existing install is active.
+    '0008_key_activation': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('signing_keys').addColumn('activated_at', 'bigint').execute();
+        await db
+          .updateTable('signing_keys')
+          .set({ activated_at: sql`created_at` })
+          .where('retired_at', 'is', null)
+          .where('revoked_at', 'is', null)
+          .execute();
+      },
+    },
   };
 }
 

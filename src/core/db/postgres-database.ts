@@ -1,4 +1,4 @@
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { databaseBusy } from '../errors.js';
 import { createLog } from '../log.js';
@@ -63,14 +63,20 @@ export function postgresUrl(db: Db): string | null {
  */
 export function openPostgres(url: string, poolSize: number): Db {
   const log = createLog('database');
-  const pool = new pg.Pool({ ...postgresClientConfig(url), max: poolSize, options: '-c default_transaction_read_only=on' });
+  const pool = new pg.Pool({ ...postgresClientConfig(url), max: poolSize });
   // An idle client whose server went away (a restart, pg_terminate_backend) is reported here;
   // unhandled it would crash the process. The pool drops it and connects anew when next needed.
   pool.on('error', (error) => log.warn('database connection lost; reconnecting on next use', { error: error.message }));
   // A client in use whose socket dies also emits `error` (its query fails with it, which is how the
   // request learns); without a listener that too would crash the process. The pool discards it.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool,
+      // A statement rather than the `options` startup parameter, which PgBouncer refuses.
+      onCreateConnection: (connection) => connection.executeQuery(CompiledQuery.raw('set default_transaction_read_only = on')).then(() => undefined),
+    }),
+  });
   writers.set(db, { queue: new WriterQueue(), url });
   return db;
 }

@@ -18,6 +18,7 @@ export interface Database {
   audit_log: AuditLogTable;
   admin_users: AdminUserTable;
   admin_sessions: AdminSessionTable;
+  failure_budgets: FailureBudgetTable;
 }
 
 export type EventStatus = 'scheduled' | 'live' | 'ended' | 'archived';
@@ -109,6 +110,21 @@ export interface SigningKeyTable {
   created_at: number;
   retired_at: number | null;
   revoked_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /**
+   * When `keys activate` (or `keys rotate`) made it the signing key; null for a key added but not
+   * activated yet. The latest activated key that is not revoked is the one every replica signs with.
+   */
+  activated_at: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/**
+ * Failed attempts per client and purpose (core/failure-budget.ts): when the client's budget is
+ * full again. A row whose time has passed means a full budget and is deleted.
+ */
+export interface FailureBudgetTable {
+  scope: string;
+  client: string;
+  full_at: number;
 }
 
 export interface ApiKeyTable {

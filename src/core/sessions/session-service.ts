@@ -47,7 +47,12 @@ const invalidCode = () => new AppError(401, 'invalid_code', 'This code is not va
  * database's: the check, the timeout of a stale session and the insert run in one write
  * transaction, and a unique index allows one active session per code whatever happens.
  */
-export async function startSession(deps: SessionDeps, input: StartSessionInput): Promise<PlaybackGrant> {
+export async function startSession(
+  deps: SessionDeps,
+  input: StartSessionInput,
+  /** More writes that commit with the session, or not at all (the failure budget's refund). */
+  alsoInTransaction?: (trx: Db) => Promise<void>,
+): Promise<PlaybackGrant> {
   // Every unknown code costs the same: normalise, one HMAC, one primary-key probe.
   const normalised = normaliseCode(input.code);
   const { id: codeId, hash } = codeKey(deps.keyring.pepper, normalised ?? 'not-a-code-000');
@@ -57,7 +62,9 @@ export async function startSession(deps: SessionDeps, input: StartSessionInput):
   return writeTransaction(deps.db, async (trx) => {
     const code = await trx.selectFrom('codes').selectAll().where('id', '=', codeId).executeTakeFirst();
     if (!code) throw invalidCode(); // deleted since the check above
-    return openSession(trx, deps, code, input);
+    const grant = await openSession(trx, deps, code, input);
+    await alsoInTransaction?.(trx);
+    return grant;
   });
 }
 

@@ -9,7 +9,9 @@ export function healthRoutes(deps: PlatformDeps, metrics: PlatformMetrics): Rout
   router.get('/healthz', async (_req, res) => {
     try {
       await sql`select 1`.execute(deps.db);
-      res.setHeader('Cache-Control', 'no-store').json({ status: 'ok' });
+      // Still serving (it signs with a key every host knows), but the operator must act: 200, not 503.
+      const problem = deps.keyring.problem;
+      res.setHeader('Cache-Control', 'no-store').json(problem ? { status: 'degraded', problems: [problem] } : { status: 'ok' });
     } catch {
       res.status(503).json({ status: 'unavailable', reason: 'database' });
     }

@@ -1,7 +1,8 @@
 import express, { type RequestHandler, type Router } from 'express';
 import { AppError } from '../../core/errors.js';
 import { bearerToken, EDGE_AUDIENCE, TokenError, verifyToken } from '../../core/playback-token.js';
-import { feedWindowMs, readFeed } from '../../core/revocation-feed.js';
+import { readFeed } from '../../core/revocation-feed.js';
+import { feedWindowMs } from '../../core/revocation-retention.js';
 import type { PlatformDeps } from '../deps.js';
 import type { FeedHub } from '../feed-hub.js';
 
@@ -15,7 +16,7 @@ export function edgeAuth(deps: PlatformDeps): RequestHandler {
     const token = bearerToken(req.get('authorization'));
     try {
       if (!token) throw new TokenError('no bearer token');
-      verifyToken(token, deps.keyring, { audience: EDGE_AUDIENCE, nowMs: deps.clock(), maxTtlSeconds: EDGE_TOKEN_MAX_TTL_SECONDS });
+      verifyToken(token, deps.keyring, { audience: EDGE_AUDIENCE, nowMs: deps.clock(), maxTtlSeconds: EDGE_TOKEN_MAX_TTL_SECONDS, acceptRetired: true });
       next();
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { AppError } from '../../core/errors.js';
 import { startSession } from '../../core/sessions/session-service.js';
 import { sessionDeps, type PlatformDeps } from '../deps.js';
-import { clientKey, FailureBudget, rateLimited } from '../http/failure-limiter.js';
+import { FailureBudget } from '../../core/failure-budget.js';
+import { clientKey, rateLimited } from '../http/failure-limiter.js';
 import { parseBody } from '../http/validate-body.js';
 import type { PlatformMetrics } from '../metrics.js';
 
@@ -22,10 +23,17 @@ const ValidateBody = z.object({
  * code is checked, and a correct code gives it back: an address past its burst is held until its
  * next attempt is due (at most one interval) instead of learning at full speed which of its
  * guesses hit, and a correct code from a spent address still gets in, only later.
+ *
+ * The budget is in the database, shared by every platform replica. An address with more than
+ * `MARGIN` attempts left is only read (its attempts cannot reach the limit before they are
+ * counted) and pays for a wrong code afterwards; nearer the limit, taking the turn is one short
+ * write and a correct code gives it back inside the transaction that opens its session.
  */
-const WRONG_CODES = { burst: 600, refillEveryMs: 6_000 };
+const WRONG_CODES = { scope: 'wrong_code', burst: 600, refillEveryMs: 6_000 };
 /** The longest a request is held for its turn; further out, it is refused with the true wait. */
 const MAX_HOLD_MS = WRONG_CODES.refillEveryMs;
+/** Attempts left under which every attempt takes its turn first: more than one address has in flight. */
+const MARGIN = 50;
 
 /** Failures that say nothing about a real code: a known code's refusal (revoked…) is no guess. */
 const isGuess = (error: unknown) => error instanceof AppError && (error.status === 400 || error.status === 401);
@@ -33,23 +41,23 @@ const isGuess = (error: unknown) => error instanceof AppError && (error.status =
 export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, streamsMounted: boolean): Router {
   // Mounted here, the playlist is served from the page's own origin, whatever host name the viewer used.
   const streamsBase = streamsMounted ? '' : deps.config.edgePublicUrl.replace(/\/$/, '');
-  const wrongCodes = new FailureBudget({ ...WRONG_CODES, clock: deps.clock });
+  const wrongCodes = new FailureBudget(deps.db, { ...WRONG_CODES, clock: deps.clock });
   const router = express.Router();
   router.post('/api/tokens/validate', async (req, res) => {
     const client = clientKey(req.ip);
-    const hold = wrongCodes.reserve(client, MAX_HOLD_MS);
-    if (hold === null) {
+    const turn = await wrongCodes.turn(client, MAX_HOLD_MS, MARGIN);
+    if (turn === null) {
       metrics.validations.inc({ result: 'rate_limited' });
-      throw rateLimited(wrongCodes.waitMs(client) - MAX_HOLD_MS);
+      throw rateLimited((await wrongCodes.waitMs(client)) - MAX_HOLD_MS);
     }
-    if (hold > 0) await setTimeout(hold);
+    if (turn.hold > 0) await setTimeout(turn.hold);
     try {
       const body = parseBody(ValidateBody, req.body);
       const grant = await startSession(
         sessionDeps(deps),
         { code: body.code, deviceId: body.deviceId, clientIp: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
+        turn.taken ? (trx) => wrongCodes.refundIn(trx, client) : undefined,
       );
-      wrongCodes.refund(client);
       metrics.validations.inc({ result: 'ok' });
       res.json({
         token: grant.token,
@@ -59,10 +67,24 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, str
         playbackUrl: `${streamsBase}/streams/${grant.event.id}/index.m3u8`,
       });
     } catch (error) {
-      if (!isGuess(error)) wrongCodes.refund(client);
+      if (turn.taken && !isGuess(error)) await settleQuietly(() => wrongCodes.refund(client), deps);
+      if (!turn.taken && isGuess(error)) await settleQuietly(() => wrongCodes.charge(client), deps);
       metrics.validations.inc({ result: error instanceof AppError ? error.code : 'error' });
       throw error;
     }
   });
   return router;
+}
+
+/**
+ * Charges a guess let through untaken, or gives back the turn of an attempt that was no guess (a
+ * revoked code, a busy database…). If that cannot be written (the database is busy), the budget is
+ * one attempt off until it refills: logged, not thrown over the answer the client is owed.
+ */
+async function settleQuietly(write: () => Promise<unknown>, deps: PlatformDeps): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    deps.log.warn('wrong-code budget not updated', { error: (error as Error).message });
+  }
 }

@@ -4,7 +4,8 @@ import { checkAdminLogin } from '../../../core/admin/admin-users.js';
 import { ADMIN_SESSION_SECONDS, createAdminSession, endAdminSession, recordRefusedLogin } from '../../../core/admin/admin-sessions.js';
 import { AppError } from '../../../core/errors.js';
 import type { PlatformDeps } from '../../deps.js';
-import { clientKey, FailureBudget, rateLimited } from '../../http/failure-limiter.js';
+import { FailureBudget } from '../../../core/failure-budget.js';
+import { clientKey, rateLimited } from '../../http/failure-limiter.js';
 import { parseBody } from '../../http/validate-body.js';
 import { ADMIN_COOKIE, adminAuth, principalOf } from '../admin-auth.js';
 
@@ -17,27 +18,29 @@ const LoginBody = z.object({
 /**
  * Failed logins per address (IPv6 by /64): 10 at once, then one every 90 s (a wrong TOTP code
  * counts too). Unlike access codes, passwords can be guessable, so a spent budget refuses before
- * the password is checked: otherwise the answer itself would tell a guesser when it hit.
+ * the password is checked: otherwise the answer itself would tell a guesser when it hit. Kept in
+ * the database: every platform replica counts against the same budget.
  */
-const LOGIN_FAILURES = { burst: 10, refillEveryMs: 90_000 };
+const LOGIN_FAILURES = { scope: 'login', burst: 10, refillEveryMs: 90_000 };
 
 /** A refused login: not asking for the second factor (a step), never our own 5xx. */
 const isFailedLogin = (error: unknown) => error instanceof AppError && error.status >= 400 && error.status < 500 && error.code !== 'totp_required';
 
 export function loginRoutes(deps: PlatformDeps): Router {
-  const failedLogins = new FailureBudget({ ...LOGIN_FAILURES, clock: deps.clock });
+  const failedLogins = new FailureBudget(deps.db, { ...LOGIN_FAILURES, clock: deps.clock });
   const router = express.Router();
 
   router.post('/api/admin/login', async (req, res) => {
     const client = clientKey(req.ip);
-    const wait = failedLogins.waitMs(client);
-    if (wait > 0) throw rateLimited(wait);
     const body = parseBody(LoginBody, req.body);
+    // The failure is counted before the password is checked and given back if it was none: a
+    // guesser's parallel attempts, on one replica or several, cannot outrun the budget.
+    if ((await failedLogins.reserve(client, 0)) === null) throw rateLimited(await failedLogins.waitMs(client));
     let username: string;
     try {
       username = await checkAdminLogin(deps, body);
     } catch (error) {
-      if (isFailedLogin(error)) failedLogins.spend(client);
+      if (!isFailedLogin(error)) await failedLogins.refund(client);
       // Asking for the second factor is a step of logging in, not a refusal.
       if (error instanceof AppError && error.code !== 'totp_required') {
         deps.log.warn('console login refused', { reason: error.code, ip: req.ip });
@@ -45,6 +48,7 @@ export function loginRoutes(deps: PlatformDeps): Router {
       }
       throw error;
     }
+    await failedLogins.refund(client);
     const session = await createAdminSession(deps, username, req.ip ?? null);
     res.cookie(ADMIN_COOKIE, session.token, {
       httpOnly: true,
