@@ -195,7 +195,7 @@ async function insertArrays(trx: Db, deps: CodeBatchDeps, rows: DrawnCode[], fro
     if (inserted.length === chunk.length) return;
     if (attempt >= 3) throw operationalFailure('could not draw unique codes (the random source may be broken)');
     const stored = new Set(inserted.map((r) => r.id));
-    // Redraw the rows that were not stored, keep the batch sorted, and insert just those again.
+    // Draw the rows that were not stored again, and insert just those (after the stored ones).
     const missing = rows.slice(from, end).filter((r) => !stored.has(r.row.id as string));
     const redrawn = missing.map((r) => drawRow(deps, { eventId: r.row.event_id, count: 1, expiresAt: r.row.expires_at, label: r.row.label ?? null }, r.row.batch_id, r.row.created_at));
     const kept = rows.slice(from, end).filter((r) => stored.has(r.row.id as string));
