@@ -42,9 +42,9 @@ export async function startTestPlatform(
   /**
    * liveKeys: follow data/secret like `serve` does (LiveKeyring), for `keys rotate|revoke` tests.
    * sqlite: SQLite in both passes, for tests about SQLite itself.
-   * replicaOf: a second replica of that platform (its data directory, secret and database, and
-   * its injected clock), with database connections, an app and a log of its own: nothing shared
-   * but what a real second process shares. `env` and `sqlite` are then ignored.
+   * replicaOf: a second replica of that platform (its data directory, secret and database), with
+   * a database connection and an app of its own, on the same injected clock (as two processes share
+   * the system's); `env` and `sqlite` are then ignored.
    */
   options: { mountEdge?: boolean; liveKeys?: boolean; sqlite?: boolean; replicaOf?: TestPlatform } = {},
 ): Promise<TestPlatform> {
@@ -59,8 +59,7 @@ export async function startTestPlatform(
   const live = options.liveKeys ? LiveKeyring.forPlatform(config, createLog('keys', () => undefined)) : null;
   const keyring: Keyring = live ?? loadKeyring(config);
   let now = Date.now();
-  const clock = replicaOf?.now ?? (() => now);
-  const advance = replicaOf?.advance ?? ((ms: number) => void (now += ms));
+  const clock = replicaOf ? replicaOf.now : () => now;
   const logLines: string[] = [];
   if (!replicaOf) await createEvent({ db, clock, actor: 'test', keyring }, { id: 'conf', title: 'Conf', rewatchHours: 48 });
   const log = createLog('platform', (line) => logLines.push(line));
@@ -95,7 +94,7 @@ export async function startTestPlatform(
     keyring,
     app: platform,
     now: clock,
-    advance,
+    advance: replicaOf ? replicaOf.advance : (ms) => void (now += ms),
     logLines,
     async codes(count, options = {}) {
       const sink = memoryCodeSink();
@@ -116,13 +115,4 @@ export async function startTestPlatform(
       return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
     },
   };
-}
-
-/**
- * A second platform replica of `platform`: its own app and database connections on the same
- * database and data directory (a copy of data/secret on another host holds the same keys), and the
- * same injected clock. Nothing is shared with the first but what a real second process shares.
- */
-export async function startReplica(t: { after(fn: () => unknown): void }, platform: TestPlatform): Promise<TestPlatform> {
-  return startTestPlatform(t, {}, { replicaOf: platform });
 }

@@ -4,7 +4,7 @@ import { COPY_TABLES, tablePlan, type TableName, type TablePlan } from './copy-p
 import { databaseKind, writeTransaction, type Db } from './database.js';
 import { KeyChecksum } from './key-checksum.js';
 
-/** What one table's copy came to; `verified` is true only when both counts and checksums agree. */
+/** What one table's copy came to (a report exists only when every table's counts and checksums agreed). */
 export interface TableCopy {
   table: TableName;
   sourceRows: number;
