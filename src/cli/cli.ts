@@ -198,6 +198,21 @@ export function buildProgram(): Command {
     .option('--user <name>', 'user name', 'admin')
     .action(action(() => import('./commands/admin/2fa-disable.js')));
 
+  const db = sub(program, 'db').description('the database');
+  sub(db, 'copy')
+    .description("copy this install's database into a new, empty one (PostgreSQL to scale out): all or nothing, verified")
+    .addOption(new Option('--to <url>', 'postgres://USER@HOST[:PORT]/DATABASE, without a password (PGPASSWORD or ~/.pgpass); or sqlite:FILE').conflicts('toEnv'))
+    .option('--to-env <var>', 'read the target URL (a password allowed) from this environment variable instead')
+    .addHelpText(
+      'after',
+      `
+The target must hold no data; its schema is created by the same migrations as every install.
+The copy is one transaction on the target: if it is interrupted or its verification (row counts
+and key checksums per table) fails, the target stays empty and the command can simply run again.
+Stop the services first: rows written to the source after the copy began are not copied.`,
+    )
+    .action(action(() => import('./commands/db/copy.js')));
+
   sub(program, 'doctor')
     .description('check ffmpeg, ports, data directory, secret and database')
     .action(action(() => import('./commands/doctor.js')));

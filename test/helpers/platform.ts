@@ -43,7 +43,8 @@ export async function startTestPlatform(
    * liveKeys: follow data/secret like `serve` does (LiveKeyring), for `keys rotate|revoke` tests.
    * sqlite: SQLite in both passes, for tests about SQLite itself.
    * replicaOf: a second replica of that platform (its data directory, secret and database), with
-   * a database connection and an app of its own; `env` and `sqlite` are then ignored.
+   * a database connection and an app of its own, on the same injected clock (as two processes share
+   * the system's); `env` and `sqlite` are then ignored.
    */
   options: { mountEdge?: boolean; liveKeys?: boolean; sqlite?: boolean; replicaOf?: TestPlatform } = {},
 ): Promise<TestPlatform> {
@@ -58,7 +59,7 @@ export async function startTestPlatform(
   const live = options.liveKeys ? LiveKeyring.forPlatform(config, createLog('keys', () => undefined)) : null;
   const keyring: Keyring = live ?? loadKeyring(config);
   let now = Date.now();
-  const clock = () => now;
+  const clock = replicaOf ? replicaOf.now : () => now;
   const logLines: string[] = [];
   if (!replicaOf) await createEvent({ db, clock, actor: 'test', keyring }, { id: 'conf', title: 'Conf', rewatchHours: 48 });
   const log = createLog('platform', (line) => logLines.push(line));
@@ -92,8 +93,8 @@ export async function startTestPlatform(
     db,
     keyring,
     app: platform,
-    now: () => now,
-    advance: (ms) => void (now += ms),
+    now: clock,
+    advance: replicaOf ? replicaOf.advance : (ms) => void (now += ms),
     logLines,
     async codes(count, options = {}) {
       const sink = memoryCodeSink();
@@ -104,39 +105,6 @@ export async function startTestPlatform(
       );
       return sink.rows.map((r) => r.code);
     },
-    async post(pathname, body, headers = {}) {
-      const response = await fetch(`${url}${pathname}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
-    },
-  };
-}
-
-/**
- * A second platform replica of `platform`: its own app and database connections on the same
- * database and data directory (a copy of data/secret on another host holds the same keys), and the
- * same injected clock. Nothing is shared with the first but what a real second process shares.
- */
-export async function startReplica(t: { after(fn: () => unknown): void }, platform: TestPlatform): Promise<Pick<TestPlatform, 'url' | 'db' | 'post'>> {
-  const db = await openDatabase(platform.config);
-  const log = createLog('platform', () => undefined);
-  const replica = createPlatformApp({ config: platform.config, db, keyring: loadKeyring(platform.config), clock: platform.now, log });
-  const server = http.createServer(replica.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t.after(async () => {
-    replica.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await db.destroy();
-  });
-  return {
-    url,
-    db,
     async post(pathname, body, headers = {}) {
       const response = await fetch(`${url}${pathname}`, {
         method: 'POST',

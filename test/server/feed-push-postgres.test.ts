@@ -17,7 +17,8 @@ import { testDatabaseKind } from '../helpers/test-database.js';
 // anywhere (a replica, the CLI) reaches every edge within a second, by LISTEN/NOTIFY, and the
 // feed's cursor makes up for notifications lost while a replica was disconnected.
 
-const skip = testDatabaseKind() !== 'postgres' && 'PostgreSQL pass only (STREAMGATE_TEST_DATABASE=postgres)';
+// Registered in the PostgreSQL pass only (npm test runs both passes), so nothing is ever skipped.
+const inPostgresPass = testDatabaseKind() === 'postgres';
 
 type T = { after(fn: () => unknown): void };
 
@@ -66,7 +67,7 @@ async function terminateListeners(databaseUrl: string): Promise<number> {
 
 const revokeDeps = (platform: TestPlatform) => ({ db: platform.db, clock: Date.now, pepper: platform.keyring.pepper, actor: 'test' });
 
-describe('revocation push across replicas (PostgreSQL)', { skip, timeout: 120_000 }, () => {
+if (inPostgresPass) describe('revocation push across replicas (PostgreSQL)', { timeout: 120_000 }, () => {
   it('a CLI revocation reaches an edge connected to another replica within 1 s', async (t) => {
     const { databaseUrl, a, b, edgeB } = await cluster(t);
     makeVodFixture(a.dataDir);

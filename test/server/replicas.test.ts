@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
 import { enableTotp, newTotpEnrolment, setAdminPassword } from '../../src/core/admin/admin-users.js';
-import { startReplica, startTestPlatform, type TestPlatform } from '../helpers/platform.js';
+import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 
 // Two platform replicas on one database, as behind a load balancer without stickiness: whatever a
 // client did on one, the other knows.
@@ -18,7 +18,7 @@ async function get(replica: Replica, path: string, cookie: string) {
 describe('several platform replicas on one database', () => {
   it('share the wrong-code budget: an address that spent it on one is held and refused on the other', async (t) => {
     const a = await startTestPlatform(t, behindProxy);
-    const b = await startReplica(t, a);
+    const b = await startTestPlatform(t, {}, { replicaOf: a });
     const [good] = await a.codes(1);
     const guess = (replica: Replica, ip = '203.0.113.7') => replica.post('/api/tokens/validate', { code: 'ZZZZZZZZZZZZ', deviceId: 'device-aaaa' }, { 'X-Forwarded-For': ip });
     for (let i = 0; i < 600; i += 50) {
@@ -37,7 +37,7 @@ describe('several platform replicas on one database', () => {
 
   it('share the failed-login budget', async (t) => {
     const a = await startTestPlatform(t, { ...behindProxy, ADMIN_USER: 'root', ADMIN_PASS: 'break glass please' });
-    const b = await startReplica(t, a);
+    const b = await startTestPlatform(t, {}, { replicaOf: a });
     const login = (replica: Replica, password: string) => replica.post('/api/admin/login', { username: 'root', password }, { 'X-Forwarded-For': '203.0.113.7' });
     const statuses = await Promise.all(Array.from({ length: 14 }, (_, i) => login(i % 2 ? a : b, `guess ${i}`)));
     assert.deepEqual(statuses.map((s) => s.status).sort(), [...Array(10).fill(401), ...Array(4).fill(429)], '10 failures in all, even racing on two replicas');
@@ -48,7 +48,7 @@ describe('several platform replicas on one database', () => {
 
   it('share console sessions: a login on one works on the other, and a logout or a password change on one ends it on both', async (t) => {
     const a = await startTestPlatform(t);
-    const b = await startReplica(t, a);
+    const b = await startTestPlatform(t, {}, { replicaOf: a });
     const deps = { db: a.db, clock: a.now, keyring: a.keyring, actor: 'test' };
     await setAdminPassword(deps, 'alice', 'correct horse battery');
     const first = await a.post('/api/admin/login', { username: 'alice', password: 'correct horse battery' });
@@ -66,7 +66,7 @@ describe('several platform replicas on one database', () => {
 
   it('accept one TOTP code once, even when logins race with it on both replicas at the same instant', async (t) => {
     const a = await startTestPlatform(t);
-    const b = await startReplica(t, a);
+    const b = await startTestPlatform(t, {}, { replicaOf: a });
     const deps = { db: a.db, clock: a.now, keyring: a.keyring, actor: 'test' };
     await setAdminPassword(deps, 'bob', 'another long password');
     const { secret } = newTotpEnrolment('bob');

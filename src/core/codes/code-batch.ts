@@ -169,6 +169,7 @@ async function insertArrays(trx: Db, drawn: DrawnCodes, batch: BatchColumns, fro
       on conflict (id) do nothing
       returning id`.execute(trx);
     const stored = new Set(inserted.map((r) => r.id));
+    // Draw the codes that were not stored again (in place: the batch's order is off by those few).
     pending = pending.filter((i, k) => !stored.has(ids[k]!));
     for (const i of pending) drawn.redraw(i);
   }

@@ -2,7 +2,8 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 
 /**
  * The whole database, one interface per table. Times are epoch milliseconds (INTEGER), so
- * they compare and index the same way in SQLite and PostgreSQL.
+ * they compare and index the same way in SQLite and PostgreSQL. A new table also needs its line in
+ * copy-plan.ts (`streamgate db copy`); the compiler says so.
  */
 export interface Database {
   events: EventTable;

@@ -67,8 +67,10 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, str
         playbackUrl: `${streamsBase}/streams/${grant.event.id}/index.m3u8`,
       });
     } catch (error) {
-      if (turn.taken && !isGuess(error)) await settleQuietly(() => wrongCodes.refund(client), deps);
-      if (!turn.taken && isGuess(error)) await settleQuietly(() => wrongCodes.charge(client), deps);
+      // The answer does not wait for the budget's write: while another process holds the write lock,
+      // a wrong code would otherwise be told so only after the lock wait (5 s).
+      if (turn.taken && !isGuess(error)) void settleQuietly(() => wrongCodes.refund(client), deps);
+      if (!turn.taken && isGuess(error)) void settleQuietly(() => wrongCodes.charge(client), deps);
       metrics.validations.inc({ result: error instanceof AppError ? error.code : 'error' });
       throw error;
     }
