@@ -41,6 +41,7 @@ export async function startEdge(config: Config, log: Log = createLog('edge')): P
     sync,
     async stop() {
       clearInterval(pruner);
+      app.close();
       keyring.stop();
       sync.stop();
       native.reporter.stop();

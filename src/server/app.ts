@@ -25,8 +25,8 @@ export interface PlatformApp {
 
 /** The platform as an Express app, not listening: tests drive it on an ephemeral port. */
 export interface PlatformOptions {
-  /** The edge's router, mounted at /streams so playback is same-origin (serve all). */
-  streams?: express.Router;
+  /** The edge's handler, mounted at /streams so playback is same-origin (serve all). */
+  streams?: express.RequestHandler;
 }
 
 export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions = {}): PlatformApp {
