@@ -4,6 +4,7 @@ import { benchEdgeServe } from './edge-serve.js';
 import { benchLiveIngest } from './live-ingest.js';
 import { benchPlatformValidate } from './platform-validate.js';
 import { benchTokensCreate } from './tokens-create.js';
+import { benchViewers } from './viewers.js';
 
 const only = process.argv.slice(2);
 const benches: [string, () => Promise<void>][] = [
@@ -12,6 +13,7 @@ const benches: [string, () => Promise<void>][] = [
   ['platform-validate', benchPlatformValidate],
   ['edge-serve', benchEdgeServe],
   ['live-ingest', benchLiveIngest],
+  ['viewers', benchViewers],
 ];
 for (const [name, bench] of benches) {
   if (only.length === 0 || only.some((o) => name.includes(o))) await bench();
