@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EdgeDeps } from './deps.js';
 import { createCors } from './cors.js';
 import { createEdgeMetrics } from './metrics.js';
-import { createStreamsHandler, sendJson, type StreamsHandler } from './streams-handler.js';
+import { sendJson } from './hls-response.js';
+import { createStreamsHandler, type StreamsHandler } from './streams-handler.js';
 
 /** A platform not heard from for this long makes the edge report itself degraded (it still serves). */
 const STALE_SYNC_MS = 30_000;

@@ -4,16 +4,15 @@ import path from 'node:path';
 import { bearerToken, TokenError, verifyPlaybackToken, type PlaybackClaims } from '../core/playback-token.js';
 import { isLinkToken } from '../core/sessions/link-token.js';
 import { ByteCache } from './byte-cache.js';
-import { parseByteRange } from './byte-range.js';
 import type { EdgeDeps } from './deps.js';
-import { parseHlsPath, type HlsTarget } from './hls-path.js';
-import { HotFiles, type HotFile } from './hot-files.js';
+import { parseHlsPath } from './hls-path.js';
+import { HotFiles } from './hot-files.js';
+import { sendBytes, sendFile, sendJson } from './hls-response.js';
 import type { EdgeMetrics } from './metrics.js';
 import { OriginFetcher } from './origin-fetcher.js';
 import { addTokenToPlaylist } from './playlist-tokens.js';
 import { VerifiedTokenCache } from './token-cache.js';
 
-const SEGMENT_MAX_AGE_S = 86_400;
 const MESSAGES = { 401: ['unauthorized', 'Access denied.'], 403: ['forbidden', 'Access denied.'], 404: ['not_found', 'No such file.'] } as const;
 
 export interface StreamsHandler {
@@ -44,10 +43,20 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics): Stre
     sendJson(res, status, { error: { code, message } });
   };
 
+  // Label children looked up once: a labelled inc() hashes its labels on every request.
+  const verifyHit = metrics.verifyCache.labels({ result: 'hit' });
+  const verifyMiss = metrics.verifyCache.labels({ result: 'miss' });
+  const byStatus = new Map<number, { inc(): void }>();
+  const counted = (res: ServerResponse) => {
+    let counter = byStatus.get(res.statusCode);
+    if (!counter) byStatus.set(res.statusCode, (counter = metrics.requests.labels({ status: res.statusCode })));
+    counter.inc();
+  };
+
   const claimsFor = (token: string): PlaybackClaims => {
     const now = deps.clock();
     const cached = tokens.get(token, now);
-    metrics.verifyCache.inc({ result: cached ? 'hit' : 'miss' });
+    (cached ? verifyHit : verifyMiss).inc();
     if (cached) return cached;
     const claims = verifyPlaybackToken(token, deps.keyring, now, config.tokenMaxTtlSeconds);
     tokens.set(token, claims);
@@ -55,7 +64,7 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics): Stre
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, url: string): Promise<void> => {
-    res.on('finish', () => metrics.requests.inc({ status: res.statusCode }));
+    res.on('finish', () => counted(res));
     const queryAt = url.indexOf('?');
     const urlPath = queryAt < 0 ? url : url.slice(0, queryAt);
     // ?token= only when enabled, and never preferred over the header. The query is never logged.
@@ -115,12 +124,6 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics): Stre
   return Object.assign(handler, { close: () => files.close(), cache: files.cache });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...headers });
-  res.end(text);
-}
-
 function unavailable(res: ServerResponse): void {
   sendJson(res, 503, { error: { code: 'platform_unavailable', message: 'Try again in a moment.' } }, { 'Retry-After': '5' });
 }
@@ -128,70 +131,4 @@ function unavailable(res: ServerResponse): void {
 /** Express's `req.ip` when mounted in the platform (it honours STREAMGATE_TRUST_PROXY_HOPS), else the socket's. */
 function clientIpOf(req: IncomingMessage): string | null {
   return (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress ?? null;
-}
-
-function cachingHeaders(res: ServerResponse, target: HlsTarget): void {
-  res.setHeader('Content-Type', target.contentType);
-  // Live playlists change every segment; segments never change once written.
-  res.setHeader('Cache-Control', target.isPlaylist ? 'no-store' : `private, max-age=${SEGMENT_MAX_AGE_S}, immutable`);
-  res.setHeader('Accept-Ranges', 'bytes');
-}
-
-/** A body made here (a rewritten playlist, the origin's answer): ranges apply to it too. */
-function sendBytes(req: IncomingMessage, res: ServerResponse, target: HlsTarget, body: Buffer): void {
-  cachingHeaders(res, target);
-  const range = parseByteRange(req.headers.range, body.length);
-  if (range === 'unsatisfiable') return unsatisfiable(res, body.length);
-  if (range) {
-    res.writeHead(206, { 'Content-Range': `bytes ${range.start}-${range.end}/${body.length}`, 'Content-Length': range.end - range.start + 1 });
-    return void res.end(body.subarray(range.start, range.end + 1));
-  }
-  res.writeHead(200, { 'Content-Length': body.length });
-  res.end(body);
-}
-
-/** A file of the event's folder: from memory when HotFiles holds it, else streamed from disk. */
-function sendFile(req: IncomingMessage, res: ServerResponse, target: HlsTarget, file: HotFile, failed: () => void): void {
-  cachingHeaders(res, target);
-  if (!target.isPlaylist) {
-    // As `send` did for segments: validators, so a player's revalidation costs a 304.
-    const etag = `W/"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
-    const lastModified = new Date(file.mtimeMs).toUTCString();
-    res.setHeader('ETag', etag);
-    res.setHeader('Last-Modified', lastModified);
-    if (isFresh(req, etag, file.mtimeMs)) {
-      res.writeHead(304);
-      return void res.end();
-    }
-    const ifRange = req.headers['if-range'];
-    if (ifRange && ifRange !== etag && ifRange !== lastModified) delete req.headers.range;
-  }
-  if (file.bytes) return sendBytes(req, res, target, file.bytes);
-  const range = parseByteRange(req.headers.range, file.size);
-  if (range === 'unsatisfiable') return unsatisfiable(res, file.size);
-  const { start, end } = range ?? { start: 0, end: file.size - 1 };
-  if (req.method === 'HEAD' || file.size === 0) {
-    res.writeHead(range ? 206 : 200, { 'Content-Length': file.size === 0 ? 0 : end - start + 1, ...(range && { 'Content-Range': `bytes ${start}-${end}/${file.size}` }) });
-    return void res.end();
-  }
-  const stream = fs.createReadStream(file.realPath, { start, end });
-  stream.once('error', () => (res.headersSent ? res.destroy() : failed()));
-  stream.once('open', () => {
-    res.writeHead(range ? 206 : 200, { 'Content-Length': end - start + 1, ...(range && { 'Content-Range': `bytes ${start}-${end}/${file.size}` }) });
-    stream.pipe(res);
-  });
-  res.once('close', () => stream.destroy());
-}
-
-function unsatisfiable(res: ServerResponse, size: number): void {
-  res.removeHeader('Content-Type');
-  res.writeHead(416, { 'Content-Range': `bytes */${size}`, 'Cache-Control': 'no-store', 'Content-Length': 0 });
-  res.end();
-}
-
-function isFresh(req: IncomingMessage, etag: string, mtimeMs: number): boolean {
-  const noneMatch = req.headers['if-none-match'];
-  if (noneMatch) return noneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag.slice(2) || tag.trim() === '*');
-  const since = Date.parse(req.headers['if-modified-since'] ?? '');
-  return Number.isFinite(since) && Math.floor(mtimeMs / 1000) * 1000 <= since;
 }
