@@ -36,6 +36,8 @@ interface Sample {
   ms: number;
   bytes: number;
   ok: boolean;
+  /** What failed, e.g. `segment 0` (no answer) or `heartbeat 409`. */
+  error?: string;
 }
 
 interface StepResult {
@@ -63,9 +65,10 @@ function makeVod(dir: string, mbit: number): void {
   ]);
 }
 
-function request(agent: http.Agent, url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; bytes: number; text: string }> {
+/** A request whose answer is counted, not kept (but for small JSON and playlists); status 0: no answer in time. */
+function request(agent: http.Agent, url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<{ status: number; bytes: number; text: string }> {
   return new Promise((resolve) => {
-    const req = http.request(url, { agent, method: options.method ?? 'GET', headers: options.headers, timeout: 10_000 }, (res) => {
+    const req = http.request(url, { agent, method: options.method ?? 'GET', headers: options.headers, timeout: options.timeoutMs ?? 10_000 }, (res) => {
       let bytes = 0;
       const keep: Buffer[] = [];
       res.on('data', (chunk: Buffer) => {
@@ -100,8 +103,10 @@ class Viewer {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ code: this.target.codes[this.index], deviceId: `bench-viewer-${this.index}` }),
+        // Hundreds of viewers join within one segment duration: the code entry may wait, as a person would.
+        timeoutMs: 30_000,
       });
-      if (answer.status !== 200) return void this.samples.push({ at: Date.now(), ms: 0, bytes: 0, ok: false });
+      if (answer.status !== 200) return void this.samples.push({ at: Date.now(), ms: 0, bytes: 0, ok: false, error: `validate ${answer.status}` });
       const grant = JSON.parse(answer.text) as { token: string; sessionId: string; playbackUrl: string };
       this.token = grant.token;
       this.sessionId = grant.sessionId;
@@ -114,7 +119,8 @@ class Viewer {
       const segment = await request(this.agent, `${this.streamsUrl}/seg_${String(i).padStart(3, '0')}.ts`, { headers: auth() });
       const ok = playlist.status === 200 && segment.status === 200;
       // The segment's time: what decides whether a player stalls (the playlist is small).
-      this.samples.push({ at: started, ms: Date.now() - segmentStarted, bytes: playlist.bytes + segment.bytes, ok });
+      const error = playlist.status !== 200 ? `playlist ${playlist.status}` : segment.status !== 200 ? `segment ${segment.status}` : undefined;
+      this.samples.push({ at: started, ms: Date.now() - segmentStarted, bytes: playlist.bytes + segment.bytes, ok, error });
       if (this.sessionId && Date.now() - lastHeartbeat >= HEARTBEAT_S * 1000) {
         lastHeartbeat = Date.now();
         const beat = await request(this.agent, `${this.target.platformUrl}/api/sessions/heartbeat`, {
@@ -123,7 +129,7 @@ class Viewer {
           body: JSON.stringify({ sessionId: this.sessionId }),
         });
         if (beat.status === 200) this.token = (JSON.parse(beat.text) as { token: string }).token;
-        else this.samples.push({ at: Date.now(), ms: 0, bytes: 0, ok: false });
+        else this.samples.push({ at: Date.now(), ms: 0, bytes: 0, ok: false, error: `heartbeat ${beat.status}` });
       }
       await new Promise((r) => setTimeout(r, Math.max(0, started + SEGMENT_S * 1000 - Date.now())));
     }
@@ -161,13 +167,15 @@ async function stepViewers(target: Target, segments: number): Promise<StepResult
       const cores = (cpuSeconds(target.pid) - cpu0) / seconds;
       const window = samples.filter((s) => s.at >= from);
       const times = window.filter((s) => s.ok).map((s) => s.ms);
-      const errors = window.filter((s) => !s.ok).length;
+      const failed = window.filter((s) => !s.ok);
+      const errors = failed.length;
+      const kinds = [...new Set(failed.map((s) => s.error))].slice(0, 3).join(', ');
       const mbits = (window.reduce((sum, s) => sum + s.bytes, 0) * 8) / seconds / 1e6;
       const result = { viewers: count, p50: times.length ? percentile(times, 50) : NaN, p99: times.length ? percentile(times, 99) : NaN, errors, mbits, cores, rss };
       results.push(result);
       row(
         `${target.name}: ${count} viewers`,
-        `segment p50 ${result.p50} ms, p99 ${result.p99} ms, ${errors} errors, ${mbits.toFixed(0)} Mbit/s, CPU ${cores.toFixed(2)} cores, RSS ${rss.toFixed(0)} MiB`,
+        `segment p50 ${result.p50} ms, p99 ${result.p99} ms, ${errors} errors${kinds ? ` (${kinds})` : ''}, ${mbits.toFixed(0)} Mbit/s, CPU ${cores.toFixed(2)} cores, RSS ${rss.toFixed(0)} MiB`,
       );
       if (!(result.p99 < 1000) || errors > 0) break;
     }
