@@ -65,9 +65,19 @@ function makeVod(dir: string, mbit: number): void {
   ]);
 }
 
+/**
+ * A GET as a browser makes it: retried once when a kept-alive connection was closed under it (the
+ * server's keep-alive timeout racing the request), which a player never sees.
+ */
+async function get(agent: http.Agent, url: string, headers?: Record<string, string>): Promise<{ status: number; bytes: number; text: string }> {
+  const first = await request(agent, url, { headers });
+  return first.status === 0 && first.reused ? request(agent, url, { headers }) : first;
+}
+
 /** A request whose answer is counted, not kept (but for small JSON and playlists); status 0: no answer in time. */
-function request(agent: http.Agent, url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<{ status: number; bytes: number; text: string }> {
+function request(agent: http.Agent, url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<{ status: number; bytes: number; text: string; reused: boolean }> {
   return new Promise((resolve) => {
+    let reused = false;
     const req = http.request(url, { agent, method: options.method ?? 'GET', headers: options.headers, timeout: options.timeoutMs ?? 10_000 }, (res) => {
       let bytes = 0;
       const keep: Buffer[] = [];
@@ -75,11 +85,12 @@ function request(agent: http.Agent, url: string, options: { method?: string; hea
         bytes += chunk.length;
         if (keep.length < 4 && !url.endsWith('.ts')) keep.push(chunk);
       });
-      res.on('end', () => resolve({ status: res.statusCode!, bytes, text: Buffer.concat(keep).toString() }));
-      res.on('error', () => resolve({ status: 0, bytes, text: '' }));
+      res.on('end', () => resolve({ status: res.statusCode!, bytes, text: Buffer.concat(keep).toString(), reused }));
+      res.on('error', () => resolve({ status: 0, bytes, text: '', reused }));
     });
+    req.on('socket', () => (reused = req.reusedSocket));
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, bytes: 0, text: '' }));
+    req.on('error', () => resolve({ status: 0, bytes: 0, text: '', reused }));
     req.end(options.body);
   });
 }
@@ -114,9 +125,9 @@ class Viewer {
     let lastHeartbeat = Date.now();
     for (let i = this.index % segments; !this.stopped; i = (i + 1) % segments) {
       const started = Date.now();
-      const playlist = await request(this.agent, `${this.streamsUrl}/index.m3u8`, { headers: auth() });
+      const playlist = await get(this.agent, `${this.streamsUrl}/index.m3u8`, auth());
       const segmentStarted = Date.now();
-      const segment = await request(this.agent, `${this.streamsUrl}/seg_${String(i).padStart(3, '0')}.ts`, { headers: auth() });
+      const segment = await get(this.agent, `${this.streamsUrl}/seg_${String(i).padStart(3, '0')}.ts`, auth());
       const ok = playlist.status === 200 && segment.status === 200;
       // The segment's time: what decides whether a player stalls (the playlist is small).
       const error = playlist.status !== 200 ? `playlist ${playlist.status}` : segment.status !== 200 ? `segment ${segment.status}` : undefined;
@@ -127,6 +138,7 @@ class Viewer {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...auth() },
           body: JSON.stringify({ sessionId: this.sessionId }),
+          timeoutMs: 30_000,
         });
         if (beat.status === 200) this.token = (JSON.parse(beat.text) as { token: string }).token;
         else this.samples.push({ at: Date.now(), ms: 0, bytes: 0, ok: false, error: `heartbeat ${beat.status}` });
