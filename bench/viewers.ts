@@ -90,7 +90,7 @@ function request(agent: http.Agent, url: string, options: { method?: string; hea
     });
     req.on('socket', () => (reused = req.reusedSocket));
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, bytes: 0, text: '', reused }));
+    req.on('error', (error: NodeJS.ErrnoException) => resolve({ status: 0, bytes: 0, text: error.code ?? error.message, reused }));
     req.end(options.body);
   });
 }
@@ -130,7 +130,7 @@ class Viewer {
       const segment = await get(this.agent, `${this.streamsUrl}/seg_${String(i).padStart(3, '0')}.ts`, auth());
       const ok = playlist.status === 200 && segment.status === 200;
       // The segment's time: what decides whether a player stalls (the playlist is small).
-      const error = playlist.status !== 200 ? `playlist ${playlist.status}` : segment.status !== 200 ? `segment ${segment.status}` : undefined;
+      const error = playlist.status !== 200 ? `playlist ${playlist.status || playlist.text}` : segment.status !== 200 ? `segment ${segment.status || segment.text}` : undefined;
       this.samples.push({ at: started, ms: Date.now() - segmentStarted, bytes: playlist.bytes + segment.bytes, ok, error });
       if (this.sessionId && Date.now() - lastHeartbeat >= HEARTBEAT_S * 1000) {
         lastHeartbeat = Date.now();
