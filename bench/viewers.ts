@@ -69,9 +69,14 @@ function makeVod(dir: string, mbit: number): void {
  * A GET as a browser makes it: retried once when a kept-alive connection was closed under it (the
  * server's keep-alive timeout racing the request), which a player never sees.
  */
-async function get(agent: http.Agent, url: string, headers?: Record<string, string>): Promise<{ status: number; bytes: number; text: string }> {
-  const first = await request(agent, url, { headers });
-  return first.status === 0 && first.reused ? request(agent, url, { headers }) : first;
+async function get(agent: http.Agent, url: string, headers?: Record<string, string>) {
+  return retried(agent, url, { headers });
+}
+
+/** Any request sent on a reused connection that was closed before it got there is sent again (the server never saw it). */
+async function retried(agent: http.Agent, url: string, options: Parameters<typeof request>[2]) {
+  const first = await request(agent, url, options);
+  return first.status === 0 && first.reused && first.text === 'ECONNRESET' ? request(agent, url, options) : first;
 }
 
 /** A request whose answer is counted, not kept (but for small JSON and playlists); status 0: no answer in time. */
@@ -134,14 +139,14 @@ class Viewer {
       this.samples.push({ at: started, ms: Date.now() - segmentStarted, bytes: playlist.bytes + segment.bytes, ok, error });
       if (this.sessionId && Date.now() - lastHeartbeat >= HEARTBEAT_S * 1000) {
         lastHeartbeat = Date.now();
-        const beat = await request(this.agent, `${this.target.platformUrl}/api/sessions/heartbeat`, {
+        const beat = await retried(this.agent, `${this.target.platformUrl}/api/sessions/heartbeat`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...auth() },
           body: JSON.stringify({ sessionId: this.sessionId }),
           timeoutMs: 30_000,
         });
         if (beat.status === 200) this.token = (JSON.parse(beat.text) as { token: string }).token;
-        else this.samples.push({ at: Date.now(), ms: 0, bytes: 0, ok: false, error: `heartbeat ${beat.status}` });
+        else this.samples.push({ at: Date.now(), ms: 0, bytes: 0, ok: false, error: `heartbeat ${beat.status || beat.text}` });
       }
       await new Promise((r) => setTimeout(r, Math.max(0, started + SEGMENT_S * 1000 - Date.now())));
     }

@@ -23,7 +23,12 @@ export function createMountedEdge(config: Config, log: Log): { router: RequestHa
   const native = createNativePlayers({ config, keyring, revocations, platformUrl: () => platform, clock: systemClock, log });
   const streams = createStreamsHandler({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync?.lagMs() ?? Infinity, native }, createEdgeMetrics());
   // Under app.use('/streams'), Express has taken the prefix off req.url; other methods go on to the platform's 404.
-  const router: RequestHandler = (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? void streams(req, res, req.url) : next());
+  const router: RequestHandler = (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    void streams(req, res, req.url);
+  };
   const pruner = setInterval(() => revocations.prune(systemClock()), 30_000);
   pruner.unref();
   return {
