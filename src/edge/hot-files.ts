@@ -28,6 +28,7 @@ export class HotFiles {
   private readonly watchers = new Map<string, fs.FSWatcher>();
   /** Loads under way, and whether a change made what they read stale. */
   private readonly loading = new Map<string, { stale: boolean; done: Promise<HotFile | null> }>();
+  private warned = false;
 
   constructor(
     private readonly hlsRoot: string,
@@ -98,7 +99,10 @@ export class HotFiles {
         this.watchers.set(folder, watcher);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'ENOTDIR') this.log.warn('cannot watch HLS folder; serving it uncached', { folder, error: (error as Error).message });
+        if (code !== 'ENOENT' && code !== 'ENOTDIR' && !this.warned) {
+          this.warned = true; // once: inotify exhausted would otherwise log on every request
+          this.log.warn('cannot watch HLS folder; serving it uncached', { folder, error: (error as Error).message });
+        }
         return false;
       }
     }
