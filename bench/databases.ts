@@ -1,8 +1,12 @@
 // SQLite against PostgreSQL in the same run on the same machine: code validations through one
 // platform replica and through two behind nginx (deploy/nginx's config), `tokens create` of 100k
 // and 1M codes, and revocation-to-403 through an edge in proxy mode. Figures as ratios.
+// Two replicas on one machine share its CPUs with nginx, the database and the load generator, and
+// every validation is a write, one at a time whatever the database: their gain here says little
+// about replicas on hosts of their own.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PLATFORM_REPLICAS_CONF, renderTemplate, startNginx } from '../test/helpers/nginx.js';
 import { postgresBackend, sqliteBackend, type Backend } from './database-backends.js';
@@ -73,7 +77,14 @@ async function validations(url: string, codes: string[]): Promise<Load> {
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors };
 }
 
-async function measureValidations(databaseUrl: string, port: number): Promise<Pick<Figures, 'one' | 'oneBehindNginx' | 'two'>> {
+interface ValidationStack {
+  urls: Record<'one' | 'oneBehindNginx' | 'two', string>;
+  codes: string[];
+  stop(): Promise<void>;
+}
+
+/** Two replicas on one database, a balancer over both, and one over the first alone. */
+async function validationStack(databaseUrl: string, port: number): Promise<ValidationStack> {
   const env = { DATABASE_URL: databaseUrl };
   const first = freshDataDir(env);
   const second = copyHost(first);
@@ -86,17 +97,34 @@ async function measureValidations(databaseUrl: string, port: number): Promise<Pi
   const template = fs.readFileSync(PLATFORM_REPLICAS_CONF, 'utf8');
   const balance = (second: number, lb: number) =>
     startNginx(renderTemplate(template, { LB_LISTEN: `127.0.0.1:${lb}`, PLATFORM_1: `127.0.0.1:${port}`, PLATFORM_2: `127.0.0.1:${second}` }), `http://127.0.0.1:${lb}/healthz`);
+  // The same replica listed twice: nginx's own cost, to tell it apart from the second replica's gain.
+  const balancers = [await balance(port, port + 2), await balance(port + 1, port + 3)];
+  return {
+    urls: { one: `http://127.0.0.1:${port}`, oneBehindNginx: `http://127.0.0.1:${port + 2}`, two: `http://127.0.0.1:${port + 3}` },
+    codes,
+    async stop() {
+      for (const balancer of balancers) await balancer.stop();
+      for (const replica of replicas) await replica.stop();
+      for (const dir of [first, second]) fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Both databases' stacks run side by side and are measured in turns (SQLite, PostgreSQL, for each
+ * layout), so a machine whose load drifts during the run weighs on both alike.
+ */
+async function measureValidations(backends: Backend[], base: number): Promise<Pick<Figures, 'one' | 'oneBehindNginx' | 'two'>[]> {
+  const stacks: ValidationStack[] = [];
   try {
-    const one = await validations(`http://127.0.0.1:${port}`, codes);
-    // The same replica listed twice: nginx's own cost, to tell it apart from the second replica's gain.
-    const single = await balance(port, port + 2);
-    const oneBehindNginx = await validations(`http://127.0.0.1:${port + 2}`, codes).finally(() => single.stop());
-    const pair = await balance(port + 1, port + 3);
-    const two = await validations(`http://127.0.0.1:${port + 3}`, codes).finally(() => pair.stop());
-    return { one, oneBehindNginx, two };
+    for (const [i, backend] of backends.entries()) stacks.push(await validationStack(await backend.fresh(), base + 50 + i * 100));
+    const results = stacks.map(() => ({}) as Pick<Figures, 'one' | 'oneBehindNginx' | 'two'>);
+    for (const layout of ['one', 'oneBehindNginx', 'two'] as const) {
+      for (const [i, stack] of stacks.entries()) results[i]![layout] = await validations(stack.urls[layout], stack.codes);
+    }
+    return results;
   } finally {
-    for (const replica of replicas) await replica.stop();
-    for (const dir of [first, second]) fs.rmSync(dir, { recursive: true, force: true });
+    for (const stack of stacks) await stack.stop();
   }
 }
 
@@ -150,14 +178,6 @@ async function revocationLatency(databaseUrl: string, port: number): Promise<num
   }
 }
 
-async function measure(backend: Backend, port: number): Promise<Figures> {
-  const validated = await measureValidations(await backend.fresh(), port);
-  const create100k = createSeconds(await backend.fresh(), 100_000);
-  const create1m = createSeconds(await backend.fresh(), 1_000_000);
-  const revocationMs = await revocationLatency(await backend.fresh(), port + 10);
-  return { ...validated, create100k, create1m, revocationMs };
-}
-
 const load = (l: Load) => `${l.rps.toFixed(0)} req/s, p99 ${l.p99} ms${l.errors ? ` (${l.errors} errors)` : ''}`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
@@ -165,9 +185,18 @@ export async function benchDatabases(): Promise<void> {
   console.log('\n## SQLite vs PostgreSQL; one platform replica vs two behind nginx (bench/databases)');
   const base = 20_000 + Math.floor(Math.random() * 20_000);
   const backends = [sqliteBackend(), await postgresBackend()];
+  const loadAtStart = os.loadavg()[0]!;
   const figures: Figures[] = [];
   try {
-    for (const [i, backend] of backends.entries()) figures.push(await measure(backend, base + i * 100));
+    // Each measurement for both databases in turn, as for the validations.
+    const validated = await measureValidations(backends, base);
+    const create100k = [];
+    for (const backend of backends) create100k.push(createSeconds(await backend.fresh(), 100_000));
+    const create1m = [];
+    for (const backend of backends) create1m.push(createSeconds(await backend.fresh(), 1_000_000));
+    const revocationMs = [];
+    for (const [i, backend] of backends.entries()) revocationMs.push(await revocationLatency(await backend.fresh(), base + 10 + i * 100));
+    for (const i of backends.keys()) figures.push({ ...validated[i]!, create100k: create100k[i]!, create1m: create1m[i]!, revocationMs: revocationMs[i]! });
   } finally {
     for (const backend of backends) await backend.close();
   }
@@ -185,4 +214,6 @@ export async function benchDatabases(): Promise<void> {
   row('ratio two replicas / one behind nginx: SQLite, PostgreSQL', `${ratio(s.two.rps, s.oneBehindNginx.rps)}, ${ratio(p.two.rps, p.oneBehindNginx.rps)}`);
   row('ratio PostgreSQL / SQLite: tokens create 100k, 1M (time)', `${ratio(p.create100k, s.create100k)}, ${ratio(p.create1m, s.create1m)}`);
   row('ratio PostgreSQL / SQLite: revocation latency (median)', ratio(median(p.revocationMs), median(s.revocationMs)));
+  // On a busy machine every figure above is mostly the other work's: say so next to them.
+  row(`load average at start / end (${os.availableParallelism()} CPUs)`, `${loadAtStart.toFixed(1)} / ${os.loadavg()[0]!.toFixed(1)}`);
 }

@@ -4,7 +4,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/core/config.js';
 import { signPlaybackToken, verifyPlaybackToken } from '../src/core/playback-token.js';
@@ -12,6 +11,7 @@ import { loadKeyring } from '../src/core/secret-store.js';
 import { RevocationList } from '../src/edge/revocation-list.js';
 import { VerifiedTokenCache } from '../src/edge/token-cache.js';
 import { BIN, REPO_ROOT, cli, freshDataDir, median, row } from './lib.js';
+import { startNginx, stopChild, waitForOutput } from './nginx.js';
 
 const WRK_SECONDS = 8;
 const CONNECTIONS = 32;
@@ -24,54 +24,6 @@ function wrk(url: string, token?: string): { rps: number; latency: string } {
   if (!/\s200\b|Non-2xx/.test(out) && rps === 0) throw new Error(`wrk failed: ${out}`);
   if (/Non-2xx or 3xx responses: (\d+)/.test(out)) throw new Error(`wrk saw errors at ${url}: ${out}`);
   return { rps, latency: p99 };
-}
-
-function waitFor(child: ChildProcess, stream: 'stdout' | 'stderr', text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    child[stream]!.on('data', (d) => (seen += d).includes(text) && resolve());
-    child.on('close', (code) => reject(new Error(`exited ${code}: ${seen}`)));
-  });
-}
-
-async function startNginx(hlsRoot: string, port: number): Promise<ChildProcess> {
-  const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'streamgate-nginx-'));
-  fs.writeFileSync(
-    path.join(prefix, 'nginx.conf'),
-    `worker_processes 1;
-daemon off;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }
-  client_body_temp_path ${prefix}/body; proxy_temp_path ${prefix}/proxy; fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    location /streams/ { alias ${hlsRoot}/; }
-  }
-}
-`,
-  );
-  const child = spawn('nginx', ['-p', prefix, '-c', path.join(prefix, 'nginx.conf')], { stdio: 'ignore' });
-  for (let i = 0; i < 50; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/streams/bench/index.m3u8`).then((r) => r.ok).catch(() => false);
-    if (ok) return child;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await stop(child);
-  throw new Error(`nginx did not start (apt-get install nginx-light); see ${prefix}/error.log`);
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.on('close', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 export async function benchEdgeServe(): Promise<void> {
@@ -91,35 +43,30 @@ export async function benchEdgeServe(): Promise<void> {
   const base = 20_000 + Math.floor(Math.random() * 20_000);
   const children: ChildProcess[] = [];
   try {
-    // nginx's workers run as `nobody`, and StreamGate keeps its data directory 0700 (serve tightens
-    // it again): nginx serves a readable copy of the same files.
-    const nginxRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'streamgate-nginx-hls-'));
-    fs.cpSync(hlsRoot, nginxRoot, { recursive: true });
-    for (const dir of [nginxRoot, path.join(nginxRoot, 'bench')]) fs.chmodSync(dir, 0o755);
-    const nginx = await startNginx(nginxRoot, base);
+    const nginx = await startNginx(hlsRoot, base, '/streams/bench/index.m3u8');
     children.push(nginx);
     const edge = spawn(process.execPath, [BIN, 'serve', 'edge'], {
       env: { ...process.env, STREAMGATE_DATA_DIR: dataDir, EDGE_PORT: String(base + 1), PLATFORM_URL: `http://127.0.0.1:${base + 3}` },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     children.push(edge);
-    await waitFor(edge, 'stderr', 'edge listening');
+    await waitForOutput(edge, 'stderr', 'edge listening');
     const plain = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'bench', 'fixtures', 'static-server.js'), hlsRoot, String(base + 2)], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(plain);
-    await waitFor(plain, 'stdout', 'ready');
+    await waitForOutput(plain, 'stdout', 'ready');
 
-    for (const [name, file] of [['1 MiB segment', 'seg_00001.ts'], ['playlist', 'index.m3u8']] as const) {
+    for (const [name, file, goal] of [['1 MiB segment', 'seg_00001.ts', 0.8], ['playlist', 'index.m3u8', 0.5]] as const) {
       const n = wrk(`http://127.0.0.1:${base}/streams/bench/${file}`);
       const e = wrk(`http://127.0.0.1:${base + 1}/streams/bench/${file}`, token);
       const p = wrk(`http://127.0.0.1:${base + 2}/streams/bench/${file}`);
       row(`${name}: nginx 1 worker, no auth (baseline)`, `${n.rps.toFixed(0)} req/s, p99 ${n.latency}`);
       row(`${name}: edge without the token check (Express sendFile)`, `${p.rps.toFixed(0)} req/s, p99 ${p.latency}`);
       row(`${name}: streamgate edge, JWT + revocation check`, `${e.rps.toFixed(0)} req/s, p99 ${e.latency}`);
-      row(`${name}: ratio edge / nginx (goal ≥ 0.5)`, `${(e.rps / n.rps).toFixed(2)}×`);
+      row(`${name}: ratio edge / nginx (goal ≥ ${goal})`, `${(e.rps / n.rps).toFixed(2)}×`);
       row(`${name}: ratio edge / edge without auth`, `${(e.rps / p.rps).toFixed(2)}×`);
     }
   } finally {
-    for (const child of children) await stop(child);
+    for (const child of children) await stopChild(child);
   }
 
   // Token checks in-process: what a request costs before any file I/O.
@@ -149,7 +96,7 @@ async function benchRevocationLatency(dataDir: string, port: number): Promise<vo
   const env = { ...process.env, STREAMGATE_DATA_DIR: dataDir, PLATFORM_PORT: String(port), PLATFORM_URL: `http://127.0.0.1:${port}`, EDGE_PORT: String(port + 1) };
   const server = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   try {
-    await waitFor(server, 'stderr', 'edge listening');
+    await waitForOutput(server, 'stderr', 'edge listening');
     await new Promise((r) => setTimeout(r, 500)); // let the edge's feed stream connect
     const latencies: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -175,6 +122,6 @@ async function benchRevocationLatency(dataDir: string, port: number): Promise<vo
     }
     row('revocation: CLI revoke started → edge 403 (median of 5; goal ≤ 250, must ≤ 1000)', `${median(latencies).toFixed(0)} ms (max ${Math.max(...latencies).toFixed(0)})`);
   } finally {
-    await stop(server);
+    await stopChild(server);
   }
 }

@@ -6,6 +6,7 @@ import { benchLiveIngest } from './live-ingest.js';
 import { benchPlatformValidate } from './platform-validate.js';
 import { benchRevocationPush } from './revocation-push.js';
 import { benchTokensCreate } from './tokens-create.js';
+import { benchViewers } from './viewers.js';
 
 const only = process.argv.slice(2);
 const benches: [string, () => Promise<void>][] = [
@@ -16,6 +17,7 @@ const benches: [string, () => Promise<void>][] = [
   ['live-ingest', benchLiveIngest],
   ['databases', benchDatabases],
   ['revocation-push', benchRevocationPush],
+  ['viewers', benchViewers],
 ];
 for (const [name, bench] of benches) {
   if (only.length === 0 || only.some((o) => name.includes(o))) await bench();

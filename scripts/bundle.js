@@ -5,7 +5,8 @@ import { copyFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { main: 'src/cli/main.ts' },
+  // The edge's worker processes (EDGE_WORKERS) start from their own entry, beside main.js.
+  entryPoints: { main: 'src/cli/main.ts', 'edge-worker': 'src/edge/edge-worker.ts' },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

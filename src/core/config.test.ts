@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { describeConfig, loadConfig } from './config.js';
@@ -30,6 +31,14 @@ describe('loadConfig', () => {
     assert.equal(behindProxy.edgePublicUrl, 'https://cdn.example.org');
   });
 
+  it('reads EDGE_WORKERS as a count or `auto` (one per core), and EDGE_CACHE_MB', () => {
+    assert.equal(loadConfig({}).edgeWorkers, 1);
+    assert.equal(loadConfig({}).edgeCacheMb, 256);
+    assert.equal(loadConfig({ EDGE_WORKERS: '3' }).edgeWorkers, 3);
+    assert.equal(loadConfig({ EDGE_WORKERS: 'auto' }).edgeWorkers, os.availableParallelism());
+    assert.equal(loadConfig({ EDGE_CACHE_MB: '0' }).edgeCacheMb, 0);
+  });
+
   it('is frozen', () => {
     const config = loadConfig({});
     assert.throws(() => ((config as { platformPort: number }).platformPort = 1));
@@ -42,6 +51,9 @@ describe('loadConfig', () => {
     [{ EDGE_MODE: 'proxy' }, /^EDGE_ORIGIN_URL: required/],
     [{ PLATFORM_URL: 'ftp://x' }, /^PLATFORM_URL:/],
     [{ DATABASE_URL: 'mysql://x' }, /^DATABASE_URL:/],
+    [{ EDGE_WORKERS: '0' }, /^EDGE_WORKERS:/],
+    [{ EDGE_WORKERS: 'many' }, /^EDGE_WORKERS:/],
+    [{ EDGE_CACHE_MB: '-1' }, /^EDGE_CACHE_MB:/],
     [{ PLAYBACK_SIGNING_SECRET: 'too-short' }, /^PLAYBACK_SIGNING_SECRET: must be at least 32 bytes \(got \(hidden\)\)$/],
   ];
   for (const [env, message] of invalid) {

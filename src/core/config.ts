@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -37,6 +38,10 @@ export interface Config {
   readonly edgeOriginUrl: string | null;
   /** Accept `?token=` and rewrite playlists to carry it, for players that cannot send headers. */
   readonly edgeQueryTokens: boolean;
+  /** Memory for hot segments and playlists, per edge process. */
+  readonly edgeCacheMb: number;
+  /** Processes of the stand-alone edge sharing its port (node:cluster). */
+  readonly edgeWorkers: number;
   /** Origins whose pages may call the edge (CORS); the platform's origin by default. */
   readonly edgeAllowedOrigins: readonly string[];
   /** Overrides the signing key from data/secret. Never log the config without `describeConfig`. */
@@ -78,6 +83,8 @@ const FIELDS = {
   edgeMode: ['EDGE_MODE', z.enum(['local', 'proxy', 'hybrid'])],
   edgeOriginUrl: ['EDGE_ORIGIN_URL', url.nullable()],
   edgeQueryTokens: ['EDGE_QUERY_TOKENS', z.union([z.boolean(), z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true')])],
+  edgeCacheMb: ['EDGE_CACHE_MB', z.coerce.number().int().min(0).max(1_048_576)],
+  edgeWorkers: ['EDGE_WORKERS', z.union([z.literal('auto').transform(() => os.availableParallelism()), z.coerce.number().int().min(1).max(256)])],
   edgeAllowedOrigins: [
     'EDGE_ALLOWED_ORIGINS',
     z.preprocess(
@@ -118,6 +125,8 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     edgeMode: 'local',
     edgeOriginUrl: null,
     edgeQueryTokens: false,
+    edgeCacheMb: 256,
+    edgeWorkers: 1,
     edgeAllowedOrigins: undefined, // the platform's origin, filled in below
     playbackSigningSecret: null,
     tokenTtlSeconds: 300,

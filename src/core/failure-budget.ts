@@ -73,9 +73,13 @@ export class FailureBudget {
     return hold === null ? null : { hold, taken: true };
   }
 
-  /** Records one failure whatever is left: an attempt let through by `turn` without taking it. */
-  async charge(client: string): Promise<void> {
-    await this.reserve(client, Number.MAX_SAFE_INTEGER);
+  /**
+   * Records one failure whatever is left: an attempt let through by `turn` without taking it.
+   * `lockWaitMs` bounds the wait for the write lock (then it throws `busy`, nothing recorded).
+   */
+  async charge(client: string, lockWaitMs?: number): Promise<void> {
+    const now = this.options.clock();
+    await writeTransaction(this.db, (trx) => this.reserveIn(trx, client, Number.MAX_SAFE_INTEGER, now), { lockWaitMs });
   }
 
   /** Records one failure; false (and nothing recorded) when the budget was already spent. */
@@ -114,8 +118,8 @@ export class FailureBudget {
   }
 
   /** Gives back an attempt taken by `reserve` that did not fail. */
-  async refund(client: string): Promise<void> {
-    await writeTransaction(this.db, (trx) => this.refundIn(trx, client));
+  async refund(client: string, lockWaitMs?: number): Promise<void> {
+    await writeTransaction(this.db, (trx) => this.refundIn(trx, client), { lockWaitMs });
   }
 
   /**

@@ -1,43 +1,59 @@
-import express from 'express';
-import { errorHandler, notFoundHandler } from '../http/error-handler.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EdgeDeps } from './deps.js';
-import { cors } from './cors.js';
+import { createCors } from './cors.js';
 import { createEdgeMetrics } from './metrics.js';
-import { streamsRouter } from './streams-router.js';
+import { sendJson } from './hls-response.js';
+import { createStreamsHandler, type StreamsHandler } from './streams-handler.js';
 
 /** A platform not heard from for this long makes the edge report itself degraded (it still serves). */
 const STALE_SYNC_MS = 30_000;
 
-/** The edge as an Express app, not listening. It never touches the database. */
-export function createEdgeApp(deps: EdgeDeps): express.Express {
+export interface EdgeApp {
+  (req: IncomingMessage, res: ServerResponse): void;
+  streams: StreamsHandler;
+  close(): void;
+}
+
+/**
+ * The stand-alone edge as a node:http request listener, not listening: `/streams/…`, `/healthz`
+ * and `/metrics`, no framework on the way. It never touches the database.
+ */
+export function createEdgeApp(deps: EdgeDeps): EdgeApp {
   const metrics = createEdgeMetrics();
-  const app = express();
-  app.disable('x-powered-by');
-  app.use((_req, res, next) => {
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    next();
-  });
-  app.use(cors(deps.config.edgeAllowedOrigins));
-  app.use('/streams', streamsRouter(deps, metrics));
-  app.get('/healthz', (_req, res) => {
+  const streams = createStreamsHandler(deps, metrics);
+  const cors = createCors(deps.config.edgeAllowedOrigins);
+
+  const health = (res: ServerResponse) => {
     const lagMs = deps.syncLagMs();
-    res.setHeader('Cache-Control', 'no-store').json({
+    sendJson(res, 200, {
       status: lagMs <= STALE_SYNC_MS ? 'ok' : 'degraded',
       revocationSyncLagSeconds: Number.isFinite(lagMs) ? Math.round(lagMs / 1000) : null,
       revocations: deps.revocations.size,
+      ...(deps.worker !== undefined && { worker: deps.worker }),
     });
-  });
-  app.get('/metrics', async (_req, res) => {
+  };
+
+  const metricsText = async (res: ServerResponse) => {
     metrics.revocations.set(deps.revocations.size);
     const lagMs = deps.syncLagMs();
     metrics.syncLag.set(Number.isFinite(lagMs) ? lagMs / 1000 : -1);
-    res.setHeader('Content-Type', metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  // The platform's JSON 404 and error answers (no database behind them): never Express's HTML page
-  // and stack trace, and a malformed %-escape in a path is the client's 400.
-  app.use(notFoundHandler);
-  app.use(errorHandler(deps.log));
-  return app;
-}
+    metrics.cacheBytes.set(streams.cache.bytes);
+    const text = await metrics.registry.metrics();
+    res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Content-Length': Buffer.byteLength(text) }).end(text);
+  };
 
+  const app = (req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    if (cors(req, res)) return;
+    const url = req.url ?? '/';
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    if (get && url.startsWith('/streams/')) return void streams(req, res, url.slice('/streams'.length));
+    const pathname = url.split('?')[0];
+    if (get && pathname === '/healthz') return health(res);
+    if (get && pathname === '/metrics') return void metricsText(res).catch(() => sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } }));
+    // The platform's JSON 404 (no database behind it): never an HTML page.
+    sendJson(res, 404, { error: { code: 'not_found', message: 'No such resource.' } });
+  };
+  return Object.assign(app, { streams, close: () => streams.close() });
+}

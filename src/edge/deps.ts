@@ -16,4 +16,6 @@ export interface EdgeDeps {
   syncLagMs: () => number;
   /** Personal links and session reports (players without heartbeats); absent, links are refused. */
   native?: NativePlayers;
+  /** This process's number when the edge runs as several (EDGE_WORKERS), shown by /healthz. */
+  worker?: number;
 }

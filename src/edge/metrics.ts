@@ -8,6 +8,7 @@ export function createEdgeMetrics() {
     verifyCache: new Counter({ name: 'streamgate_edge_verify_cache_total', help: 'Token checks by cache result', labelNames: ['result'], registers: [registry] }),
     revocations: new Gauge({ name: 'streamgate_edge_revocation_set_size', help: 'Entries in the revocation list', registers: [registry] }),
     upstreamFetches: new Counter({ name: 'streamgate_edge_upstream_fetches_total', help: 'Fetches from the origin (proxy and hybrid modes)', registers: [registry] }),
+    cacheBytes: new Gauge({ name: 'streamgate_edge_cache_bytes', help: 'Bytes of segments and playlists held in memory (EDGE_CACHE_MB)', registers: [registry] }),
     syncLag: new Gauge({ name: 'streamgate_edge_sync_lag_seconds', help: 'Seconds since the platform was last heard from', registers: [registry] }),
   };
 }

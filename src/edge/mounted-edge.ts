@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import type { Log } from '../core/log.js';
@@ -8,20 +8,27 @@ import { createEdgeMetrics } from './metrics.js';
 import { createNativePlayers } from './native-players.js';
 import { RevocationList } from './revocation-list.js';
 import { RevocationSync } from './revocation-sync.js';
-import { streamsRouter } from './streams-router.js';
+import { createStreamsHandler } from './streams-handler.js';
 
 /**
- * The edge's `/streams` router for mounting inside the platform (`serve all`): the player then
+ * The edge's `/streams` handler (the same one the stand-alone edge runs) for mounting inside the platform (`serve all`): the player then
  * fetches playlists and segments from its own origin, and the browser sends no CORS preflight
  * for each new segment URL. It syncs revocations from the platform like any other edge.
  */
-export function createMountedEdge(config: Config, log: Log): { router: Router; start(platformUrl: string): void; stop(): void } {
+export function createMountedEdge(config: Config, log: Log): { router: RequestHandler; start(platformUrl: string): void; stop(): void } {
   const keyring = LiveKeyring.forEdge(config, log);
   const revocations = new RevocationList(revocationRetentionMs(config));
   let sync: RevocationSync | null = null;
   let platform: string | null = null;
   const native = createNativePlayers({ config, keyring, revocations, platformUrl: () => platform, clock: systemClock, log });
-  const router = streamsRouter({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync?.lagMs() ?? Infinity, native }, createEdgeMetrics());
+  const streams = createStreamsHandler({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync?.lagMs() ?? Infinity, native }, createEdgeMetrics());
+  // Under app.use('/streams'), Express has taken the prefix off req.url; other methods go on to the platform's 404.
+  const router: RequestHandler = (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    void streams(req, res, req.url);
+  };
   const pruner = setInterval(() => revocations.prune(systemClock()), 30_000);
   pruner.unref();
   return {
@@ -34,6 +41,7 @@ export function createMountedEdge(config: Config, log: Log): { router: Router; s
     },
     stop() {
       clearInterval(pruner);
+      streams.close();
       keyring.stop();
       sync?.stop();
       native.reporter.stop();

@@ -6,23 +6,27 @@ import { createLog, type Log } from '../core/log.js';
 import { revocationRetentionMs } from '../core/revocation-retention.js';
 import { LiveKeyring } from '../core/live-keyring.js';
 import { createEdgeApp } from './app.js';
+import { startEdgeCluster } from './edge-cluster.js';
 import { createNativePlayers } from './native-players.js';
 import { RevocationList } from './revocation-list.js';
 import { RevocationSync } from './revocation-sync.js';
 
 export interface RunningEdge {
   url: string;
-  sync: RevocationSync;
   stop(): Promise<void>;
 }
 
-/** Listens on EDGE_PORT and keeps the revocation list in sync with PLATFORM_URL. */
-export async function startEdge(config: Config, log: Log = createLog('edge')): Promise<RunningEdge> {
+/**
+ * Listens on EDGE_PORT and keeps the revocation list in sync with PLATFORM_URL; as EDGE_WORKERS
+ * processes sharing the port when that is more than 1. `worker`: this is one of them.
+ */
+export async function startEdge(config: Config, log: Log = createLog('edge'), options: { worker?: number } = {}): Promise<RunningEdge> {
+  if (config.edgeWorkers > 1) return startEdgeCluster(config, log);
   const keyring = LiveKeyring.forEdge(config, log);
   const revocations = new RevocationList(revocationRetentionMs(config));
   const sync = new RevocationSync({ platformUrl: config.platformUrl.replace(/\/$/, ''), signingKey: () => keyring.current, list: revocations, clock: systemClock, log });
   const native = createNativePlayers({ config, keyring, revocations, platformUrl: () => config.platformUrl, clock: systemClock, log });
-  const app = createEdgeApp({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync.lagMs(), native });
+  const app = createEdgeApp({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync.lagMs(), native, worker: options.worker });
   const server = http.createServer(app);
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
@@ -35,12 +39,13 @@ export async function startEdge(config: Config, log: Log = createLog('edge')): P
   const pruner = setInterval(() => revocations.prune(systemClock()), 30_000);
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log.info('edge listening', { url, mode: config.edgeMode });
+  if (options.worker) log.info('edge worker listening', { worker: options.worker, pid: process.pid });
+  else log.info('edge listening', { url, mode: config.edgeMode });
   return {
     url,
-    sync,
     async stop() {
       clearInterval(pruner);
+      app.close();
       keyring.stop();
       sync.stop();
       native.reporter.stop();

@@ -29,8 +29,8 @@ export interface PlatformApp {
 
 /** The platform as an Express app, not listening: tests drive it on an ephemeral port. */
 export interface PlatformOptions {
-  /** The edge's router, mounted at /streams so playback is same-origin (serve all). */
-  streams?: express.Router;
+  /** The edge's handler, mounted at /streams so playback is same-origin (serve all). */
+  streams?: express.RequestHandler;
 }
 
 export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions = {}): PlatformApp {
@@ -48,6 +48,10 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   app.disable('x-powered-by');
   // A hop count, never `true`: with `true` any client could claim any address in X-Forwarded-For.
   app.set('trust proxy', deps.config.trustProxyHops);
+  // The edge's hot path first, ahead of helmet and the request log: one log line (and a dozen
+  // page-security headers) per segment would cost more than serving it. It sets the two headers
+  // that matter for media itself and logs its refusals like the stand-alone edge.
+  if (options.streams) app.use('/streams', options.streams);
   const edgeOrigin = new URL(deps.config.edgePublicUrl).origin;
   app.use(
     helmet({
@@ -69,7 +73,6 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   // sendBeacon posts text/plain; it is still our JSON.
   app.use(jsonBody({ limit: '16kb', types: ['application/json', 'text/plain'] }));
   app.use(healthRoutes(deps, metrics));
-  if (options.streams) app.use('/streams', options.streams);
   app.use(validateRoutes(deps, metrics, Boolean(options.streams)));
   app.use(sessionRoutes(deps, Boolean(options.streams)));
   app.use(edgeSessionRoutes(deps));

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { BIN, runCli, tempDir, type CliResult } from './cli.js';
 import { PLATFORM_REPLICAS_CONF, renderTemplate, startNginx } from './nginx.js';
 import { startPostgresCluster, type PostgresCluster } from './postgres-cluster.js';
+import { testDatabaseKind } from './test-database.js';
 
 /**
  * One machine playing the hosts of docs/scaling.md, each on its own loopback address (all of
@@ -90,13 +91,13 @@ function hostDataDir(root: string, host: string, secretFrom: string): string {
 }
 
 /**
- * Starts the whole layout: PostgreSQL (a server of its own, when STREAMGATE_TEST_DATABASE=postgres) or one
- * shared SQLite file; two `serve platform` replicas behind nginx with deploy/nginx's config; the
- * ingest host running `serve ingest` and a local edge as origin; two `serve edge` in proxy mode.
- * Every process (and nginx, and PostgreSQL) is stopped when the test ends, whatever happened.
+ * Starts the whole layout: one database (in the PostgreSQL pass a server of its own, else one
+ * SQLite file); two `serve platform` replicas behind nginx with deploy/nginx's config; the ingest
+ * host running `serve ingest` and a local edge as origin; two `serve edge` in proxy mode. Every
+ * process (and nginx, and PostgreSQL) is stopped when the test ends, whatever happened.
  */
 export async function startCluster(t: { after(fn: () => unknown): void }): Promise<Cluster> {
-  const database = process.env.STREAMGATE_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
+  const database = testDatabaseKind();
   const root = tempDir('streamgate-cluster-');
   const stops: (() => unknown)[] = [];
   // Hooks run in order: processes first, then the database, then the folders they wrote in.

@@ -35,6 +35,9 @@ const MAX_HOLD_MS = WRONG_CODES.refillEveryMs;
 /** Attempts left under which every attempt takes its turn first: more than one address has in flight. */
 const MARGIN = 50;
 
+/** How long settling the budget after an answer waits for the write lock. */
+const SETTLE_LOCK_WAIT_MS = 1_000;
+
 /** Failures that say nothing about a real code: a known code's refusal (revoked…) is no guess. */
 const isGuess = (error: unknown) => error instanceof AppError && (error.status === 400 || error.status === 401);
 
@@ -67,10 +70,10 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, str
         playbackUrl: `${streamsBase}/streams/${grant.event.id}/index.m3u8`,
       });
     } catch (error) {
-      // The answer does not wait for the budget's write: while another process holds the write lock,
-      // a wrong code would otherwise be told so only after the lock wait (5 s).
-      if (turn.taken && !isGuess(error)) void settleQuietly(() => wrongCodes.refund(client), deps);
-      if (!turn.taken && isGuess(error)) void settleQuietly(() => wrongCodes.charge(client), deps);
+      // The budget's write waits for the lock briefly: while another process holds it, a wrong code
+      // is told so within a second (the attempt goes uncounted, and logged) rather than after 5 s.
+      if (turn.taken && !isGuess(error)) await settleQuietly(() => wrongCodes.refund(client, SETTLE_LOCK_WAIT_MS), deps);
+      if (!turn.taken && isGuess(error)) await settleQuietly(() => wrongCodes.charge(client, SETTLE_LOCK_WAIT_MS), deps);
       metrics.validations.inc({ result: error instanceof AppError ? error.code : 'error' });
       throw error;
     }
