@@ -78,6 +78,8 @@ describe('stream keys at rest', () => {
     sqlite.prepare("delete from kysely_migration where name >= '0005'").run();
     sqlite.prepare('alter table events drop column ingest_state').run();
     sqlite.prepare('alter table events drop column ingest_reason').run();
+    sqlite.prepare('drop table failure_budgets').run();
+    sqlite.prepare('alter table signing_keys drop column activated_at').run();
     sqlite.close();
     assert.notEqual(databaseBytes(dataDir).indexOf(legacyKey), -1, 'the setup stored the key in clear');
 
