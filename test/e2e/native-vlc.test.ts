@@ -43,14 +43,12 @@ describe('VLC 3 (Debian vlc) through a personal link', () => {
 
     await sleep(WATCH_MS);
     assert.equal(vlc.exitCode, null, `VLC still playing after 2 minutes:\n${stderr.slice(-2000)}`);
-    const fetched = loggedRequests(app)
-      .filter((r) => r.at >= started && r.status === 200)
-      .map((r) => segmentNumber(r.path))
-      .filter((n): n is number => n !== null);
-    const newest = Math.max(...fetched);
-    // 2 s segments: ~60 written while VLC watched. It must have followed nearly all of them.
-    assert.ok(newest - lastAtStart >= 50, `VLC fetched up to segment ${newest}, ${newest - lastAtStart} past the last one listed when it opened`);
-    assert.ok(fs.statSync(out).size > 1_000_000, 'what VLC read was written out');
+    // What VLC wrote out is what it played: about 2 minutes of a stream of which only a few
+    // segments existed when it opened, so it kept fetching segments written after it started.
+    // (The platform logs refusals, not every segment it serves.)
+    const probe = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', out], { encoding: 'utf8' });
+    const seconds = Number(probe.stdout.trim());
+    assert.ok(seconds >= 100, `VLC wrote ${seconds} s of video in ${WATCH_MS / 1000} s (the playlist listed up to segment ${lastAtStart} when it opened)`);
     assert.deepEqual(loggedRequests(app).filter((r) => r.at >= started && r.status >= 400), [], 'no refusal');
     // The publisher would outlive the test and write into the data directory being removed.
     killVlc();
