@@ -2,6 +2,7 @@ import { randomString } from '../crockford.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
 import { AppError, isDatabaseBusy } from '../errors.js';
+import { loadCodeForSession } from './code-for-session.js';
 import { HEARTBEAT_LOCK_WAIT_MS, endSessions, heartbeatIn, openSession, type PlaybackGrant, type SessionDeps } from './session-service.js';
 import { signLinkToken, type LinkClaims } from './link-token.js';
 
@@ -46,8 +47,9 @@ export async function createLink(deps: SessionDeps, sessionId: string, claims: {
  */
 export async function startLinkSession(deps: SessionDeps, link: LinkClaims, client: { clientIp: string | null; userAgent: string | null }): Promise<PlaybackGrant> {
   return writeTransaction(deps.db, async (trx) => {
-    const code = await trx.selectFrom('codes').selectAll().where('id', '=', link.sub).executeTakeFirst();
-    if (!code || code.event_id !== link.eid) throw new AppError(401, 'invalid_link', 'This link is not valid.');
+    const loaded = await loadCodeForSession(trx, link.sub);
+    const code = loaded?.code;
+    if (!loaded || !code || code.event_id !== link.eid) throw new AppError(401, 'invalid_link', 'This link is not valid.');
     // The code's own state first: "revoked" tells the viewer more than "this link was ended".
     if (code.revoked_at !== null) throw new AppError(403, 'code_revoked', 'This code has been revoked.');
     const last = await trx
@@ -61,7 +63,7 @@ export async function startLinkSession(deps: SessionDeps, link: LinkClaims, clie
     if (last && last.ended_at !== null && !LINK_RESUMES_AFTER.has(last.end_reason ?? '')) {
       throw new AppError(403, 'link_ended', 'This link has been ended; open the portal for a new one.');
     }
-    return openSession(trx, deps, code, { deviceId: link.lid, clientIp: client.clientIp, userAgent: client.userAgent });
+    return openSession(trx, deps, loaded, { deviceId: link.lid, clientIp: client.clientIp, userAgent: client.userAgent });
   });
 }
 

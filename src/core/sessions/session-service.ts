@@ -3,7 +3,8 @@ import { codeKey, hashesEqual, normaliseCode } from '../access-code.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
-import type { AccessCodeRow, Database, EventRow } from '../db/schema.js';
+import type { Database, EventRow } from '../db/schema.js';
+import { loadCodeForSession, type CodeForSession, type OpenSession } from './code-for-session.js';
 import { AppError, isDatabaseBusy } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
 import { signPlaybackToken } from '../playback-token.js';
@@ -43,6 +44,15 @@ export interface PlaybackGrant {
 const invalidCode = () => new AppError(401, 'invalid_code', 'This code is not valid.');
 
 /**
+ * How recent a session's last-seen time and its code's last-used time may be for a resume by the
+ * same device to leave them as they are. Safe because a session lives SESSION_TIMEOUT_MS (90 s)
+ * past its last heartbeat: a time up to 5 s old shortens that by at most 5 s (the player beats
+ * every 30 s), and "last used" is shown to operators to the second at best. A reload storm or a
+ * player retrying then costs reads only.
+ */
+export const RESUME_WRITE_INTERVAL_MS = 5_000;
+
+/**
  * Exchanges an access code for a session and a playback token. The single-device rule is the
  * database's: the check, the timeout of a stale session and the insert run in one write
  * transaction, and a unique index allows one active session per code whatever happens.
@@ -57,43 +67,65 @@ export async function startSession(
   const normalised = normaliseCode(input.code);
   const { id: codeId, hash } = codeKey(deps.keyring.pepper, normalised ?? 'not-a-code-000');
   // Answered from the reading connection: a wrong code never waits for (or takes) the write lock.
-  const known = await deps.db.selectFrom('codes').select('code_hash').where('id', '=', codeId).executeTakeFirst();
-  if (!normalised || !known || !hashesEqual(known.code_hash, hash)) throw invalidCode();
+  const known = await loadCodeForSession(deps.db, codeId);
+  if (!normalised || !known || !hashesEqual(known.code.code_hash, hash)) throw invalidCode();
+  if (!alsoInTransaction) {
+    // The same device resuming with everything written moments ago writes nothing, so it needs no
+    // transaction: the answer is the one a transaction at the time of this read would have given.
+    const plan = planSession(deps, known, input);
+    if (plan.kind === 'resume' && !plan.writeSession && !plan.writeCode) return grantFor(deps, known, plan.sessionId, plan.now);
+  }
   return writeTransaction(deps.db, async (trx) => {
-    const code = await trx.selectFrom('codes').selectAll().where('id', '=', codeId).executeTakeFirst();
-    if (!code) throw invalidCode(); // deleted since the check above
-    const grant = await openSession(trx, deps, code, input);
+    // Read again under the lock: everything decided below rests on this read, not the one above.
+    const current = await loadCodeForSession(trx, codeId);
+    if (!current) throw invalidCode(); // deleted since the check above
+    const grant = await openSession(trx, deps, current, input);
     await alsoInTransaction?.(trx);
     return grant;
   });
 }
 
+type SessionPlan =
+  | { kind: 'resume'; now: number; sessionId: string; writeSession: boolean; writeCode: boolean }
+  | { kind: 'open'; now: number; stale: OpenSession | null; writeCode: boolean };
+
 /**
- * Inside a write transaction: checks the code and its event, applies the single-device rule and
- * opens a session for the device, or resumes the device's own. For a code entered in the portal
- * and for a personal link alike (link-sessions.ts).
+ * The checks of a code and its event and the single-device rule, without writing: resume the
+ * device's own session, or open one (after timing out a stale one). Throws the refusals.
  */
-export async function openSession(trx: Db, deps: SessionDeps, code: AccessCodeRow, input: Omit<StartSessionInput, 'code'>): Promise<PlaybackGrant> {
+function planSession(deps: SessionDeps, { code, event, open }: CodeForSession, input: Omit<StartSessionInput, 'code'>): SessionPlan {
   const now = deps.clock();
   if (code.revoked_at !== null) throw new AppError(403, 'code_revoked', 'This code has been revoked.');
   if (code.expires_at <= now) throw new AppError(410, 'code_expired', 'This code has expired.');
-  const event = await trx.selectFrom('events').selectAll().where('id', '=', code.event_id).executeTakeFirstOrThrow();
   checkEventAvailable(event, now);
-
-  const found = await trx.selectFrom('sessions').selectAll().where('code_id', '=', code.id).where('ended_at', 'is', null).executeTakeFirst();
-  const active = found && withDeferredLastSeen(deps.db, found);
-  let sessionId: string;
-  if (active && active.last_seen_at < now - SESSION_TIMEOUT_MS) {
-    await endSessions(trx, now, [active], 'timeout');
+  const recently = (at: number | null) => at !== null && now - at < RESUME_WRITE_INTERVAL_MS;
+  const writeCode = code.first_used_at === null || !recently(code.last_used_at);
+  const active = open && withDeferredLastSeen(deps.db, open);
+  if (!active || active.last_seen_at < now - SESSION_TIMEOUT_MS) return { kind: 'open', now, stale: active, writeCode };
+  if (active.device_id !== input.deviceId) {
+    const retryAfter = Math.max(1, Math.ceil((active.last_seen_at + SESSION_TIMEOUT_MS - now) / 1000));
+    throw new AppError(409, 'device_conflict', 'This code is playing on another device.', { retryAfter });
   }
-  if (active && active.last_seen_at >= now - SESSION_TIMEOUT_MS) {
-    if (active.device_id !== input.deviceId) {
-      const retryAfter = Math.max(1, Math.ceil((active.last_seen_at + SESSION_TIMEOUT_MS - now) / 1000));
-      throw new AppError(409, 'device_conflict', 'This code is playing on another device.', { retryAfter });
-    }
-    sessionId = active.id;
-    await trx.updateTable('sessions').set({ last_seen_at: now, client_ip: input.clientIp }).where('id', '=', sessionId).execute();
+  // The stored time, not a deferred one: a heartbeat kept only in memory still has to be written.
+  const writeSession = !recently(open.last_seen_at) || open.client_ip !== input.clientIp;
+  return { kind: 'resume', now, sessionId: active.id, writeSession, writeCode };
+}
+
+/**
+ * Inside a write transaction, with the code read in it: checks the code and its event, applies
+ * the single-device rule and opens a session for the device, or resumes the device's own. For a
+ * code entered in the portal and for a personal link alike (link-sessions.ts).
+ */
+export async function openSession(trx: Db, deps: SessionDeps, loaded: CodeForSession, input: Omit<StartSessionInput, 'code'>): Promise<PlaybackGrant> {
+  const { code } = loaded;
+  const plan = planSession(deps, loaded, input);
+  const now = plan.now;
+  let sessionId: string;
+  if (plan.kind === 'resume') {
+    sessionId = plan.sessionId;
+    if (plan.writeSession) await trx.updateTable('sessions').set({ last_seen_at: now, client_ip: input.clientIp }).where('id', '=', sessionId).execute();
   } else {
+    if (plan.stale) await endSessions(trx, now, [plan.stale], 'timeout');
     sessionId = timeOrderedId(now);
     await trx
       .insertInto('sessions')
@@ -111,11 +143,17 @@ export async function openSession(trx: Db, deps: SessionDeps, code: AccessCodeRo
       })
       .execute();
   }
-  await trx
-    .updateTable('access_codes')
-    .set({ first_used_at: code.first_used_at ?? now, last_used_at: now })
-    .where('id', '=', code.id)
-    .execute();
+  if (plan.writeCode) {
+    await trx
+      .updateTable('access_codes')
+      .set({ first_used_at: code.first_used_at ?? now, last_used_at: now })
+      .where('id', '=', code.id)
+      .execute();
+  }
+  return grantFor(deps, loaded, sessionId, now);
+}
+
+function grantFor(deps: SessionDeps, { code, event }: CodeForSession, sessionId: string, now: number): PlaybackGrant {
   const { token, expiresAt } = signPlaybackToken(deps.keyring.current, { codeId: code.id, eventId: event.id, sessionId }, now, deps.tokenTtlSeconds);
   return { token, expiresAt, sessionId, event };
 }

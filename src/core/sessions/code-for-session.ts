@@ -1,0 +1,95 @@
+import type { CompiledQuery } from 'kysely';
+import { databaseKind, type DatabaseKind, type Db } from '../db/database.js';
+import type { AccessCodeRow, EventRow, SessionRow } from '../db/schema.js';
+
+/** What the single-device rule needs of a code's open session. */
+export type OpenSession = Pick<SessionRow, 'id' | 'event_id' | 'device_id' | 'client_ip' | 'last_seen_at'>;
+
+/** A committed code with its event and its session not yet ended (at most one: a unique partial index). */
+export interface CodeForSession {
+  code: AccessCodeRow;
+  event: EventRow;
+  /** As stored: the caller applies a deferred heartbeat (deferred-last-seen.ts) if it wants one. */
+  open: OpenSession | null;
+}
+
+/** The statement of `loadCodeForSession`, built and compiled once per kind of database. */
+function selectCodeForSession(db: Db, codeId: string) {
+  return db
+    .selectFrom('codes as c')
+    .innerJoin('events as e', 'e.id', 'c.event_id')
+    .leftJoin('sessions as s', (join) => join.onRef('s.code_id', '=', 'c.id').on('s.ended_at', 'is', null))
+    .selectAll('c')
+    .select([
+      'e.id as e_id',
+      'e.title as e_title',
+      'e.status as e_status',
+      'e.starts_at as e_starts_at',
+      'e.ends_at as e_ends_at',
+      'e.rewatch_hours as e_rewatch_hours',
+      'e.stream_key as e_stream_key',
+      'e.ladder as e_ladder',
+      'e.ingest_state as e_ingest_state',
+      'e.ingest_reason as e_ingest_reason',
+      'e.created_at as e_created_at',
+      'e.updated_at as e_updated_at',
+      's.id as s_id',
+      's.event_id as s_event_id',
+      's.device_id as s_device_id',
+      's.client_ip as s_client_ip',
+      's.last_seen_at as s_last_seen_at',
+    ])
+    .where('c.id', '=', codeId);
+}
+
+type Row = Awaited<ReturnType<ReturnType<typeof selectCodeForSession>['executeTakeFirstOrThrow']>>;
+
+/**
+ * Built and compiled by kysely once per kind of database, not on every validation (it showed in
+ * profiles); run with the code's id as its one parameter (and prepared once by the SQLite driver's
+ * statement cache).
+ */
+const compiled = new Map<DatabaseKind, CompiledQuery<Row>>();
+
+function compiledFor(db: Db): CompiledQuery<Row> {
+  const kind = databaseKind(db);
+  let query = compiled.get(kind);
+  if (!query) {
+    query = selectCodeForSession(db, '').compile();
+    if (query.parameters.length !== 1) throw new Error('loadCodeForSession: expected the code id as the only parameter');
+    compiled.set(kind, query);
+  }
+  return query;
+}
+
+/**
+ * Reads a code, its event and its open session in one statement: a validation's only read, on the
+ * reading connection before the write transaction and again inside it (one round trip each).
+ */
+export async function loadCodeForSession(db: Db, codeId: string): Promise<CodeForSession | undefined> {
+  const { rows } = await db.executeQuery<Row>({ ...compiledFor(db), parameters: [codeId] });
+  const row = rows[0];
+  if (!row) return undefined;
+  const { e_id, e_title, e_status, e_starts_at, e_ends_at, e_rewatch_hours, e_stream_key, e_ladder, e_ingest_state, e_ingest_reason, e_created_at, e_updated_at, ...rest } =
+    row;
+  const { s_id, s_event_id, s_device_id, s_client_ip, s_last_seen_at, ...code } = rest;
+  const event: EventRow = {
+    id: e_id,
+    title: e_title,
+    status: e_status,
+    starts_at: e_starts_at,
+    ends_at: e_ends_at,
+    rewatch_hours: e_rewatch_hours,
+    stream_key: e_stream_key,
+    ladder: e_ladder,
+    ingest_state: e_ingest_state,
+    ingest_reason: e_ingest_reason,
+    created_at: e_created_at,
+    updated_at: e_updated_at,
+  };
+  const open =
+    s_id === null || s_event_id === null || s_device_id === null || s_last_seen_at === null
+      ? null
+      : { id: s_id, event_id: s_event_id, device_id: s_device_id, client_ip: s_client_ip, last_seen_at: s_last_seen_at };
+  return { code, event, open };
+}
