@@ -39,13 +39,18 @@ export class FailureBudget {
 
   /** Milliseconds until `client` may fail again; 0 while it has budget left. */
   async waitMs(client: string): Promise<number> {
+    return this.waitFrom(await this.fullAt(client), this.options.clock());
+  }
+
+  /** When `client`'s budget is full again (epoch ms); 0 for a client with no row (full now). */
+  private async fullAt(client: string): Promise<number> {
     const row = await this.db
       .selectFrom('failure_budgets')
       .select('full_at')
       .where('scope', '=', this.options.scope)
       .where('client', '=', client)
       .executeTakeFirst();
-    return this.waitFrom(row ? Number(row.full_at) : 0, this.options.clock());
+    return row ? Number(row.full_at) : 0;
   }
 
   private waitFrom(fullAt: number, now: number): number {
@@ -61,13 +66,8 @@ export class FailureBudget {
    */
   async turn(client: string, maxWaitMs: number, marginAttempts: number): Promise<{ hold: number; taken: boolean } | null> {
     const now = this.options.clock();
-    const row = await this.db
-      .selectFrom('failure_budgets')
-      .select('full_at')
-      .where('scope', '=', this.options.scope)
-      .where('client', '=', client)
-      .executeTakeFirst();
-    const owedMs = row ? Number(row.full_at) - now : 0;
+    const fullAt = await this.fullAt(client);
+    const owedMs = fullAt ? fullAt - now : 0;
     if (owedMs <= (this.options.burst - marginAttempts) * this.options.refillEveryMs) return { hold: 0, taken: false };
     const hold = await this.reserve(client, maxWaitMs);
     return hold === null ? null : { hold, taken: true };
