@@ -2,6 +2,7 @@ import { CompiledQuery, Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { databaseBusy } from '../errors.js';
 import { createLog } from '../log.js';
+import { commitOrRollback } from './commit-or-rollback.js';
 import { checkMigrationResult, LATEST_MIGRATION, migrationProvider, type MigrationContext } from './migrations.js';
 import type { Database } from './schema.js';
 import { WriterQueue } from './writer-queue.js';
@@ -127,14 +128,7 @@ export async function postgresWriteTransaction<T>(db: Db, writer: PostgresWriter
           await sql`rollback`.execute(conn).catch(() => undefined);
           throw isLockTimeout(error) ? databaseBusy() : error;
         });
-      try {
-        const result = await fn(conn);
-        await sql`commit`.execute(conn);
-        return result;
-      } catch (error) {
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw isLockTimeout(error) ? databaseBusy() : error;
-      }
+      return commitOrRollback(conn, fn, (error) => (isLockTimeout(error) ? databaseBusy() : error));
     });
   } finally {
     done();

@@ -2,6 +2,7 @@ import { setTimeout } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect, SqliteDriver, sql, type Driver, type SqliteDialectConfig } from 'kysely';
 import { databaseBusy } from '../errors.js';
+import { commitOrRollback } from './commit-or-rollback.js';
 import { checkMigrationResult, LATEST_MIGRATION, migrationProvider, type MigrationContext } from './migrations.js';
 import type { Database } from './schema.js';
 import { WriterQueue } from './writer-queue.js';
@@ -155,14 +156,7 @@ export async function sqliteWriteTransaction<T>(writer: SqliteWriter, fn: (trx: 
     return await writer.db.connection().execute(async (conn) => {
       sqliteHandles.set(conn, writer.handle);
       await beginImmediate(conn, deadline);
-      try {
-        const result = await fn(conn);
-        await sql`commit`.execute(conn);
-        return result;
-      } catch (error) {
-        await sql`rollback`.execute(conn).catch(() => undefined);
-        throw error;
-      }
+      return commitOrRollback(conn, fn);
     });
   } finally {
     done();
