@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PLATFORM_REPLICAS_CONF, renderTemplate, startNginx } from '../test/helpers/nginx.js';
 import { postgresBackend, sqliteBackend, type Backend } from './database-backends.js';
-import { BIN, autocannonRun, cli, freshDataDir, median, row } from './lib.js';
+import { BIN, cli, freshDataDir, median, row, validationLoad } from './lib.js';
 
 const DURATION_S = 10;
 const CONNECTIONS = 50;
@@ -58,22 +58,7 @@ function copyHost(from: string): string {
 }
 
 async function validations(url: string, codes: string[]): Promise<Load> {
-  let next = 0;
-  const result = await autocannonRun({
-    url,
-    connections: CONNECTIONS,
-    duration: DURATION_S,
-    requests: [{
-      method: 'POST',
-      path: '/api/tokens/validate',
-      headers: { 'content-type': 'application/json' },
-      // Each code always from its own device: a full validation and a write, never a 409.
-      setupRequest: (request) => {
-        const i = next++ % codes.length;
-        return { ...request, body: JSON.stringify({ code: codes[i], deviceId: `bench-device-${i}` }) };
-      },
-    }],
-  });
+  const result = await validationLoad(url, codes, { connections: CONNECTIONS, duration: DURATION_S });
   return { rps: result.requests.average, p99: result.latency.p99, errors: result.non2xx + result.errors };
 }
 

@@ -49,3 +49,26 @@ export function row(name: string, value: string): void {
 export function autocannonRun(options: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
 }
+
+/**
+ * `POST /api/tokens/validate` under load, each code always from its own device: every request is a
+ * full validation (hash, lookup, session, JWT) and a write transaction, never a 409.
+ */
+export function validationLoad(url: string, codes: string[], options: { connections: number; duration: number }): Promise<autocannon.Result> {
+  let next = 0;
+  return autocannonRun({
+    url,
+    ...options,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/tokens/validate',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request) => {
+          const i = next++ % codes.length;
+          return { ...request, body: JSON.stringify({ code: codes[i], deviceId: `bench-device-${i}` }) };
+        },
+      },
+    ],
+  });
+}

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BIN, autocannonRun as run, cli, freshDataDir, row } from './lib.js';
+import { BIN, autocannonRun as run, cli, freshDataDir, row, validationLoad } from './lib.js';
 
 const DURATION_S = 10;
 const CONNECTIONS = 50;
@@ -22,25 +22,7 @@ export async function benchPlatformValidate(): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
   try {
     const health = await run({ url: `${url}/healthz`, connections: CONNECTIONS, duration: DURATION_S });
-    let next = 0;
-    const validate = await run({
-      url,
-      connections: CONNECTIONS,
-      duration: DURATION_S,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/tokens/validate',
-          headers: { 'content-type': 'application/json' },
-          // Each code always from its own device: every request is a full validation (hash,
-          // lookup, session resume, JWT) and a write transaction, never a 409.
-          setupRequest: (request) => {
-            const i = next++ % codes.length;
-            return { ...request, body: JSON.stringify({ code: codes[i], deviceId: `bench-device-${i}` }) };
-          },
-        },
-      ],
-    });
+    const validate = await validationLoad(url, codes, { connections: CONNECTIONS, duration: DURATION_S });
     const non2xx = validate.non2xx;
     row('baseline: GET /healthz', `${health.requests.average.toFixed(0)} req/s, p99 ${health.latency.p99} ms`);
     row('POST /api/tokens/validate', `${validate.requests.average.toFixed(0)} req/s, p99 ${validate.latency.p99} ms (${non2xx} non-2xx; goal ≥ 5000/s, p99 < 20 ms)`);
