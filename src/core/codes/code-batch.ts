@@ -7,7 +7,7 @@ import type { Db } from '../db/database.js';
 import { sqliteHandle, writeTransaction } from '../db/database.js';
 import { AppError, operationalFailure } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
-import { DrawnCodes } from './drawn-codes.js';
+import { DrawnCodes, ROW_BYTES } from './drawn-codes.js';
 
 /**
  * The longest a batch holds the write lock at a time. Measured in time, not rows, so it holds on
@@ -16,15 +16,12 @@ import { DrawnCodes } from './drawn-codes.js';
 const LOCK_BUDGET_MS = 50;
 /** Pause between the batch's transactions, so other writers (polling every 2 ms) get their turn. */
 const LOCK_GAP_MS = 5;
-/** PostgreSQL: rows per INSERT from arrays (two arrays, so the 65,535-parameter bound is far). */
-const ROWS_PER_ARRAY_INSERT = 5_000;
+/** SQLite: rows per INSERT from one packed blob; small enough that the budget is checked often. */
+const SQLITE_ROWS_PER_INSERT = 1_000;
+/** PostgreSQL: rows per INSERT from one packed bytea (240 kB of parameter). */
+const POSTGRES_ROWS_PER_INSERT = 5_000;
 /** A pending batch whose writer has not been heard from for this long was abandoned (crash, kill -9). */
 export const ABANDONED_BATCH_MS = 60_000;
-
-export interface NewCode {
-  id: string;
-  code: string;
-}
 
 export interface CodeBatchSpec {
   eventId: string;
@@ -34,8 +31,11 @@ export interface CodeBatchSpec {
 }
 
 export interface CodeBatchHooks {
-  /** Receives every code, in chunks, once all are stored (still invisible to users). */
-  onCodes(codes: NewCode[]): void;
+  /**
+   * Receives every code, chunk by chunk as each is stored for good (still invisible to users):
+   * CODE_LENGTH latin1 bytes a code, back to back.
+   */
+  onCodes(codes: Buffer): void;
   /** Runs just before the batch becomes visible: make the plaintext output durable here. */
   beforeCommit(): void;
   /** Runs inside the final transaction: e.g. revoke what a rotation replaces, write the audit entry. */
@@ -58,7 +58,9 @@ export interface CodeBatchDeps {
  *
  * The whole batch is drawn first and stored in id order (DrawnCodes): ids are random, so storing
  * them as drawn would make every short transaction rewrite pages all over the index (measured: 3×
- * the time of one big transaction); in order, each page is written about once.
+ * the time of one big transaction); in order, each page is written about once. The plaintext is
+ * handed on as each transaction stores its part (a later redraw never touches stored codes), so
+ * the output is written while the database works rather than built whole at the end.
  */
 export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, hooks: CodeBatchHooks): Promise<string> {
   await deleteAbandonedBatches(deps.db, deps.clock());
@@ -79,19 +81,17 @@ export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, 
     const drawn = new DrawnCodes(spec.count, deps.pepper, (done) => hooks.onProgress?.(done, total));
     const batch = { eventId: spec.eventId, batchId, label: spec.label, expiresAt: spec.expiresAt, createdAt: deps.clock() };
     let stored = 0;
+    let handedOn = 0;
     while (stored < drawn.count) {
       stored += await writeTransaction(deps.db, async (trx) => {
         const n = await insertCodesWithinBudget(trx, drawn, batch, stored);
         await trx.updateTable('code_batches').set({ heartbeat_at: deps.clock() }).where('id', '=', batchId).execute();
         return n;
       });
+      hooks.onCodes(drawn.codeBytes(handedOn, stored));
+      handedOn = stored;
       hooks.onProgress?.(spec.count + stored, total);
       if (stored < drawn.count) await setTimeout(LOCK_GAP_MS);
-    }
-    for (let i = 0; i < drawn.count; i += 10_000) {
-      const chunk: NewCode[] = [];
-      for (let j = i; j < Math.min(drawn.count, i + 10_000); j++) chunk.push({ id: drawn.id(j), code: drawn.code(j) });
-      hooks.onCodes(chunk);
     }
     drawn.wipe();
     hooks.beforeCommit();
@@ -125,50 +125,69 @@ interface BatchColumns {
 }
 
 /**
- * Inserts codes from `from` on until done or the lock budget is spent; returns how many. An id
- * that already exists (two codes sharing 80 hash bits: ~1 in 10^12 per million) is drawn again.
+ * Inserts codes from `from` on until done or the lock budget is spent; returns how many. Each
+ * statement stores a packed chunk of rows, and the next starts only if it should end within the
+ * budget too (judged by the last one's time). An id that already exists (two codes sharing 80
+ * hash bits: ~1 in 10^12 per million) is drawn again.
  */
 async function insertCodesWithinBudget(trx: Db, drawn: DrawnCodes, batch: BatchColumns, from: number): Promise<number> {
   const started = performance.now();
   const sqlite = sqliteHandle(trx);
-  if (sqlite) {
-    // One cached prepared statement: twice as fast as compiling multi-row INSERTs through kysely.
-    const insert = preparedInsert(sqlite);
-    let i = from;
-    while (i < drawn.count) {
-      insertWithRedraw(drawn, i, () => insert.run(drawn.id(i), batch.eventId, batch.batchId, drawn.hash(i), batch.label, batch.expiresAt, batch.createdAt));
-      i++;
-      if ((i & 255) === 0 && performance.now() - started > LOCK_BUDGET_MS) break;
-    }
-    return i - from;
-  }
+  const rowsPerInsert = sqlite ? SQLITE_ROWS_PER_INSERT : POSTGRES_ROWS_PER_INSERT;
   let i = from;
-  while (i < drawn.count && (i === from || performance.now() - started < LOCK_BUDGET_MS)) {
-    const end = Math.min(drawn.count, i + ROWS_PER_ARRAY_INSERT);
-    await insertArrays(trx, drawn, batch, i, end);
+  let lastMs = 0;
+  while (i < drawn.count && (i === from || performance.now() - started + lastMs < LOCK_BUDGET_MS)) {
+    const statementStarted = performance.now();
+    const end = Math.min(drawn.count, i + rowsPerInsert);
+    if (sqlite) insertSqliteChunk(sqlite, drawn, batch, i, end);
+    else await insertPostgresChunk(trx, drawn, batch, i, end);
+    lastMs = performance.now() - statementStarted;
     i = end;
   }
   return i - from;
 }
 
 /**
- * PostgreSQL: the codes `from`..`end` in one statement over two arrays (ids and hashes; the other
- * columns are the same for the whole batch), a handful of bound values however many rows. A
- * failing statement aborts the transaction there, so a taken id is skipped (`on conflict do
- * nothing`), and just those codes are drawn again and inserted by the next statement.
+ * SQLite: the codes `from`..`end` in one statement that slices a single bound blob into rows (a
+ * recursive count, substr), three times less work than a statement run per row. A taken id
+ * fails the statement alone (SQLite undoes just that statement); the chunk is then stored row by
+ * row, drawing the taken one again.
  */
-async function insertArrays(trx: Db, drawn: DrawnCodes, batch: BatchColumns, from: number, end: number): Promise<void> {
+function insertSqliteChunk(sqlite: BetterSqlite3.Database, drawn: DrawnCodes, batch: BatchColumns, from: number, end: number): void {
+  const columns = { eventId: batch.eventId, batchId: batch.batchId, label: batch.label, expiresAt: batch.expiresAt, createdAt: batch.createdAt };
+  try {
+    preparedStatements(sqlite).chunk.run({ ...columns, count: end - from, rows: drawn.rows(from, end) });
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const single = preparedStatements(sqlite).single;
+    for (let i = from; i < end; i++) {
+      insertWithRedraw(drawn, i, () => single.run(drawn.id(i), batch.eventId, batch.batchId, drawn.hash(i), batch.label, batch.expiresAt, batch.createdAt));
+    }
+  }
+}
+
+/**
+ * PostgreSQL: the codes `from`..`end` in one statement slicing one bound bytea, a handful of
+ * bound values however many rows. A failing statement aborts the transaction there, so a taken
+ * id is skipped (`on conflict do nothing`), and just those codes are drawn again and inserted by
+ * the next statement.
+ */
+async function insertPostgresChunk(trx: Db, drawn: DrawnCodes, batch: BatchColumns, from: number, end: number): Promise<void> {
   let pending = Array.from({ length: end - from }, (_, k) => from + k);
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > 3) throw operationalFailure('could not draw unique codes (the random source may be broken)');
-    const ids = pending.map((i) => drawn.id(i));
+    const rows = attempt === 0 ? drawn.rows(from, end) : drawn.rowsAt(pending);
     const { rows: inserted } = await sql<{ id: string }>`
       insert into access_codes (id, event_id, batch_id, code_hash, label, expires_at, created_at)
-      select id, ${batch.eventId}, ${batch.batchId}, code_hash, ${batch.label}, ${batch.expiresAt}, ${batch.createdAt}
-      from unnest(${ids}::text[], ${pending.map((i) => drawn.hash(i))}::bytea[]) as t(id, code_hash)
+      select convert_from(substring(r from 1 for 16), 'UTF8'), ${batch.eventId}, ${batch.batchId}, substring(r from 17 for 32),
+        ${batch.label}, ${batch.expiresAt}, ${batch.createdAt}
+      from (select substring(${rows}::bytea from n * ${ROW_BYTES} + 1 for ${ROW_BYTES}) as r
+            from generate_series(0, ${pending.length}::int - 1) as n) as packed
       on conflict (id) do nothing
       returning id`.execute(trx);
+    if (inserted.length === pending.length) return;
     const stored = new Set(inserted.map((r) => r.id));
+    const ids = pending.map((i) => drawn.id(i));
     // Draw the codes that were not stored again (in place: the batch's order is off by those few).
     pending = pending.filter((i, k) => !stored.has(ids[k]!));
     for (const i of pending) drawn.redraw(i);
@@ -187,17 +206,29 @@ function insertWithRedraw(drawn: DrawnCodes, i: number, insert: () => void): voi
   }
 }
 
-const insertStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
+interface InsertStatements {
+  /** Rows sliced from the blob `@rows` (ROW_BYTES each: id, hash); the other columns bound once. */
+  chunk: BetterSqlite3.Statement;
+  single: BetterSqlite3.Statement;
+}
 
-function preparedInsert(sqlite: BetterSqlite3.Database): BetterSqlite3.Statement {
-  let statement = insertStatements.get(sqlite);
-  if (!statement) {
-    statement = sqlite.prepare(
-      'insert into access_codes (id, event_id, batch_id, code_hash, label, expires_at, created_at) values (?, ?, ?, ?, ?, ?, ?)',
-    );
-    insertStatements.set(sqlite, statement);
+const insertStatements = new WeakMap<BetterSqlite3.Database, InsertStatements>();
+
+function preparedStatements(sqlite: BetterSqlite3.Database): InsertStatements {
+  let statements = insertStatements.get(sqlite);
+  if (!statements) {
+    const columns = 'insert into access_codes (id, event_id, batch_id, code_hash, label, expires_at, created_at)';
+    statements = {
+      chunk: sqlite.prepare(`${columns}
+        with recursive n(k) as (select 0 union all select k + 1 from n where k + 1 < @count)
+        select cast(substr(@rows, k * ${ROW_BYTES} + 1, 16) as text), @eventId, @batchId, substr(@rows, k * ${ROW_BYTES} + 17, 32),
+          @label, @expiresAt, @createdAt
+        from n`),
+      single: sqlite.prepare(`${columns} values (?, ?, ?, ?, ?, ?, ?)`),
+    };
+    insertStatements.set(sqlite, statements);
   }
-  return statement;
+  return statements;
 }
 
 function isUniqueViolation(error: unknown): boolean {
