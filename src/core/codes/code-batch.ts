@@ -1,25 +1,15 @@
 import type { KeyObject } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
-import type BetterSqlite3 from 'better-sqlite3';
-import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
-import { sqliteHandle, writeTransaction } from '../db/database.js';
+import { writeTransaction } from '../db/database.js';
 import { AppError, operationalFailure } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
-import { DrawnCodes, ROW_BYTES } from './drawn-codes.js';
+import { DrawnCodes } from './drawn-codes.js';
+import { InsertPace, insertCodesWithinBudget } from './batch-rows.js';
 
-/**
- * The longest a batch holds the write lock at a time. Measured in time, not rows, so it holds on
- * a slow or busy machine too; another process's write waits about this long at most.
- */
-const LOCK_BUDGET_MS = 50;
 /** Pause between the batch's transactions, so other writers (polling every 2 ms) get their turn. */
 const LOCK_GAP_MS = 5;
-/** SQLite: rows per INSERT from one packed blob; small enough that the budget is checked often. */
-const SQLITE_ROWS_PER_INSERT = 1_000;
-/** PostgreSQL: rows per INSERT from one packed bytea (240 kB of parameter). */
-const POSTGRES_ROWS_PER_INSERT = 5_000;
 /** A pending batch whose writer has not been heard from for this long was abandoned (crash, kill -9). */
 export const ABANDONED_BATCH_MS = 60_000;
 
@@ -82,9 +72,10 @@ export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, 
     const batch = { eventId: spec.eventId, batchId, label: spec.label, expiresAt: spec.expiresAt, createdAt: deps.clock() };
     let stored = 0;
     let handedOn = 0;
+    const pace = new InsertPace();
     while (stored < drawn.count) {
       stored += await writeTransaction(deps.db, async (trx) => {
-        const n = await insertCodesWithinBudget(trx, drawn, batch, stored);
+        const n = await insertCodesWithinBudget(trx, drawn, batch, stored, pace);
         await trx.updateTable('code_batches').set({ heartbeat_at: deps.clock() }).where('id', '=', batchId).execute();
         return n;
       });
@@ -113,127 +104,6 @@ export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, 
     await deleteBatch(deps.db, batchId).catch(() => undefined);
     throw error;
   }
-}
-
-/** What every row of a batch shares. */
-interface BatchColumns {
-  eventId: string;
-  batchId: string;
-  label: string | null;
-  expiresAt: number;
-  createdAt: number;
-}
-
-/**
- * Inserts codes from `from` on until done or the lock budget is spent; returns how many. Each
- * statement stores a packed chunk of rows, and the next starts only if it should end within the
- * budget too (judged by the last one's time). An id that already exists (two codes sharing 80
- * hash bits: ~1 in 10^12 per million) is drawn again.
- */
-async function insertCodesWithinBudget(trx: Db, drawn: DrawnCodes, batch: BatchColumns, from: number): Promise<number> {
-  const started = performance.now();
-  const sqlite = sqliteHandle(trx);
-  const rowsPerInsert = sqlite ? SQLITE_ROWS_PER_INSERT : POSTGRES_ROWS_PER_INSERT;
-  let i = from;
-  let lastMs = 0;
-  while (i < drawn.count && (i === from || performance.now() - started + lastMs < LOCK_BUDGET_MS)) {
-    const statementStarted = performance.now();
-    const end = Math.min(drawn.count, i + rowsPerInsert);
-    if (sqlite) insertSqliteChunk(sqlite, drawn, batch, i, end);
-    else await insertPostgresChunk(trx, drawn, batch, i, end);
-    lastMs = performance.now() - statementStarted;
-    i = end;
-  }
-  return i - from;
-}
-
-/**
- * SQLite: the codes `from`..`end` in one statement that slices a single bound blob into rows (a
- * recursive count, substr), three times less work than a statement run per row. A taken id
- * fails the statement alone (SQLite undoes just that statement); the chunk is then stored row by
- * row, drawing the taken one again.
- */
-function insertSqliteChunk(sqlite: BetterSqlite3.Database, drawn: DrawnCodes, batch: BatchColumns, from: number, end: number): void {
-  const columns = { eventId: batch.eventId, batchId: batch.batchId, label: batch.label, expiresAt: batch.expiresAt, createdAt: batch.createdAt };
-  try {
-    preparedStatements(sqlite).chunk.run({ ...columns, count: end - from, rows: drawn.rows(from, end) });
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    const single = preparedStatements(sqlite).single;
-    for (let i = from; i < end; i++) {
-      insertWithRedraw(drawn, i, () => single.run(drawn.id(i), batch.eventId, batch.batchId, drawn.hash(i), batch.label, batch.expiresAt, batch.createdAt));
-    }
-  }
-}
-
-/**
- * PostgreSQL: the codes `from`..`end` in one statement slicing one bound bytea, a handful of
- * bound values however many rows. A failing statement aborts the transaction there, so a taken
- * id is skipped (`on conflict do nothing`), and just those codes are drawn again and inserted by
- * the next statement.
- */
-async function insertPostgresChunk(trx: Db, drawn: DrawnCodes, batch: BatchColumns, from: number, end: number): Promise<void> {
-  let pending = Array.from({ length: end - from }, (_, k) => from + k);
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt > 3) throw operationalFailure('could not draw unique codes (the random source may be broken)');
-    const rows = attempt === 0 ? drawn.rows(from, end) : drawn.rowsAt(pending);
-    const { rows: inserted } = await sql<{ id: string }>`
-      insert into access_codes (id, event_id, batch_id, code_hash, label, expires_at, created_at)
-      select convert_from(substring(r from 1 for 16), 'UTF8'), ${batch.eventId}, ${batch.batchId}, substring(r from 17 for 32),
-        ${batch.label}, ${batch.expiresAt}, ${batch.createdAt}
-      from (select substring(${rows}::bytea from n * ${ROW_BYTES} + 1 for ${ROW_BYTES}) as r
-            from generate_series(0, ${pending.length}::int - 1) as n) as packed
-      on conflict (id) do nothing
-      returning id`.execute(trx);
-    if (inserted.length === pending.length) return;
-    const stored = new Set(inserted.map((r) => r.id));
-    const ids = pending.map((i) => drawn.id(i));
-    // Draw the codes that were not stored again (in place: the batch's order is off by those few).
-    pending = pending.filter((i, k) => !stored.has(ids[k]!));
-    for (const i of pending) drawn.redraw(i);
-  }
-}
-
-function insertWithRedraw(drawn: DrawnCodes, i: number, insert: () => void): void {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      insert();
-      return;
-    } catch (error) {
-      if (attempt >= 3 || !isUniqueViolation(error)) throw error;
-      drawn.redraw(i);
-    }
-  }
-}
-
-interface InsertStatements {
-  /** Rows sliced from the blob `@rows` (ROW_BYTES each: id, hash); the other columns bound once. */
-  chunk: BetterSqlite3.Statement;
-  single: BetterSqlite3.Statement;
-}
-
-const insertStatements = new WeakMap<BetterSqlite3.Database, InsertStatements>();
-
-function preparedStatements(sqlite: BetterSqlite3.Database): InsertStatements {
-  let statements = insertStatements.get(sqlite);
-  if (!statements) {
-    const columns = 'insert into access_codes (id, event_id, batch_id, code_hash, label, expires_at, created_at)';
-    statements = {
-      chunk: sqlite.prepare(`${columns}
-        with recursive n(k) as (select 0 union all select k + 1 from n where k + 1 < @count)
-        select cast(substr(@rows, k * ${ROW_BYTES} + 1, 16) as text), @eventId, @batchId, substr(@rows, k * ${ROW_BYTES} + 17, 32),
-          @label, @expiresAt, @createdAt
-        from n`),
-      single: sqlite.prepare(`${columns} values (?, ?, ?, ?, ?, ?, ?)`),
-    };
-    insertStatements.set(sqlite, statements);
-  }
-  return statements;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
 
 /** Removes pending batches whose writer stopped heartbeating, in lock-friendly chunks. */
