@@ -12,8 +12,8 @@ import { ROW_BYTES, type DrawnCodes } from './drawn-codes.js';
 const LOCK_BUDGET_MS = 50;
 /** Statements smaller than this cost more in round trips than they save in lock time. */
 const MIN_ROWS = 100;
-/** Bounds one statement's bound blob (240 kB) whatever the pace. */
-const MAX_ROWS_PER_INSERT = 5_000;
+/** Bounds one statement (96 kB of rows; a few ms on SQLite) whatever the pace, so a stall mid-statement costs little. */
+const MAX_ROWS_PER_INSERT = 2_000;
 /** A guess for the first statement: 1,000 rows in 50 ms is slow for either database. */
 const FIRST_ROWS_PER_MS = 20;
 /** Aim a little short of the remaining budget: statements vary. */
