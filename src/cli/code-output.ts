@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AtomicFile } from '../core/atomic-file.js';
-import { codesToCsv } from '../core/codes/code-csv.js';
+import { CODE_LENGTH } from '../core/access-code.js';
+import { codeCsvLines, codesToCsv } from '../core/codes/code-csv.js';
 import { memoryCodeSink, type CodeSink } from '../core/codes/code-issue.js';
 import { AppError, operationalFailure } from '../core/errors.js';
 import { removeStaleTempFiles } from '../core/stale-temp-files.js';
@@ -27,14 +28,25 @@ export interface CodeDestination {
  */
 export function openCodeDestination(out: Output, outPath: string | undefined, { force = false } = {}): CodeDestination {
   if (outPath) return fileDestination(outPath, force);
+  if (!out.json) return heldCsvDestination();
   const sink = memoryCodeSink();
+  return { sink, finish: () => printJson(sink.rows), abort: () => void (sink.rows.length = 0) };
+}
+
+/** CSV on stdout, held back as the lines' bytes (not a record per code) until the commit. */
+function heldCsvDestination(): CodeDestination {
+  let chunks: Buffer[] = [];
   return {
-    sink,
-    finish: () => {
-      if (out.json) printJson(sink.rows);
-      else process.stdout.write(codesToCsv(sink.rows, true));
+    sink: {
+      write: (codes, batch) => void chunks.push(codeCsvLines(codes, CODE_LENGTH, batch, chunks.length === 0)),
+      sync: () => undefined,
     },
-    abort: () => void (sink.rows.length = 0),
+    finish: () => {
+      if (chunks.length === 0) process.stdout.write(codesToCsv([], true));
+      for (const chunk of chunks) process.stdout.write(chunk);
+      chunks = [];
+    },
+    abort: () => void (chunks = []),
   };
 }
 
@@ -53,8 +65,8 @@ function fileDestination(outPath: string, force: boolean): CodeDestination {
   let wroteHeader = false;
   return {
     sink: {
-      write: (chunk) => {
-        file.write(codesToCsv(chunk, !wroteHeader));
+      write: (codes, batch) => {
+        file.write(codeCsvLines(codes, CODE_LENGTH, batch, !wroteHeader));
         wroteHeader = true;
       },
       sync: () => file.sync(),

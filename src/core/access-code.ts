@@ -21,8 +21,8 @@ export function hashCode(pepper: KeyObject, normalisedCode: string): Buffer {
   return createHmac('sha256', pepper).update(normalisedCode).digest();
 }
 
-const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford, lower case; sorts like the bytes
-const ID_BYTES = 10;
+export const ID_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford, lower case; sorts like the bytes
+export const ID_BYTES = 10;
 
 /**
  * A code's public id: its hash's first 80 bits in base32 (16 characters). Looking a code up is

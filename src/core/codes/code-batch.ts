@@ -1,30 +1,17 @@
 import type { KeyObject } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
-import type BetterSqlite3 from 'better-sqlite3';
-import { sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
-import { sqliteHandle, writeTransaction } from '../db/database.js';
+import { writeTransaction } from '../db/database.js';
 import { AppError, operationalFailure } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
 import { DrawnCodes } from './drawn-codes.js';
+import { InsertPace, insertCodesWithinBudget } from './batch-rows.js';
 
-/**
- * The longest a batch holds the write lock at a time. Measured in time, not rows, so it holds on
- * a slow or busy machine too; another process's write waits about this long at most.
- */
-const LOCK_BUDGET_MS = 50;
 /** Pause between the batch's transactions, so other writers (polling every 2 ms) get their turn. */
 const LOCK_GAP_MS = 5;
-/** PostgreSQL: rows per INSERT from arrays (two arrays, so the 65,535-parameter bound is far). */
-const ROWS_PER_ARRAY_INSERT = 5_000;
 /** A pending batch whose writer has not been heard from for this long was abandoned (crash, kill -9). */
 export const ABANDONED_BATCH_MS = 60_000;
-
-export interface NewCode {
-  id: string;
-  code: string;
-}
 
 export interface CodeBatchSpec {
   eventId: string;
@@ -34,8 +21,11 @@ export interface CodeBatchSpec {
 }
 
 export interface CodeBatchHooks {
-  /** Receives every code, in chunks, once all are stored (still invisible to users). */
-  onCodes(codes: NewCode[]): void;
+  /**
+   * Receives every code, chunk by chunk as each is stored for good (still invisible to users):
+   * CODE_LENGTH latin1 bytes a code, back to back.
+   */
+  onCodes(codes: Buffer): void;
   /** Runs just before the batch becomes visible: make the plaintext output durable here. */
   beforeCommit(): void;
   /** Runs inside the final transaction: e.g. revoke what a rotation replaces, write the audit entry. */
@@ -58,7 +48,9 @@ export interface CodeBatchDeps {
  *
  * The whole batch is drawn first and stored in id order (DrawnCodes): ids are random, so storing
  * them as drawn would make every short transaction rewrite pages all over the index (measured: 3×
- * the time of one big transaction); in order, each page is written about once.
+ * the time of one big transaction); in order, each page is written about once. The plaintext is
+ * handed on as each transaction stores its part (a later redraw never touches stored codes), so
+ * the output is written while the database works rather than built whole at the end.
  */
 export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, hooks: CodeBatchHooks): Promise<string> {
   await deleteAbandonedBatches(deps.db, deps.clock());
@@ -79,19 +71,18 @@ export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, 
     const drawn = new DrawnCodes(spec.count, deps.pepper, (done) => hooks.onProgress?.(done, total));
     const batch = { eventId: spec.eventId, batchId, label: spec.label, expiresAt: spec.expiresAt, createdAt: deps.clock() };
     let stored = 0;
+    let handedOn = 0;
+    const pace = new InsertPace();
     while (stored < drawn.count) {
       stored += await writeTransaction(deps.db, async (trx) => {
-        const n = await insertCodesWithinBudget(trx, drawn, batch, stored);
+        const n = await insertCodesWithinBudget(trx, drawn, batch, stored, pace);
         await trx.updateTable('code_batches').set({ heartbeat_at: deps.clock() }).where('id', '=', batchId).execute();
         return n;
       });
+      hooks.onCodes(drawn.codeBytes(handedOn, stored));
+      handedOn = stored;
       hooks.onProgress?.(spec.count + stored, total);
       if (stored < drawn.count) await setTimeout(LOCK_GAP_MS);
-    }
-    for (let i = 0; i < drawn.count; i += 10_000) {
-      const chunk: NewCode[] = [];
-      for (let j = i; j < Math.min(drawn.count, i + 10_000); j++) chunk.push({ id: drawn.id(j), code: drawn.code(j) });
-      hooks.onCodes(chunk);
     }
     drawn.wipe();
     hooks.beforeCommit();
@@ -113,96 +104,6 @@ export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, 
     await deleteBatch(deps.db, batchId).catch(() => undefined);
     throw error;
   }
-}
-
-/** What every row of a batch shares. */
-interface BatchColumns {
-  eventId: string;
-  batchId: string;
-  label: string | null;
-  expiresAt: number;
-  createdAt: number;
-}
-
-/**
- * Inserts codes from `from` on until done or the lock budget is spent; returns how many. An id
- * that already exists (two codes sharing 80 hash bits: ~1 in 10^12 per million) is drawn again.
- */
-async function insertCodesWithinBudget(trx: Db, drawn: DrawnCodes, batch: BatchColumns, from: number): Promise<number> {
-  const started = performance.now();
-  const sqlite = sqliteHandle(trx);
-  if (sqlite) {
-    // One cached prepared statement: twice as fast as compiling multi-row INSERTs through kysely.
-    const insert = preparedInsert(sqlite);
-    let i = from;
-    while (i < drawn.count) {
-      insertWithRedraw(drawn, i, () => insert.run(drawn.id(i), batch.eventId, batch.batchId, drawn.hash(i), batch.label, batch.expiresAt, batch.createdAt));
-      i++;
-      if ((i & 255) === 0 && performance.now() - started > LOCK_BUDGET_MS) break;
-    }
-    return i - from;
-  }
-  let i = from;
-  while (i < drawn.count && (i === from || performance.now() - started < LOCK_BUDGET_MS)) {
-    const end = Math.min(drawn.count, i + ROWS_PER_ARRAY_INSERT);
-    await insertArrays(trx, drawn, batch, i, end);
-    i = end;
-  }
-  return i - from;
-}
-
-/**
- * PostgreSQL: the codes `from`..`end` in one statement over two arrays (ids and hashes; the other
- * columns are the same for the whole batch), a handful of bound values however many rows. A
- * failing statement aborts the transaction there, so a taken id is skipped (`on conflict do
- * nothing`), and just those codes are drawn again and inserted by the next statement.
- */
-async function insertArrays(trx: Db, drawn: DrawnCodes, batch: BatchColumns, from: number, end: number): Promise<void> {
-  let pending = Array.from({ length: end - from }, (_, k) => from + k);
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt > 3) throw operationalFailure('could not draw unique codes (the random source may be broken)');
-    const ids = pending.map((i) => drawn.id(i));
-    const { rows: inserted } = await sql<{ id: string }>`
-      insert into access_codes (id, event_id, batch_id, code_hash, label, expires_at, created_at)
-      select id, ${batch.eventId}, ${batch.batchId}, code_hash, ${batch.label}, ${batch.expiresAt}, ${batch.createdAt}
-      from unnest(${ids}::text[], ${pending.map((i) => drawn.hash(i))}::bytea[]) as t(id, code_hash)
-      on conflict (id) do nothing
-      returning id`.execute(trx);
-    const stored = new Set(inserted.map((r) => r.id));
-    // Draw the codes that were not stored again (in place: the batch's order is off by those few).
-    pending = pending.filter((i, k) => !stored.has(ids[k]!));
-    for (const i of pending) drawn.redraw(i);
-  }
-}
-
-function insertWithRedraw(drawn: DrawnCodes, i: number, insert: () => void): void {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      insert();
-      return;
-    } catch (error) {
-      if (attempt >= 3 || !isUniqueViolation(error)) throw error;
-      drawn.redraw(i);
-    }
-  }
-}
-
-const insertStatements = new WeakMap<BetterSqlite3.Database, BetterSqlite3.Statement>();
-
-function preparedInsert(sqlite: BetterSqlite3.Database): BetterSqlite3.Statement {
-  let statement = insertStatements.get(sqlite);
-  if (!statement) {
-    statement = sqlite.prepare(
-      'insert into access_codes (id, event_id, batch_id, code_hash, label, expires_at, created_at) values (?, ?, ?, ?, ?, ?, ?)',
-    );
-    insertStatements.set(sqlite, statement);
-  }
-  return statement;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
 
 /** Removes pending batches whose writer stopped heartbeating, in lock-friendly chunks. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { codesToCsv, neutraliseFormula } from './code-csv.js';
+import { codeCsvLines, codesToCsv, neutraliseFormula } from './code-csv.js';
 
 describe('code CSV', () => {
   const formulas: [string, string][] = [
@@ -31,4 +31,15 @@ describe('code CSV', () => {
         'NMKJHGFEDCBA,conf,2026-01-01T00:00:00.000Z,\r\n',
     );
   });
+
+  for (const label of [null, 'vip', 'row "A", seat 1', '=cmd', 'line\nbreak', 'é']) {
+    it(`writes a batch's lines byte for byte as codesToCsv does (label ${JSON.stringify(label)})`, () => {
+      const codes = ['ABCDEFGHJKMN', 'NMKJHGFEDCBA', '0123456789AB'];
+      const batch = { eventId: 'conf', expiresAt: '2026-01-01T00:00:00.000Z', label };
+      for (const withHeader of [true, false]) {
+        const lines = codeCsvLines(Buffer.from(codes.join(''), 'latin1'), 12, batch, withHeader);
+        assert.equal(lines.toString('utf8'), codesToCsv(codes.map((code) => ({ code, ...batch })), withHeader));
+      }
+    });
+  }
 });

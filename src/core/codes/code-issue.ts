@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import { CODE_LENGTH } from '../access-code.js';
 import { recordAudit } from '../audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
@@ -7,7 +8,7 @@ import { AppError } from '../errors.js';
 import { getEvent } from '../events/event-service.js';
 import { createCodeBatch } from './code-batch.js';
 import { revokeCodeIds } from './code-revocation.js';
-import type { CodeCsvRow } from './code-csv.js';
+import type { CodeCsvBatch, CodeCsvRow } from './code-csv.js';
 import { resolveCodeExpiry } from './code-expiry.js';
 import { checkCount, checkLabel } from './code-label.js';
 import { whereCodeStatus } from './code-status.js';
@@ -22,14 +23,21 @@ export interface IssueDeps {
 
 /** Where the plaintext goes. It exists nowhere else, so `sync` must make it durable. */
 export interface CodeSink {
-  write(rows: CodeCsvRow[]): void;
+  /** A chunk of new codes (CODE_LENGTH latin1 bytes each, back to back), all sharing `batch`. */
+  write(codes: Buffer, batch: CodeCsvBatch): void;
   sync(): void;
 }
 
 /** A sink holding the codes in memory, for a caller that hands them over once the batch is in. */
 export function memoryCodeSink(): CodeSink & { rows: CodeCsvRow[] } {
   const rows: CodeCsvRow[] = [];
-  return { rows, write: (chunk) => void rows.push(...chunk), sync: () => undefined };
+  return {
+    rows,
+    write: (codes, batch) => {
+      for (let at = 0; at < codes.length; at += CODE_LENGTH) rows.push({ code: codes.toString('latin1', at, at + CODE_LENGTH), ...batch });
+    },
+    sync: () => undefined,
+  };
 }
 
 export interface IssueRequest {
@@ -125,12 +133,12 @@ interface BatchRequest {
 }
 
 function writeBatch(deps: IssueDeps, batch: BatchRequest, sink: CodeSink, inCommit: (trx: Db, now: number) => Promise<void>) {
-  const expiresAtIso = toIso(batch.expiresAt)!;
+  const columns: CodeCsvBatch = { eventId: batch.eventId, expiresAt: toIso(batch.expiresAt)!, label: batch.label };
   return createCodeBatch(
     deps,
     { eventId: batch.eventId, count: batch.count, expiresAt: batch.expiresAt, label: batch.label },
     {
-      onCodes: (codes) => sink.write(codes.map(({ code }) => ({ code, eventId: batch.eventId, expiresAt: expiresAtIso, label: batch.label }))),
+      onCodes: (codes) => sink.write(codes, columns),
       beforeCommit: () => sink.sync(),
       inCommit: (trx, now) => inCommit(trx, now),
       onProgress: batch.onProgress,
