@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EdgeDeps } from './deps.js';
 import { createCors } from './cors.js';
+import { MEDIA_HEADERS, type HeaderList } from './header-list.js';
 import { createEdgeMetrics } from './metrics.js';
 import { sendJson } from './hls-response.js';
 import { createStreamsHandler, type StreamsHandler } from './streams-handler.js';
@@ -21,39 +22,39 @@ export interface EdgeApp {
 export function createEdgeApp(deps: EdgeDeps): EdgeApp {
   const metrics = createEdgeMetrics();
   const streams = createStreamsHandler(deps, metrics);
-  const cors = createCors(deps.config.edgeAllowedOrigins);
+  const cors = createCors(deps.config.edgeAllowedOrigins, MEDIA_HEADERS);
 
-  const health = (res: ServerResponse) => {
+  const health = (res: ServerResponse, base: HeaderList) => {
     const lagMs = deps.syncLagMs();
-    sendJson(res, 200, {
+    const body = {
       status: lagMs <= STALE_SYNC_MS ? 'ok' : 'degraded',
       revocationSyncLagSeconds: Number.isFinite(lagMs) ? Math.round(lagMs / 1000) : null,
       revocations: deps.revocations.size,
       ...(deps.worker !== undefined && { worker: deps.worker }),
-    });
+    };
+    sendJson(res, 200, body, base);
   };
 
-  const metricsText = async (res: ServerResponse) => {
+  const metricsText = async (res: ServerResponse, base: HeaderList) => {
     metrics.revocations.set(deps.revocations.size);
     const lagMs = deps.syncLagMs();
     metrics.syncLag.set(Number.isFinite(lagMs) ? lagMs / 1000 : -1);
     metrics.cacheBytes.set(streams.cache.bytes);
     const text = await metrics.registry.metrics();
-    res.writeHead(200, { 'Content-Type': metrics.registry.contentType, 'Content-Length': Buffer.byteLength(text) }).end(text);
+    res.writeHead(200, [...base, 'Content-Type', metrics.registry.contentType, 'Content-Length', String(Buffer.byteLength(text))]).end(text);
   };
 
   const app = (req: IncomingMessage, res: ServerResponse) => {
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    if (cors(req, res)) return;
+    if (req.method === 'OPTIONS') return cors.preflight(req, res);
+    const base = cors.headersFor(req);
     const url = req.url ?? '/';
     const get = req.method === 'GET' || req.method === 'HEAD';
-    if (get && url.startsWith('/streams/')) return void streams(req, res, url.slice('/streams'.length));
+    if (get && url.startsWith('/streams/')) return void streams(req, res, url.slice('/streams'.length), base);
     const pathname = url.split('?')[0];
-    if (get && pathname === '/healthz') return health(res);
-    if (get && pathname === '/metrics') return void metricsText(res).catch(() => sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } }));
+    if (get && pathname === '/healthz') return health(res, base);
+    if (get && pathname === '/metrics') return void metricsText(res, base).catch(() => sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } }, base));
     // The platform's JSON 404 (no database behind it): never an HTML page.
-    sendJson(res, 404, { error: { code: 'not_found', message: 'No such resource.' } });
+    sendJson(res, 404, { error: { code: 'not_found', message: 'No such resource.' } }, base);
   };
   return Object.assign(app, { streams, close: () => streams.close() });
 }

@@ -1,27 +1,30 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { writeHead, type HeaderList } from './header-list.js';
+
+export interface Cors {
+  /** `always` plus the CORS headers for the request's Origin: one list made per allowed origin. */
+  headersFor(req: IncomingMessage): HeaderList;
+  /** Answers a preflight (OPTIONS) with 204. */
+  preflight(req: IncomingMessage, res: ServerResponse): void;
+}
+
+const PREFLIGHT: HeaderList = ['Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Headers', 'Authorization, Range', 'Access-Control-Max-Age', '600'];
 
 /**
  * CORS for the configured player origins only. Preflights are answered without a token (browsers
  * never send one on OPTIONS) and cached for 10 minutes; `Vary: Origin` keeps caches honest.
- * Returns true when it answered the request itself (a preflight).
  */
-export function createCors(allowedOrigins: readonly string[]): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const allowed = new Set(allowedOrigins);
-  return function applyCors(req, res) {
-    res.setHeader('Vary', 'Origin');
-    const origin = req.headers.origin;
-    const known = origin !== undefined && allowed.has(origin);
-    if (known) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Range');
-    }
-    if (req.method !== 'OPTIONS') return false;
-    if (known) {
-      res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Range');
-      res.setHeader('Access-Control-Max-Age', '600');
-    }
-    res.writeHead(204).end();
-    return true;
+export function createCors(allowedOrigins: readonly string[], always: HeaderList): Cors {
+  const anyOrigin: HeaderList = [...always, 'Vary', 'Origin'];
+  const byOrigin = new Map<string, HeaderList>(
+    allowedOrigins.map((origin) => [origin, [...anyOrigin, 'Access-Control-Allow-Origin', origin, 'Access-Control-Expose-Headers', 'Content-Length, Content-Range']]),
+  );
+  const headersFor = (req: IncomingMessage) => (req.headers.origin === undefined ? undefined : byOrigin.get(req.headers.origin)) ?? anyOrigin;
+  return {
+    headersFor,
+    preflight(req, res) {
+      const headers = headersFor(req);
+      writeHead(res, 204, headers === anyOrigin ? headers : [...headers, ...PREFLIGHT]).end();
+    },
   };
 }

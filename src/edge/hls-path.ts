@@ -14,12 +14,13 @@ export const HLS_CONTENT_TYPES: Readonly<Record<string, string>> = {
 
 const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
+/** Read-only: the edge keeps parsed targets and hands the same one to every request for that path. */
 export interface HlsTarget {
-  eventId: string;
+  readonly eventId: string;
   /** Path inside the event's folder, e.g. `720p/seg_00012.ts`. */
-  relativePath: string;
-  contentType: string;
-  isPlaylist: boolean;
+  readonly relativePath: string;
+  readonly contentType: string;
+  readonly isPlaylist: boolean;
 }
 
 /**

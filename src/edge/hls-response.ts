@@ -1,83 +1,124 @@
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseByteRange } from './byte-range.js';
+import { writeHead, type HeaderList } from './header-list.js';
 import type { HlsTarget } from './hls-path.js';
 import type { HotFile } from './hot-files.js';
 
 // How the edge answers, once a request has passed every check: the headers, ranges and
-// validators Express's sendFile gave, without its per-request stat, open and stream.
+// validators Express's sendFile gave, without its per-request stat, open and stream. `base` is
+// what the caller puts on every answer (MEDIA_HEADERS, CORS); each answer is one writeHead.
 
-const SEGMENT_MAX_AGE_S = 86_400;
+const SEGMENT_CACHE_CONTROL = 'private, max-age=86400, immutable';
 
 /** A JSON answer (errors), never cached. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, base: HeaderList, extra: HeaderList = []): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...headers });
+  res.writeHead(status, [...base, 'Content-Type', 'application/json; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text)), 'Cache-Control', 'no-store', ...extra]);
   res.end(text);
 }
 
-function cachingHeaders(res: ServerResponse, target: HlsTarget): void {
-  res.setHeader('Content-Type', target.contentType);
+/** What a file's answers need, made once per copy held in memory. */
+interface PreparedFile {
+  /** Content-Type, Cache-Control, Accept-Ranges and, for segments, ETag and Last-Modified. */
+  content: HeaderList;
+  /** `content` with the whole file's Content-Length. */
+  whole: HeaderList;
+  /** Segments only (as `send` gave them): a player's revalidation costs a 304. */
+  etag: string | null;
+  lastModified: string | null;
+  /**
+   * A playlist in memory as latin1 text (byte for byte the file). node:http writes a string body
+   * together with the headers in one write; a Buffer takes a second chunk and a writev, which
+   * for a small playlist costs more than everything else the request does (~10 µs of ~40).
+   */
+  text: string | null;
+}
+
+// Keyed by the cached bytes: a changed file is read into a new Buffer, and what was prepared goes with the old one.
+const preparedByBytes = new WeakMap<Buffer, PreparedFile>();
+
+function contentHeaders(target: HlsTarget): string[] {
   // Live playlists change every segment; segments never change once written.
-  res.setHeader('Cache-Control', target.isPlaylist ? 'no-store' : `private, max-age=${SEGMENT_MAX_AGE_S}, immutable`);
-  res.setHeader('Accept-Ranges', 'bytes');
+  return ['Content-Type', target.contentType, 'Cache-Control', target.isPlaylist ? 'no-store' : SEGMENT_CACHE_CONTROL, 'Accept-Ranges', 'bytes'];
+}
+
+function prepared(target: HlsTarget, file: HotFile): PreparedFile {
+  const known = file.bytes && preparedByBytes.get(file.bytes);
+  if (known) return known;
+  const content = contentHeaders(target);
+  let etag: string | null = null;
+  let lastModified: string | null = null;
+  if (!target.isPlaylist) {
+    etag = `W/"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
+    lastModified = new Date(file.mtimeMs).toUTCString();
+    content.push('ETag', etag, 'Last-Modified', lastModified);
+  }
+  const text = file.bytes && target.isPlaylist ? file.bytes.toString('latin1') : null;
+  const headers = { content, whole: [...content, 'Content-Length', String(file.size)], etag, lastModified, text };
+  if (file.bytes) preparedByBytes.set(file.bytes, headers);
+  return headers;
 }
 
 /** A body made here (a rewritten playlist, the origin's answer): ranges apply to it too. */
-export function sendBytes(req: IncomingMessage, res: ServerResponse, target: HlsTarget, body: Buffer): void {
-  cachingHeaders(res, target);
-  const range = parseByteRange(req.headers.range, body.length);
-  if (range === 'unsatisfiable') return unsatisfiable(res, body.length);
-  if (range) {
-    res.writeHead(206, { 'Content-Range': `bytes ${range.start}-${range.end}/${body.length}`, 'Content-Length': range.end - range.start + 1 });
-    return void res.end(body.subarray(range.start, range.end + 1));
-  }
-  res.writeHead(200, { 'Content-Length': body.length });
-  res.end(body);
+export function sendBytes(req: IncomingMessage, res: ServerResponse, target: HlsTarget, body: Buffer, base: HeaderList): void {
+  const content = contentHeaders(target);
+  sendBody(res, body, req.headers.range, [...base, ...content], [...base, ...content, 'Content-Length', String(body.length)]);
 }
 
 /** A file of the event's folder: from memory when HotFiles holds it, else streamed from disk. */
-export function sendFile(req: IncomingMessage, res: ServerResponse, target: HlsTarget, file: HotFile, failed: () => void): void {
-  cachingHeaders(res, target);
-  if (!target.isPlaylist) {
-    // As `send` did for segments: validators, so a player's revalidation costs a 304.
-    const etag = `W/"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
-    const lastModified = new Date(file.mtimeMs).toUTCString();
-    res.setHeader('ETag', etag);
-    res.setHeader('Last-Modified', lastModified);
-    if (isFresh(req, etag, file.mtimeMs)) {
-      res.writeHead(304);
-      return void res.end();
-    }
+export function sendFile(req: IncomingMessage, res: ServerResponse, target: HlsTarget, file: HotFile, base: HeaderList, failed: () => void): void {
+  const headers = prepared(target, file);
+  let rangeHeader = req.headers.range;
+  if (headers.etag) {
+    if (isFresh(req, headers.etag, file.mtimeMs)) return void res.writeHead(304, [...base, ...headers.content]).end();
     const ifRange = req.headers['if-range'];
-    if (ifRange && ifRange !== etag && ifRange !== lastModified) delete req.headers.range;
+    if (ifRange && ifRange !== headers.etag && ifRange !== headers.lastModified) rangeHeader = undefined;
   }
-  if (file.bytes) return sendBytes(req, res, target, file.bytes);
-  const range = parseByteRange(req.headers.range, file.size);
-  if (range === 'unsatisfiable') return unsatisfiable(res, file.size);
+  // The hot path: a file from memory, its headers (and a playlist's text) made already.
+  if (file.bytes) {
+    if (!rangeHeader && headers.text !== null) return void res.writeHead(200, [...base, ...headers.whole]).end(headers.text, 'latin1');
+    return sendBody(res, file.bytes, rangeHeader, [...base, ...headers.content], [...base, ...headers.whole]);
+  }
+  const range = parseByteRange(rangeHeader, file.size);
+  if (range === 'unsatisfiable') return unsatisfiable(res, [...base, ...headers.content], file.size);
   const { start, end } = range ?? { start: 0, end: file.size - 1 };
-  if (req.method === 'HEAD' || file.size === 0) {
-    res.writeHead(range ? 206 : 200, { 'Content-Length': file.size === 0 ? 0 : end - start + 1, ...(range && { 'Content-Range': `bytes ${start}-${end}/${file.size}` }) });
-    return void res.end();
-  }
+  const answer = () =>
+    res.writeHead(range ? 206 : 200, [
+      ...base,
+      ...headers.content,
+      'Content-Length',
+      String(file.size === 0 ? 0 : end - start + 1),
+      ...(range ? ['Content-Range', `bytes ${start}-${end}/${file.size}`] : []),
+    ]);
+  if (req.method === 'HEAD' || file.size === 0) return void answer().end();
   const stream = fs.createReadStream(file.realPath, { start, end });
   stream.once('error', () => (res.headersSent ? res.destroy() : failed()));
-  stream.once('open', () => {
-    res.writeHead(range ? 206 : 200, { 'Content-Length': end - start + 1, ...(range && { 'Content-Range': `bytes ${start}-${end}/${file.size}` }) });
-    stream.pipe(res);
-  });
+  stream.once('open', () => stream.pipe(answer()));
   res.once('close', () => stream.destroy());
 }
 
-function unsatisfiable(res: ServerResponse, size: number): void {
-  res.removeHeader('Content-Type');
-  res.writeHead(416, { 'Content-Range': `bytes */${size}`, 'Cache-Control': 'no-store', 'Content-Length': 0 });
-  res.end();
+/** `body` whole (`whole`: its 200 headers) or the one range asked for (`content` plus the range's). */
+function sendBody(res: ServerResponse, body: Buffer, rangeHeader: string | undefined, content: HeaderList, whole: HeaderList): void {
+  const range = parseByteRange(rangeHeader, body.length);
+  if (range === null) return void writeHead(res, 200, whole).end(body);
+  if (range === 'unsatisfiable') return unsatisfiable(res, content, body.length);
+  res.writeHead(206, [...content, 'Content-Range', `bytes ${range.start}-${range.end}/${body.length}`, 'Content-Length', String(range.end - range.start + 1)]);
+  res.end(body.subarray(range.start, range.end + 1));
+}
+
+function unsatisfiable(res: ServerResponse, content: HeaderList, size: number): void {
+  const headers: string[] = [];
+  // No Content-Type (there is no body), and not cacheable: the file may yet grow.
+  for (let i = 0; i < content.length; i += 2) if (content[i] !== 'Content-Type' && content[i] !== 'Cache-Control') headers.push(content[i]!, content[i + 1]!);
+  res.writeHead(416, [...headers, 'Content-Range', `bytes */${size}`, 'Cache-Control', 'no-store', 'Content-Length', '0']).end();
 }
 
 function isFresh(req: IncomingMessage, etag: string, mtimeMs: number): boolean {
   const noneMatch = req.headers['if-none-match'];
   if (noneMatch) return noneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag.slice(2) || tag.trim() === '*');
-  const since = Date.parse(req.headers['if-modified-since'] ?? '');
-  return Number.isFinite(since) && Math.floor(mtimeMs / 1000) * 1000 <= since;
+  const since = req.headers['if-modified-since'];
+  if (!since) return false;
+  const sinceMs = Date.parse(since);
+  return Number.isFinite(sinceMs) && Math.floor(mtimeMs / 1000) * 1000 <= sinceMs;
 }

@@ -36,6 +36,14 @@ export class HotFiles {
     private readonly log: Log,
   ) {}
 
+  /** The file if it is held in memory, at once (the hot path); else null, and `get` loads it. */
+  peek(target: HlsTarget): HotFile | null {
+    const key = `${target.eventId}/${target.relativePath}`;
+    const known = this.resolved.get(key);
+    const bytes = known && this.cache.get(key);
+    return bytes ? { ...known, bytes } : null;
+  }
+
   async get(target: HlsTarget): Promise<HotFile | null> {
     const key = `${target.eventId}/${target.relativePath}`;
     const known = this.resolved.get(key);

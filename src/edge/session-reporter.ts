@@ -31,6 +31,8 @@ export class SessionReporter {
   /** A request of this session was served. `wantsToken`: the edge needs fresh tokens for it (a link). */
   seen(claims: { sid: string; sub: string }, wantsToken = false): void {
     const earlier = this.pending.get(claims.sid);
+    // Called for every request served: nothing is made when the report already says as much.
+    if (earlier && earlier.codeId === claims.sub && (earlier.wantsToken || !wantsToken)) return;
     this.pending.set(claims.sid, { codeId: claims.sub, wantsToken: wantsToken || (earlier?.wantsToken ?? false) });
   }
 

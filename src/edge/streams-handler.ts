@@ -3,10 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { bearerToken, TokenError, verifyPlaybackToken, type PlaybackClaims } from '../core/playback-token.js';
 import { isLinkToken } from '../core/sessions/link-token.js';
+import { clientAddress } from '../http/client-address.js';
 import { ByteCache } from './byte-cache.js';
 import type { EdgeDeps } from './deps.js';
-import { parseHlsPath } from './hls-path.js';
+import { parseHlsPath, type HlsTarget } from './hls-path.js';
 import { HotFiles } from './hot-files.js';
+import type { HeaderList } from './header-list.js';
 import { sendBytes, sendFile, sendJson } from './hls-response.js';
 import type { EdgeMetrics } from './metrics.js';
 import { OriginFetcher } from './origin-fetcher.js';
@@ -14,10 +16,15 @@ import { addTokenToPlaylist } from './playlist-tokens.js';
 import { VerifiedTokenCache } from './token-cache.js';
 
 const MESSAGES = { 401: ['unauthorized', 'Access denied.'], 403: ['forbidden', 'Access denied.'], 404: ['not_found', 'No such file.'] } as const;
+/** Request paths kept parsed: players ask for the same playlists and segments again and again. */
+const MAX_PARSED_PATHS = 10_000;
 
 export interface StreamsHandler {
-  /** Answers `GET|HEAD /streams<url>`; `url` is the rest of the request target, query included. */
-  (req: IncomingMessage, res: ServerResponse, url: string): Promise<void>;
+  /**
+   * Answers `GET|HEAD /streams<url>`; `url` is the rest of the request target, query included.
+   * `base`: the headers every answer carries (MEDIA_HEADERS, and CORS on the stand-alone edge).
+   */
+  (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList): Promise<void>;
   /** Stops watching the HLS folders. */
   close(): void;
   /** The segment and playlist bytes held in memory (EDGE_CACHE_MB). */
@@ -30,27 +37,39 @@ export interface StreamsHandler {
  * the token's event, the revocation list (every request), then the file, from memory when it is
  * hot (HotFiles) or from disk. Nothing is read or cached for a request refused before the file.
  */
-export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics): StreamsHandler {
+export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, options: { trustedProxyHops?: number } = {}): StreamsHandler {
   const { config, log } = deps;
   const tokens = new VerifiedTokenCache();
   const files = new HotFiles(path.join(config.dataDir, 'hls'), new ByteCache(config.edgeCacheMb * 1024 * 1024), log);
   const origin =
     config.edgeMode !== 'local' && config.edgeOriginUrl ? new OriginFetcher(config.edgeOriginUrl.replace(/\/$/, ''), () => metrics.upstreamFetches.inc()) : null;
 
-  const refuse = (res: ServerResponse, status: 401 | 403 | 404, reason: string, urlPath: string) => {
+  const refuse = (res: ServerResponse, base: HeaderList, status: 401 | 403 | 404, reason: string, urlPath: string) => {
     if (status !== 404) log.info('stream request refused', { status, reason, path: urlPath });
     const [code, message] = MESSAGES[status];
-    sendJson(res, status, { error: { code, message } });
+    sendJson(res, status, { error: { code, message } }, base);
   };
 
   // Label children looked up once: a labelled inc() hashes its labels on every request.
   const verifyHit = metrics.verifyCache.labels({ result: 'hit' });
   const verifyMiss = metrics.verifyCache.labels({ result: 'miss' });
   const byStatus = new Map<number, { inc(): void }>();
-  const counted = (res: ServerResponse) => {
-    let counter = byStatus.get(res.statusCode);
-    if (!counter) byStatus.set(res.statusCode, (counter = metrics.requests.labels({ status: res.statusCode })));
+  // One listener for every response (`this` is the response): no closure made per request.
+  function countFinished(this: ServerResponse) {
+    let counter = byStatus.get(this.statusCode);
+    if (!counter) byStatus.set(this.statusCode, (counter = metrics.requests.labels({ status: this.statusCode })));
     counter.inc();
+  }
+
+  const parsed = new Map<string, HlsTarget>();
+  const targetOf = (urlPath: string): HlsTarget | null => {
+    const known = parsed.get(urlPath);
+    if (known) return known;
+    const target = parseHlsPath(urlPath);
+    if (!target) return null;
+    if (parsed.size >= MAX_PARSED_PATHS) parsed.delete(parsed.keys().next().value!);
+    parsed.set(urlPath, target);
+    return target;
   };
 
   const claimsFor = (token: string): PlaybackClaims => {
@@ -63,8 +82,8 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics): Stre
     return claims;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, url: string): Promise<void> => {
-    res.on('finish', () => counted(res));
+  const handle = async (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList): Promise<void> => {
+    res.on('finish', countFinished);
     const queryAt = url.indexOf('?');
     const urlPath = queryAt < 0 ? url : url.slice(0, queryAt);
     // ?token= only when enabled, and never preferred over the header. The query is never logged.
@@ -72,63 +91,59 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics): Stre
     const queryTokens = !headerToken && config.edgeQueryTokens && queryAt >= 0 ? new URLSearchParams(url.slice(queryAt + 1)).getAll('token') : [];
     const queryToken = queryTokens.length === 1 ? queryTokens[0]! : null;
     const token = headerToken ?? queryToken;
-    if (!token) return refuse(res, 401, 'no bearer token', urlPath);
-    const target = parseHlsPath(urlPath);
+    if (!token) return refuse(res, base, 401, 'no bearer token', urlPath);
+    const target = targetOf(urlPath);
     // A personal link (native players): exchanged for its session's claims and playback token.
     let link: { claims: PlaybackClaims; token: string } | null = null;
     if (queryToken && isLinkToken(queryToken)) {
-      if (!deps.native) return refuse(res, 401, 'links are not served here', urlPath);
-      if (!target) return refuse(res, 404, 'bad path', urlPath);
-      const resolution = await deps.native.links.resolve(queryToken, target.eventId, { clientIp: clientIpOf(req), userAgent: req.headers['user-agent'] ?? null });
-      if (!resolution.ok) return resolution.status === 503 ? unavailable(res) : refuse(res, resolution.status, resolution.reason, urlPath);
+      if (!deps.native) return refuse(res, base, 401, 'links are not served here', urlPath);
+      if (!target) return refuse(res, base, 404, 'bad path', urlPath);
+      const clientIp = clientAddress(req, options.trustedProxyHops ?? 0);
+      const resolution = await deps.native.links.resolve(queryToken, target.eventId, { clientIp, userAgent: req.headers['user-agent'] ?? null });
+      if (!resolution.ok) return resolution.status === 503 ? unavailable(res, base) : refuse(res, base, resolution.status, resolution.reason, urlPath);
       link = resolution;
     }
     let claims: PlaybackClaims;
     try {
       claims = link ? link.claims : claimsFor(token);
     } catch (error) {
-      if (error instanceof TokenError) return refuse(res, 401, error.message, urlPath);
+      if (error instanceof TokenError) return refuse(res, base, 401, error.message, urlPath);
       throw error;
     }
-    if (!target) return refuse(res, 404, 'bad path', urlPath);
-    if (claims.eid !== target.eventId) return refuse(res, 403, 'token for another event', urlPath);
-    if (deps.revocations.isRevoked(claims)) return refuse(res, 403, 'revoked', urlPath);
+    if (!target) return refuse(res, base, 404, 'bad path', urlPath);
+    if (claims.eid !== target.eventId) return refuse(res, base, 403, 'token for another event', urlPath);
+    if (deps.revocations.isRevoked(claims)) return refuse(res, base, 403, 'revoked', urlPath);
     // Served: the platform hears of it in the next report, which counts as the session's heartbeat.
     deps.native?.reporter.seen(claims, Boolean(link));
-    const file = config.edgeMode === 'proxy' ? null : await files.get(target);
+    const file = config.edgeMode === 'proxy' ? null : (files.peek(target) ?? (await files.get(target)));
     if (!file && origin) {
       const upstream = await origin.get(target, `Bearer ${link ? link.token : token}`);
-      if (upstream.status === 404) return refuse(res, 404, 'not at the origin', urlPath);
+      if (upstream.status === 404) return refuse(res, base, 404, 'not at the origin', urlPath);
       if (!upstream.body) {
         log.warn('origin failed', { status: upstream.status, path: urlPath });
-        return sendJson(res, upstream.status, { error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } });
+        return sendJson(res, upstream.status, { error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } }, base);
       }
       const body = queryToken && target.isPlaylist ? Buffer.from(addTokenToPlaylist(upstream.body.toString('utf8'), queryToken)) : upstream.body;
-      return sendBytes(req, res, target, body);
+      return sendBytes(req, res, target, body, base);
     }
-    if (!file) return refuse(res, 404, 'no such file', urlPath);
+    if (!file) return refuse(res, base, 404, 'no such file', urlPath);
     if (queryToken && target.isPlaylist) {
       const text = file.bytes ? file.bytes.toString('utf8') : await fs.promises.readFile(file.realPath, 'utf8').catch(() => null);
-      if (text === null) return refuse(res, 404, 'no such file', urlPath);
-      return sendBytes(req, res, target, Buffer.from(addTokenToPlaylist(text, queryToken)));
+      if (text === null) return refuse(res, base, 404, 'no such file', urlPath);
+      return sendBytes(req, res, target, Buffer.from(addTokenToPlaylist(text, queryToken)), base);
     }
-    return sendFile(req, res, target, file, () => refuse(res, 404, 'send failed', urlPath));
+    return sendFile(req, res, target, file, base, () => refuse(res, base, 404, 'send failed', urlPath));
   };
 
-  const handler = (req: IncomingMessage, res: ServerResponse, url: string) =>
-    handle(req, res, url).catch((error: unknown) => {
+  const handler = (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList) =>
+    handle(req, res, url, base).catch((error: unknown) => {
       log.error('unhandled error', { method: req.method, path: url.split('?')[0], error: (error as Error)?.stack ?? String(error) });
-      if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } });
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } }, base);
       else res.destroy();
     });
   return Object.assign(handler, { close: () => files.close(), cache: files.cache });
 }
 
-function unavailable(res: ServerResponse): void {
-  sendJson(res, 503, { error: { code: 'platform_unavailable', message: 'Try again in a moment.' } }, { 'Retry-After': '5' });
-}
-
-/** Express's `req.ip` when mounted in the platform (it honours STREAMGATE_TRUST_PROXY_HOPS), else the socket's. */
-function clientIpOf(req: IncomingMessage): string | null {
-  return (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress ?? null;
+function unavailable(res: ServerResponse, base: HeaderList): void {
+  sendJson(res, 503, { error: { code: 'platform_unavailable', message: 'Try again in a moment.' } }, base, ['Retry-After', '5']);
 }

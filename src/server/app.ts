@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
 import helmet from 'helmet';
 import { postgresUrl } from '../core/db/database.js';
@@ -19,7 +20,8 @@ import { sessionRoutes } from './routes/sessions.js';
 import { validateRoutes } from './routes/validate.js';
 
 export interface PlatformApp {
-  app: express.Express;
+  /** The request listener: /streams first when the edge is mounted, then the Express app. */
+  app: (req: IncomingMessage, res: ServerResponse) => void;
   feed: FeedHub;
   /** On PostgreSQL: the connection that hears of new feed entries from every replica and the CLI. */
   feedListener: FeedNotificationListener | null;
@@ -29,8 +31,13 @@ export interface PlatformApp {
 
 /** The platform as an Express app, not listening: tests drive it on an ephemeral port. */
 export interface PlatformOptions {
-  /** The edge's handler, mounted at /streams so playback is same-origin (serve all). */
-  streams?: express.RequestHandler;
+  /**
+   * The edge's /streams handler (serve all), so playback is same-origin. It sees every request
+   * before Express does and answers its own (true): one log line, a dozen page-security headers
+   * and Express's routing per segment would cost more than serving it. It sets the two headers
+   * that matter for media itself and logs its refusals like the stand-alone edge.
+   */
+  streams?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions = {}): PlatformApp {
@@ -48,10 +55,6 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   app.disable('x-powered-by');
   // A hop count, never `true`: with `true` any client could claim any address in X-Forwarded-For.
   app.set('trust proxy', deps.config.trustProxyHops);
-  // The edge's hot path first, ahead of helmet and the request log: one log line (and a dozen
-  // page-security headers) per segment would cost more than serving it. It sets the two headers
-  // that matter for media itself and logs its refusals like the stand-alone edge.
-  if (options.streams) app.use('/streams', options.streams);
   const edgeOrigin = new URL(deps.config.edgePublicUrl).origin;
   app.use(
     helmet({
@@ -82,8 +85,9 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   app.use(portalRoutes());
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
+  const streams = options.streams;
   return {
-    app,
+    app: streams ? (req, res) => void (streams(req, res) || app(req, res)) : app,
     feed,
     feedListener,
     async close() {
