@@ -1,6 +1,12 @@
 import { sql } from 'kysely';
 import type { Clock } from './clock.js';
+import { compileOnce } from './db/compile-once.js';
 import { writeTransaction, type Db } from './db/database.js';
+
+/** Every attempt at a code reads its client's budget first: compiled once, not per request. */
+const selectFullAt = compileOnce(['scope', 'client'], (db, { scope, client }: { scope: string; client: string }) =>
+  db.selectFrom('failure_budgets').select('full_at').where('scope', '=', scope).where('client', '=', client),
+);
 
 export interface FailureBudgetOptions {
   /** What the budget is for ('wrong_code', 'login'): each scope is a budget of its own. */
@@ -44,12 +50,7 @@ export class FailureBudget {
 
   /** When `client`'s budget is full again (epoch ms); 0 for a client with no row (full now). */
   private async fullAt(client: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('failure_budgets')
-      .select('full_at')
-      .where('scope', '=', this.options.scope)
-      .where('client', '=', client)
-      .executeTakeFirst();
+    const row = (await selectFullAt(this.db, { scope: this.options.scope, client })).rows[0];
     return row ? Number(row.full_at) : 0;
   }
 
