@@ -68,18 +68,31 @@ export async function openDatabase(config: Config, { create = false } = {}): Pro
   return db;
 }
 
+export interface WriteOptions {
+  /** How long to wait for the lock, queueing included, before answering `busy`. */
+  lockWaitMs?: number;
+  /**
+   * The id of the one access code whose rows `fn` writes (its use times, its sessions), beside
+   * single-statement updates that need no lock (a failure budget's refund), and no revocation
+   * feed entry. On PostgreSQL such a transaction runs beside others of its kind for other codes
+   * (see postgres-database.ts); on SQLite it is like any other.
+   */
+  onlyCode?: string;
+}
+
 /**
- * Runs `fn` in a write transaction holding the database's one write lock: SQLite's
+ * Runs `fn` in a write transaction holding the database's write lock: SQLite's
  * (`BEGIN IMMEDIATE`) or, on PostgreSQL, an advisory lock every writer takes (see
- * postgres-database.ts for why). Writes are serialised across every process and replica, so a
- * read-then-write inside `fn` sees no concurrent writer. After `lockWaitMs` (counted from the
- * call, queueing included) it throws `busy` (503 with Retry-After): nothing was written.
+ * postgres-database.ts for why, and for `onlyCode`). Writes are serialised across every process
+ * and replica, so a read-then-write inside `fn` sees no concurrent writer. After `lockWaitMs`
+ * (counted from the call, queueing included) it throws `busy` (503 with Retry-After): nothing
+ * was written.
  */
-export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>, { lockWaitMs = LOCK_WAIT_MS } = {}): Promise<T> {
+export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>, { lockWaitMs = LOCK_WAIT_MS, onlyCode }: WriteOptions = {}): Promise<T> {
   const deadline = Date.now() + lockWaitMs;
   const sqlite = sqliteWriter(db);
   if (sqlite) return sqliteWriteTransaction(sqlite, fn, deadline);
   const postgres = postgresWriter(db);
-  if (postgres) return postgresWriteTransaction(db, postgres, fn, deadline);
+  if (postgres) return postgresWriteTransaction(db, postgres, fn, deadline, onlyCode);
   throw new Error('writeTransaction needs the Db that openDatabase() returned (not a transaction)');
 }

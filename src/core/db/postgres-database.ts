@@ -16,6 +16,14 @@ const CONNECT_TIMEOUT_MS = 5_000;
  * lock, 3853314791062309107): "streamga" in ASCII as a bigint.
  */
 const WRITE_LOCK_ID = '8319400191411971937';
+/**
+ * The first key of a code's own advisory lock, taken with `hashtext(code id)` as the second
+ * ("sgcd" in ASCII). Two-key advisory locks live apart from one-key ones like WRITE_LOCK_ID.
+ * Two codes whose ids hash alike merely take turns.
+ */
+const CODE_LOCK_CLASS = 0x73676364;
+/** A code id (access-code.ts): safe to write into the statement that takes its lock. */
+const CODE_ID = /^[0-9a-z]{1,64}$/;
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
@@ -42,7 +50,10 @@ export function postgresClientConfig(url: string): pg.ClientConfig {
 
 /** What `writeTransaction` needs of a database opened by `openPostgres`. */
 interface PostgresWriter {
+  /** This process's whole-database writers, one at a time. */
   queue: WriterQueue;
+  /** This process's single-code writers: a few at a time, leaving most pooled connections to reads. */
+  codeQueue: WriterQueue;
   url: string;
 }
 
@@ -78,7 +89,7 @@ export function openPostgres(url: string, poolSize: number): Db {
       onCreateConnection: (connection) => connection.executeQuery(CompiledQuery.raw('set default_transaction_read_only = on')).then(() => undefined),
     }),
   });
-  writers.set(db, { queue: new WriterQueue(), url });
+  writers.set(db, { queue: new WriterQueue(), codeQueue: new WriterQueue(Math.max(1, Math.floor(poolSize / 2))), url });
   return db;
 }
 
@@ -107,22 +118,32 @@ export async function migratePostgres(db: Db, url: string, context: MigrationCon
  * transaction sees no concurrent writer, and the revocation feed's cursors commit in their order,
  * so an edge that has seen cursor 11 can never miss a 10 committed later.
  *
- * The trade-off: writes do not run in parallel, as on SQLite; a write transaction here is a few
- * milliseconds, and reads (most of the traffic) never wait. Row-level locking and SERIALIZABLE
- * retries would buy parallel writes at the cost of auditing every write path and of the feed's
- * order. The lock is transaction-scoped (`pg_advisory_xact_lock`): a connection that dies
- * releases it with its transaction. Within a process writers queue in memory first, so only one
- * pooled connection at a time waits for the lock and reads keep the others.
+ * The lock is transaction-scoped (`pg_advisory_xact_lock`): a connection that dies releases it
+ * with its transaction. Within a process writers queue in memory first, so only one pooled
+ * connection at a time waits for the lock and reads keep the others.
+ *
+ * The exception, for code validations (the bulk of the writes under load, each a few round trips):
+ * a transaction that writes only one code's rows (`onlyCode`) takes the write lock *shared* and
+ * that code's own lock exclusively. Such transactions run beside each other for different codes,
+ * one at a time per code, and never beside any other writer: every other write transaction still
+ * has the whole database to itself, as it relied on. They append nothing to the revocation feed
+ * (its order needs the exclusive lock), and take their locks before touching any row, as every
+ * writer does, so no two transactions wait for each other in a circle.
  */
-export async function postgresWriteTransaction<T>(db: Db, writer: PostgresWriter, fn: (trx: Db) => Promise<T>, deadline: number): Promise<T> {
-  const done = await writer.queue.turn(deadline);
+export async function postgresWriteTransaction<T>(db: Db, writer: PostgresWriter, fn: (trx: Db) => Promise<T>, deadline: number, onlyCode?: string): Promise<T> {
+  if (onlyCode !== undefined && !CODE_ID.test(onlyCode)) throw new Error('writeTransaction: onlyCode must be an access code id');
+  const done = await (onlyCode === undefined ? writer.queue : writer.codeQueue).turn(deadline);
   if (!done) throw databaseBusy();
+  const lock =
+    onlyCode === undefined
+      ? `select pg_advisory_xact_lock(${WRITE_LOCK_ID})`
+      : `select pg_advisory_xact_lock_shared(${WRITE_LOCK_ID}); select pg_advisory_xact_lock(${CODE_LOCK_CLASS}, hashtext('${onlyCode}'))`;
   try {
     return await db.connection().execute(async (conn) => {
       const waitMs = Math.max(1, deadline - Date.now());
       // One round trip (the simple protocol allows several statements without parameters).
       await sql
-        .raw(`begin read write; set local lock_timeout = ${waitMs}; select pg_advisory_xact_lock(${WRITE_LOCK_ID})`)
+        .raw(`begin read write; set local lock_timeout = ${waitMs}; ${lock}`)
         .execute(conn)
         .catch(async (error) => {
           await sql`rollback`.execute(conn).catch(() => undefined);

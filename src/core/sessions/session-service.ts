@@ -1,9 +1,10 @@
 import type { ExpressionBuilder } from 'kysely';
 import { codeKey, hashesEqual, normaliseCode } from '../access-code.js';
 import type { Clock } from '../clock.js';
+import { compileOnce } from '../db/compile-once.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
-import type { Database, EventRow } from '../db/schema.js';
+import type { Database, EventRow, SessionRow } from '../db/schema.js';
 import { loadCodeForSession, type CodeForSession, type OpenSession } from './code-for-session.js';
 import { AppError, isDatabaseBusy } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
@@ -69,20 +70,48 @@ export async function startSession(
   // Answered from the reading connection: a wrong code never waits for (or takes) the write lock.
   const known = await loadCodeForSession(deps.db, codeId);
   if (!normalised || !known || !hashesEqual(known.code.code_hash, hash)) throw invalidCode();
-  if (!alsoInTransaction) {
-    // The same device resuming with everything written moments ago writes nothing, so it needs no
-    // transaction: the answer is the one a transaction at the time of this read would have given.
-    const plan = planSession(deps, known, input);
-    if (plan.kind === 'resume' && !plan.writeSession && !plan.writeCode) return grantFor(deps, known, plan.sessionId, plan.now);
+  // A refusal here is the answer a transaction at the time of this read would have given.
+  const plan = planSession(deps, known, input);
+  // The same device resuming with everything written moments ago writes nothing, so it needs no
+  // transaction.
+  if (!alsoInTransaction && plan.kind === 'resume' && !plan.writeSession && !plan.writeCode) return grantFor(deps, known, plan.sessionId, plan.now);
+  const run = (scope: LockScope) =>
+    writeTransaction(
+      deps.db,
+      async (trx) => {
+        // Read again under the lock: everything decided below rests on this read, not the one above.
+        const current = await loadCodeForSession(trx, codeId);
+        if (!current) throw invalidCode(); // deleted since the check above
+        const grant = await openSession(trx, deps, current, input, scope);
+        await alsoInTransaction?.(trx);
+        return grant;
+      },
+      scope === 'code' ? { onlyCode: codeId } : {},
+    );
+  // Ending a stale session writes to the revocation feed, which needs the whole database.
+  if (plan.kind === 'open' && plan.stale) return run('database');
+  try {
+    return await run('code');
+  } catch (error) {
+    // A stale session seen only under the lock; or (never expected: the code's lock excludes it) a
+    // second active session refused by the unique index. Either way the whole database decides.
+    if (error instanceof NeedsWholeDatabase || isUniqueViolation(error)) return run('database');
+    throw error;
   }
-  return writeTransaction(deps.db, async (trx) => {
-    // Read again under the lock: everything decided below rests on this read, not the one above.
-    const current = await loadCodeForSession(trx, codeId);
-    if (!current) throw invalidCode(); // deleted since the check above
-    const grant = await openSession(trx, deps, current, input);
-    await alsoInTransaction?.(trx);
-    return grant;
-  });
+}
+
+/**
+ * What a write transaction holds (database.ts `onlyCode`): the whole database, or on PostgreSQL
+ * only this code, beside transactions of other codes.
+ */
+type LockScope = 'database' | 'code';
+
+/** Thrown in a transaction that holds only its code when it finds it must write more. */
+class NeedsWholeDatabase extends Error {}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
 
 type SessionPlan =
@@ -114,44 +143,56 @@ function planSession(deps: SessionDeps, { code, event, open }: CodeForSession, i
 /**
  * Inside a write transaction, with the code read in it: checks the code and its event, applies
  * the single-device rule and opens a session for the device, or resumes the device's own. For a
- * code entered in the portal and for a personal link alike (link-sessions.ts).
+ * code entered in the portal and for a personal link alike (link-sessions.ts). A transaction that
+ * holds only its code (`scope`) cannot end a stale session: it throws NeedsWholeDatabase first.
  */
-export async function openSession(trx: Db, deps: SessionDeps, loaded: CodeForSession, input: Omit<StartSessionInput, 'code'>): Promise<PlaybackGrant> {
+export async function openSession(
+  trx: Db,
+  deps: SessionDeps,
+  loaded: CodeForSession,
+  input: Omit<StartSessionInput, 'code'>,
+  scope: LockScope = 'database',
+): Promise<PlaybackGrant> {
   const { code } = loaded;
   const plan = planSession(deps, loaded, input);
   const now = plan.now;
   let sessionId: string;
   if (plan.kind === 'resume') {
     sessionId = plan.sessionId;
-    if (plan.writeSession) await trx.updateTable('sessions').set({ last_seen_at: now, client_ip: input.clientIp }).where('id', '=', sessionId).execute();
+    if (plan.writeSession) await updateSessionSeen(trx, { id: sessionId, last_seen_at: now, client_ip: input.clientIp });
   } else {
-    if (plan.stale) await endSessions(trx, now, [plan.stale], 'timeout');
+    if (plan.stale) {
+      if (scope === 'code') throw new NeedsWholeDatabase();
+      await endSessions(trx, now, [plan.stale], 'timeout');
+    }
     sessionId = timeOrderedId(now);
-    await trx
-      .insertInto('sessions')
-      .values({
-        id: sessionId,
-        code_id: code.id,
-        event_id: code.event_id,
-        device_id: input.deviceId,
-        client_ip: input.clientIp,
-        user_agent: input.userAgent?.slice(0, 300) ?? null,
-        started_at: now,
-        last_seen_at: now,
-        ended_at: null,
-        end_reason: null,
-      })
-      .execute();
+    await insertSession(trx, {
+      id: sessionId,
+      code_id: code.id,
+      event_id: code.event_id,
+      device_id: input.deviceId,
+      client_ip: input.clientIp,
+      user_agent: input.userAgent?.slice(0, 300) ?? null,
+      started_at: now,
+      last_seen_at: now,
+    });
   }
-  if (plan.writeCode) {
-    await trx
-      .updateTable('access_codes')
-      .set({ first_used_at: code.first_used_at ?? now, last_used_at: now })
-      .where('id', '=', code.id)
-      .execute();
-  }
+  if (plan.writeCode) await updateCodeUse(trx, { id: code.id, first_used_at: code.first_used_at ?? now, last_used_at: now });
   return grantFor(deps, loaded, sessionId, now);
 }
+
+// A validation's writes, compiled once (compile-once.ts).
+type NewSession = Omit<SessionRow, 'ended_at' | 'end_reason'>;
+const insertSession = compileOnce<NewSession>(
+  ['id', 'code_id', 'event_id', 'device_id', 'client_ip', 'user_agent', 'started_at', 'last_seen_at'],
+  (db, values) => db.insertInto('sessions').values({ ...values, ended_at: null, end_reason: null }),
+);
+const updateSessionSeen = compileOnce<Pick<SessionRow, 'id' | 'last_seen_at' | 'client_ip'>>(['id', 'last_seen_at', 'client_ip'], (db, { id, last_seen_at, client_ip }) =>
+  db.updateTable('sessions').set({ last_seen_at, client_ip }).where('id', '=', id),
+);
+const updateCodeUse = compileOnce<{ id: string; first_used_at: number; last_used_at: number }>(['id', 'first_used_at', 'last_used_at'], (db, { id, first_used_at, last_used_at }) =>
+  db.updateTable('access_codes').set({ first_used_at, last_used_at }).where('id', '=', id),
+);
 
 function grantFor(deps: SessionDeps, { code, event }: CodeForSession, sessionId: string, now: number): PlaybackGrant {
   const { token, expiresAt } = signPlaybackToken(deps.keyring.current, { codeId: code.id, eventId: event.id, sessionId }, now, deps.tokenTtlSeconds);
