@@ -3,6 +3,12 @@ import type { Clock } from './clock.js';
 import { compileOnce } from './db/compile-once.js';
 import { writeTransaction, type Db } from './db/database.js';
 
+/**
+ * Each change to a budget is one statement that keeps the budget's rule by itself (see the class),
+ * so on PostgreSQL it needs no turn of its own: it shares the write lock (database.ts).
+ */
+const ONE_STATEMENT = 'shared' as const;
+
 /** Every attempt at a code reads its client's budget first: compiled once, not per request. */
 const selectFullAt = compileOnce(['scope', 'client'], (db, { scope, client }: { scope: string; client: string }) =>
   db.selectFrom('failure_budgets').select('full_at').where('scope', '=', scope).where('client', '=', client),
@@ -80,7 +86,7 @@ export class FailureBudget {
    */
   async charge(client: string, lockWaitMs?: number): Promise<void> {
     const now = this.options.clock();
-    await writeTransaction(this.db, (trx) => this.reserveIn(trx, client, Number.MAX_SAFE_INTEGER, now), { lockWaitMs });
+    await writeTransaction(this.db, (trx) => this.reserveIn(trx, client, Number.MAX_SAFE_INTEGER, now), { lockWaitMs, lock: ONE_STATEMENT });
   }
 
   /** Records one failure; false (and nothing recorded) when the budget was already spent. */
@@ -95,7 +101,7 @@ export class FailureBudget {
    */
   async reserve(client: string, maxWaitMs: number): Promise<number | null> {
     const now = this.options.clock();
-    return writeTransaction(this.db, (trx) => this.reserveIn(trx, client, maxWaitMs, now));
+    return writeTransaction(this.db, (trx) => this.reserveIn(trx, client, maxWaitMs, now), { lock: ONE_STATEMENT });
   }
 
   /** `reserve` as one statement in the caller's write transaction. */
@@ -120,7 +126,7 @@ export class FailureBudget {
 
   /** Gives back an attempt taken by `reserve` that did not fail. */
   async refund(client: string, lockWaitMs?: number): Promise<void> {
-    await writeTransaction(this.db, (trx) => this.refundIn(trx, client), { lockWaitMs });
+    await writeTransaction(this.db, (trx) => this.refundIn(trx, client), { lockWaitMs, lock: ONE_STATEMENT });
   }
 
   /**

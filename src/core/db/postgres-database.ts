@@ -4,6 +4,7 @@ import { databaseBusy } from '../errors.js';
 import { createLog } from '../log.js';
 import { commitOrRollback } from './commit-or-rollback.js';
 import { checkMigrationResult, LATEST_MIGRATION, migrationProvider, type MigrationContext } from './migrations.js';
+import type { WriteLock } from './database.js';
 import type { Database } from './schema.js';
 import { WriterQueue } from './writer-queue.js';
 
@@ -52,8 +53,8 @@ export function postgresClientConfig(url: string): pg.ClientConfig {
 interface PostgresWriter {
   /** This process's whole-database writers, one at a time. */
   queue: WriterQueue;
-  /** This process's single-code writers: a few at a time, leaving most pooled connections to reads. */
-  codeQueue: WriterQueue;
+  /** This process's writers that share the lock: a few at a time, leaving most pooled connections to reads. */
+  sharedQueue: WriterQueue;
   url: string;
 }
 
@@ -89,7 +90,7 @@ export function openPostgres(url: string, poolSize: number): Db {
       onCreateConnection: (connection) => connection.executeQuery(CompiledQuery.raw('set default_transaction_read_only = on')).then(() => undefined),
     }),
   });
-  writers.set(db, { queue: new WriterQueue(), codeQueue: new WriterQueue(Math.max(1, Math.floor(poolSize / 2))), url });
+  writers.set(db, { queue: new WriterQueue(), sharedQueue: new WriterQueue(Math.max(1, Math.floor(poolSize / 2))), url });
   return db;
 }
 
@@ -122,28 +123,26 @@ export async function migratePostgres(db: Db, url: string, context: MigrationCon
  * with its transaction. Within a process writers queue in memory first, so only one pooled
  * connection at a time waits for the lock and reads keep the others.
  *
- * The exception, for code validations (the bulk of the writes under load, each a few round trips):
- * a transaction that writes only one code's rows (`onlyCode`) takes the write lock *shared* and
- * that code's own lock exclusively. Such transactions run beside each other for different codes,
- * one at a time per code, and never beside any other writer: every other write transaction still
- * has the whole database to itself, as it relied on. They append nothing to the revocation feed
- * (its order needs the exclusive lock), and take their locks before touching any row, as every
- * writer does, so no two transactions wait for each other in a circle.
+ * The exceptions, for the bulk of the writes under load (code validations and their failure
+ * budget, each a few round trips): a transaction whose statements each keep their own rule
+ * (`lock: 'shared'`) takes the write lock *shared*; one that also writes a single code's rows
+ * (`lock: { code }`) takes that code's own lock too, exclusively. They run beside each other (one
+ * at a time per code), never beside any other writer: every other write transaction still has
+ * the whole database to itself, as it relies on. They append nothing to the revocation feed (its
+ * order needs the exclusive lock), and take their locks before touching any row, as every writer
+ * does, so no two transactions wait for each other in a circle.
  */
-export async function postgresWriteTransaction<T>(db: Db, writer: PostgresWriter, fn: (trx: Db) => Promise<T>, deadline: number, onlyCode?: string): Promise<T> {
-  if (onlyCode !== undefined && !CODE_ID.test(onlyCode)) throw new Error('writeTransaction: onlyCode must be an access code id');
-  const done = await (onlyCode === undefined ? writer.queue : writer.codeQueue).turn(deadline);
+export async function postgresWriteTransaction<T>(db: Db, writer: PostgresWriter, fn: (trx: Db) => Promise<T>, deadline: number, lock: WriteLock): Promise<T> {
+  const locking =
+    lock === 'database' ? `select pg_advisory_xact_lock(${WRITE_LOCK_ID})` : `select pg_advisory_xact_lock_shared(${WRITE_LOCK_ID})${lock === 'shared' ? '' : `; ${codeLock(lock.code)}`}`;
+  const done = await (lock === 'database' ? writer.queue : writer.sharedQueue).turn(deadline);
   if (!done) throw databaseBusy();
-  const lock =
-    onlyCode === undefined
-      ? `select pg_advisory_xact_lock(${WRITE_LOCK_ID})`
-      : `select pg_advisory_xact_lock_shared(${WRITE_LOCK_ID}); select pg_advisory_xact_lock(${CODE_LOCK_CLASS}, hashtext('${onlyCode}'))`;
   try {
     return await db.connection().execute(async (conn) => {
       const waitMs = Math.max(1, deadline - Date.now());
       // One round trip (the simple protocol allows several statements without parameters).
       await sql
-        .raw(`begin read write; set local lock_timeout = ${waitMs}; ${lock}`)
+        .raw(`begin read write; set local lock_timeout = ${waitMs}; ${locking}`)
         .execute(conn)
         .catch(async (error) => {
           await sql`rollback`.execute(conn).catch(() => undefined);
@@ -154,6 +153,11 @@ export async function postgresWriteTransaction<T>(db: Db, writer: PostgresWriter
   } finally {
     done();
   }
+}
+
+function codeLock(codeId: string): string {
+  if (!CODE_ID.test(codeId)) throw new Error('writeTransaction: lock.code must be an access code id');
+  return `select pg_advisory_xact_lock(${CODE_LOCK_CLASS}, hashtext('${codeId}'))`;
 }
 
 /** 55P03 lock_not_available: `lock_timeout` ran out. */

@@ -1,16 +1,16 @@
 import type { ExpressionBuilder } from 'kysely';
 import { codeKey, hashesEqual, normaliseCode } from '../access-code.js';
 import type { Clock } from '../clock.js';
-import { compileOnce } from '../db/compile-once.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
-import type { Database, EventRow, SessionRow } from '../db/schema.js';
+import type { Database, EventRow } from '../db/schema.js';
 import { loadCodeForSession, type CodeForSession, type OpenSession } from './code-for-session.js';
 import { AppError, isDatabaseBusy } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
 import { signPlaybackToken } from '../playback-token.js';
 import { deferLastSeen, forgetDeferredLastSeen, forgetDeferredLastSeenBefore, withDeferredLastSeen } from './deferred-last-seen.js';
 import { appendRevocations } from '../revocation-feed.js';
+import { writeCodeUse, writeOpenedSession, writeSessionSeen } from './session-writes.js';
 import type { Keyring } from '../secret-store.js';
 
 /** A session without a heartbeat for this long is over; the player sends one every 30 s. */
@@ -86,7 +86,7 @@ export async function startSession(
         await alsoInTransaction?.(trx);
         return grant;
       },
-      scope === 'code' ? { onlyCode: codeId } : {},
+      { lock: scope === 'code' ? { code: codeId } : 'database' },
     );
   // Ending a stale session writes to the revocation feed, which needs the whole database.
   if (plan.kind === 'open' && plan.stale) return run('database');
@@ -101,7 +101,7 @@ export async function startSession(
 }
 
 /**
- * What a write transaction holds (database.ts `onlyCode`): the whole database, or on PostgreSQL
+ * What a write transaction holds (database.ts `lock`): the whole database, or on PostgreSQL
  * only this code, beside transactions of other codes.
  */
 type LockScope = 'database' | 'code';
@@ -156,43 +156,30 @@ export async function openSession(
   const { code } = loaded;
   const plan = planSession(deps, loaded, input);
   const now = plan.now;
-  let sessionId: string;
+  const use = { first_used_at: code.first_used_at ?? now, last_used_at: now };
   if (plan.kind === 'resume') {
-    sessionId = plan.sessionId;
-    if (plan.writeSession) await updateSessionSeen(trx, { id: sessionId, last_seen_at: now, client_ip: input.clientIp });
-  } else {
-    if (plan.stale) {
-      if (scope === 'code') throw new NeedsWholeDatabase();
-      await endSessions(trx, now, [plan.stale], 'timeout');
-    }
-    sessionId = timeOrderedId(now);
-    await insertSession(trx, {
-      id: sessionId,
-      code_id: code.id,
-      event_id: code.event_id,
-      device_id: input.deviceId,
-      client_ip: input.clientIp,
-      user_agent: input.userAgent?.slice(0, 300) ?? null,
-      started_at: now,
-      last_seen_at: now,
-    });
+    if (plan.writeSession) await writeSessionSeen(trx, plan.sessionId, now, input.clientIp);
+    if (plan.writeCode) await writeCodeUse(trx, code.id, use);
+    return grantFor(deps, loaded, plan.sessionId, now);
   }
-  if (plan.writeCode) await updateCodeUse(trx, { id: code.id, first_used_at: code.first_used_at ?? now, last_used_at: now });
+  if (plan.stale) {
+    if (scope === 'code') throw new NeedsWholeDatabase();
+    await endSessions(trx, now, [plan.stale], 'timeout');
+  }
+  const sessionId = timeOrderedId(now);
+  const session = {
+    id: sessionId,
+    code_id: code.id,
+    event_id: code.event_id,
+    device_id: input.deviceId,
+    client_ip: input.clientIp,
+    user_agent: input.userAgent?.slice(0, 300) ?? null,
+    started_at: now,
+    last_seen_at: now,
+  };
+  await writeOpenedSession(trx, session, plan.writeCode ? use : null);
   return grantFor(deps, loaded, sessionId, now);
 }
-
-// A validation's writes, compiled once (compile-once.ts).
-type NewSession = Omit<SessionRow, 'ended_at' | 'end_reason'>;
-const insertSession = compileOnce<NewSession>(
-  ['id', 'code_id', 'event_id', 'device_id', 'client_ip', 'user_agent', 'started_at', 'last_seen_at'],
-  (db, values) => db.insertInto('sessions').values({ ...values, ended_at: null, end_reason: null }),
-);
-const updateSessionSeen = compileOnce<Pick<SessionRow, 'id' | 'last_seen_at' | 'client_ip'>>(['id', 'last_seen_at', 'client_ip'], (db, { id, last_seen_at, client_ip }) =>
-  db.updateTable('sessions').set({ last_seen_at, client_ip }).where('id', '=', id),
-);
-const updateCodeUse = compileOnce<{ id: string; first_used_at: number; last_used_at: number }>(['id', 'first_used_at', 'last_used_at'], (db, { id, first_used_at, last_used_at }) =>
-  db.updateTable('access_codes').set({ first_used_at, last_used_at }).where('id', '=', id),
-);
 
 function grantFor(deps: SessionDeps, { code, event }: CodeForSession, sessionId: string, now: number): PlaybackGrant {
   const { token, expiresAt } = signPlaybackToken(deps.keyring.current, { codeId: code.id, eventId: event.id, sessionId }, now, deps.tokenTtlSeconds);
