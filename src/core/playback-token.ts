@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Keyring, SigningKey } from './secret-store.js';
 
@@ -22,25 +21,9 @@ export interface PlaybackClaims {
 export function signToken(key: SigningKey, audience: string, claims: Record<string, unknown>, nowMs: number, ttlSeconds: number): { token: string; expiresAt: number } {
   const iat = Math.floor(nowMs / 1000);
   const exp = iat + ttlSeconds;
-  return { token: signHs256(key, { ...claims, iss: ISSUER, aud: audience, iat, exp }), expiresAt: exp * 1000 };
+  const token = jwt.sign({ ...claims, iss: ISSUER, aud: audience, iat, exp }, key.key, { algorithm: 'HS256', keyid: key.kid });
+  return { token, expiresAt: exp * 1000 };
 }
-
-/** Each key's encoded header, made once: `{"alg":"HS256","typ":"JWT","kid":…}`. */
-const encodedHeaders = new WeakMap<SigningKey, string>();
-
-/**
- * An HS256 JWT, byte for byte what `jwt.sign(payload, key.key, { algorithm: 'HS256', keyid })`
- * makes (a test holds it to that), without jsonwebtoken's per-call option checks and header
- * encoding, which showed in validation profiles. Verification stays jsonwebtoken's.
- */
-function signHs256(key: SigningKey, payload: Record<string, unknown>): string {
-  let header = encodedHeaders.get(key);
-  if (header === undefined) encodedHeaders.set(key, (header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: key.kid }))));
-  const signed = `${header}.${base64url(JSON.stringify(payload))}`;
-  return `${signed}.${createHmac('sha256', key.key).update(signed).digest('base64url')}`;
-}
-
-const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
 export function signPlaybackToken(key: SigningKey, claims: { codeId: string; eventId: string; sessionId: string }, nowMs: number, ttlSeconds: number) {
   return signToken(key, PLAYBACK_AUDIENCE, { sub: claims.codeId, eid: claims.eventId, sid: claims.sessionId }, nowMs, ttlSeconds);
