@@ -1,9 +1,9 @@
 // SQLite against PostgreSQL in the same run on the same machine: code validations through one
 // platform replica and through two behind nginx (deploy/nginx's config), `tokens create` of 100k
 // and 1M codes, and revocation-to-403 through an edge in proxy mode. Figures as ratios.
-// Two replicas on one machine share its CPUs with nginx, the database and the load generator, and
-// every validation is a write, one at a time whatever the database: their gain here says little
-// about replicas on hosts of their own.
+// Two replicas on one machine share its CPUs with nginx, the database and the load generator: their
+// gain here says little about replicas on hosts of their own. STREAMGATE_BENCH_VALIDATIONS_ONLY=1
+// measures the validations alone (the minutes of `tokens create` and revocations left out).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -163,6 +163,7 @@ async function revocationLatency(databaseUrl: string, port: number): Promise<num
   }
 }
 
+const LAYOUTS = { one: 'one replica', oneBehindNginx: 'one replica behind nginx', two: 'two replicas behind nginx' } as const;
 const load = (l: Load) => `${l.rps.toFixed(0)} req/s, p99 ${l.p99} ms${l.errors ? ` (${l.errors} errors)` : ''}`;
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
@@ -175,6 +176,12 @@ export async function benchDatabases(): Promise<void> {
   try {
     // Each measurement for both databases in turn, as for the validations.
     const validated = await measureValidations(backends, base);
+    if (process.env.STREAMGATE_BENCH_VALIDATIONS_ONLY === '1') {
+      for (const [i, v] of validated.entries()) for (const layout of ['one', 'oneBehindNginx', 'two'] as const) row(`${backends[i]!.name}: validate, ${LAYOUTS[layout]}`, load(v[layout]));
+      row('ratio PostgreSQL / SQLite: validations/s, one replica (goal ≥ 0.7)', ratio(validated[1]!.one.rps, validated[0]!.one.rps));
+      row(`load average at start / end (${os.availableParallelism()} CPUs)`, `${loadAtStart.toFixed(1)} / ${os.loadavg()[0]!.toFixed(1)}`);
+      return;
+    }
     const create100k = [];
     for (const backend of backends) create100k.push(createSeconds(await backend.fresh(), 100_000));
     const create1m = [];
@@ -188,9 +195,7 @@ export async function benchDatabases(): Promise<void> {
   const [s, p] = figures as [Figures, Figures];
   for (const [i, f] of figures.entries()) {
     const name = backends[i]!.name;
-    row(`${name}: validate, one replica`, load(f.one));
-    row(`${name}: validate, one replica behind nginx`, load(f.oneBehindNginx));
-    row(`${name}: validate, two replicas behind nginx`, load(f.two));
+    for (const layout of ['one', 'oneBehindNginx', 'two'] as const) row(`${name}: validate, ${LAYOUTS[layout]}`, load(f[layout]));
     row(`${name}: tokens create --count 100000 / 1000000 --out`, `${f.create100k.toFixed(2)} s / ${f.create1m.toFixed(2)} s`);
     row(`${name}: revoke started → proxy edge 403 (median of 5, max)`, `${median(f.revocationMs).toFixed(0)} ms (max ${Math.max(...f.revocationMs).toFixed(0)})`);
   }

@@ -51,8 +51,9 @@ export function autocannonRun(options: autocannon.Options): Promise<autocannon.R
 }
 
 /**
- * `POST /api/tokens/validate` under load, each code always from its own device: every request is a
- * full validation (hash, lookup, session, JWT) and a write transaction, never a 409.
+ * `POST /api/tokens/validate` under load, each code always from its own device, never a 409: every
+ * request is a full validation (budget, hash, lookup, JWT); a code's first entry opens its session in
+ * a write transaction, and a later one resumes it, writing only when its last write is 5 s old.
  */
 export function validationLoad(url: string, codes: string[], options: { connections: number; duration: number }): Promise<autocannon.Result> {
   let next = 0;

@@ -1,6 +1,18 @@
 import { sql } from 'kysely';
 import type { Clock } from './clock.js';
+import { compileOnce } from './db/compile-once.js';
 import { writeTransaction, type Db } from './db/database.js';
+
+/**
+ * Each change to a budget is one statement that keeps the budget's rule by itself (see the class),
+ * so on PostgreSQL it needs no turn of its own: it shares the write lock (database.ts).
+ */
+const ONE_STATEMENT = 'shared' as const;
+
+/** Every attempt at a code reads its client's budget first: compiled once, not per request. */
+const selectFullAt = compileOnce(['scope', 'client'], (db, { scope, client }: { scope: string; client: string }) =>
+  db.selectFrom('failure_budgets').select('full_at').where('scope', '=', scope).where('client', '=', client),
+);
 
 export interface FailureBudgetOptions {
   /** What the budget is for ('wrong_code', 'login'): each scope is a budget of its own. */
@@ -44,12 +56,7 @@ export class FailureBudget {
 
   /** When `client`'s budget is full again (epoch ms); 0 for a client with no row (full now). */
   private async fullAt(client: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('failure_budgets')
-      .select('full_at')
-      .where('scope', '=', this.options.scope)
-      .where('client', '=', client)
-      .executeTakeFirst();
+    const row = (await selectFullAt(this.db, { scope: this.options.scope, client })).rows[0];
     return row ? Number(row.full_at) : 0;
   }
 
@@ -79,7 +86,7 @@ export class FailureBudget {
    */
   async charge(client: string, lockWaitMs?: number): Promise<void> {
     const now = this.options.clock();
-    await writeTransaction(this.db, (trx) => this.reserveIn(trx, client, Number.MAX_SAFE_INTEGER, now), { lockWaitMs });
+    await writeTransaction(this.db, (trx) => this.reserveIn(trx, client, Number.MAX_SAFE_INTEGER, now), { lockWaitMs, lock: ONE_STATEMENT });
   }
 
   /** Records one failure; false (and nothing recorded) when the budget was already spent. */
@@ -94,7 +101,7 @@ export class FailureBudget {
    */
   async reserve(client: string, maxWaitMs: number): Promise<number | null> {
     const now = this.options.clock();
-    return writeTransaction(this.db, (trx) => this.reserveIn(trx, client, maxWaitMs, now));
+    return writeTransaction(this.db, (trx) => this.reserveIn(trx, client, maxWaitMs, now), { lock: ONE_STATEMENT });
   }
 
   /** `reserve` as one statement in the caller's write transaction. */
@@ -119,7 +126,7 @@ export class FailureBudget {
 
   /** Gives back an attempt taken by `reserve` that did not fail. */
   async refund(client: string, lockWaitMs?: number): Promise<void> {
-    await writeTransaction(this.db, (trx) => this.refundIn(trx, client), { lockWaitMs });
+    await writeTransaction(this.db, (trx) => this.refundIn(trx, client), { lockWaitMs, lock: ONE_STATEMENT });
   }
 
   /**

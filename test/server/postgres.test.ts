@@ -51,6 +51,64 @@ if (inPostgresPass) describe('PostgreSQL', () => {
     assert.equal(await platform.db.selectFrom('sessions').select('id').where('ended_at', 'is', null).execute().then((r) => r.length), 1);
   });
 
+  it('opens one session when 12 validations race for a code whose session went stale, and ends the stale one once', async (t) => {
+    const platform = await startTestPlatform(t);
+    const [code] = await platform.codes(1);
+    const replicas = [platform.db, await openDatabase(platform.config), await openDatabase(platform.config)];
+    t.after(() => Promise.all(replicas.slice(1).map((db) => db.destroy())));
+    const deps = (db: Db) => ({ db, clock: platform.now, keyring: platform.keyring, tokenTtlSeconds: 300 });
+    const first = await startSession(deps(platform.db), { code: code!, deviceId: 'device-first', clientIp: null, userAgent: null });
+    platform.advance(91_000); // silent past the session timeout
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) => startSession(deps(replicas[i % 3]!), { code: code!, deviceId: `device-${i}`, clientIp: null, userAgent: null })),
+    );
+    assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+    assert.deepEqual(outcomes.flatMap((o) => (o.status === 'rejected' ? [(o.reason as { code?: string }).code] : [])), Array(11).fill('device_conflict'));
+    const ended = await platform.db.selectFrom('revocations').select('session_id').where('kind', '=', 'session_ended').execute();
+    assert.deepEqual(ended.map((r) => r.session_id), [first.sessionId], 'the stale session ended once, and the edges told');
+  });
+
+  it('runs write transactions of different codes side by side, one at a time per code, and none beside another writer', async (t) => {
+    const platform = await startTestPlatform(t);
+    const db = platform.db;
+    const withDeadline = <T>(promise: Promise<T>, ms: number) =>
+      Promise.race([promise, sleep(ms).then(() => Promise.reject(new Error(`not within ${ms} ms: the transactions did not run side by side`)))]);
+    // Each of two codes' transactions waits, inside its transaction, until the other has begun.
+    let begun = 0;
+    const meetTheOther = async () => {
+      begun++;
+      while (begun < 2) await sleep(5);
+    };
+    await Promise.all(['code000000000001', 'code000000000002'].map((id) => writeTransaction(db, () => withDeadline(meetTheOther(), 5_000), { lock: { code: id } })));
+
+    // The same code: the second begins only once the first has committed.
+    let inside = 0;
+    let most = 0;
+    const alone = async () => {
+      most = Math.max(most, ++inside);
+      await sleep(50);
+      inside--;
+    };
+    await Promise.all(Array.from({ length: 4 }, () => writeTransaction(db, alone, { lock: { code: 'code000000000003' } })));
+    assert.equal(most, 1, 'one transaction at a time per code');
+
+    // A whole-database writer elsewhere (another replica) holds the lock: the code waits, then answers busy.
+    const holder = new pg.Client({ connectionString: platform.config.databaseUrl });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    t.after(() => holder.end());
+    await holder.query(`select pg_advisory_lock(${WRITE_LOCK_ID})`);
+    await assert.rejects(writeTransaction(db, async () => undefined, { lock: { code: 'code000000000004' }, lockWaitMs: 300 }), (error: { code?: string }) => error.code === 'busy');
+    await assert.rejects(writeTransaction(db, async () => undefined, { lock: 'shared', lockWaitMs: 300 }), (error: { code?: string }) => error.code === 'busy');
+    await holder.query(`select pg_advisory_unlock(${WRITE_LOCK_ID})`);
+    // …and a code's transaction elsewhere keeps a whole-database writer out until it ends.
+    await holder.query(`select pg_advisory_lock_shared(${WRITE_LOCK_ID})`);
+    await assert.rejects(writeTransaction(db, async () => undefined, { lockWaitMs: 300 }), (error: { code?: string }) => error.code === 'busy');
+    await writeTransaction(db, async () => undefined, { lock: { code: 'code000000000004' }, lockWaitMs: 2_000 });
+    await holder.query(`select pg_advisory_unlock_shared(${WRITE_LOCK_ID})`);
+    await writeTransaction(db, async () => undefined, { lockWaitMs: 2_000 });
+  });
+
   it('migrates an empty database once when three replicas start at the same time', async (t) => {
     const dataDir = path.join(tempDir(), 'data');
     fs.mkdirSync(dataDir);

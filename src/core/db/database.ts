@@ -68,18 +68,35 @@ export async function openDatabase(config: Config, { create = false } = {}): Pro
   return db;
 }
 
+export interface WriteOptions {
+  /** How long to wait for the lock, queueing included, before answering `busy`. */
+  lockWaitMs?: number;
+  /**
+   * What may write beside `fn` on PostgreSQL (SQLite has one writer at a time whatever this says).
+   * `database` (the default): nothing. `shared`: `fn` writes only with statements that each keep
+   * their own rule (a failure budget's upsert) and appends nothing to the revocation feed, so it
+   * runs beside other `shared` and `code` transactions. `{ code }`: as `shared`, and also writes
+   * that one access code's rows (its use times, its sessions), one transaction per code at a time.
+   * See postgres-database.ts.
+   */
+  lock?: WriteLock;
+}
+
+export type WriteLock = 'database' | 'shared' | { code: string };
+
 /**
- * Runs `fn` in a write transaction holding the database's one write lock: SQLite's
+ * Runs `fn` in a write transaction holding the database's write lock: SQLite's
  * (`BEGIN IMMEDIATE`) or, on PostgreSQL, an advisory lock every writer takes (see
- * postgres-database.ts for why). Writes are serialised across every process and replica, so a
- * read-then-write inside `fn` sees no concurrent writer. After `lockWaitMs` (counted from the
- * call, queueing included) it throws `busy` (503 with Retry-After): nothing was written.
+ * postgres-database.ts for why, and for `lock`). Writes are serialised across every process
+ * and replica, so a read-then-write inside `fn` sees no concurrent writer. After `lockWaitMs`
+ * (counted from the call, queueing included) it throws `busy` (503 with Retry-After): nothing
+ * was written.
  */
-export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>, { lockWaitMs = LOCK_WAIT_MS } = {}): Promise<T> {
+export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>, { lockWaitMs = LOCK_WAIT_MS, lock = 'database' }: WriteOptions = {}): Promise<T> {
   const deadline = Date.now() + lockWaitMs;
   const sqlite = sqliteWriter(db);
   if (sqlite) return sqliteWriteTransaction(sqlite, fn, deadline);
   const postgres = postgresWriter(db);
-  if (postgres) return postgresWriteTransaction(db, postgres, fn, deadline);
+  if (postgres) return postgresWriteTransaction(db, postgres, fn, deadline, lock);
   throw new Error('writeTransaction needs the Db that openDatabase() returned (not a transaction)');
 }

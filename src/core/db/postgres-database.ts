@@ -4,6 +4,7 @@ import { databaseBusy } from '../errors.js';
 import { createLog } from '../log.js';
 import { commitOrRollback } from './commit-or-rollback.js';
 import { checkMigrationResult, LATEST_MIGRATION, migrationProvider, type MigrationContext } from './migrations.js';
+import type { WriteLock } from './database.js';
 import type { Database } from './schema.js';
 import { WriterQueue } from './writer-queue.js';
 
@@ -16,6 +17,14 @@ const CONNECT_TIMEOUT_MS = 5_000;
  * lock, 3853314791062309107): "streamga" in ASCII as a bigint.
  */
 const WRITE_LOCK_ID = '8319400191411971937';
+/**
+ * The first key of a code's own advisory lock, taken with `hashtext(code id)` as the second
+ * ("sgcd" in ASCII). Two-key advisory locks live apart from one-key ones like WRITE_LOCK_ID.
+ * Two codes whose ids hash alike merely take turns.
+ */
+const CODE_LOCK_CLASS = 0x73676364;
+/** A code id (access-code.ts): safe to write into the statement that takes its lock. */
+const CODE_ID = /^[0-9a-z]{1,64}$/;
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
@@ -42,7 +51,10 @@ export function postgresClientConfig(url: string): pg.ClientConfig {
 
 /** What `writeTransaction` needs of a database opened by `openPostgres`. */
 interface PostgresWriter {
+  /** This process's whole-database writers, one at a time. */
   queue: WriterQueue;
+  /** This process's writers that share the lock: a few at a time, leaving most pooled connections to reads. */
+  sharedQueue: WriterQueue;
   url: string;
 }
 
@@ -78,7 +90,7 @@ export function openPostgres(url: string, poolSize: number): Db {
       onCreateConnection: (connection) => connection.executeQuery(CompiledQuery.raw('set default_transaction_read_only = on')).then(() => undefined),
     }),
   });
-  writers.set(db, { queue: new WriterQueue(), url });
+  writers.set(db, { queue: new WriterQueue(), sharedQueue: new WriterQueue(Math.max(1, Math.floor(poolSize / 2))), url });
   return db;
 }
 
@@ -107,22 +119,30 @@ export async function migratePostgres(db: Db, url: string, context: MigrationCon
  * transaction sees no concurrent writer, and the revocation feed's cursors commit in their order,
  * so an edge that has seen cursor 11 can never miss a 10 committed later.
  *
- * The trade-off: writes do not run in parallel, as on SQLite; a write transaction here is a few
- * milliseconds, and reads (most of the traffic) never wait. Row-level locking and SERIALIZABLE
- * retries would buy parallel writes at the cost of auditing every write path and of the feed's
- * order. The lock is transaction-scoped (`pg_advisory_xact_lock`): a connection that dies
- * releases it with its transaction. Within a process writers queue in memory first, so only one
- * pooled connection at a time waits for the lock and reads keep the others.
+ * The lock is transaction-scoped (`pg_advisory_xact_lock`): a connection that dies releases it
+ * with its transaction. Within a process writers queue in memory first, so only one pooled
+ * connection at a time waits for the lock and reads keep the others.
+ *
+ * The exceptions, for the bulk of the writes under load (code validations and their failure
+ * budget, each a few round trips): a transaction whose statements each keep their own rule
+ * (`lock: 'shared'`) takes the write lock *shared*; one that also writes a single code's rows
+ * (`lock: { code }`) takes that code's own lock too, exclusively. They run beside each other (one
+ * at a time per code), never beside any other writer: every other write transaction still has
+ * the whole database to itself, as it relies on. They append nothing to the revocation feed (its
+ * order needs the exclusive lock), and take their locks before touching any row, as every writer
+ * does, so no two transactions wait for each other in a circle.
  */
-export async function postgresWriteTransaction<T>(db: Db, writer: PostgresWriter, fn: (trx: Db) => Promise<T>, deadline: number): Promise<T> {
-  const done = await writer.queue.turn(deadline);
+export async function postgresWriteTransaction<T>(db: Db, writer: PostgresWriter, fn: (trx: Db) => Promise<T>, deadline: number, lock: WriteLock): Promise<T> {
+  const locking =
+    lock === 'database' ? `select pg_advisory_xact_lock(${WRITE_LOCK_ID})` : `select pg_advisory_xact_lock_shared(${WRITE_LOCK_ID})${lock === 'shared' ? '' : `; ${codeLock(lock.code)}`}`;
+  const done = await (lock === 'database' ? writer.queue : writer.sharedQueue).turn(deadline);
   if (!done) throw databaseBusy();
   try {
     return await db.connection().execute(async (conn) => {
       const waitMs = Math.max(1, deadline - Date.now());
       // One round trip (the simple protocol allows several statements without parameters).
       await sql
-        .raw(`begin read write; set local lock_timeout = ${waitMs}; select pg_advisory_xact_lock(${WRITE_LOCK_ID})`)
+        .raw(`begin read write; set local lock_timeout = ${waitMs}; ${locking}`)
         .execute(conn)
         .catch(async (error) => {
           await sql`rollback`.execute(conn).catch(() => undefined);
@@ -133,6 +153,11 @@ export async function postgresWriteTransaction<T>(db: Db, writer: PostgresWriter
   } finally {
     done();
   }
+}
+
+function codeLock(codeId: string): string {
+  if (!CODE_ID.test(codeId)) throw new Error('writeTransaction: lock.code must be an access code id');
+  return `select pg_advisory_xact_lock(${CODE_LOCK_CLASS}, hashtext('${codeId}'))`;
 }
 
 /** 55P03 lock_not_available: `lock_timeout` ran out. */

@@ -1,17 +1,23 @@
 /**
- * The writers of one process take turns here, each waiting no longer than its own deadline.
+ * The writers of one process take turns here, each waiting no longer than its own deadline: at
+ * most `capacity` at a time (one for whole-database writers; a few for transactions that share
+ * the lock, so that they leave pooled connections to reads).
  * Queued on the connection's mutex instead, a request would wait for every waiter before it to
  * give up first: with the lock held elsewhere, the tenth request in line would answer after ten
  * lock waits.
  */
 export class WriterQueue {
   private readonly waiting: Array<() => void> = [];
-  private held = false;
+  private held = 0;
+
+  constructor(private readonly capacity = 1) {
+    if (!(capacity >= 1)) throw new Error('WriterQueue: capacity ≥ 1');
+  }
 
   /** Resolves with a `done` function when it is the caller's turn, or with null at the deadline. */
   turn(deadline: number): Promise<(() => void) | null> {
-    if (!this.held) {
-      this.held = true;
+    if (this.held < this.capacity) {
+      this.held++;
       return Promise.resolve(() => this.next());
     }
     return new Promise((resolve) => {
@@ -27,9 +33,10 @@ export class WriterQueue {
     });
   }
 
+  /** One turn is over: the slot passes to the next waiter, or is freed. */
   private next(): void {
     const wake = this.waiting.shift();
     if (wake) wake();
-    else this.held = false;
+    else this.held--;
   }
 }

@@ -1,5 +1,5 @@
-import type { CompiledQuery } from 'kysely';
-import { databaseKind, type DatabaseKind, type Db } from '../db/database.js';
+import { compileOnce } from '../db/compile-once.js';
+import type { Db } from '../db/database.js';
 import type { AccessCodeRow, EventRow, SessionRow } from '../db/schema.js';
 
 /** What the single-device rule needs of a code's open session. */
@@ -13,8 +13,8 @@ export interface CodeForSession {
   open: OpenSession | null;
 }
 
-/** The statement of `loadCodeForSession`, built and compiled once per kind of database. */
-function selectCodeForSession(db: Db, codeId: string) {
+/** The statement of `loadCodeForSession`. */
+function selectCodeForSession(db: Db, { codeId }: { codeId: string }) {
   return db
     .selectFrom('codes as c')
     .innerJoin('events as e', 'e.id', 'c.event_id')
@@ -42,32 +42,15 @@ function selectCodeForSession(db: Db, codeId: string) {
     .where('c.id', '=', codeId);
 }
 
-type Row = Awaited<ReturnType<ReturnType<typeof selectCodeForSession>['executeTakeFirstOrThrow']>>;
-
-/**
- * Built and compiled by kysely once per kind of database, not on every validation (it showed in
- * profiles); run with the code's id as its one parameter (and prepared once by the SQLite driver's
- * statement cache).
- */
-const compiled = new Map<DatabaseKind, CompiledQuery<Row>>();
-
-function compiledFor(db: Db): CompiledQuery<Row> {
-  const kind = databaseKind(db);
-  let query = compiled.get(kind);
-  if (!query) {
-    query = selectCodeForSession(db, '').compile();
-    if (query.parameters.length !== 1) throw new Error('loadCodeForSession: expected the code id as the only parameter');
-    compiled.set(kind, query);
-  }
-  return query;
-}
+/** Built and compiled once per kind of database, not on every validation (it showed in profiles). */
+const runSelectCodeForSession = compileOnce(['codeId'], selectCodeForSession);
 
 /**
  * Reads a code, its event and its open session in one statement: a validation's only read, on the
  * reading connection before the write transaction and again inside it (one round trip each).
  */
 export async function loadCodeForSession(db: Db, codeId: string): Promise<CodeForSession | undefined> {
-  const { rows } = await db.executeQuery<Row>({ ...compiledFor(db), parameters: [codeId] });
+  const { rows } = await runSelectCodeForSession(db, { codeId });
   const row = rows[0];
   if (!row) return undefined;
   const { e_id, e_title, e_status, e_starts_at, e_ends_at, e_rewatch_hours, e_stream_key, e_ladder, e_ingest_state, e_ingest_reason, e_created_at, e_updated_at, ...rest } =

@@ -10,6 +10,7 @@ import { timeOrderedId } from '../ids.js';
 import { signPlaybackToken } from '../playback-token.js';
 import { deferLastSeen, forgetDeferredLastSeen, forgetDeferredLastSeenBefore, withDeferredLastSeen } from './deferred-last-seen.js';
 import { appendRevocations } from '../revocation-feed.js';
+import { writeCodeUse, writeOpenedSession, writeSessionSeen } from './session-writes.js';
 import type { Keyring } from '../secret-store.js';
 
 /** A session without a heartbeat for this long is over; the player sends one every 30 s. */
@@ -69,20 +70,48 @@ export async function startSession(
   // Answered from the reading connection: a wrong code never waits for (or takes) the write lock.
   const known = await loadCodeForSession(deps.db, codeId);
   if (!normalised || !known || !hashesEqual(known.code.code_hash, hash)) throw invalidCode();
-  if (!alsoInTransaction) {
-    // The same device resuming with everything written moments ago writes nothing, so it needs no
-    // transaction: the answer is the one a transaction at the time of this read would have given.
-    const plan = planSession(deps, known, input);
-    if (plan.kind === 'resume' && !plan.writeSession && !plan.writeCode) return grantFor(deps, known, plan.sessionId, plan.now);
+  // A refusal here is the answer a transaction at the time of this read would have given.
+  const plan = planSession(deps, known, input);
+  // The same device resuming with everything written moments ago writes nothing, so it needs no
+  // transaction.
+  if (!alsoInTransaction && plan.kind === 'resume' && !plan.writeSession && !plan.writeCode) return grantFor(deps, known, plan.sessionId, plan.now);
+  const run = (scope: LockScope) =>
+    writeTransaction(
+      deps.db,
+      async (trx) => {
+        // Read again under the lock: everything decided below rests on this read, not the one above.
+        const current = await loadCodeForSession(trx, codeId);
+        if (!current) throw invalidCode(); // deleted since the check above
+        const grant = await openSession(trx, deps, current, input, scope);
+        await alsoInTransaction?.(trx);
+        return grant;
+      },
+      { lock: scope === 'code' ? { code: codeId } : 'database' },
+    );
+  // Ending a stale session writes to the revocation feed, which needs the whole database.
+  if (plan.kind === 'open' && plan.stale) return run('database');
+  try {
+    return await run('code');
+  } catch (error) {
+    // A stale session seen only under the lock; or (never expected: the code's lock excludes it) a
+    // second active session refused by the unique index. Either way the whole database decides.
+    if (error instanceof NeedsWholeDatabase || isUniqueViolation(error)) return run('database');
+    throw error;
   }
-  return writeTransaction(deps.db, async (trx) => {
-    // Read again under the lock: everything decided below rests on this read, not the one above.
-    const current = await loadCodeForSession(trx, codeId);
-    if (!current) throw invalidCode(); // deleted since the check above
-    const grant = await openSession(trx, deps, current, input);
-    await alsoInTransaction?.(trx);
-    return grant;
-  });
+}
+
+/**
+ * What a write transaction holds (database.ts `lock`): the whole database, or on PostgreSQL
+ * only this code, beside transactions of other codes.
+ */
+type LockScope = 'database' | 'code';
+
+/** Thrown in a transaction that holds only its code when it finds it must write more. */
+class NeedsWholeDatabase extends Error {}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }
 
 type SessionPlan =
@@ -114,42 +143,41 @@ function planSession(deps: SessionDeps, { code, event, open }: CodeForSession, i
 /**
  * Inside a write transaction, with the code read in it: checks the code and its event, applies
  * the single-device rule and opens a session for the device, or resumes the device's own. For a
- * code entered in the portal and for a personal link alike (link-sessions.ts).
+ * code entered in the portal and for a personal link alike (link-sessions.ts). A transaction that
+ * holds only its code (`scope`) cannot end a stale session: it throws NeedsWholeDatabase first.
  */
-export async function openSession(trx: Db, deps: SessionDeps, loaded: CodeForSession, input: Omit<StartSessionInput, 'code'>): Promise<PlaybackGrant> {
+export async function openSession(
+  trx: Db,
+  deps: SessionDeps,
+  loaded: CodeForSession,
+  input: Omit<StartSessionInput, 'code'>,
+  scope: LockScope = 'database',
+): Promise<PlaybackGrant> {
   const { code } = loaded;
   const plan = planSession(deps, loaded, input);
   const now = plan.now;
-  let sessionId: string;
+  const use = { first_used_at: code.first_used_at ?? now, last_used_at: now };
   if (plan.kind === 'resume') {
-    sessionId = plan.sessionId;
-    if (plan.writeSession) await trx.updateTable('sessions').set({ last_seen_at: now, client_ip: input.clientIp }).where('id', '=', sessionId).execute();
-  } else {
-    if (plan.stale) await endSessions(trx, now, [plan.stale], 'timeout');
-    sessionId = timeOrderedId(now);
-    await trx
-      .insertInto('sessions')
-      .values({
-        id: sessionId,
-        code_id: code.id,
-        event_id: code.event_id,
-        device_id: input.deviceId,
-        client_ip: input.clientIp,
-        user_agent: input.userAgent?.slice(0, 300) ?? null,
-        started_at: now,
-        last_seen_at: now,
-        ended_at: null,
-        end_reason: null,
-      })
-      .execute();
+    if (plan.writeSession) await writeSessionSeen(trx, plan.sessionId, now, input.clientIp);
+    if (plan.writeCode) await writeCodeUse(trx, code.id, use);
+    return grantFor(deps, loaded, plan.sessionId, now);
   }
-  if (plan.writeCode) {
-    await trx
-      .updateTable('access_codes')
-      .set({ first_used_at: code.first_used_at ?? now, last_used_at: now })
-      .where('id', '=', code.id)
-      .execute();
+  if (plan.stale) {
+    if (scope === 'code') throw new NeedsWholeDatabase();
+    await endSessions(trx, now, [plan.stale], 'timeout');
   }
+  const sessionId = timeOrderedId(now);
+  const session = {
+    id: sessionId,
+    code_id: code.id,
+    event_id: code.event_id,
+    device_id: input.deviceId,
+    client_ip: input.clientIp,
+    user_agent: input.userAgent?.slice(0, 300) ?? null,
+    started_at: now,
+    last_seen_at: now,
+  };
+  await writeOpenedSession(trx, session, plan.writeCode ? use : null);
   return grantFor(deps, loaded, sessionId, now);
 }
 

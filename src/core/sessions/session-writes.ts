@@ -1,0 +1,48 @@
+import { compileOnce } from '../db/compile-once.js';
+import { databaseKind, type Db } from '../db/database.js';
+import type { SessionRow } from '../db/schema.js';
+
+// A validation's writes, compiled once (compile-once.ts): they run on every code entered.
+
+export type NewSession = Omit<SessionRow, 'ended_at' | 'end_reason'>;
+export type CodeUse = { first_used_at: number; last_used_at: number };
+
+const SESSION_COLUMNS = ['id', 'code_id', 'event_id', 'device_id', 'client_ip', 'user_agent', 'started_at', 'last_seen_at'] as const;
+
+const insertSession = compileOnce<NewSession>(SESSION_COLUMNS, (db, session) => db.insertInto('sessions').values({ ...session, ended_at: null, end_reason: null }));
+
+const updateCodeUse = compileOnce<CodeUse & { code_id: string }>(['code_id', 'first_used_at', 'last_used_at'], (db, { code_id, first_used_at, last_used_at }) =>
+  db.updateTable('access_codes').set({ first_used_at, last_used_at }).where('id', '=', code_id),
+);
+
+/** PostgreSQL only (SQLite has no INSERT in a WITH): both writes of an opening in one round trip. */
+const insertSessionWithCodeUse = compileOnce<NewSession & CodeUse>([...SESSION_COLUMNS, 'first_used_at', 'last_used_at'], (db, { first_used_at, last_used_at, ...session }) =>
+  db
+    .with('opened', (db) => db.insertInto('sessions').values({ ...session, ended_at: null, end_reason: null }))
+    .updateTable('access_codes')
+    .set({ first_used_at, last_used_at })
+    .where('id', '=', session.code_id),
+);
+
+const updateSessionSeen = compileOnce<Pick<SessionRow, 'id' | 'last_seen_at' | 'client_ip'>>(['id', 'last_seen_at', 'client_ip'], (db, { id, last_seen_at, client_ip }) =>
+  db.updateTable('sessions').set({ last_seen_at, client_ip }).where('id', '=', id),
+);
+
+/** Inserts a new session and, if given, records the code's use: one statement where the database allows. */
+export async function writeOpenedSession(trx: Db, session: NewSession, use: CodeUse | null): Promise<void> {
+  if (use && databaseKind(trx) === 'postgres') {
+    await insertSessionWithCodeUse(trx, { ...session, ...use });
+    return;
+  }
+  await insertSession(trx, session);
+  if (use) await writeCodeUse(trx, session.code_id, use);
+}
+
+export async function writeCodeUse(trx: Db, codeId: string, use: CodeUse): Promise<void> {
+  await updateCodeUse(trx, { code_id: codeId, ...use });
+}
+
+/** A resumed session's heartbeat time and address. */
+export async function writeSessionSeen(trx: Db, sessionId: string, lastSeenAt: number, clientIp: string | null): Promise<void> {
+  await updateSessionSeen(trx, { id: sessionId, last_seen_at: lastSeenAt, client_ip: clientIp });
+}
