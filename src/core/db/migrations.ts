@@ -266,6 +266,8 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
           .columns(['event_id', 'id'])
           .where(sql<boolean>`first_used_at is not null and revoked_at is null`)
           .execute();
+        // A code's sessions, newest first (code lookup), ended ones included.
+        await db.schema.createIndex('sessions_code').on('sessions').columns(['code_id', 'started_at']).execute();
       },
     },
   };
