@@ -77,6 +77,7 @@ export function codeLookupCard(): { element: HTMLElement; refresh(): Promise<voi
 /** The lookup as a page of its own (#/lookup), for the operator on the phone with a viewer. */
 export function codeLookupView(root: HTMLElement): View {
   const card = codeLookupCard();
+  card.element.querySelector('h2')?.remove(); // the page's own heading says it
   root.replaceChildren(h('h1', {}, 'Look up a code'), card.element);
   card.element.querySelector('input')?.focus();
   return { refresh: card.refresh };
