@@ -1,5 +1,6 @@
 // npm run bench: every benchmark, each against its baseline measured in the same run.
 import { benchColdStart } from './cli-cold-start.js';
+import { benchCodeViews } from './code-views.js';
 import { benchDatabases } from './databases.js';
 import { benchEdgeServe } from './edge-serve.js';
 import { benchLiveIngest } from './live-ingest.js';
@@ -16,6 +17,7 @@ const benches: [string, () => Promise<void>][] = [
   ['edge-serve', benchEdgeServe],
   ['live-ingest', benchLiveIngest],
   ['databases', benchDatabases],
+  ['code-views', benchCodeViews],
   ['revocation-push', benchRevocationPush],
   ['viewers', benchViewers],
 ];

@@ -106,7 +106,13 @@ export function buildProgram(): Command {
     .requiredOption('--event <id>')
     .addOption(new Option('--status <status>').choices(['active', 'used', 'revoked', 'expired']))
     .option('--label <label>')
+    .option('--limit <n>', 'at most this many codes (in id order)')
+    .option('--offset <n>', 'skip this many first (with --limit: pages)')
     .action(action(() => import('./commands/tokens/list.js')));
+  sub(tokens, 'show')
+    .description("one code as a viewer typed it (any case, dashes): its status, label, expiry, use and sessions")
+    .argument('<code>', 'the code, or - to read it from stdin (keeps it out of ps and the shell history)')
+    .action(action(() => import('./commands/tokens/show.js')));
   sub(tokens, 'revoke')
     .description('revoke codes: as arguments, from --file, from stdin (-), or by --event/--label')
     .argument('[codes...]', 'codes, or - to read them from stdin')

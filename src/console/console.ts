@@ -1,6 +1,7 @@
 import { api, ApiError, setCsrfToken } from './api.js';
 import { apiKeysView } from './api-keys-view.js';
 import { auditView } from './audit-view.js';
+import { codeLookupView } from './code-lookup-view.js';
 import { dashboardView } from './dashboard-view.js';
 import { h } from './dom.js';
 import { eventView } from './event-view.js';
@@ -34,6 +35,7 @@ function route(): void {
   for (const link of nav.querySelectorAll('a')) link.toggleAttribute('aria-current', link.getAttribute('href') === `#${hash}`);
   if (eventMatch) return showView(eventView(main, eventMatch[1]!));
   if (hash === '/sessions') return showView(sessionsView(main));
+  if (hash === '/lookup') return showView(codeLookupView(main));
   if (hash === '/apikeys') return showView(apiKeysView(main));
   if (hash === '/audit') return showView(auditView(main));
   showView(dashboardView(main));
@@ -48,6 +50,7 @@ function showNav(username: string): void {
   nav.replaceChildren(
     h('a', { href: '#/' }, 'Events'),
     h('a', { href: '#/sessions' }, 'Watching now'),
+    h('a', { href: '#/lookup' }, 'Look up a code'),
     h('a', { href: '#/apikeys' }, 'API keys'),
     h('a', { href: '#/audit' }, 'Audit log'),
     logout,

@@ -1,5 +1,7 @@
 import { api, apiText } from './api.js';
 import { copyInputValue, download, field, fromLocalInput, h, localTimeLabel, statusBadge, table, toLocalInput, when } from './dom.js';
+import { codeListCard } from './code-list-view.js';
+import { codeLookupCard } from './code-lookup-view.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
 
@@ -78,10 +80,8 @@ export function eventView(root: HTMLElement, eventId: string): View {
     });
   });
 
-  const filter = h('select', { id: 'code-filter', 'aria-label': 'Show codes' },
-    ...['all', 'active', 'used', 'revoked', 'expired'].map((s) => h('option', { value: s === 'all' ? '' : s }, s)));
-  filter.addEventListener('change', () => void attempt(refreshCodes));
-  const codeList = h('div', {});
+  const codeList = codeListCard(eventId, () => refresh());
+  const lookup = codeLookupCard();
   const byLabel = h('input', { id: 'revoke-label', maxlength: 64 });
   const revokeLabel = h('button', { type: 'button', class: 'danger' }, 'Revoke label');
   revokeLabel.addEventListener('click', () => {
@@ -98,8 +98,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
   }));
   const codesSection = h('section', { class: 'card', 'aria-label': 'Codes' },
     h('h2', {}, 'Codes'),
-    field('Show', filter),
-    codeList,
+    codeList.element,
     h('div', { class: 'inline' }, field('Revoke by label', byLabel), revokeLabel),
     field('Revoke a list of codes', pasted), revokePasted);
 
@@ -118,7 +117,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
     h('p', {}, h('a', { href: '#/' }, '← Events')),
     h('header', { class: 'page-head' }, heading, status), viewers,
     h('div', { class: 'grid' }, settings, streaming),
-    generate, codesSection,
+    lookup.element, generate, codesSection,
     h('section', { class: 'card', 'aria-label': 'Watching now' }, h('h2', {}, 'Watching now'), sessions),
     archive,
   );
@@ -126,21 +125,6 @@ export function eventView(root: HTMLElement, eventId: string): View {
   async function report(result: { revoked: number; alreadyRevoked: number; notFound: string[] }) {
     notify(`Revoked ${result.revoked}; ${result.alreadyRevoked} already revoked${result.notFound.length ? `; not found: ${result.notFound.join(', ')}` : ''}.`);
     await refresh();
-  }
-
-  async function refreshCodes() {
-    const query = filter.value ? `?status=${filter.value}` : '';
-    const { codes } = await api<{ codes: any[] }>('GET', `${path}/tokens${query}`);
-    codeList.replaceChildren(table(['Code id', 'Status', 'Label', 'Expires', 'First used', ''], codes.map((c) => {
-      const revoked = c.status === 'revoked';
-      const button = h('button', { type: 'button', class: revoked ? 'secondary' : 'danger' }, revoked ? 'Restore' : 'Revoke');
-      button.addEventListener('click', () => void attempt(async () => {
-        if (!revoked) return report(await api('POST', '/api/admin/tokens/revoke', { ids: [c.id] }));
-        notify(`Restored ${(await api('POST', '/api/admin/tokens/restore', { ids: [c.id] })).restored} code.`);
-        await refresh();
-      }));
-      return [h('code', {}, c.id), statusBadge(c.status), c.label ?? '', when(c.expiresAt), when(c.firstUsedAt), button];
-    }), 'No codes yet.'));
   }
 
   let filled = false;
@@ -159,7 +143,8 @@ export function eventView(root: HTMLElement, eventId: string): View {
       rewatch.value = String(event.rewatchHours);
       ladder.value = event.ladder;
     }
-    await refreshCodes();
+    await codeList.refresh();
+    await lookup.refresh();
     const live = await api<any[]>('GET', `/api/admin/sessions?eventId=${encodeURIComponent(eventId)}`);
     sessions.replaceChildren(sessionTable(live, refresh));
   }
@@ -168,13 +153,14 @@ export function eventView(root: HTMLElement, eventId: string): View {
 
 /** Live sessions with an End button each; shared with the sessions page. */
 export function sessionTable(sessions: any[], after: () => Promise<void>): HTMLElement {
-  return table(['Event', 'Device', 'Address', 'Started', 'Last heartbeat', ''], sessions.map((s) => {
+  return table(['Event', 'Label', 'Browser', 'Address', 'Started', 'Last heartbeat', ''], sessions.map((s) => {
     const end = h('button', { type: 'button', class: 'danger' }, 'End');
     end.addEventListener('click', () => void attempt(async () => {
       await api('DELETE', `/api/admin/sessions/${encodeURIComponent(s.id)}`);
       notify('Session ended: that player stops within a second.');
       await after();
     }));
-    return [s.eventId, h('span', { title: s.userAgent ?? '' }, s.deviceId), s.clientIp ?? '', when(s.startedAt), when(s.lastSeenAt), end];
+    const browser = h('span', { title: `${s.userAgent ?? ''}\ndevice ${s.deviceId}` }, s.browser ?? 'unknown');
+    return [s.eventId, s.label ?? '—', browser, s.clientIp ?? '', when(s.startedAt), when(s.lastSeenAt), end];
   }), 'Nobody is watching right now.');
 }

@@ -23,7 +23,8 @@ describe('admin console times in Chromium', () => {
     assert.equal(await page.getByLabel('Starts (America/New_York time)').count(), 1, 'the new-event form names the zone');
 
     await page.goto(`${platform.url}/admin#/events/gala`);
-    await page.getByRole('heading', { name: 'Gala' }).waitFor();
+    // Exact: the heading shows the id ("gala") until the event has loaded, and the title then.
+    await page.getByRole('heading', { name: 'Gala', exact: true }).waitFor();
     assert.equal(await page.getByLabel('Starts (America/New_York time)').inputValue(), '2030-01-02T10:00');
     assert.equal(await page.getByLabel('Ends (America/New_York time)').inputValue(), '2030-01-02T12:30');
     const expires = page.getByRole('region', { name: 'Codes' }).getByRole('cell', { name: /2030/ });

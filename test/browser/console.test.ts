@@ -47,7 +47,10 @@ describe('admin console in Chromium', () => {
     // A viewer starts watching with the first code; the console shows the session and ends it.
     const grant = await platform.post('/api/tokens/validate', { code: codes[0], deviceId: 'living-room-tv' });
     assert.equal(grant.status, 200);
-    await page.getByRole('cell', { name: 'living-room-tv' }).waitFor({ timeout: 10_000 }); // the 5 s live refresh
+    // The 5 s live refresh shows the session by its code's label (the device id is in its tooltip).
+    const watching = page.getByRole('region', { name: 'Watching now' });
+    await watching.getByRole('button', { name: 'End' }).waitFor({ timeout: 10_000 });
+    assert.deepEqual(await watching.getByRole('cell').allInnerTexts().then((cells) => cells.slice(0, 3)), ['board', 'board', 'unknown']);
     await page.getByRole('region', { name: 'Watching now' }).getByRole('button', { name: 'End' }).click();
     await page.getByText('Session ended').waitFor();
     const session = await platform.db.selectFrom('sessions').selectAll().where('id', '=', grant.json.sessionId).executeTakeFirstOrThrow();

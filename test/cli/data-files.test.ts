@@ -80,6 +80,9 @@ describe('stream keys at rest', () => {
     sqlite.prepare('alter table events drop column ingest_reason').run();
     sqlite.prepare('drop table failure_budgets').run();
     sqlite.prepare('alter table signing_keys drop column activated_at').run();
+    for (const trigger of ['code_counts_batch_committed', 'code_counts_code_changed', 'code_counts_code_deleted']) sqlite.prepare(`drop trigger ${trigger}`).run();
+    for (const index of ['access_codes_event_id', 'access_codes_revoked', 'access_codes_used', 'sessions_code']) sqlite.prepare(`drop index ${index}`).run();
+    sqlite.prepare('drop table code_counts').run();
     sqlite.close();
     assert.notEqual(databaseBytes(dataDir).indexOf(legacyKey), -1, 'the setup stored the key in clear');
 

@@ -93,6 +93,10 @@ async function checkCopiedInstall(t: TestContext, target: CopyTarget, dataDir: s
   const newMax = await maxCursor();
   assert.ok(newMax > copiedMax, `new cursor ${newMax} after ${copiedMax}`);
   assert.equal(await target.count('revocations'), 4);
+
+  // The counters behind the dashboard were counted again from the copied codes, and kept since.
+  const [counts] = await target.query<{ codes: number; used: number; revoked: number }>('select sum(codes) as codes, sum(used) as used, sum(revoked) as revoked from code_counts');
+  assert.deepEqual({ codes: Number(counts!.codes), used: Number(counts!.used), revoked: Number(counts!.revoked) }, { codes: 20_000, used: 2, revoked: 4 });
 }
 
 // PostgreSQL targets are tested where a test server is named: in npm test's PostgreSQL pass (and

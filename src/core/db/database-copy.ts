@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { recountCodes } from '../codes/code-counts.js';
 import { AppError, operationalFailure } from '../errors.js';
 import { COPY_TABLES, tablePlan, type TableName, type TablePlan } from './copy-plan.js';
 import { databaseKind, writeTransaction, type Db } from './database.js';
@@ -56,6 +57,7 @@ export async function copyDatabase(source: Db, target: Db, options: CopyOptions)
         checksums.set(table, await copyTable(snapshot, trx, table, tablePlan(table), chunkRows, progress));
       }
       if (databaseKind(target) === 'postgres') await moveSequencesPastCopiedRows(trx);
+      await recountCodes(trx); // derived, not copied (copy-plan.ts)
       const tables: TableCopy[] = [];
       for (const table of COPY_TABLES) {
         const copied = await readBack(trx, table, tablePlan(table), chunkRows, progress);

@@ -1,4 +1,5 @@
 import { sql, type ColumnDataType, type ColumnDefinitionBuilder, type Expression, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import { recountCodes } from '../codes/code-counts.js';
 import { operationalFailure } from '../errors.js';
 import { isSealedStreamKey, sealStreamKey, type StreamKeyring } from '../events/stream-key-seal.js';
 
@@ -235,7 +236,89 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
           .execute();
       },
     },
+    // Code lookup and fast code views (code-counts.ts): counters of each event's codes kept by
+    // triggers in the writing transaction, so the dashboard's numbers cost a few rows, not a scan of
+    // every code; and indexes that page the code list in id order, by event and by status.
+    '0009_code_lookup': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('code_counts')
+          .addColumn('event_id', t.text, (c) => c.notNull().references('events.id'))
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('codes', 'bigint', (c) => c.notNull())
+          .addColumn('used', 'bigint', (c) => c.notNull())
+          .addColumn('revoked', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('code_counts_pk', ['event_id', 'expires_at'])
+          .execute();
+        await recountCodes(db);
+        for (const statement of codeCountTriggers(kind)) await sql.raw(statement).execute(db);
+        // Every code of an event in id order (the code list's pages), and the sparse statuses.
+        await db.schema.createIndex('access_codes_event_id').on('access_codes').columns(['event_id', 'id']).execute();
+        await db.schema
+          .createIndex('access_codes_revoked')
+          .on('access_codes')
+          .columns(['event_id', 'id'])
+          .where(sql.ref('revoked_at'), 'is not', null)
+          .execute();
+        await db.schema
+          .createIndex('access_codes_used')
+          .on('access_codes')
+          .columns(['event_id', 'id'])
+          .where(sql<boolean>`first_used_at is not null and revoked_at is null`)
+          .execute();
+        // A code's sessions, newest first (code lookup), ended ones included.
+        await db.schema.createIndex('sessions_code').on('sessions').columns(['code_id', 'started_at']).execute();
+      },
+    },
   };
+}
+
+/**
+ * The triggers that keep `code_counts` (core/codes/code-counts.ts) true in every writing
+ * transaction, whatever writes: a batch adds its codes when it is committed (every code of a batch
+ * has the batch's expiry, so one of them names the counter), a first use or a revocation moves a
+ * code between `used` and `revoked`, and deleting a committed code takes it away. A code's event and
+ * expiry never change after it is written.
+ */
+function codeCountTriggers(kind: DatabaseKind): string[] {
+  const changed = `(old.revoked_at is null) <> (new.revoked_at is null) or (old.first_used_at is null) <> (new.first_used_at is null)`;
+  const addBatch = `
+    insert into code_counts (event_id, expires_at, codes, used, revoked)
+    select new.event_id, c.expires_at, new.count, 0, 0 from access_codes c where c.batch_id = new.id limit 1
+    on conflict (event_id, expires_at) do update set codes = code_counts.codes + excluded.codes;`;
+  const flag = (condition: string) => `(case when ${condition} then 1 else 0 end)`;
+  const usedOf = (row: string) => flag(`${row}.first_used_at is not null and ${row}.revoked_at is null`);
+  const revokedOf = (row: string) => flag(`${row}.revoked_at is not null`);
+  const moveCode = `
+    update code_counts set
+      used = used + ${usedOf('new')} - ${usedOf('old')},
+      revoked = revoked + ${revokedOf('new')} - ${revokedOf('old')}
+    where event_id = new.event_id and expires_at = new.expires_at;`;
+  const committed = `exists (select 1 from code_batches b where b.id = old.batch_id and b.committed_at is not null)`;
+  const removeCode = `
+    update code_counts set codes = codes - 1, used = used - ${usedOf('old')}, revoked = revoked - ${revokedOf('old')}
+    where event_id = old.event_id and expires_at = old.expires_at;`;
+  if (kind === 'sqlite') {
+    return [
+      `create trigger code_counts_batch_committed after update of committed_at on code_batches
+       when old.committed_at is null and new.committed_at is not null begin ${addBatch} end`,
+      `create trigger code_counts_code_changed after update of first_used_at, revoked_at on access_codes
+       when ${changed} begin ${moveCode} end`,
+      `create trigger code_counts_code_deleted after delete on access_codes when ${committed} begin ${removeCode} end`,
+    ];
+  }
+  const fn = (name: string, body: string, returning: 'new' | 'old') =>
+    `create function ${name}() returns trigger language plpgsql as $$ begin ${body} return ${returning}; end $$`;
+  return [
+    fn('code_counts_batch_committed', addBatch, 'new'),
+    `create trigger code_counts_batch_committed after update of committed_at on code_batches for each row
+     when (old.committed_at is null and new.committed_at is not null) execute function code_counts_batch_committed()`,
+    fn('code_counts_code_changed', moveCode, 'new'),
+    `create trigger code_counts_code_changed after update of first_used_at, revoked_at on access_codes for each row
+     when (${changed}) execute function code_counts_code_changed()`,
+    fn('code_counts_code_deleted', `if ${committed} then ${removeCode} end if;`, 'old'),
+    `create trigger code_counts_code_deleted after delete on access_codes for each row execute function code_counts_code_deleted()`,
+  ];
 }
 
 /** What a migration may need: the dialect, and the keyring (read only when needed). */

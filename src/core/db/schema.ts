@@ -19,6 +19,7 @@ export interface Database {
   admin_users: AdminUserTable;
   admin_sessions: AdminSessionTable;
   failure_budgets: FailureBudgetTable;
+  code_counts: CodeCountTable;
 }
 
 export type EventStatus = 'scheduled' | 'live' | 'ended' | 'archived';
@@ -74,6 +75,19 @@ export interface AccessCodeTable {
   last_used_at: number | null;
   revoked_at: number | null;
   revoke_reason: string | null;
+}
+
+/**
+ * Per event and expiry: how many committed codes there are, how many are used (and not revoked)
+ * and how many revoked. Kept by triggers in the writing transaction (migration 0009); which
+ * codes are expired follows from `expires_at` at read time (core/codes/code-counts.ts).
+ */
+export interface CodeCountTable {
+  event_id: string;
+  expires_at: number;
+  codes: number;
+  used: number;
+  revoked: number;
 }
 
 export interface SessionTable {

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import { writeTransaction, type Db } from '../db/database.js';
 import { toIso } from '../duration.js';
 import { AppError } from '../errors.js';
+import { describeUserAgent } from '../user-agent.js';
 import { endSessions, whereSessionActive } from './session-service.js';
 
 /** A viewing session as operators see it: which device, from where, since when. */
@@ -13,15 +14,23 @@ export interface SessionView {
   deviceId: string;
   clientIp: string | null;
   userAgent: string | null;
+  /** The code's label and the browser from the user agent ("Firefox 131 on Windows"): who this is. */
+  label: string | null;
+  browser: string | null;
   startedAt: string;
   lastSeenAt: string;
 }
 
 /** Active sessions (heartbeat within the timeout), newest first. */
 export async function listActiveSessions(db: Db, nowMs: number, filter: { eventId?: string; limit?: number } = {}): Promise<SessionView[]> {
-  let query = db.selectFrom('sessions').selectAll().where(whereSessionActive(nowMs));
-  if (filter.eventId) query = query.where('event_id', '=', filter.eventId);
-  const rows = await query.orderBy('started_at', 'desc').limit(filter.limit ?? 1_000).execute();
+  let query = db
+    .selectFrom('sessions')
+    .leftJoin('access_codes as c', 'c.id', 'sessions.code_id')
+    .selectAll('sessions')
+    .select('c.label')
+    .where(whereSessionActive(nowMs));
+  if (filter.eventId) query = query.where('sessions.event_id', '=', filter.eventId);
+  const rows = await query.orderBy('sessions.started_at', 'desc').limit(filter.limit ?? 1_000).execute();
   return rows.map((r) => ({
     id: r.id,
     eventId: r.event_id,
@@ -29,6 +38,8 @@ export async function listActiveSessions(db: Db, nowMs: number, filter: { eventI
     deviceId: r.device_id,
     clientIp: r.client_ip,
     userAgent: r.user_agent,
+    label: r.label,
+    browser: describeUserAgent(r.user_agent),
     startedAt: toIso(r.started_at)!,
     lastSeenAt: toIso(r.last_seen_at)!,
   }));

@@ -4,6 +4,7 @@ import type { PlatformDeps } from '../deps.js';
 import { adminAuth } from './admin-auth.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
+import { codeLookupRoutes } from './routes/code-lookup.js';
 import { codeRoutes } from './routes/codes.js';
 import { eventRoutes } from './routes/events.js';
 import { loginRoutes } from './routes/login.js';
@@ -20,6 +21,7 @@ export function adminApiRouter(deps: PlatformDeps): Router {
   router.use('/api/admin', adminAuth(deps));
   router.use(eventRoutes(deps));
   router.use(codeRoutes(deps));
+  router.use(codeLookupRoutes(deps));
   router.use(sessionAdminRoutes(deps));
   router.use(apiKeyRoutes(deps));
   router.use(auditRoutes(deps));

@@ -8,7 +8,7 @@ export async function run(ctx: CommandContext, options: { event?: string }): Pro
   if (options.event) await getEvent(db, options.event);
   const sessions = await listActiveSessions(db, ctx.clock(), { eventId: options.event });
   if (ctx.out.json) return printJson(sessions);
-  await printTable(ctx.out, ['session', 'event', 'device', 'address', 'started', 'last heartbeat'], sessions.map((s) => [
-    s.id, s.eventId, s.deviceId, s.clientIp, s.startedAt, s.lastSeenAt,
+  await printTable(ctx.out, ['session', 'event', 'label', 'browser', 'device', 'address', 'started', 'last heartbeat'], sessions.map((s) => [
+    s.id, s.eventId, s.label, s.browser, s.deviceId, s.clientIp, s.startedAt, s.lastSeenAt,
   ]));
 }
