@@ -46,6 +46,9 @@ export const COPY_PLAN = {
   admin_sessions: { key: 'id' },
   // Wrong-code and login budgets refill within minutes by themselves; an upgrade restarts anyway.
   failure_budgets: { skip: 'rate-limit budgets refill by themselves' },
+  viewer_minutes: { key: 'id', identity: true },
+  viewer_hours: { key: 'id', identity: true },
+  event_traffic: { key: 'event_id' },
 } as const satisfies Record<TableName, TablePlan | SkippedTable>;
 
 /** The tables a copy moves, in order. */

@@ -1,0 +1,178 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import type { EventRow } from '../db/schema.js';
+import { invalidInput } from '../errors.js';
+import { SESSION_TIMEOUT_MS } from '../sessions/session-service.js';
+import { HOUR_MS, hourOf, minuteOf } from './viewer-samples.js';
+
+/**
+ * A session is counted as watched up to its end, or at most this long after its last heartbeat
+ * (the player's interval): one that timed out is ended by the sweep a minute or more later, and
+ * that minute was not watched.
+ */
+export const WATCH_GRACE_MS = 30_000;
+/** Up to this span the series is per minute by default; longer spans are per hour. */
+export const MINUTE_SERIES_MAX_MS = 48 * HOUR_MS;
+
+export type Resolution = 'minute' | 'hour';
+
+export interface ViewerPoint {
+  at: string;
+  /** The most viewers at once in the period. */
+  viewers: number;
+  /** The mean of the period's per-minute samples (equal to `viewers` for a minute). */
+  average: number;
+}
+
+export interface ViewerStats {
+  eventId: string;
+  at: string;
+  viewersNow: number;
+  peakViewers: number;
+  peakAt: string | null;
+  /** Distinct codes that opened at least one session. */
+  uniqueCodes: number;
+  sessions: { total: number; active: number; watchSeconds: number; averageWatchSeconds: number };
+  /** Bytes the edges reported sending for this event; null when none has reported any. */
+  bytesDelivered: number | null;
+  series: { resolution: Resolution; from: string; to: string; points: ViewerPoint[] };
+}
+
+export interface StatsRange {
+  from?: number;
+  to?: number;
+  resolution?: Resolution;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * An event's viewer analytics. Everything comes from the event's sessions, its samples and its
+ * traffic row, each found through an index on the event: nothing scans the event's codes, so a
+ * million-code event answers as fast as a small one.
+ */
+export async function viewerStats(db: Db, now: number, event: EventRow, range: StatsRange = {}): Promise<ViewerStats> {
+  const [sessions, peak, traffic, first] = await Promise.all([
+    sessionSummary(db, now, event.id),
+    peakSample(db, event.id),
+    db.selectFrom('event_traffic').select('bytes_delivered').where('event_id', '=', event.id).executeTakeFirst(),
+    firstSampleAt(db, event.id),
+  ]);
+  const to = range.to ?? now;
+  const from = range.from ?? Math.min(first ?? now - HOUR_MS, event.starts_at ?? Infinity, to - HOUR_MS);
+  if (from >= to) throw invalidInput('from: must be before to', 'invalid_request');
+  const resolution = range.resolution ?? (to - from <= MINUTE_SERIES_MAX_MS ? 'minute' : 'hour');
+  if (resolution === 'minute' && to - from > 31 * 24 * HOUR_MS) throw invalidInput('resolution: minute covers at most 31 days; ask for hour', 'invalid_request');
+  const points = await series(db, event.id, from, to, resolution);
+  const nowWins = sessions.active > (peak?.viewers ?? 0);
+  return {
+    eventId: event.id,
+    at: iso(now),
+    viewersNow: sessions.active,
+    peakViewers: nowWins ? sessions.active : (peak?.viewers ?? 0),
+    peakAt: nowWins ? iso(now) : peak ? iso(peak.at) : null,
+    uniqueCodes: sessions.codes,
+    sessions: {
+      total: sessions.total,
+      active: sessions.active,
+      watchSeconds: Math.round(sessions.watchMs / 1000),
+      averageWatchSeconds: sessions.total ? Math.round(sessions.watchMs / sessions.total / 1000) : 0,
+    },
+    bytesDelivered: traffic ? Number(traffic.bytes_delivered) : null,
+    series: { resolution, from: iso(from), to: iso(to), points },
+  };
+}
+
+/** One pass over the event's sessions (the sessions_event index): counts and watch time. */
+async function sessionSummary(db: Db, now: number, eventId: string) {
+  const end = sql<number>`coalesce(ended_at, ${now})`;
+  const graceEnd = sql<number>`last_seen_at + ${WATCH_GRACE_MS}`;
+  const row = await db
+    .selectFrom('sessions')
+    .select((eb) => [
+      eb.fn.countAll<number>().as('total'),
+      sql<number>`count(distinct code_id)`.as('codes'),
+      eb.fn.sum<number>(eb.case().when(eb.and([eb('ended_at', 'is', null), eb('last_seen_at', '>=', now - SESSION_TIMEOUT_MS)])).then(1).else(0).end()).as('active'),
+      eb.fn.sum<number>(sql`case when ${end} < ${graceEnd} then ${end} else ${graceEnd} end - started_at`).as('watch'),
+    ])
+    .where('event_id', '=', eventId)
+    .executeTakeFirst();
+  return { total: Number(row?.total ?? 0), codes: Number(row?.codes ?? 0), active: Number(row?.active ?? 0), watchMs: Math.max(0, Number(row?.watch ?? 0)) };
+}
+
+/** The highest sample, minutes and hours alike, and when (the earliest such period). */
+async function peakSample(db: Db, eventId: string): Promise<{ viewers: number; at: number } | null> {
+  const [minute, hour] = await Promise.all([
+    db.selectFrom('viewer_minutes').select(['viewers', 'minute as at']).where('event_id', '=', eventId).orderBy('viewers', 'desc').orderBy('minute').limit(1).executeTakeFirst(),
+    db.selectFrom('viewer_hours').select(['peak as viewers', 'hour as at']).where('event_id', '=', eventId).orderBy('peak', 'desc').orderBy('hour').limit(1).executeTakeFirst(),
+  ]);
+  const found = [minute, hour].filter((p) => p !== undefined).map((p) => ({ viewers: Number(p.viewers), at: Number(p.at) }));
+  found.sort((a, b) => b.viewers - a.viewers || a.at - b.at);
+  return found[0] ?? null;
+}
+
+async function firstSampleAt(db: Db, eventId: string): Promise<number | null> {
+  const [minute, hour] = await Promise.all([
+    db.selectFrom('viewer_minutes').select((eb) => eb.fn.min<number>('minute').as('at')).where('event_id', '=', eventId).executeTakeFirst(),
+    db.selectFrom('viewer_hours').select((eb) => eb.fn.min<number>('hour').as('at')).where('event_id', '=', eventId).executeTakeFirst(),
+  ]);
+  const times = [minute?.at, hour?.at].filter((t) => t !== null && t !== undefined).map(Number);
+  return times.length ? Math.min(...times) : null;
+}
+
+/**
+ * Samples in [from, to], in time order. Per minute: the stored minutes (hours older than the
+ * retention have none left, and are left out). Per hour: minutes grouped by hour, and the
+ * rolled-up hours; an hour partly rolled up merges both.
+ */
+async function series(db: Db, eventId: string, from: number, to: number, resolution: Resolution): Promise<ViewerPoint[]> {
+  if (resolution === 'minute') {
+    const rows = await db
+      .selectFrom('viewer_minutes')
+      .select(['minute', 'viewers'])
+      .where('event_id', '=', eventId)
+      .where('minute', '>=', minuteOf(from))
+      .where('minute', '<=', to)
+      .orderBy('minute')
+      .execute();
+    return rows.map((r) => ({ at: iso(Number(r.minute)), viewers: Number(r.viewers), average: Number(r.viewers) }));
+  }
+  const start = hourOf(from);
+  const [minutes, hours] = await Promise.all([
+    db
+      .selectFrom('viewer_minutes')
+      .select((eb) => [
+        eb(eb.ref('minute'), '-', eb(eb.ref('minute'), '%', HOUR_MS)).as('hour'),
+        eb.fn.max<number>('viewers').as('peak'),
+        eb.fn.sum<number>('viewers').as('total'),
+        eb.fn.countAll<number>().as('n'),
+      ])
+      .where('event_id', '=', eventId)
+      .where('minute', '>=', start)
+      .where('minute', '<=', to)
+      .groupBy('hour')
+      .execute(),
+    db
+      .selectFrom('viewer_hours')
+      .select(['hour', 'peak', 'viewer_minutes as total', 'minutes as n'])
+      .where('event_id', '=', eventId)
+      .where('hour', '>=', start)
+      .where('hour', '<=', to)
+      .execute(),
+  ]);
+  const byHour = new Map<number, { peak: number; total: number; n: number }>();
+  for (const r of [...minutes, ...hours]) {
+    const hour = Number(r.hour);
+    const seen = byHour.get(hour) ?? { peak: 0, total: 0, n: 0 };
+    byHour.set(hour, { peak: Math.max(seen.peak, Number(r.peak)), total: seen.total + Number(r.total), n: seen.n + Number(r.n) });
+  }
+  return [...byHour]
+    .sort(([a], [b]) => a - b)
+    .map(([hour, h]) => ({ at: iso(hour), viewers: h.peak, average: Math.round((h.total / Math.max(1, h.n)) * 10) / 10 }));
+}
+
+/** The series as CSV (`events stats --csv`): one line per period. No free text, so nothing to quote. */
+export function viewerSeriesCsv(stats: ViewerStats): string {
+  return ['at,viewers,average', ...stats.series.points.map((p) => `${p.at},${p.viewers},${p.average}`)].join('\n') + '\n';
+}
+
