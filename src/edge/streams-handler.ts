@@ -64,7 +64,14 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics): Stre
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, url: string): Promise<void> => {
-    res.on('finish', () => counted(res));
+    // The event whose file this response carries, once every check has passed (bytes delivered).
+    let servedEvent: string | null = null;
+    res.on('finish', () => {
+      counted(res);
+      if (servedEvent !== null && req.method === 'GET' && (res.statusCode === 200 || res.statusCode === 206)) {
+        deps.native?.reporter.sent(servedEvent, Number(res.getHeader('content-length') ?? 0));
+      }
+    });
     const queryAt = url.indexOf('?');
     const urlPath = queryAt < 0 ? url : url.slice(0, queryAt);
     // ?token= only when enabled, and never preferred over the header. The query is never logged.
@@ -95,6 +102,7 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics): Stre
     if (deps.revocations.isRevoked(claims)) return refuse(res, 403, 'revoked', urlPath);
     // Served: the platform hears of it in the next report, which counts as the session's heartbeat.
     deps.native?.reporter.seen(claims, Boolean(link));
+    servedEvent = target.eventId;
     const file = config.edgeMode === 'proxy' ? null : await files.get(target);
     if (!file && origin) {
       const upstream = await origin.get(target, `Bearer ${link ? link.token : token}`);
