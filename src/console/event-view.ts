@@ -2,6 +2,7 @@ import { api, apiText } from './api.js';
 import { copyInputValue, download, field, fromLocalInput, h, localTimeLabel, statusBadge, table, toLocalInput, when } from './dom.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
+import { viewersChart } from './viewers-chart.js';
 
 /** One event: settings, RTMP details for OBS, codes (generate, list, revoke, restore) and viewers. */
 export function eventView(root: HTMLElement, eventId: string): View {
@@ -9,6 +10,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
   const heading = h('h1', {}, eventId);
   const status = h('span', {});
   const viewers = h('p', { class: 'viewers-now' });
+  const chart = viewersChart(eventId);
 
   // Settings: filled once, so a refresh never overwrites what is being typed.
   const title = h('input', { id: 'ev-title', name: 'title', required: true, maxlength: 200 });
@@ -116,7 +118,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
 
   root.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, '← Events')),
-    h('header', { class: 'page-head' }, heading, status), viewers,
+    h('header', { class: 'page-head' }, heading, status), viewers, chart.element,
     h('div', { class: 'grid' }, settings, streaming),
     generate, codesSection,
     h('section', { class: 'card', 'aria-label': 'Watching now' }, h('h2', {}, 'Watching now'), sessions),
@@ -160,6 +162,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
       ladder.value = event.ladder;
     }
     await refreshCodes();
+    await chart.refresh();
     const live = await api<any[]>('GET', `/api/admin/sessions?eventId=${encodeURIComponent(eventId)}`);
     sessions.replaceChildren(sessionTable(live, refresh));
   }
