@@ -24,6 +24,7 @@ const WIDTH = 600;
 const HEIGHT = 160;
 const PAD = { left: 34, right: 8, top: 8, bottom: 20 };
 const STEP_MS = { minute: 60_000, hour: 3_600_000 };
+const MIN_SPAN_MS = 10 * 60_000;
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
   const element = document.createElementNS(SVG, tag);
@@ -56,8 +57,9 @@ function timeLabel(ms: number, withDate: boolean): string {
 
 function draw(stats: Stats, now: number): SVGSVGElement {
   const points = chartPoints(stats.series.points, STEP_MS[stats.series.resolution], now, stats.viewersNow);
-  const t0 = points[0]!.t;
-  const t1 = Math.max(now, t0 + 60_000);
+  // At least the last 10 minutes, so a young event's first samples do not fill the width.
+  const t0 = Math.min(points[0]!.t, now - MIN_SPAN_MS);
+  const t1 = now;
   const top = Math.max(1, ...points.map((p) => p.v));
   const x = (t: number) => PAD.left + ((t - t0) / (t1 - t0)) * (WIDTH - PAD.left - PAD.right);
   const y = (v: number) => HEIGHT - PAD.bottom - (v / top) * (HEIGHT - PAD.top - PAD.bottom);
@@ -68,8 +70,8 @@ function draw(stats: Stats, now: number): SVGSVGElement {
     'aria-label': `Viewers over time: ${stats.viewersNow} now, peak ${stats.peakViewers}`,
     'data-points': points.length,
   });
-  for (const v of [0, Math.round(top / 2), top]) {
-    if (v === Math.round(top / 2) && (v === 0 || v === top)) continue;
+  // Gridlines at 0, the top and (when it falls on a whole number of its own) the middle.
+  for (const v of top >= 4 ? [0, Math.round(top / 2), top] : [0, top]) {
     chart.append(svg('line', { class: 'grid', x1: PAD.left, x2: WIDTH - PAD.right, y1: y(v), y2: y(v) }));
     chart.append(svg('text', { class: 'axis', x: PAD.left - 4, y: y(v) + 4, 'text-anchor': 'end' }, String(v)));
   }
@@ -100,7 +102,7 @@ function summary(stats: Stats): string {
     `Peak ${stats.peakViewers}${stats.peakAt ? ` at ${timeLabel(Date.parse(stats.peakAt), false)}` : ''}`,
     `${stats.sessions.total} sessions`,
     `${stats.uniqueCodes} codes used`,
-    `${(stats.sessions.watchSeconds / 3600).toFixed(1)} h watched`,
+    stats.sessions.watchSeconds < 3600 ? `${Math.round(stats.sessions.watchSeconds / 60)} min watched` : `${(stats.sessions.watchSeconds / 3600).toFixed(1)} h watched`,
   ];
   if (stats.bytesDelivered !== null) parts.push(`${bytesText(stats.bytesDelivered)} delivered`);
   return parts.join(' · ');
