@@ -18,13 +18,16 @@ export const hourOf = (ms: number) => ms - (ms % HOUR_MS);
  */
 export async function viewersNowByEvent(db: Db, now: number): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  const live = await db.selectFrom('events').select('id').where('status', '=', 'live').execute();
-  for (const { id } of live) counts.set(id, 0);
-  // Only active sessions: SQLite answers this from the partial index of open sessions
-  // (sessions_one_active_per_code), so it costs the viewers watching, not every session ever.
+  // Archived events have no sessions left open. Naming the events lets both databases seek the
+  // sessions_event index to each event's open sessions: counting them costs the viewers watching,
+  // not every session ever (a grouped scan read them all).
+  const events = await db.selectFrom('events').select(['id', 'status']).where('status', '!=', 'archived').execute();
+  for (const { id, status } of events) if (status === 'live') counts.set(id, 0);
+  if (events.length === 0) return counts;
   const rows = await db
     .selectFrom('sessions')
     .select(['event_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('event_id', 'in', events.map((e) => e.id))
     .where(whereSessionActive(now))
     .groupBy('event_id')
     .execute();

@@ -52,12 +52,14 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * million-code event answers as fast as a small one.
  */
 export async function viewerStats(db: Db, now: number, event: EventRow, range: StatsRange = {}): Promise<ViewerStats> {
-  const [sessions, peak, traffic, first] = await Promise.all([
-    sessionSummary(db, now, event.id),
-    peakSample(db, event.id),
-    db.selectFrom('event_traffic').select('bytes_delivered').where('event_id', '=', event.id).executeTakeFirst(),
-    firstSampleAt(db, event.id),
-  ]);
+  // One query at a time, with a turn of the event loop between: on SQLite every query runs
+  // synchronously, so the longest stall is the longest single query, not their sum.
+  const sessions = await sessionSummary(db, now, event.id);
+  await nextTurn();
+  const peak = await peakSample(db, event.id);
+  const traffic = await db.selectFrom('event_traffic').select('bytes_delivered').where('event_id', '=', event.id).executeTakeFirst();
+  const first = await firstSampleAt(db, event.id);
+  await nextTurn();
   const to = range.to ?? now;
   const from = range.from ?? Math.min(first ?? now - HOUR_MS, event.starts_at ?? Infinity, to - HOUR_MS);
   if (from >= to) throw invalidInput('from: must be before to', 'invalid_request');
@@ -83,21 +85,25 @@ export async function viewerStats(db: Db, now: number, event: EventRow, range: S
   };
 }
 
-/** One pass over the event's sessions (the sessions_event index): counts and watch time. */
+/**
+ * The event's sessions: distinct codes from the sessions_event_code index alone (a count(distinct)
+ * beside the sums made SQLite sort every row), then counts and watch time in one pass.
+ */
 async function sessionSummary(db: Db, now: number, eventId: string) {
+  const distinct = await db.selectFrom('sessions').select(sql<number>`count(distinct code_id)`.as('codes')).where('event_id', '=', eventId).executeTakeFirst();
+  await nextTurn();
   const end = sql<number>`coalesce(ended_at, ${now})`;
   const graceEnd = sql<number>`last_seen_at + ${WATCH_GRACE_MS}`;
   const row = await db
     .selectFrom('sessions')
     .select((eb) => [
       eb.fn.countAll<number>().as('total'),
-      sql<number>`count(distinct code_id)`.as('codes'),
       eb.fn.sum<number>(eb.case().when(eb.and([eb('ended_at', 'is', null), eb('last_seen_at', '>=', now - SESSION_TIMEOUT_MS)])).then(1).else(0).end()).as('active'),
       eb.fn.sum<number>(sql`case when ${end} < ${graceEnd} then ${end} else ${graceEnd} end - started_at`).as('watch'),
     ])
     .where('event_id', '=', eventId)
     .executeTakeFirst();
-  return { total: Number(row?.total ?? 0), codes: Number(row?.codes ?? 0), active: Number(row?.active ?? 0), watchMs: Math.max(0, Number(row?.watch ?? 0)) };
+  return { total: Number(row?.total ?? 0), codes: Number(distinct?.codes ?? 0), active: Number(row?.active ?? 0), watchMs: Math.max(0, Number(row?.watch ?? 0)) };
 }
 
 /** The highest sample, minutes and hours alike, and when (the earliest such period). */
@@ -120,55 +126,58 @@ async function firstSampleAt(db: Db, eventId: string): Promise<number | null> {
   return times.length ? Math.min(...times) : null;
 }
 
+/** Minute rows are read a day at a time (at most 1,440 rows a query), with a turn of the loop between. */
+const CHUNK_MS = 24 * HOUR_MS;
+
 /**
  * Samples in [from, to], in time order. Per minute: the stored minutes (hours older than the
- * retention have none left, and are left out). Per hour: minutes grouped by hour, and the
+ * retention have none left, and are left out). Per hour: minutes grouped by hour here, and the
  * rolled-up hours; an hour partly rolled up merges both.
  */
 async function series(db: Db, eventId: string, from: number, to: number, resolution: Resolution): Promise<ViewerPoint[]> {
-  if (resolution === 'minute') {
+  const start = resolution === 'minute' ? minuteOf(from) : hourOf(from);
+  const byPeriod = new Map<number, { peak: number; total: number; n: number }>();
+  const add = (period: number, peak: number, total: number, n: number) => {
+    const seen = byPeriod.get(period);
+    byPeriod.set(period, seen ? { peak: Math.max(seen.peak, peak), total: seen.total + total, n: seen.n + n } : { peak, total, n });
+  };
+  // Minutes exist for the last 7 days only: no empty days of queries for an event that began long ago.
+  const firstMinute = await db.selectFrom('viewer_minutes').select((eb) => eb.fn.min<number>('minute').as('at')).where('event_id', '=', eventId).executeTakeFirst();
+  const minutesFrom = firstMinute?.at === null || firstMinute?.at === undefined ? Infinity : Math.max(start, Number(firstMinute.at));
+  for (let chunk = minutesFrom; chunk <= to; chunk += CHUNK_MS) {
     const rows = await db
       .selectFrom('viewer_minutes')
       .select(['minute', 'viewers'])
       .where('event_id', '=', eventId)
-      .where('minute', '>=', minuteOf(from))
-      .where('minute', '<=', to)
+      .where('minute', '>=', chunk)
+      .where('minute', '<', Math.min(chunk + CHUNK_MS, to + 1))
       .orderBy('minute')
       .execute();
-    return rows.map((r) => ({ at: iso(Number(r.minute)), viewers: Number(r.viewers), average: Number(r.viewers) }));
+    for (const r of rows) {
+      const minute = Number(r.minute);
+      const viewers = Number(r.viewers);
+      add(resolution === 'minute' ? minute : hourOf(minute), viewers, viewers, 1);
+    }
+    await nextTurn();
   }
-  const start = hourOf(from);
-  const [minutes, hours] = await Promise.all([
-    db
-      .selectFrom('viewer_minutes')
-      .select((eb) => [
-        eb(eb.ref('minute'), '-', eb(eb.ref('minute'), '%', HOUR_MS)).as('hour'),
-        eb.fn.max<number>('viewers').as('peak'),
-        eb.fn.sum<number>('viewers').as('total'),
-        eb.fn.countAll<number>().as('n'),
-      ])
-      .where('event_id', '=', eventId)
-      .where('minute', '>=', start)
-      .where('minute', '<=', to)
-      .groupBy('hour')
-      .execute(),
-    db
+  if (resolution === 'hour') {
+    const hours = await db
       .selectFrom('viewer_hours')
-      .select(['hour', 'peak', 'viewer_minutes as total', 'minutes as n'])
+      .select(['hour', 'peak', 'viewer_minutes', 'minutes'])
       .where('event_id', '=', eventId)
       .where('hour', '>=', start)
       .where('hour', '<=', to)
-      .execute(),
-  ]);
-  const byHour = new Map<number, { peak: number; total: number; n: number }>();
-  for (const r of [...minutes, ...hours]) {
-    const hour = Number(r.hour);
-    const seen = byHour.get(hour) ?? { peak: 0, total: 0, n: 0 };
-    byHour.set(hour, { peak: Math.max(seen.peak, Number(r.peak)), total: seen.total + Number(r.total), n: seen.n + Number(r.n) });
+      .execute();
+    for (const r of hours) add(Number(r.hour), Number(r.peak), Number(r.viewer_minutes), Number(r.minutes));
   }
-  return [...byHour]
+  return [...byPeriod]
     .sort(([a], [b]) => a - b)
-    .map(([hour, h]) => ({ at: iso(hour), viewers: h.peak, average: Math.round((h.total / Math.max(1, h.n)) * 10) / 10 }));
+    .map(([at, p]) => ({ at: iso(at), viewers: p.peak, average: Math.round((p.total / Math.max(1, p.n)) * 10) / 10 }));
+}
+
+/** Lets other requests and timers run before the next query. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The series as CSV (`events stats --csv`): one line per period. No free text, so nothing to quote. */

@@ -260,6 +260,8 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
           .addColumn('minutes', 'integer', (c) => c.notNull())
           .addUniqueConstraint('viewer_hours_event_hour', ['event_id', 'hour'])
           .execute();
+        // An event's distinct codes (its analytics) from the index alone, without sorting its sessions.
+        await db.schema.createIndex('sessions_event_code').on('sessions').columns(['event_id', 'code_id']).execute();
         await db.schema
           .createTable('event_traffic')
           .addColumn('event_id', t.text, (c) => c.primaryKey().references('events.id'))
