@@ -1,5 +1,5 @@
 // npm run bench: every benchmark, each against its baseline measured in the same run.
-import { benchAnalytics } from './analytics.js';
+import { benchAnalyticsSampler, benchAnalyticsStats } from './analytics.js';
 import { benchColdStart } from './cli-cold-start.js';
 import { benchDatabases } from './databases.js';
 import { benchEdgeServe } from './edge-serve.js';
@@ -19,7 +19,8 @@ const benches: [string, () => Promise<void>][] = [
   ['databases', benchDatabases],
   ['revocation-push', benchRevocationPush],
   ['viewers', benchViewers],
-  ['analytics', benchAnalytics],
+  ['analytics-stats', benchAnalyticsStats],
+  ['analytics-sampler', benchAnalyticsSampler],
 ];
 for (const [name, bench] of benches) {
   if (only.length === 0 || only.some((o) => name.includes(o))) await bench();
