@@ -77,8 +77,10 @@ function draw(stats: Stats, now: number): SVGSVGElement {
   }
   const line = points.map((p, i) => `${i ? 'L' : 'M'}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join('');
   const base = y(0).toFixed(1);
-  chart.append(svg('path', { class: 'area', d: `${line}L${x(points.at(-1)!.t).toFixed(1)},${base}L${x(t0).toFixed(1)},${base}Z` }));
+  chart.append(svg('path', { class: 'area', d: `${line}L${x(points.at(-1)!.t).toFixed(1)},${base}L${x(points[0]!.t).toFixed(1)},${base}Z` }));
   chart.append(svg('path', { class: 'line', d: line }));
+  // Now, marked: a young event's line is only a few pixels long.
+  chart.append(svg('circle', { class: 'now', cx: x(now).toFixed(1), cy: y(stats.viewersNow).toFixed(1), r: 3.5 }));
   const longSpan = t1 - t0 > 20 * 3_600_000;
   chart.append(svg('text', { class: 'axis', x: PAD.left, y: HEIGHT - 4, 'text-anchor': 'start' }, timeLabel(t0, longSpan)));
   chart.append(svg('text', { class: 'axis', x: WIDTH - PAD.right, y: HEIGHT - 4, 'text-anchor': 'end' }, 'now'));
