@@ -5,6 +5,8 @@ import { postToPlatform, type PlatformClient } from './platform-client.js';
 export const REPORT_INTERVAL_MS = 20_000;
 /** The platform's limit per request (its 16 KiB body limit). */
 const BATCH = 100;
+/** Events whose bytes ride along in one report: with a full batch of sessions it stays under 16 KiB. */
+const DELIVERED_PER_REPORT = 20;
 
 export type ReportAnswer =
   | { sessionId: string; status: 'active'; token?: string; expiresAt?: string }
@@ -58,7 +60,7 @@ export class SessionReporter {
     const batch = [...this.pending].map(([sessionId, entry]) => ({ sessionId, ...entry }));
     this.pending = new Map();
     // The bytes ride along with the first request; the platform says whether it recorded them.
-    let delivered = [...this.delivered].map(([eventId, bytes]) => ({ eventId, bytes })).slice(0, BATCH);
+    let delivered = [...this.delivered].slice(0, DELIVERED_PER_REPORT).map(([eventId, bytes]) => ({ eventId, bytes }));
     for (const { eventId } of delivered) this.delivered.delete(eventId);
     const giveBack = () => {
       for (const { eventId, bytes } of delivered) this.sent(eventId, bytes);
