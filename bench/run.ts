@@ -1,4 +1,5 @@
 // npm run bench: every benchmark, each against its baseline measured in the same run.
+import { benchAnalyticsSampler, benchAnalyticsStats } from './analytics.js';
 import { benchColdStart } from './cli-cold-start.js';
 import { benchCodeViews } from './code-views.js';
 import { benchDatabases } from './databases.js';
@@ -20,6 +21,8 @@ const benches: [string, () => Promise<void>][] = [
   ['code-views', benchCodeViews],
   ['revocation-push', benchRevocationPush],
   ['viewers', benchViewers],
+  ['analytics-stats', benchAnalyticsStats],
+  ['analytics-sampler', benchAnalyticsSampler],
 ];
 for (const [name, bench] of benches) {
   if (only.length === 0 || only.some((o) => name.includes(o))) await bench();

@@ -70,6 +70,14 @@ export function buildProgram(): Command {
     .description('show one event, with its RTMP URL and stream key')
     .argument('<id>')
     .action(action(() => import('./commands/events/show.js')));
+  sub(events, 'stats')
+    .description('viewer analytics: watching now, peak, sessions, watch time, bytes, viewers over time')
+    .argument('<id>')
+    .option('--csv', 'the viewers over time as CSV (at,viewers,average)')
+    .option('--from <time>', 'ISO 8601 start of the series (default: the first sample)')
+    .option('--to <time>', 'ISO 8601 end of the series (default: now)')
+    .addOption(new Option('--resolution <r>', 'per minute (kept 7 days) or per hour').choices(['minute', 'hour']))
+    .action(action(() => import('./commands/events/stats.js')));
   sub(events, 'update')
     .description('change title, times or rewatch window')
     .argument('<id>')

@@ -2,6 +2,7 @@ import { api } from './api.js';
 import { field, fromLocalInput, h, localTimeLabel, statusBadge, table } from './dom.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
+import { dashboardCharts } from './viewers-chart.js';
 
 /** Every event with its state right now, and a form for a new one. */
 export function dashboardView(root: HTMLElement): View {
@@ -27,7 +28,8 @@ export function dashboardView(root: HTMLElement): View {
       location.hash = `#/events/${created.id}`;
     });
   });
-  root.replaceChildren(h('h1', {}, 'Events'), list, form);
+  const charts = dashboardCharts();
+  root.replaceChildren(h('h1', {}, 'Events'), list, charts.element, form);
 
   const refresh = async () => {
     const events = await api<any[]>('GET', '/api/admin/events');
@@ -43,6 +45,7 @@ export function dashboardView(root: HTMLElement): View {
       ]),
       'No events yet: create the first one below.',
     ));
+    await charts.update(events);
   };
   return { refresh };
 }

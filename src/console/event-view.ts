@@ -4,6 +4,7 @@ import { codeListCard } from './code-list-view.js';
 import { codeLookupCard } from './code-lookup-view.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
+import { viewersChart } from './viewers-chart.js';
 
 /** One event: settings, RTMP details for OBS, codes (generate, list, revoke, restore) and viewers. */
 export function eventView(root: HTMLElement, eventId: string): View {
@@ -11,6 +12,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
   const heading = h('h1', {}, eventId);
   const status = h('span', {});
   const viewers = h('p', { class: 'viewers-now' });
+  const chart = viewersChart(eventId);
 
   // Settings: filled once, so a refresh never overwrites what is being typed.
   const title = h('input', { id: 'ev-title', name: 'title', required: true, maxlength: 200 });
@@ -115,7 +117,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
 
   root.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, '← Events')),
-    h('header', { class: 'page-head' }, heading, status), viewers,
+    h('header', { class: 'page-head' }, heading, status), viewers, chart.element,
     h('div', { class: 'grid' }, settings, streaming),
     lookup.element, generate, codesSection,
     h('section', { class: 'card', 'aria-label': 'Watching now' }, h('h2', {}, 'Watching now'), sessions),
@@ -145,6 +147,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
     }
     await codeList.refresh();
     await lookup.refresh();
+    await chart.refresh();
     const live = await api<any[]>('GET', `/api/admin/sessions?eventId=${encodeURIComponent(eventId)}`);
     sessions.replaceChildren(sessionTable(live, refresh));
   }

@@ -60,6 +60,8 @@ export interface Config {
   /** Break-glass console login from the environment; both or neither. Never printed. */
   readonly adminUser: string | null;
   readonly adminPass: string | null;
+  /** How often the platform counts each event's viewers for its analytics; 0 turns sampling off. */
+  readonly analyticsSampleSeconds: number;
 }
 
 /** Flags from the command line, already named like Config fields; they win over env. */
@@ -106,6 +108,7 @@ const FIELDS = {
   ingestIdleTimeoutSeconds: ['INGEST_IDLE_TIMEOUT_SECONDS', z.coerce.number().min(1).max(600)],
   adminUser: ['ADMIN_USER', z.string().regex(ADMIN_USERNAME_PATTERN, `must be ${ADMIN_USERNAME_RULE}`).nullable()],
   adminPass: ['ADMIN_PASS', z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).nullable()],
+  analyticsSampleSeconds: ['STREAMGATE_ANALYTICS_SAMPLE_SECONDS', z.coerce.number().int().min(0).max(60)],
 } as const satisfies Record<keyof Config, readonly [string, z.ZodType]>;
 
 /** Every environment variable the configuration reads (docs/configuration.md lists them all). */
@@ -139,6 +142,7 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     ingestIdleTimeoutSeconds: 10,
     adminUser: null,
     adminPass: null,
+    analyticsSampleSeconds: 15,
   };
 }
 

@@ -60,58 +60,78 @@ function prepared(target: HlsTarget, file: HotFile): PreparedFile {
   return headers;
 }
 
-/** A body made here (a rewritten playlist, the origin's answer): ranges apply to it too. */
-export function sendBytes(req: IncomingMessage, res: ServerResponse, target: HlsTarget, body: Buffer, base: HeaderList): void {
+/** A body made here (a rewritten playlist, the origin's answer): ranges apply to it too. Returns the body's length sent. */
+export function sendBytes(req: IncomingMessage, res: ServerResponse, target: HlsTarget, body: Buffer, base: HeaderList): number {
   const content = contentHeaders(target);
-  sendBody(res, body, req.headers.range, [...base, ...content], [...base, ...content, 'Content-Length', String(body.length)]);
+  return sendBody(res, body, req.headers.range, [...base, ...content], [...base, ...content, 'Content-Length', String(body.length)]);
 }
 
-/** A file of the event's folder: from memory when HotFiles holds it, else streamed from disk. */
-export function sendFile(req: IncomingMessage, res: ServerResponse, target: HlsTarget, file: HotFile, base: HeaderList, failed: () => void): void {
+/**
+ * A file of the event's folder: from memory when HotFiles holds it, else streamed from disk.
+ * Returns the number of body bytes the answer carries (0 for HEAD, 304 and 416).
+ */
+export function sendFile(req: IncomingMessage, res: ServerResponse, target: HlsTarget, file: HotFile, base: HeaderList, failed: () => void): number {
   const headers = prepared(target, file);
   let rangeHeader = req.headers.range;
   if (headers.etag) {
-    if (isFresh(req, headers.etag, file.mtimeMs)) return void res.writeHead(304, [...base, ...headers.content]).end();
+    if (isFresh(req, headers.etag, file.mtimeMs)) {
+      res.writeHead(304, [...base, ...headers.content]).end();
+      return 0;
+    }
     const ifRange = req.headers['if-range'];
     if (ifRange && ifRange !== headers.etag && ifRange !== headers.lastModified) rangeHeader = undefined;
   }
   // The hot path: a file from memory, its headers (and a playlist's text) made already.
   if (file.bytes) {
-    if (!rangeHeader && headers.text !== null) return void res.writeHead(200, [...base, ...headers.whole]).end(headers.text, 'latin1');
-    return sendBody(res, file.bytes, rangeHeader, [...base, ...headers.content], [...base, ...headers.whole]);
+    if (!rangeHeader && headers.text !== null) {
+      res.writeHead(200, [...base, ...headers.whole]).end(headers.text, 'latin1');
+      return req.method === 'HEAD' ? 0 : file.bytes.length;
+    }
+    const sent = sendBody(res, file.bytes, rangeHeader, [...base, ...headers.content], [...base, ...headers.whole]);
+    return req.method === 'HEAD' ? 0 : sent;
   }
   const range = parseByteRange(rangeHeader, file.size);
   if (range === 'unsatisfiable') return unsatisfiable(res, [...base, ...headers.content], file.size);
   const { start, end } = range ?? { start: 0, end: file.size - 1 };
+  const length = file.size === 0 ? 0 : end - start + 1;
   const answer = () =>
     res.writeHead(range ? 206 : 200, [
       ...base,
       ...headers.content,
       'Content-Length',
-      String(file.size === 0 ? 0 : end - start + 1),
+      String(length),
       ...(range ? ['Content-Range', `bytes ${start}-${end}/${file.size}`] : []),
     ]);
-  if (req.method === 'HEAD' || file.size === 0) return void answer().end();
+  if (req.method === 'HEAD' || file.size === 0) {
+    answer().end();
+    return 0;
+  }
   const stream = fs.createReadStream(file.realPath, { start, end });
   stream.once('error', () => (res.headersSent ? res.destroy() : failed()));
   stream.once('open', () => stream.pipe(answer()));
   res.once('close', () => stream.destroy());
+  return length;
 }
 
-/** `body` whole (`whole`: its 200 headers) or the one range asked for (`content` plus the range's). */
-function sendBody(res: ServerResponse, body: Buffer, rangeHeader: string | undefined, content: HeaderList, whole: HeaderList): void {
+/** `body` whole (`whole`: its 200 headers) or the one range asked for (`content` plus the range's); returns the bytes sent. */
+function sendBody(res: ServerResponse, body: Buffer, rangeHeader: string | undefined, content: HeaderList, whole: HeaderList): number {
   const range = parseByteRange(rangeHeader, body.length);
-  if (range === null) return void writeHead(res, 200, whole).end(body);
+  if (range === null) {
+    writeHead(res, 200, whole).end(body);
+    return body.length;
+  }
   if (range === 'unsatisfiable') return unsatisfiable(res, content, body.length);
   res.writeHead(206, [...content, 'Content-Range', `bytes ${range.start}-${range.end}/${body.length}`, 'Content-Length', String(range.end - range.start + 1)]);
   res.end(body.subarray(range.start, range.end + 1));
+  return range.end - range.start + 1;
 }
 
-function unsatisfiable(res: ServerResponse, content: HeaderList, size: number): void {
+function unsatisfiable(res: ServerResponse, content: HeaderList, size: number): 0 {
   const headers: string[] = [];
   // No Content-Type (there is no body), and not cacheable: the file may yet grow.
   for (let i = 0; i < content.length; i += 2) if (content[i] !== 'Content-Type' && content[i] !== 'Cache-Control') headers.push(content[i]!, content[i + 1]!);
   res.writeHead(416, [...headers, 'Content-Range', `bytes */${size}`, 'Cache-Control', 'no-store', 'Content-Length', '0']).end();
+  return 0;
 }
 
 function isFresh(req: IncomingMessage, etag: string, mtimeMs: number): boolean {

@@ -115,6 +115,13 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
     if (deps.revocations.isRevoked(claims)) return refuse(res, base, 403, 'revoked', urlPath);
     // Served: the platform hears of it in the next report, which counts as the session's heartbeat.
     deps.native?.reporter.seen(claims, Boolean(link));
+    // Bytes delivered (viewer analytics), counted once the body has gone out whole.
+    const delivered = (bytes: number): void => {
+      const reporter = deps.native?.reporter;
+      if (!reporter || bytes === 0 || req.method !== 'GET') return;
+      const eventId = target.eventId;
+      res.once('finish', () => reporter.sent(eventId, bytes));
+    };
     const file = config.edgeMode === 'proxy' ? null : (files.peek(target) ?? (await files.get(target)));
     if (!file && origin) {
       const upstream = await origin.get(target, `Bearer ${link ? link.token : token}`);
@@ -124,15 +131,15 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
         return sendJson(res, upstream.status, { error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } }, base);
       }
       const body = queryToken && target.isPlaylist ? Buffer.from(addTokenToPlaylist(upstream.body.toString('utf8'), queryToken)) : upstream.body;
-      return sendBytes(req, res, target, body, base);
+      return delivered(sendBytes(req, res, target, body, base));
     }
     if (!file) return refuse(res, base, 404, 'no such file', urlPath);
     if (queryToken && target.isPlaylist) {
       const text = file.bytes ? file.bytes.toString('utf8') : await fs.promises.readFile(file.realPath, 'utf8').catch(() => null);
       if (text === null) return refuse(res, base, 404, 'no such file', urlPath);
-      return sendBytes(req, res, target, Buffer.from(addTokenToPlaylist(text, queryToken)), base);
+      return delivered(sendBytes(req, res, target, Buffer.from(addTokenToPlaylist(text, queryToken)), base));
     }
-    return sendFile(req, res, target, file, base, () => refuse(res, base, 404, 'send failed', urlPath));
+    return delivered(sendFile(req, res, target, file, base, () => refuse(res, base, 404, 'send failed', urlPath)));
   };
 
   const handler = (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList) =>
@@ -147,3 +154,4 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
 function unavailable(res: ServerResponse, base: HeaderList): void {
   sendJson(res, 503, { error: { code: 'platform_unavailable', message: 'Try again in a moment.' } }, base, ['Retry-After', '5']);
 }
+

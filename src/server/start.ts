@@ -5,6 +5,7 @@ import type { Config } from '../core/config.js';
 import { openDatabase } from '../core/db/database.js';
 import { pruneFailureBudgets } from '../core/failure-budget.js';
 import { createLog, type Log } from '../core/log.js';
+import { ViewerSampler } from '../core/analytics/viewer-sampler.js';
 import { LiveKeyring } from '../core/live-keyring.js';
 import { sharedKeyState } from '../core/signing-keys.js';
 import { endTimedOutSessions } from '../core/sessions/session-service.js';
@@ -15,7 +16,7 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** Listens, sweeps timed-out sessions and full-again failure budgets every 10 s, and stops cleanly (the caller wires signals). */
+/** Listens, sweeps timed-out sessions and full-again failure budgets every 10 s, samples viewers, and stops cleanly (the caller wires signals). */
 export async function startPlatform(config: Config, log: Log = createLog('platform'), options: PlatformOptions = {}): Promise<RunningService> {
   const db = await openDatabase(config);
   const keyring = LiveKeyring.forPlatform(config, log, () => sharedKeyState(db));
@@ -34,6 +35,7 @@ export async function startPlatform(config: Config, log: Log = createLog('platfo
     endTimedOutSessions(deps).catch((error) => log.warn('session sweep failed', { error: (error as Error).message }));
     pruneFailureBudgets(db, systemClock()).catch((error) => log.warn('failure budget sweep failed', { error: (error as Error).message }));
   }, 10_000);
+  const sampler = new ViewerSampler({ db, clock: systemClock, log, intervalMs: config.analyticsSampleSeconds * 1000 }).start();
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log.info('platform listening', { url });
@@ -41,6 +43,7 @@ export async function startPlatform(config: Config, log: Log = createLog('platfo
     url,
     async stop() {
       clearInterval(sweeper);
+      await sampler.stop();
       keyring.stop();
       await platform.close();
       server.closeIdleConnections();

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { checkMigrationResult, migrationProvider } from '../../src/core/db/migrations.js';
 import { startAppliance } from '../helpers/appliance.js';
 import { initialisedDataDir, json, runCli, tempDir } from '../helpers/cli.js';
 import { useSqliteInEveryPass } from '../helpers/test-database.js';
@@ -69,21 +71,16 @@ describe('stream keys at rest', () => {
     const dataDir = await initialisedDataDir(t);
     const legacyKey = 'legacyplaintextstreamkey00000001';
     const others = Array.from({ length: 40 }, (_, i) => `otherlegacyplaintextkey${String(i).padStart(9, '0')}`);
-    // The database as an earlier version left it: keys in clear, 0005 not applied.
+    // The database as an earlier version left it: migrated up to 0004, keys in clear.
+    for (const file of DB_FILES) fs.rmSync(path.join(dataDir, file), { force: true });
     const sqlite = new BetterSqlite3(path.join(dataDir, 'streamgate.db'));
-    sqlite.prepare('update events set stream_key = ? where id = ?').run(legacyKey, 'conf');
+    const old = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const provider = migrationProvider({ kind: 'sqlite', keyring: () => assert.fail('0001–0004 need no keyring') });
+    checkMigrationResult(await new Migrator({ db: old, provider }).migrateTo('0004_key_revocations'));
     const insert = sqlite.prepare("insert into events (id, title, status, rewatch_hours, stream_key, ladder, created_at, updated_at) values (?, 'Old', 'ended', 48, ?, 'copy', 0, 0)");
+    insert.run('conf', legacyKey);
     others.forEach((key, i) => insert.run(`old-${i}`, key));
-    // …and nothing after it: migrations run in order.
-    sqlite.prepare("delete from kysely_migration where name >= '0005'").run();
-    sqlite.prepare('alter table events drop column ingest_state').run();
-    sqlite.prepare('alter table events drop column ingest_reason').run();
-    sqlite.prepare('drop table failure_budgets').run();
-    sqlite.prepare('alter table signing_keys drop column activated_at').run();
-    for (const trigger of ['code_counts_batch_committed', 'code_counts_code_changed', 'code_counts_code_deleted']) sqlite.prepare(`drop trigger ${trigger}`).run();
-    for (const index of ['access_codes_event_id', 'access_codes_revoked', 'access_codes_used', 'sessions_code']) sqlite.prepare(`drop index ${index}`).run();
-    sqlite.prepare('drop table code_counts').run();
-    sqlite.close();
+    await old.destroy();
     assert.notEqual(databaseBytes(dataDir).indexOf(legacyKey), -1, 'the setup stored the key in clear');
 
     const shown = await runCli(['events', 'show', 'conf', '--json'], { dataDir });

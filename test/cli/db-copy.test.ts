@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { recordDeliveredBytes } from '../../src/core/analytics/delivered-bytes.js';
+import { recordViewerSample } from '../../src/core/analytics/viewer-samples.js';
 import { spawnOnFreePorts, waitFor } from '../helpers/appliance.js';
 import { BIN, json, runCli, type CliResult } from '../helpers/cli.js';
 import { postgresNamed, postgresTarget, sqliteTarget, type CopyTarget } from '../helpers/copy-target.js';
@@ -29,10 +31,10 @@ async function sqliteSource(t: TestContext): Promise<Source> {
   return { platform, dataDir, env, cli: (args, options = {}) => runCli(args, { dataDir, input: options.input, env: { ...env, ...options.env } }) };
 }
 
-const TABLES = ['events', 'code_batches', 'access_codes', 'sessions', 'revocations', 'signing_keys', 'api_keys', 'audit_log', 'admin_users', 'admin_sessions'];
+const TABLES = ['events', 'code_batches', 'access_codes', 'sessions', 'revocations', 'signing_keys', 'api_keys', 'audit_log', 'admin_users', 'admin_sessions', 'viewer_minutes', 'viewer_hours', 'event_traffic'];
 
 /**
- * A used install: 20,000 codes in two batches, a viewer watching (a session), three revoked codes,
+ * A used install: 20,000 codes in two batches, a viewer watching (a session, sampled), three revoked codes,
  * an API key, a console user logged in, and what all that wrote to the audit log.
  */
 async function usedInstall(t: TestContext): Promise<Source & { codes: string[] }> {
@@ -40,6 +42,9 @@ async function usedInstall(t: TestContext): Promise<Source & { codes: string[] }
   const { platform } = source;
   const codes = [...(await platform.codes(10_000, { label: 'early' })), ...(await platform.codes(10_000, { label: 'late' }))];
   assert.equal((await platform.post('/api/tokens/validate', { code: codes[0], deviceId: 'living-room-tv' })).status, 200);
+  // Its analytics: a minute's sample, and bytes an edge reported.
+  await recordViewerSample(platform.db, platform.now());
+  await recordDeliveredBytes(platform.db, platform.now(), [{ eventId: 'conf', bytes: 123_456 }]);
   assert.equal((await source.cli(['tokens', 'revoke', codes[1]!, codes[2]!, codes[3]!])).code, 0);
   assert.equal((await source.cli(['apikeys', 'create', '--name', 'shop'])).code, 0);
   assert.equal((await source.cli(['admin', 'set-password', '--user', 'alice'], { input: 'a long enough password\n' })).code, 0);
@@ -60,6 +65,8 @@ function assertCompleteCopy(report: any): void {
   assert.equal(rows.api_keys, 1);
   assert.equal(rows.admin_users, 1);
   assert.equal(rows.admin_sessions, 1);
+  assert.equal(rows.viewer_minutes, 1);
+  assert.equal(rows.event_traffic, 1);
   assert.ok(rows.audit_log >= 4, `audit rows: ${rows.audit_log}`);
 }
 

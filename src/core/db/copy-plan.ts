@@ -48,6 +48,9 @@ export const COPY_PLAN = {
   failure_budgets: { skip: 'rate-limit budgets refill by themselves' },
   // Derived from the codes: counted again on the target once they are in (database-copy.ts).
   code_counts: { skip: 'counted again from the copied codes' },
+  viewer_minutes: { key: 'id', identity: true },
+  viewer_hours: { key: 'id', identity: true },
+  event_traffic: { key: 'event_id' },
 } as const satisfies Record<TableName, TablePlan | SkippedTable>;
 
 /** The tables a copy moves, in order. */

@@ -270,6 +270,41 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
         await db.schema.createIndex('sessions_code').on('sessions').columns(['code_id', 'started_at']).execute();
       },
     },
+    // Viewer analytics: the peak of concurrent viewers per event and minute (kept 7 days), rolled
+    // up into hours after that, and the bytes the edges report delivering. The unique (event, minute)
+    // is what lets every platform replica sample without counting twice; the identity key is for
+    // `db copy`, which pages by one column.
+    '0010_viewer_analytics': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('viewer_minutes')
+          .addColumn('id', t.serial, (c) => t.serialKey(c))
+          .addColumn('event_id', t.text, (c) => c.notNull().references('events.id'))
+          .addColumn('minute', 'bigint', (c) => c.notNull())
+          .addColumn('viewers', 'integer', (c) => c.notNull())
+          .addUniqueConstraint('viewer_minutes_event_minute', ['event_id', 'minute'])
+          .execute();
+        await db.schema.createIndex('viewer_minutes_minute').on('viewer_minutes').column('minute').execute();
+        await db.schema
+          .createTable('viewer_hours')
+          .addColumn('id', t.serial, (c) => t.serialKey(c))
+          .addColumn('event_id', t.text, (c) => c.notNull().references('events.id'))
+          .addColumn('hour', 'bigint', (c) => c.notNull())
+          .addColumn('peak', 'integer', (c) => c.notNull())
+          .addColumn('viewer_minutes', 'bigint', (c) => c.notNull())
+          .addColumn('minutes', 'integer', (c) => c.notNull())
+          .addUniqueConstraint('viewer_hours_event_hour', ['event_id', 'hour'])
+          .execute();
+        // An event's distinct codes (its analytics) from the index alone, without sorting its sessions.
+        await db.schema.createIndex('sessions_event_code').on('sessions').columns(['event_id', 'code_id']).execute();
+        await db.schema
+          .createTable('event_traffic')
+          .addColumn('event_id', t.text, (c) => c.primaryKey().references('events.id'))
+          .addColumn('bytes_delivered', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

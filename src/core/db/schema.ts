@@ -20,6 +20,9 @@ export interface Database {
   admin_sessions: AdminSessionTable;
   failure_budgets: FailureBudgetTable;
   code_counts: CodeCountTable;
+  viewer_minutes: ViewerMinuteTable;
+  viewer_hours: ViewerHourTable;
+  event_traffic: EventTrafficTable;
 }
 
 export type EventStatus = 'scheduled' | 'live' | 'ended' | 'archived';
@@ -139,6 +142,37 @@ export interface FailureBudgetTable {
   scope: string;
   client: string;
   full_at: number;
+}
+
+/**
+ * The most viewers an event had at once during a minute (core/analytics/viewer-sampler.ts). One row
+ * per event and minute whichever replica sampled it; rolled up into viewer_hours after 7 days.
+ */
+export interface ViewerMinuteTable {
+  id: Generated<number>;
+  event_id: string;
+  /** The minute's start, epoch ms. */
+  minute: number;
+  viewers: number;
+}
+
+/** An hour of viewer_minutes rolled up: its peak, and the sum and count of its minutes (the mean). */
+export interface ViewerHourTable {
+  id: Generated<number>;
+  event_id: string;
+  /** The hour's start, epoch ms. */
+  hour: number;
+  peak: number;
+  /** The sum of the hour's per-minute viewers: a mean is viewer_minutes / minutes. */
+  viewer_minutes: number;
+  minutes: number;
+}
+
+/** Bytes of playlists and segments the edges report having sent for the event. */
+export interface EventTrafficTable {
+  event_id: string;
+  bytes_delivered: number;
+  updated_at: number;
 }
 
 export interface ApiKeyTable {

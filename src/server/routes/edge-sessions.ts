@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { AppError } from '../../core/errors.js';
+import { recordDeliveredBytes } from '../../core/analytics/delivered-bytes.js';
+import { AppError, isDatabaseBusy } from '../../core/errors.js';
 import { TokenError } from '../../core/playback-token.js';
 import { reportSessions, startLinkSession } from '../../core/sessions/link-sessions.js';
 import { verifyLinkToken } from '../../core/sessions/link-token.js';
@@ -21,12 +22,18 @@ const ReportBody = z.object({
   sessions: z
     .array(z.object({ sessionId: z.string().min(1).max(64), codeId: z.string().min(1).max(64), wantsToken: z.boolean().default(false) }))
     .max(MAX_REPORTS_PER_REQUEST),
+  /** Bytes the edge sent per event since its last recorded report (viewer analytics). */
+  delivered: z
+    .array(z.object({ eventId: z.string().min(1).max(63), bytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }))
+    .max(MAX_REPORTS_PER_REQUEST)
+    .default([]),
 });
 
 /**
  * The edges' side of sessions, over their authenticated channel (the revocation feed's edge
  * token): opening a session for a personal link, and reporting the sessions they serve, which
- * counts as those sessions' heartbeats. The edge still never touches the database.
+ * counts as those sessions' heartbeats, with the bytes they sent per event (viewer analytics).
+ * The edge still never touches the database.
  */
 export function edgeSessionRoutes(deps: PlatformDeps): Router {
   const router = express.Router();
@@ -49,8 +56,17 @@ export function edgeSessionRoutes(deps: PlatformDeps): Router {
   router.post('/api/edge/sessions/report', edgeAuth(deps), async (req, res) => {
     const body = parseBody(ReportBody, req.body);
     const answers = await reportSessions(forSessions, body.sessions);
+    // Busy: the edge keeps the bytes and reports them again; the heartbeats above still count.
+    const deliveredRecorded = await recordDeliveredBytes(deps.db, deps.clock(), body.delivered).then(
+      () => true,
+      (error: unknown) => {
+        if (!isDatabaseBusy(error)) throw error;
+        return false;
+      },
+    );
     res.setHeader('Cache-Control', 'no-store').json({
       sessions: answers.map((a) => (a.status === 'active' && a.expiresAt !== undefined ? { ...a, expiresAt: new Date(a.expiresAt).toISOString() } : a)),
+      deliveredRecorded,
     });
   });
   return router;
