@@ -19,6 +19,7 @@ export interface Database {
   admin_users: AdminUserTable;
   admin_sessions: AdminSessionTable;
   failure_budgets: FailureBudgetTable;
+  stream_health: StreamHealthTable;
 }
 
 export type EventStatus = 'scheduled' | 'live' | 'ended' | 'archived';
@@ -125,6 +126,24 @@ export interface FailureBudgetTable {
   scope: string;
   client: string;
   full_at: number;
+}
+
+/**
+ * The ingest's last word on an event's stream (core/events/stream-health.ts): who publishes, since
+ * when, and the figures it measured. One row per event, rewritten every few seconds while live.
+ */
+export interface StreamHealthTable {
+  event_id: string;
+  updated_at: number;
+  publisher_ip: string | null;
+  connected_at: number | null;
+  /** When the publisher left; null while one is on. */
+  left_at: number | null;
+  reconnects: number;
+  /** The ingest's HLS segment length, which the keyframe interval should match. */
+  segment_seconds: number;
+  /** JSON of StreamFigures. */
+  figures: string;
 }
 
 export interface ApiKeyTable {
