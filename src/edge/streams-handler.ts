@@ -94,7 +94,8 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics): Stre
     if (claims.eid !== target.eventId) return refuse(res, 403, 'token for another event', urlPath);
     if (deps.revocations.isRevoked(claims)) return refuse(res, 403, 'revoked', urlPath);
     // Served: the platform hears of it in the next report, which counts as the session's heartbeat.
-    deps.native?.reporter.seen(claims, Boolean(link));
+    // An operator's preview is no viewer: never reported, so never counted.
+    if (!claims.preview) deps.native?.reporter.seen(claims, Boolean(link));
     const file = config.edgeMode === 'proxy' ? null : await files.get(target);
     if (!file && origin) {
       const upstream = await origin.get(target, `Bearer ${link ? link.token : token}`);

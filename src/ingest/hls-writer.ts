@@ -22,6 +22,8 @@ export interface HlsWriterOptions {
   onFirstSegment(): void;
   /** FFmpeg failed too often in a row; the writer has stopped for good. */
   onGaveUp(reason: string): void;
+  /** Keep only the last this many seconds (a rolling playlist); null keeps the whole recording. */
+  windowSeconds?: number | null;
   /** FFmpeg's `-progress` output, every 2 s, for the stream's health (ffmpeg-progress.ts). */
   onProgress?(chunk: Buffer): void;
 }
@@ -111,7 +113,7 @@ export class HlsWriter {
     const startedAt = Date.now();
     // Its own process group: a Ctrl-C in the terminal reaches only us, and we end FFmpeg's input in
     // order. If we die, the pipe closes and FFmpeg ends on its own.
-    const child = spawn(ffmpegPath, [...PROGRESS_ARGS, ...liveHlsArgs(dir, rungs, segmentSeconds, packaging)], { stdio: ['pipe', 'pipe', 'pipe'], detached: true }) as unknown as ChildProcessWithoutNullStreams;
+    const child = spawn(ffmpegPath, [...PROGRESS_ARGS, ...liveHlsArgs(dir, rungs, segmentSeconds, packaging, this.options.windowSeconds ?? null)], { stdio: ['pipe', 'pipe', 'pipe'], detached: true }) as unknown as ChildProcessWithoutNullStreams;
     this.child = child;
     child.stdout.on('data', (chunk: Buffer) => this.options.onProgress?.(chunk));
     let stderr = '';

@@ -32,6 +32,7 @@ interface Target {
   eventId: string;
   ladder: string;
   startsAt: number | null;
+  windowSeconds: number | null;
 }
 
 interface LiveEvent {
@@ -132,7 +133,7 @@ export class LiveIngest implements RtmpHandlers {
       await live.writer?.stop(); // a publisher that replaced another within the grace
       live.writer = null;
       await setIngestState(this.options.db, live.eventId, 'connected', 'publisher connected, no output yet');
-      await this.startWriter(live, publisher, target.ladder);
+      await this.startWriter(live, publisher, target);
     });
   }
 
@@ -141,7 +142,7 @@ export class LiveIngest implements RtmpHandlers {
    * packaged: one log line, the reason in the event's ingest state, the publisher cut off. The
    * event turns live only when the first segment is written, i.e. when it can be played.
    */
-  private async startWriter(live: LiveEvent, publisher: Publisher, ladder: string): Promise<void> {
+  private async startWriter(live: LiveEvent, publisher: Publisher, { ladder, windowSeconds }: Target): Promise<void> {
     const rungs = parseLadder(ladder);
     const decision = decidePackaging(await readTracks(publisher), rungs.length > 0);
     if (live.publisher !== publisher) return; // gone while we looked
@@ -158,6 +159,7 @@ export class LiveIngest implements RtmpHandlers {
       rungs,
       segmentSeconds: this.options.segmentSeconds,
       packaging: decision.packaging,
+      windowSeconds,
       publisher,
       log: this.options.log,
       onFirstSegment: () => void this.enqueue(live, async () => {
@@ -223,7 +225,7 @@ export class LiveIngest implements RtmpHandlers {
 
   private async refreshKeys(): Promise<void> {
     const rows = await listIngestTargets(this.options.db, this.options.keyring);
-    this.targets = new Map(rows.map((r) => [r.stream_key, { eventId: r.id, ladder: r.ladder, startsAt: r.starts_at }]));
+    this.targets = new Map(rows.map((r) => [r.stream_key, { eventId: r.id, ladder: r.ladder, startsAt: r.starts_at, windowSeconds: r.window_seconds }]));
     // An event archived while live loses its publisher at once.
     const usable = new Map(rows.map((r) => [r.id, r]));
     const now = this.options.clock();

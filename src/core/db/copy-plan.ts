@@ -47,6 +47,7 @@ export const COPY_PLAN = {
   // Wrong-code and login budgets refill within minutes by themselves; an upgrade restarts anyway.
   failure_budgets: { skip: 'rate-limit budgets refill by themselves' },
   // The ingest rewrites it every few seconds while a publisher is on; old figures mean nothing.
+  recording_windows: { key: 'event_id' },
   stream_health: { skip: 'stream health is rewritten by the ingest while a publisher is on' },
 } as const satisfies Record<TableName, TablePlan | SkippedTable>;
 

@@ -252,6 +252,12 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
           // figures are added without a migration, and nothing queries inside them.
           .addColumn('figures', t.text, (c) => c.notNull().defaultTo('{}'))
           .execute();
+        // Events whose recording keeps only its last N seconds (the demo's endless test pattern).
+        await db.schema
+          .createTable('recording_windows')
+          .addColumn('event_id', t.text, (c) => c.primaryKey())
+          .addColumn('seconds', 'integer', (c) => c.notNull())
+          .execute();
       },
     },
   };

@@ -20,6 +20,7 @@ export interface Database {
   admin_sessions: AdminSessionTable;
   failure_budgets: FailureBudgetTable;
   stream_health: StreamHealthTable;
+  recording_windows: RecordingWindowTable;
 }
 
 export type EventStatus = 'scheduled' | 'live' | 'ended' | 'archived';
@@ -144,6 +145,12 @@ export interface StreamHealthTable {
   segment_seconds: number;
   /** JSON of StreamFigures. */
   figures: string;
+}
+
+/** An event whose recording keeps only its last `seconds` (a rolling playlist); others keep all. */
+export interface RecordingWindowTable {
+  event_id: string;
+  seconds: number;
 }
 
 export interface ApiKeyTable {

@@ -188,8 +188,13 @@ export async function markEventRecorded(deps: EventDeps, id: string, details: Re
  * What the ingest needs to admit a publisher synchronously: every usable event's current key,
  * unsealed, for its in-memory map.
  */
-export async function listIngestTargets(db: Db, keyring: StreamKeyring): Promise<Pick<EventRow, 'id' | 'stream_key' | 'ladder' | 'starts_at'>[]> {
-  const rows = await db.selectFrom('events').select(['id', 'stream_key', 'ladder', 'starts_at']).where('status', '!=', 'archived').execute();
+export async function listIngestTargets(db: Db, keyring: StreamKeyring) {
+  const rows = await db
+    .selectFrom('events as e')
+    .leftJoin('recording_windows as w', 'w.event_id', 'e.id')
+    .select(['e.id', 'e.stream_key', 'e.ladder', 'e.starts_at', 'w.seconds as window_seconds'])
+    .where('e.status', '!=', 'archived')
+    .execute();
   return rows.map((row) => ({ ...row, stream_key: openStreamKey(keyring, row.stream_key, row.id) }));
 }
 
