@@ -1,5 +1,6 @@
 import { api, apiText } from './api.js';
 import { copyInputValue, download, field, fromLocalInput, h, localTimeLabel, statusBadge, table, toLocalInput, when } from './dom.js';
+import { eventHealthPanel } from './event-health-panel.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
 
@@ -9,6 +10,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
   const heading = h('h1', {}, eventId);
   const status = h('span', {});
   const viewers = h('p', { class: 'viewers-now' });
+  const health = eventHealthPanel(eventId);
 
   // Settings: filled once, so a refresh never overwrites what is being typed.
   const title = h('input', { id: 'ev-title', name: 'title', required: true, maxlength: 200 });
@@ -117,6 +119,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
   root.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, '← Events')),
     h('header', { class: 'page-head' }, heading, status), viewers,
+    health.element,
     h('div', { class: 'grid' }, settings, streaming),
     generate, codesSection,
     h('section', { class: 'card', 'aria-label': 'Watching now' }, h('h2', {}, 'Watching now'), sessions),
@@ -159,6 +162,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
       rewatch.value = String(event.rewatchHours);
       ladder.value = event.ladder;
     }
+    await health.refresh();
     await refreshCodes();
     const live = await api<any[]>('GET', `/api/admin/sessions?eventId=${encodeURIComponent(eventId)}`);
     sessions.replaceChildren(sessionTable(live, refresh));
