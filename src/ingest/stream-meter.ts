@@ -47,7 +47,7 @@ export class StreamMeter {
    * tags a new subscriber is sent from the broadcast's cache: they tell codecs, not rates.
    */
   feed(chunk: Buffer, live = true): void {
-    if (chunk.length < 12) return;
+    if (chunk.length < 12 || chunk.toString('latin1', 0, 3) === 'FLV') return; // the file header
     const type = chunk[0]! & 0x1f;
     const ts = flvTimestamp(chunk);
     const data = chunk.subarray(11, chunk.length - 4);
@@ -70,7 +70,7 @@ export class StreamMeter {
       videoFrame = frameType !== 5 && (enhanced ? low === 1 || low === 3 : low === 7 || low === 12 ? data[1] === 1 : true);
       if (videoFrame && frameType === 1 && live) this.keyframe(ts);
     }
-    if (!live) return;
+    if (!live || !tag) return;
     const now = this.clock();
     this.samples.push({ at: now, bytes: chunk.length, ts, videoFrame });
     const from = now - WINDOW_MS;
