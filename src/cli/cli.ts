@@ -86,7 +86,18 @@ export function buildProgram(): Command {
     .option('--ends-at <time>', 'ISO 8601, or "none"')
     .option('--rewatch <duration>')
     .option('--ladder <spec>', 'copy or renditions, e.g. 720p,480p,360p (from the next publish)')
+    .addOption(new Option('--go-live', 'start now: a rehearsal under way becomes the show, viewers get in').conflicts('startsAt'))
     .action(action(() => import('./commands/events/update.js')));
+  sub(events, 'status')
+    .description("the event's stream health: publisher, resolution, bitrates, keyframes, FFmpeg speed, warnings")
+    .argument('<id>')
+    .option('--watch', 'read again every 2 s until Ctrl-C (with --json: one JSON line each time)')
+    .action(action(() => import('./commands/events/status.js')));
+  sub(events, 'reset-recording')
+    .description('delete what was recorded so far (e.g. a rehearsal) before the show')
+    .argument('<id>')
+    .option('-y, --yes', 'do not ask on a terminal')
+    .action(action(() => import('./commands/events/reset-recording.js')));
   sub(events, 'archive')
     .description('end an event for good: every code stops working')
     .argument('<id>')

@@ -2,6 +2,7 @@ import { api, apiText } from './api.js';
 import { copyInputValue, download, field, fromLocalInput, h, localTimeLabel, statusBadge, table, toLocalInput, when } from './dom.js';
 import { codeListCard } from './code-list-view.js';
 import { codeLookupCard } from './code-lookup-view.js';
+import { eventHealthPanel } from './event-health-panel.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
 import { viewersChart } from './viewers-chart.js';
@@ -13,6 +14,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
   const status = h('span', {});
   const viewers = h('p', { class: 'viewers-now' });
   const chart = viewersChart(eventId);
+  const health = eventHealthPanel(eventId);
 
   // Settings: filled once, so a refresh never overwrites what is being typed.
   const title = h('input', { id: 'ev-title', name: 'title', required: true, maxlength: 200 });
@@ -117,7 +119,8 @@ export function eventView(root: HTMLElement, eventId: string): View {
 
   root.replaceChildren(
     h('p', {}, h('a', { href: '#/' }, '← Events')),
-    h('header', { class: 'page-head' }, heading, status), viewers, chart.element,
+    h('header', { class: 'page-head' }, heading, status), viewers,
+    health.element, chart.element,
     h('div', { class: 'grid' }, settings, streaming),
     lookup.element, generate, codesSection,
     h('section', { class: 'card', 'aria-label': 'Watching now' }, h('h2', {}, 'Watching now'), sessions),
@@ -145,6 +148,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
       rewatch.value = String(event.rewatchHours);
       ladder.value = event.ladder;
     }
+    await health.refresh();
     await codeList.refresh();
     await lookup.refresh();
     await chart.refresh();

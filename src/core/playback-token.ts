@@ -16,7 +16,15 @@ export interface PlaybackClaims {
   exp: number;
   /** The signing key's id, from the header: a revoked key's tokens are refused by the edges. */
   kid: string;
+  /**
+   * An operator's preview (claim `scope: "preview"`, added to SPEC §4's): no code and no session
+   * behind it, so edges neither report it as a viewer nor expect heartbeats for it.
+   */
+  preview?: boolean;
 }
+
+/** The `scope` claim of a preview token; viewers' tokens have none. */
+export const PREVIEW_SCOPE = 'preview';
 
 export function signToken(key: SigningKey, audience: string, claims: Record<string, unknown>, nowMs: number, ttlSeconds: number): { token: string; expiresAt: number } {
   const iat = Math.floor(nowMs / 1000);
@@ -27,6 +35,15 @@ export function signToken(key: SigningKey, audience: string, claims: Record<stri
 
 export function signPlaybackToken(key: SigningKey, claims: { codeId: string; eventId: string; sessionId: string }, nowMs: number, ttlSeconds: number) {
   return signToken(key, PLAYBACK_AUDIENCE, { sub: claims.codeId, eid: claims.eventId, sid: claims.sessionId }, nowMs, ttlSeconds);
+}
+
+/**
+ * An operator's preview of an event: the same audience and checks as a viewer's token (edges verify
+ * it by cryptography alone, and an archived event or a revoked key refuses it), with `sub` naming
+ * no code (`preview`), a `sid` of its own, and `scope: "preview"`.
+ */
+export function signPreviewToken(key: SigningKey, claims: { eventId: string; previewId: string }, nowMs: number, ttlSeconds: number) {
+  return signToken(key, PLAYBACK_AUDIENCE, { sub: PREVIEW_SCOPE, eid: claims.eventId, sid: claims.previewId, scope: PREVIEW_SCOPE }, nowMs, ttlSeconds);
 }
 
 /** Why a token was refused; for the log only, never for the client. */
@@ -132,7 +149,9 @@ export function verifyPlaybackToken(token: string, keyring: Pick<Keyring, 'byKid
   const payload = verifyToken(token, keyring, { audience: PLAYBACK_AUDIENCE, nowMs, maxTtlSeconds });
   const { sub, eid, sid } = payload;
   if (typeof sub !== 'string' || typeof eid !== 'string' || typeof sid !== 'string') throw new TokenError('sub, eid and sid must be strings');
-  return { sub, eid, sid, iat: payload.iat, exp: payload.exp, kid: payload.kid };
+  const claims: PlaybackClaims = { sub, eid, sid, iat: payload.iat, exp: payload.exp, kid: payload.kid };
+  if (payload.scope === PREVIEW_SCOPE) claims.preview = true;
+  return claims;
 }
 
 /** The token from an `Authorization: Bearer …` header, or null. */

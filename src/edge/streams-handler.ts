@@ -114,7 +114,8 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
     if (claims.eid !== target.eventId) return refuse(res, base, 403, 'token for another event', urlPath);
     if (deps.revocations.isRevoked(claims)) return refuse(res, base, 403, 'revoked', urlPath);
     // Served: the platform hears of it in the next report, which counts as the session's heartbeat.
-    deps.native?.reporter.seen(claims, Boolean(link));
+    // An operator's preview is no viewer: never reported, so never counted.
+    if (!claims.preview) deps.native?.reporter.seen(claims, Boolean(link));
     // Bytes delivered (viewer analytics), counted once the body has gone out whole.
     const delivered = (bytes: number): void => {
       const reporter = deps.native?.reporter;

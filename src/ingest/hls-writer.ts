@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Log } from '../core/log.js';
 import type { Rung } from '../core/events/ladder.js';
 import { liveHlsArgs, livePlaylists, reopenPlaylists, segmentCount } from './hls-output.js';
+import { PROGRESS_ARGS } from './ffmpeg-progress.js';
 import { PlaylistKeeper } from './playlist-keeper.js';
 import type { LivePackaging } from './live-packaging.js';
 import type { Publisher } from './rtmp-server.js';
@@ -21,6 +22,10 @@ export interface HlsWriterOptions {
   onFirstSegment(): void;
   /** FFmpeg failed too often in a row; the writer has stopped for good. */
   onGaveUp(reason: string): void;
+  /** Keep only the last this many seconds (a rolling playlist); null keeps the whole recording. */
+  windowSeconds?: number | null;
+  /** FFmpeg's `-progress` output, every 2 s, for the stream's health (ffmpeg-progress.ts). */
+  onProgress?(chunk: Buffer): void;
 }
 
 /** FFmpeg writes so much slower than the publisher sends that it is stuck: start it again. */
@@ -108,8 +113,9 @@ export class HlsWriter {
     const startedAt = Date.now();
     // Its own process group: a Ctrl-C in the terminal reaches only us, and we end FFmpeg's input in
     // order. If we die, the pipe closes and FFmpeg ends on its own.
-    const child = spawn(ffmpegPath, liveHlsArgs(dir, rungs, segmentSeconds, packaging), { stdio: ['pipe', 'ignore', 'pipe'], detached: true }) as unknown as ChildProcessWithoutNullStreams;
+    const child = spawn(ffmpegPath, [...PROGRESS_ARGS, ...liveHlsArgs(dir, rungs, segmentSeconds, packaging, this.options.windowSeconds ?? null)], { stdio: ['pipe', 'pipe', 'pipe'], detached: true }) as unknown as ChildProcessWithoutNullStreams;
     this.child = child;
+    child.stdout.on('data', (chunk: Buffer) => this.options.onProgress?.(chunk));
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-1_000)));
     child.stdin.on('error', () => undefined); // EPIPE when FFmpeg dies: its exit is handled below

@@ -7,8 +7,9 @@ import { listIngestTargets, listLiveEventIds, markEventEnded, markEventLive } fr
 import type { Log } from '../core/log.js';
 import { resetIngestStates, setIngestState, WHILE_PUBLISHING } from '../core/events/ingest-state.js';
 import { readTracks } from './flv-tracks.js';
-import { finalisePlaylists } from './hls-output.js';
+import { finalisePlaylists, livePlaylists } from './hls-output.js';
 import { HlsWriter } from './hls-writer.js';
+import { StreamHealthReporter } from './stream-health-reporter.js';
 import { decidePackaging } from './live-packaging.js';
 import type { Publisher, RtmpHandlers } from './rtmp-server.js';
 
@@ -30,6 +31,8 @@ export interface LiveIngestOptions {
 interface Target {
   eventId: string;
   ladder: string;
+  startsAt: number | null;
+  windowSeconds: number | null;
 }
 
 interface LiveEvent {
@@ -37,6 +40,9 @@ interface LiveEvent {
   publisher: Publisher | null;
   writer: HlsWriter | null;
   graceTimer: NodeJS.Timeout | null;
+  health: StreamHealthReporter;
+  /** Playable, but before the event's start: the event turns live when the start comes. */
+  rehearsing: boolean;
   /** Start, stop and finalise run one after the other, per event. */
   queue: Promise<void>;
 }
@@ -103,13 +109,22 @@ export class LiveIngest implements RtmpHandlers {
     if (!target) return publisher.disconnect();
     let event = this.live.get(target.eventId);
     if (!event) {
-      event = { eventId: target.eventId, publisher: null, writer: null, graceTimer: null, queue: Promise.resolve() };
+      const health = new StreamHealthReporter({
+        db: this.options.db,
+        clock: this.options.clock,
+        log: this.options.log,
+        eventId: target.eventId,
+        dir: this.hlsDir(target.eventId),
+        segmentSeconds: this.options.segmentSeconds,
+      });
+      event = { eventId: target.eventId, publisher: null, writer: null, graceTimer: null, health, rehearsing: false, queue: Promise.resolve() };
       this.live.set(target.eventId, event);
     }
     const reconnected = event.graceTimer !== null;
     if (event.graceTimer) clearTimeout(event.graceTimer);
     event.graceTimer = null;
     event.publisher = publisher;
+    event.health.attach(publisher, reconnected);
     this.lastBytes.set(publisher, { bytes: publisher.bytesIn(), since: this.options.clock() });
     this.options.log.info(reconnected ? 'publisher reconnected' : 'publisher started', { event: event.eventId, ladder: target.ladder });
     const live = event;
@@ -118,7 +133,7 @@ export class LiveIngest implements RtmpHandlers {
       await live.writer?.stop(); // a publisher that replaced another within the grace
       live.writer = null;
       await setIngestState(this.options.db, live.eventId, 'connected', 'publisher connected, no output yet');
-      await this.startWriter(live, publisher, target.ladder);
+      await this.startWriter(live, publisher, target);
     });
   }
 
@@ -127,7 +142,7 @@ export class LiveIngest implements RtmpHandlers {
    * packaged: one log line, the reason in the event's ingest state, the publisher cut off. The
    * event turns live only when the first segment is written, i.e. when it can be played.
    */
-  private async startWriter(live: LiveEvent, publisher: Publisher, ladder: string): Promise<void> {
+  private async startWriter(live: LiveEvent, publisher: Publisher, { ladder, windowSeconds }: Target): Promise<void> {
     const rungs = parseLadder(ladder);
     const decision = decidePackaging(await readTracks(publisher), rungs.length > 0);
     if (live.publisher !== publisher) return; // gone while we looked
@@ -137,20 +152,28 @@ export class LiveIngest implements RtmpHandlers {
       publisher.disconnect();
       return;
     }
+    live.health.writingTo(livePlaylists(rungs, decision.packaging));
     const writer: HlsWriter = new HlsWriter({
       ffmpegPath: this.options.ffmpegPath,
       dir: this.hlsDir(live.eventId),
       rungs,
       segmentSeconds: this.options.segmentSeconds,
       packaging: decision.packaging,
+      windowSeconds,
       publisher,
       log: this.options.log,
       onFirstSegment: () => void this.enqueue(live, async () => {
         if (live.writer !== writer) return;
-        await markEventLive(this.eventDeps(), live.eventId);
+        live.rehearsing = !(await markEventLive(this.eventDeps(), live.eventId));
+        if (live.rehearsing) {
+          await setIngestState(this.options.db, live.eventId, 'writing', 'rehearsal: segments are being written; viewers wait for the start');
+          this.options.log.info('first segment written; a rehearsal until the event starts', { event: live.eventId });
+          return;
+        }
         await setIngestState(this.options.db, live.eventId, 'writing', 'segments are being written');
         this.options.log.info('first segment written; the event is live', { event: live.eventId });
       }),
+      onProgress: (chunk) => live.health.ffmpegProgress(chunk),
       onGaveUp: (reason) => void this.enqueue(live, async () => {
         await setIngestState(this.options.db, live.eventId, 'failed', reason);
         publisher.disconnect();
@@ -166,6 +189,8 @@ export class LiveIngest implements RtmpHandlers {
     const event = [...this.live.values()].find((e) => e.publisher === publisher);
     if (!event || this.stopped) return;
     event.publisher = null;
+    event.rehearsing = false;
+    void event.health.detach();
     this.options.log.info('publisher left', { event: event.eventId, graceSeconds: this.options.reconnectGraceMs / 1000 });
     void this.enqueue(event, async () => {
       await event.writer?.stop();
@@ -186,6 +211,7 @@ export class LiveIngest implements RtmpHandlers {
     finalisePlaylists(this.hlsDir(event.eventId));
     await markEventEnded(this.eventDeps(), event.eventId, { reason });
     await setIngestState(this.options.db, event.eventId, 'idle', reason, WHILE_PUBLISHING);
+    if (!event.publisher) await event.health.stop();
     this.options.log.info('event ended', { event: event.eventId, reason });
     // A publisher that came back during the lines above has its start queued behind this step:
     // the event stays known, goes live again, and FFmpeg's append_list drops the ENDLIST.
@@ -199,10 +225,27 @@ export class LiveIngest implements RtmpHandlers {
 
   private async refreshKeys(): Promise<void> {
     const rows = await listIngestTargets(this.options.db, this.options.keyring);
-    this.targets = new Map(rows.map((r) => [r.stream_key, { eventId: r.id, ladder: r.ladder }]));
+    this.targets = new Map(rows.map((r) => [r.stream_key, { eventId: r.id, ladder: r.ladder, startsAt: r.starts_at, windowSeconds: r.window_seconds }]));
     // An event archived while live loses its publisher at once.
-    const usable = new Set(rows.map((r) => r.id));
-    for (const event of this.live.values()) if (!usable.has(event.eventId)) event.publisher?.disconnect();
+    const usable = new Map(rows.map((r) => [r.id, r]));
+    const now = this.options.clock();
+    for (const event of this.live.values()) {
+      const row = usable.get(event.eventId);
+      if (!row) event.publisher?.disconnect();
+      else if (event.rehearsing && (row.starts_at === null || row.starts_at <= now)) this.startShow(event);
+    }
+  }
+
+  /** A rehearsal's start has come (or was brought forward): the same stream is the show now. */
+  private startShow(event: LiveEvent): void {
+    event.rehearsing = false;
+    void this.enqueue(event, async () => {
+      if (!event.publisher || !event.writer) return;
+      event.rehearsing = !(await markEventLive(this.eventDeps(), event.eventId));
+      if (event.rehearsing) return;
+      await setIngestState(this.options.db, event.eventId, 'writing', 'segments are being written');
+      this.options.log.info('the event has started; the rehearsal stream is live', { event: event.eventId });
+    });
   }
 
   private cutOffSilentPublishers(): void {

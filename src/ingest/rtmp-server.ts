@@ -16,6 +16,8 @@ export const RTMP_APP = 'live';
 export interface Publisher {
   readonly sessionId: string;
   readonly streamKey: string;
+  /** The publisher's IP address (no port). */
+  readonly address: string;
   /** Bytes received so far: a publisher whose count stops growing has gone silent. */
   bytesIn(): number;
   /** Cuts the connection at once; no further packet reaches viewers. */
@@ -85,6 +87,7 @@ function wrap(session: NmsSession): Publisher {
   return {
     sessionId: session.id,
     streamKey: session.streamName,
+    address: addressOf(session),
     bytesIn: () => session.inBytes,
     disconnect: () => cutOff(session),
     subscribe(sink) {

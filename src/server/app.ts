@@ -10,6 +10,7 @@ import { errorHandler, notFoundHandler } from '../http/error-handler.js';
 import { jsonBody } from '../http/json-body.js';
 import { requestLog } from './http/request-log.js';
 import { createPlatformMetrics } from './metrics.js';
+import { registerStreamHealthMetrics } from './stream-health-metrics.js';
 import { adminApiRouter } from './admin/admin-router.js';
 import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
@@ -45,6 +46,7 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   const databaseUrl = postgresUrl(deps.db);
   const feedListener = databaseUrl ? new FeedNotificationListener({ databaseUrl, log: deps.log, onSignal: () => feed.wake() }) : null;
   const metrics = createPlatformMetrics(feedListener);
+  registerStreamHealthMetrics(metrics.registry, deps);
   const pollMs = feedListener ? () => (feedListener.connected ? FEED_SAFETY_POLL_MS : FEED_UNLISTENED_POLL_MS) : () => 100;
   const feed = new FeedHub({ db: deps.db, clock: deps.clock, log: deps.log, windowMs: feedWindowMs(deps.config), pollMs }, (cursor, ageMs) => {
     metrics.feedCursor.set(cursor);
@@ -55,6 +57,7 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   app.disable('x-powered-by');
   // A hop count, never `true`: with `true` any client could claim any address in X-Forwarded-For.
   app.set('trust proxy', deps.config.trustProxyHops);
+  app.locals.streamsMounted = Boolean(options.streams); // where the console's preview plays from
   const edgeOrigin = new URL(deps.config.edgePublicUrl).origin;
   app.use(
     helmet({

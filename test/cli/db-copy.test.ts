@@ -31,7 +31,7 @@ async function sqliteSource(t: TestContext): Promise<Source> {
   return { platform, dataDir, env, cli: (args, options = {}) => runCli(args, { dataDir, input: options.input, env: { ...env, ...options.env } }) };
 }
 
-const TABLES = ['events', 'code_batches', 'access_codes', 'sessions', 'revocations', 'signing_keys', 'api_keys', 'audit_log', 'admin_users', 'admin_sessions', 'viewer_minutes', 'viewer_hours', 'event_traffic'];
+const TABLES = ['events', 'code_batches', 'access_codes', 'sessions', 'revocations', 'signing_keys', 'api_keys', 'audit_log', 'admin_users', 'admin_sessions', 'viewer_minutes', 'viewer_hours', 'event_traffic', 'recording_windows'];
 
 /**
  * A used install: 20,000 codes in two batches, a viewer watching (a session, sampled), three revoked codes,

@@ -3,6 +3,7 @@ import { AppError } from '../../core/errors.js';
 import { issueCodes, memoryCodeSink } from '../../core/codes/code-issue.js';
 import { createEvent, findEvent, listEvents } from '../../core/events/event-service.js';
 import { rtmpServerUrl } from '../../core/events/event-view.js';
+import { setRecordingWindow } from '../../core/events/recording-window.js';
 import { openStreamKey } from '../../core/events/stream-key-seal.js';
 import type { CommandContext } from '../context.js';
 import { initialise } from './init.js';
@@ -11,6 +12,8 @@ import { startServices } from './serve.js';
 const DEMO_EVENT_ID = 'demo';
 const DEMO_CODES = 3;
 const WEEK_MS = 7 * 24 * 3_600_000;
+/** The test pattern never ends: its recording keeps the last 10 minutes, not the disk's worth. */
+const DEMO_RECORDING_SECONDS = 600;
 
 /**
  * Everything a newcomer needs in one command: initialise if needed, serve, and say where things
@@ -71,6 +74,7 @@ async function prepareDemo(ctx: CommandContext): Promise<string[]> {
     if (existing) throw new AppError(409, 'event_archived', `the "${DEMO_EVENT_ID}" event is archived; run "streamgate up" without --demo`);
     await createEvent(deps, { id: DEMO_EVENT_ID, title: 'StreamGate demo', rewatchHours: ctx.config.defaultRewatchHours });
   }
+  await setRecordingWindow(db, DEMO_EVENT_ID, DEMO_RECORDING_SECONDS);
   const sink = memoryCodeSink();
   await issueCodes({ ...deps, pepper: deps.keyring.pepper }, { eventId: DEMO_EVENT_ID, count: DEMO_CODES, expiresInMs: WEEK_MS, label: 'demo' }, sink);
   return sink.rows.map((r) => r.code);

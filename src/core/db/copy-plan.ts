@@ -51,6 +51,9 @@ export const COPY_PLAN = {
   viewer_minutes: { key: 'id', identity: true },
   viewer_hours: { key: 'id', identity: true },
   event_traffic: { key: 'event_id' },
+  recording_windows: { key: 'event_id' },
+  // The ingest rewrites it every few seconds while a publisher is on; old figures mean nothing.
+  stream_health: { skip: 'stream health is rewritten by the ingest while a publisher is on' },
 } as const satisfies Record<TableName, TablePlan | SkippedTable>;
 
 /** The tables a copy moves, in order. */

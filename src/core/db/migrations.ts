@@ -305,6 +305,31 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
           .execute();
       },
     },
+    // Stream health (issue 13): one row per event, rewritten by the ingest every few seconds while a
+    // publisher is on, read by the platform on another host. Bounded: one row per event, ever.
+    '0012_stream_health': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('stream_health')
+          .addColumn('event_id', t.text, (c) => c.primaryKey())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('publisher_ip', t.text)
+          .addColumn('connected_at', 'bigint')
+          .addColumn('left_at', 'bigint')
+          .addColumn('reconnects', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('segment_seconds', 'real', (c) => c.notNull())
+          // What the publisher sends (FLV metadata and packets) and what FFmpeg makes of it, as JSON:
+          // figures are added without a migration, and nothing queries inside them.
+          .addColumn('figures', t.text, (c) => c.notNull().defaultTo('{}'))
+          .execute();
+        // Events whose recording keeps only its last N seconds (the demo's endless test pattern).
+        await db.schema
+          .createTable('recording_windows')
+          .addColumn('event_id', t.text, (c) => c.primaryKey())
+          .addColumn('seconds', 'integer', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

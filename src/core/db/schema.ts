@@ -23,6 +23,8 @@ export interface Database {
   viewer_minutes: ViewerMinuteTable;
   viewer_hours: ViewerHourTable;
   event_traffic: EventTrafficTable;
+  stream_health: StreamHealthTable;
+  recording_windows: RecordingWindowTable;
 }
 
 export type EventStatus = 'scheduled' | 'live' | 'ended' | 'archived';
@@ -173,6 +175,30 @@ export interface EventTrafficTable {
   event_id: string;
   bytes_delivered: number;
   updated_at: number;
+}
+
+/**
+ * The ingest's last word on an event's stream (core/events/stream-health.ts): who publishes, since
+ * when, and the figures it measured. One row per event, rewritten every few seconds while live.
+ */
+export interface StreamHealthTable {
+  event_id: string;
+  updated_at: number;
+  publisher_ip: string | null;
+  connected_at: number | null;
+  /** When the publisher left; null while one is on. */
+  left_at: number | null;
+  reconnects: number;
+  /** The ingest's HLS segment length, which the keyframe interval should match. */
+  segment_seconds: number;
+  /** JSON of StreamFigures. */
+  figures: string;
+}
+
+/** An event whose recording keeps only its last `seconds` (a rolling playlist); others keep all. */
+export interface RecordingWindowTable {
+  event_id: string;
+  seconds: number;
 }
 
 export interface ApiKeyTable {

@@ -188,19 +188,32 @@ export async function markEventRecorded(deps: EventDeps, id: string, details: Re
  * What the ingest needs to admit a publisher synchronously: every usable event's current key,
  * unsealed, for its in-memory map.
  */
-export async function listIngestTargets(db: Db, keyring: StreamKeyring): Promise<Pick<EventRow, 'id' | 'stream_key' | 'ladder'>[]> {
-  const rows = await db.selectFrom('events').select(['id', 'stream_key', 'ladder']).where('status', '!=', 'archived').execute();
+export async function listIngestTargets(db: Db, keyring: StreamKeyring) {
+  const rows = await db
+    .selectFrom('events as e')
+    .leftJoin('recording_windows as w', 'w.event_id', 'e.id')
+    .select(['e.id', 'e.stream_key', 'e.ladder', 'e.starts_at', 'w.seconds as window_seconds'])
+    .where('e.status', '!=', 'archived')
+    .execute();
   return rows.map((row) => ({ ...row, stream_key: openStreamKey(keyring, row.stream_key, row.id) }));
 }
 
-/** A publisher was admitted: the event is live (also when it had ended and goes on air again). */
-export async function markEventLive(deps: EventDeps, id: string): Promise<void> {
+/**
+ * A publisher's stream is playable: the event is live (also when it had ended and goes on air
+ * again), and true is returned. Before the event's start it is a rehearsal: the event stays as it
+ * is, so viewers are still refused (only the operator's preview plays), and false is returned;
+ * the ingest calls again once the start has come (or `events update --go-live` brought it forward).
+ */
+export async function markEventLive(deps: EventDeps, id: string): Promise<boolean> {
   const now = deps.clock();
-  await writeTransaction(deps.db, async (trx) => {
+  return writeTransaction(deps.db, async (trx) => {
     const event = await getEvent(trx, id);
-    if (event.status === 'archived' || event.status === 'live') return;
+    if (event.status === 'archived') return false;
+    if (event.status === 'live') return true;
+    if (event.starts_at !== null && event.starts_at > now) return false;
     await trx.updateTable('events').set({ status: 'live', updated_at: now }).where('id', '=', id).execute();
     await recordAudit(trx, now, audit(deps, 'event.live', id));
+    return true;
   });
 }
 

@@ -10,6 +10,7 @@ import { eventRoutes } from './routes/events.js';
 import { loginRoutes } from './routes/login.js';
 import { sessionAdminRoutes } from './routes/sessions.js';
 import { viewerStatsRoutes } from './routes/viewer-stats.js';
+import { streamHealthRoutes } from './routes/stream-health.js';
 
 /** SPEC §3 "Admin API": login first, then everything behind adminAuth. */
 export function adminApiRouter(deps: PlatformDeps): Router {
@@ -27,5 +28,6 @@ export function adminApiRouter(deps: PlatformDeps): Router {
   router.use(apiKeyRoutes(deps));
   router.use(auditRoutes(deps));
   router.use(viewerStatsRoutes(deps));
+  router.use(streamHealthRoutes(deps));
   return router;
 }

@@ -1,11 +1,30 @@
 import { cliActor } from '../../../core/audit-log.js';
 import { updateEvent } from '../../../core/events/event-service.js';
+import { goLive } from '../../../core/events/event-go-live.js';
 import { toEventView } from '../../../core/events/event-view.js';
 import type { CommandContext } from '../../context.js';
 import { clearableTimeFlag, rewatchHoursFlag } from '../../flags.js';
 import { printEvent } from '../../print-event.js';
 
-export async function run(ctx: CommandContext, options: Record<string, string | undefined>, [id]: string[]): Promise<void> {
+interface UpdateOptions {
+  title?: string;
+  startsAt?: string;
+  endsAt?: string;
+  rewatch?: string;
+  ladder?: string;
+  goLive?: boolean;
+}
+
+export async function run(ctx: CommandContext, options: UpdateOptions, [id]: string[]): Promise<void> {
+  const deps = { db: await ctx.db(), clock: ctx.clock, actor: cliActor() };
+  if (options.goLive) {
+    // Alone, or first: the other changes then apply to the event as started.
+    const started = await goLive(deps, id!);
+    const { title, endsAt, rewatch, ladder } = options;
+    if ([title, endsAt, rewatch, ladder].every((value) => value === undefined)) {
+      return printEvent(ctx.out, toEventView(started, ctx.config, await ctx.keyring()));
+    }
+  }
   const input = {
     title: options.title,
     startsAt: clearableTimeFlag(options.startsAt, '--starts-at'),
@@ -13,6 +32,6 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     rewatchHours: rewatchHoursFlag(options.rewatch),
     ladder: options.ladder,
   };
-  const row = await updateEvent({ db: await ctx.db(), clock: ctx.clock, actor: cliActor() }, id!, input);
+  const row = await updateEvent(deps, id!, input);
   await printEvent(ctx.out, toEventView(row, ctx.config, await ctx.keyring()));
 }
