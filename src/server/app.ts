@@ -17,13 +17,16 @@ import { edgeSessionRoutes } from './routes/edge-sessions.js';
 import { revocationRoutes } from './routes/revocations.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { validateRoutes } from './routes/validate.js';
+import { WebhookDeliverer } from './webhook-deliverer.js';
 
 export interface PlatformApp {
   app: express.Express;
   feed: FeedHub;
   /** On PostgreSQL: the connection that hears of new feed entries from every replica and the CLI. */
   feedListener: FeedNotificationListener | null;
-  /** Stops background work (the feed poll and listener); the caller closes the HTTP server and the database. */
+  /** Sends the webhook outbox (every replica runs one; leases keep them apart). */
+  webhooks: WebhookDeliverer;
+  /** Stops background work (the feed poll and listener, the deliverer); the caller closes the HTTP server and the database. */
   close(): Promise<void>;
 }
 
@@ -44,6 +47,8 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
     metrics.feedLagSeconds.set(ageMs / 1000);
   });
   feedListener?.start();
+  const webhooks = new WebhookDeliverer({ db: deps.db, keyring: deps.keyring, clock: deps.clock, log: deps.log });
+  webhooks.start();
   const app = express();
   app.disable('x-powered-by');
   // A hop count, never `true`: with `true` any client could claim any address in X-Forwarded-For.
@@ -86,8 +91,10 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
     app,
     feed,
     feedListener,
+    webhooks,
     async close() {
       feed.stop();
+      await webhooks.stop();
       await feedListener?.stop();
     },
   };

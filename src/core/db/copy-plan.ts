@@ -46,6 +46,9 @@ export const COPY_PLAN = {
   admin_sessions: { key: 'id' },
   // Wrong-code and login budgets refill within minutes by themselves; an upgrade restarts anyway.
   failure_budgets: { skip: 'rate-limit budgets refill by themselves' },
+  // Pending deliveries too: the services are stopped during a copy, so the target sends them.
+  webhooks: { key: 'id' },
+  webhook_deliveries: { key: 'id' },
 } as const satisfies Record<TableName, TablePlan | SkippedTable>;
 
 /** The tables a copy moves, in order. */

@@ -11,6 +11,7 @@ import { signPlaybackToken } from '../playback-token.js';
 import { deferLastSeen, forgetDeferredLastSeen, forgetDeferredLastSeenBefore, withDeferredLastSeen } from './deferred-last-seen.js';
 import { appendRevocations } from '../revocation-feed.js';
 import type { Keyring } from '../secret-store.js';
+import { raiseSessionsEnded, raiseSessionStarted } from '../webhooks/webhook-raisers.js';
 
 /** A session without a heartbeat for this long is over; the player sends one every 30 s. */
 export const SESSION_TIMEOUT_MS = 90_000;
@@ -125,7 +126,7 @@ export async function openSession(trx: Db, deps: SessionDeps, loaded: CodeForSes
     sessionId = plan.sessionId;
     if (plan.writeSession) await trx.updateTable('sessions').set({ last_seen_at: now, client_ip: input.clientIp }).where('id', '=', sessionId).execute();
   } else {
-    if (plan.stale) await endSessions(trx, now, [plan.stale], 'timeout');
+    if (plan.stale) await endSessions(trx, now, [{ ...plan.stale, code_id: code.id }], 'timeout');
     sessionId = timeOrderedId(now);
     await trx
       .insertInto('sessions')
@@ -150,6 +151,7 @@ export async function openSession(trx: Db, deps: SessionDeps, loaded: CodeForSes
       .where('id', '=', code.id)
       .execute();
   }
+  if (plan.kind === 'open') await raiseSessionStarted(trx, now, code, sessionId, code.first_used_at === null);
   return grantFor(deps, loaded, sessionId, now);
 }
 
@@ -252,8 +254,9 @@ export async function endTimedOutSessions(deps: Pick<SessionDeps, 'db' | 'clock'
 }
 
 /** Ends sessions and tells the edges, so a displaced or departed device stops too. */
-export async function endSessions(trx: Db, now: number, sessions: { id: string; event_id: string }[], reason: string): Promise<void> {
+export async function endSessions(trx: Db, now: number, sessions: { id: string; event_id: string; code_id?: string }[], reason: string): Promise<void> {
   if (sessions.length === 0) return;
   await trx.updateTable('sessions').set({ ended_at: now, end_reason: reason }).where('id', 'in', sessions.map((s) => s.id)).execute();
   await appendRevocations(trx, now, sessions.map((s) => ({ kind: 'session_ended' as const, eventId: s.event_id, sessionId: s.id })));
+  await raiseSessionsEnded(trx, now, sessions, reason);
 }

@@ -8,6 +8,7 @@ import { codeRoutes } from './routes/codes.js';
 import { eventRoutes } from './routes/events.js';
 import { loginRoutes } from './routes/login.js';
 import { sessionAdminRoutes } from './routes/sessions.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /** SPEC §3 "Admin API": login first, then everything behind adminAuth. */
 export function adminApiRouter(deps: PlatformDeps): Router {
@@ -23,5 +24,6 @@ export function adminApiRouter(deps: PlatformDeps): Router {
   router.use(sessionAdminRoutes(deps));
   router.use(apiKeyRoutes(deps));
   router.use(auditRoutes(deps));
+  router.use(webhookRoutes(deps));
   return router;
 }
