@@ -7,6 +7,7 @@ import { benchPlatformValidate } from './platform-validate.js';
 import { benchRevocationPush } from './revocation-push.js';
 import { benchTokensCreate } from './tokens-create.js';
 import { benchViewers } from './viewers.js';
+import { benchWebhooks } from './webhooks.js';
 
 const only = process.argv.slice(2);
 const benches: [string, () => Promise<void>][] = [
@@ -18,6 +19,7 @@ const benches: [string, () => Promise<void>][] = [
   ['databases', benchDatabases],
   ['revocation-push', benchRevocationPush],
   ['viewers', benchViewers],
+  ['webhooks', benchWebhooks],
 ];
 for (const [name, bench] of benches) {
   if (only.length === 0 || only.some((o) => name.includes(o))) await bench();

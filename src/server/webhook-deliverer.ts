@@ -35,6 +35,8 @@ export class WebhookDeliverer {
   private running: Promise<void> | null = null;
   private stopped = false;
   private lastPrune = 0;
+  /** Stopping cuts sends short rather than waiting for slow receivers; they are retried later. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly options: DelivererOptions) {
     this.pollMs = options.pollMs ?? 1_000;
@@ -51,6 +53,7 @@ export class WebhookDeliverer {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.stopping.abort();
     await this.running;
   }
 
@@ -107,7 +110,7 @@ export class WebhookDeliverer {
         body,
         // A redirect is an answer, not a place to send the body on to.
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.stopping.signal]),
       });
       await response.body?.cancel().catch(() => undefined);
       const ok = response.status >= 200 && response.status < 300;
@@ -122,6 +125,7 @@ export class WebhookDeliverer {
 function describeFetchError(error: unknown, timeoutMs: number): string {
   const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
+  if (e.name === 'AbortError') return 'cut short: the platform was stopping';
   const cause = e.cause?.code ?? e.cause?.message;
   return cause ? `connection failed: ${cause}` : `request failed: ${e.message ?? String(error)}`;
 }

@@ -29,17 +29,19 @@ async function sqliteSource(t: TestContext): Promise<Source> {
   return { platform, dataDir, env, cli: (args, options = {}) => runCli(args, { dataDir, input: options.input, env: { ...env, ...options.env } }) };
 }
 
-const TABLES = ['events', 'code_batches', 'access_codes', 'sessions', 'revocations', 'signing_keys', 'api_keys', 'audit_log', 'admin_users', 'admin_sessions'];
+const TABLES = ['events', 'code_batches', 'access_codes', 'sessions', 'revocations', 'signing_keys', 'api_keys', 'audit_log', 'admin_users', 'admin_sessions', 'webhooks', 'webhook_deliveries'];
 
 /**
  * A used install: 20,000 codes in two batches, a viewer watching (a session), three revoked codes,
- * an API key, a console user logged in, and what all that wrote to the audit log.
+ * an API key, a console user logged in, a webhook with the revocations' deliveries in its outbox,
+ * and what all that wrote to the audit log.
  */
 async function usedInstall(t: TestContext): Promise<Source & { codes: string[] }> {
   const source = await sqliteSource(t);
   const { platform } = source;
   const codes = [...(await platform.codes(10_000, { label: 'early' })), ...(await platform.codes(10_000, { label: 'late' }))];
   assert.equal((await platform.post('/api/tokens/validate', { code: codes[0], deviceId: 'living-room-tv' })).status, 200);
+  assert.equal((await source.cli(['webhooks', 'add', 'http://127.0.0.1:9/hook', '--events', 'code.revoked'])).code, 0);
   assert.equal((await source.cli(['tokens', 'revoke', codes[1]!, codes[2]!, codes[3]!])).code, 0);
   assert.equal((await source.cli(['apikeys', 'create', '--name', 'shop'])).code, 0);
   assert.equal((await source.cli(['admin', 'set-password', '--user', 'alice'], { input: 'a long enough password\n' })).code, 0);
@@ -60,6 +62,8 @@ function assertCompleteCopy(report: any): void {
   assert.equal(rows.api_keys, 1);
   assert.equal(rows.admin_users, 1);
   assert.equal(rows.admin_sessions, 1);
+  assert.equal(rows.webhooks, 1);
+  assert.equal(rows.webhook_deliveries, 3);
   assert.ok(rows.audit_log >= 4, `audit rows: ${rows.audit_log}`);
 }
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { createApiKey } from '../../src/core/admin/api-keys.js';
 import { revokeCodes } from '../../src/core/codes/code-revocation.js';
@@ -205,6 +207,26 @@ describe('webhooks: deliveries to a real receiver', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     assert.equal(shop.received.length, 40);
     assert.equal(new Set(shop.received.map((r) => r.json.id)).size, 40);
+  });
+
+  it('stopping the platform cuts a send to a receiver that does not answer short, and retries it later', { timeout: 20_000 }, async (t) => {
+    const platform = await startTestPlatform(t);
+    let asked = 0;
+    const silent = http.createServer(() => void asked++); // never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    t.after(() => {
+      silent.closeAllConnections();
+      silent.close();
+    });
+    await subscribe(platform, `http://127.0.0.1:${(silent.address() as AddressInfo).port}/`, ['session.started']);
+    const [code] = await platform.codes(1);
+    await platform.post('/api/tokens/validate', { code, deviceId: 'device-0001' });
+    await until('the receiver to be asked', async () => asked === 1);
+    const started = Date.now();
+    await platform.app.close();
+    assert.ok(Date.now() - started < 2_000, `stopped in ${Date.now() - started} ms`);
+    const [row] = await deliveryRows(platform);
+    assert.deepEqual([row!.status, row!.attempts, row!.last_error, row!.lease_until], ['pending', 1, 'cut short: the platform was stopping', null]);
   });
 
   it('keeps the delivery log bounded: a week, and the newest N per webhook', { timeout: 20_000 }, async (t) => {
