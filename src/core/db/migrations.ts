@@ -266,6 +266,8 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
         await db.schema.createIndex('webhook_deliveries_webhook').on('webhook_deliveries').columns(['webhook_id', 'created_at']).execute();
+        // The log, newest first, and its pruning by age.
+        await db.schema.createIndex('webhook_deliveries_created').on('webhook_deliveries').column('created_at').execute();
       },
     },
   };

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import type { Selectable } from 'kysely';
 import { recordAudit } from '../audit-log.js';
 import { webhookSecretSealKey } from '../admin/derived-keys.js';
 import { seal, unseal } from '../admin/sealed-secret.js';
 import type { Clock } from '../clock.js';
 import { writeTransaction, type Db } from '../db/database.js';
-import type { Selectable } from 'kysely';
 import type { WebhookTable } from '../db/schema.js';
 import { toIso } from '../duration.js';
 import { AppError } from '../errors.js';
