@@ -18,6 +18,10 @@ interface ApiError {
 }
 
 const HEARTBEAT_MS = 30_000;
+/** After a heartbeat the platform could not answer (busy, restarting): try again this soon. */
+const HEARTBEAT_RETRY_MS = 5_000;
+/** Answers that mean "not now" rather than "no": playback goes on with the current token. */
+const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('code-form');
 const input = $<HTMLInputElement>('code');
@@ -28,6 +32,7 @@ const video = $<HTMLVideoElement>('video');
 let grant: Grant | null = null;
 let hls: Hls | null = null;
 let heartbeatTimer: number | undefined;
+let heartbeatRetry: number | undefined;
 let lastEdgeRefusal = 0;
 let countdownTimer: number | undefined;
 
@@ -194,17 +199,26 @@ async function sendHeartbeat(): Promise<boolean> {
       grant = { ...grant, token: json.token, expiresAt: json.expiresAt };
       return true;
     }
+    // A platform replica restarting, its database failing over, a proxy timing out: the token is
+    // good for minutes and the session for 90 s without a beat, so keep playing and ask again soon.
+    if (TRANSIENT_STATUSES.has(status)) return retryHeartbeatSoon();
     stop(MESSAGES[json?.error?.code] ?? MESSAGES.unauthorized);
     return false;
   } catch {
-    // offline for a moment: the current token is good for minutes; try again at the next beat
-    return true;
+    return retryHeartbeatSoon(); // offline for a moment
   }
+}
+
+function retryHeartbeatSoon(): true {
+  window.clearTimeout(heartbeatRetry);
+  heartbeatRetry = window.setTimeout(() => void sendHeartbeat(), HEARTBEAT_RETRY_MS);
+  return true;
 }
 
 /** Stops playback and says why; the code form comes back for another try. */
 function stop(text: string): void {
   window.clearInterval(heartbeatTimer);
+  window.clearTimeout(heartbeatRetry);
   hls?.destroy();
   hls = null;
   video.removeAttribute('src');

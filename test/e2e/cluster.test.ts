@@ -21,7 +21,7 @@ interface Viewer {
   /** Every answer of status 500 or more the page received, from anywhere. */
   serverErrors: string[];
   heartbeats: { at: number; status: number }[];
-  /** Addresses that served the page's HLS requests. */
+  /** Addresses that served the page's HLS requests (awaited before watch() returns). */
   edgeAddresses: Set<string>;
 }
 
@@ -29,19 +29,23 @@ interface Viewer {
 async function watch(browser: Browser, cluster: Cluster, code: string): Promise<Viewer> {
   const page = await (await browser.newContext()).newPage();
   const viewer: Viewer = { page, serverErrors: [], heartbeats: [], edgeAddresses: new Set() };
+  // serverAddr() is a round trip to the browser: keep each answer's promise, so that watch()
+  // returns only once the addresses of the responses seen so far are known.
+  const addresses: Promise<void>[] = [];
   await page.addInitScript(quickHeartbeats);
   page.on('response', (response) => {
     const url = new URL(response.url());
     if (response.status() >= 500) viewer.serverErrors.push(`${response.status()} ${response.url()}`);
     if (url.pathname === '/api/sessions/heartbeat') viewer.heartbeats.push({ at: Date.now(), status: response.status() });
     if (url.hostname === EDGE_NAME && response.status() === 200) {
-      void response.serverAddr().then((addr) => addr && viewer.edgeAddresses.add(addr.ipAddress));
+      addresses.push(response.serverAddr().then((addr) => void (addr && viewer.edgeAddresses.add(addr.ipAddress)), () => {}));
     }
   });
   await page.goto(`${cluster.platformUrl}/`);
   await page.getByLabel('Access code', { exact: true }).fill(code);
   await page.getByRole('button', { name: 'Watch' }).click();
   await page.waitForFunction(() => (globalThis as any).document.getElementById('video').currentTime > 1, undefined, { timeout: 40_000 });
+  await Promise.all(addresses);
   return viewer;
 }
 
