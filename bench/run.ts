@@ -9,6 +9,7 @@ import { benchPlatformValidate } from './platform-validate.js';
 import { benchRevocationPush } from './revocation-push.js';
 import { benchTokensCreate } from './tokens-create.js';
 import { benchViewers } from './viewers.js';
+import { benchWebhooks } from './webhooks.js';
 
 const only = process.argv.slice(2);
 const benches: [string, () => Promise<void>][] = [
@@ -23,6 +24,7 @@ const benches: [string, () => Promise<void>][] = [
   ['viewers', benchViewers],
   ['analytics-stats', benchAnalyticsStats],
   ['analytics-sampler', benchAnalyticsSampler],
+  ['webhooks', benchWebhooks],
 ];
 for (const [name, bench] of benches) {
   if (only.length === 0 || only.some((o) => name.includes(o))) await bench();

@@ -208,6 +208,25 @@ export function buildProgram(): Command {
     .option('-y, --yes', 'do not ask on a terminal')
     .action(action(() => import('./commands/apikeys/revoke.js')));
 
+  const webhooks = sub(program, 'webhooks').description('signed HTTP notifications to a ticket shop or any receiver');
+  sub(webhooks, 'add')
+    .description('a new webhook (its signing secret is shown once)')
+    .argument('<url>', 'http:// or https:// URL that receives POSTs')
+    .option('--events <types>', 'comma-separated: event.live,event.ended,code.redeemed,code.revoked,session.started,session.ended')
+    .action(action(() => import('./commands/webhooks/add.js')));
+  sub(webhooks, 'list').description('every webhook (never its secret)').action(action(() => import('./commands/webhooks/list.js')));
+  sub(webhooks, 'remove')
+    .description('remove a webhook with its pending deliveries and its log')
+    .argument('<id>')
+    .option('-y, --yes', 'do not ask on a terminal')
+    .action(action(() => import('./commands/webhooks/remove.js')));
+  sub(webhooks, 'deliveries')
+    .description('the delivery log, newest first: status, attempts, response, last error')
+    .argument('[id]', 'only this webhook')
+    .addOption(new Option('--status <status>').choices(['pending', 'delivered', 'failed']))
+    .option('--limit <n>', 'how many (default 50, at most 1000)')
+    .action(action(() => import('./commands/webhooks/deliveries.js')));
+
   const admin = sub(program, 'admin').description('admin console logins');
   sub(admin, 'set-password')
     .description('create a console user or change its password (prompted, or the first line of stdin)')

@@ -9,6 +9,7 @@ import { renderLogin } from './login-view.js';
 import { attempt, clearNotice } from './notice.js';
 import { sessionsView } from './sessions-view.js';
 import type { View } from './view.js';
+import { webhooksView } from './webhooks-view.js';
 
 const REFRESH_MS = 5_000;
 const main = document.getElementById('main')!;
@@ -38,6 +39,7 @@ function route(): void {
   if (hash === '/lookup') return showView(codeLookupView(main));
   if (hash === '/apikeys') return showView(apiKeysView(main));
   if (hash === '/audit') return showView(auditView(main));
+  if (hash === '/webhooks') return showView(webhooksView(main));
   showView(dashboardView(main));
 }
 
@@ -53,6 +55,7 @@ function showNav(username: string): void {
     h('a', { href: '#/lookup' }, 'Look up a code'),
     h('a', { href: '#/apikeys' }, 'API keys'),
     h('a', { href: '#/audit' }, 'Audit log'),
+    h('a', { href: '#/webhooks' }, 'Webhooks'),
     logout,
   );
   nav.hidden = false;

@@ -19,6 +19,7 @@ import { edgeSessionRoutes } from './routes/edge-sessions.js';
 import { revocationRoutes } from './routes/revocations.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { validateRoutes } from './routes/validate.js';
+import { WebhookDeliverer } from './webhook-deliverer.js';
 
 export interface PlatformApp {
   /** The request listener: /streams first when the edge is mounted, then the Express app. */
@@ -26,7 +27,9 @@ export interface PlatformApp {
   feed: FeedHub;
   /** On PostgreSQL: the connection that hears of new feed entries from every replica and the CLI. */
   feedListener: FeedNotificationListener | null;
-  /** Stops background work (the feed poll and listener); the caller closes the HTTP server and the database. */
+  /** Sends the webhook outbox (every replica runs one; leases keep them apart). */
+  webhooks: WebhookDeliverer;
+  /** Stops background work (the feed poll and listener, the deliverer); the caller closes the HTTP server and the database. */
   close(): Promise<void>;
 }
 
@@ -53,6 +56,8 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
     metrics.feedLagSeconds.set(ageMs / 1000);
   });
   feedListener?.start();
+  const webhooks = new WebhookDeliverer({ db: deps.db, keyring: deps.keyring, clock: deps.clock, log: deps.log });
+  webhooks.start();
   const app = express();
   app.disable('x-powered-by');
   // A hop count, never `true`: with `true` any client could claim any address in X-Forwarded-For.
@@ -93,8 +98,10 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
     app: streams ? (req, res) => void (streams(req, res) || app(req, res)) : app,
     feed,
     feedListener,
+    webhooks,
     async close() {
       feed.stop();
+      await webhooks.stop();
       await feedListener?.stop();
     },
   };

@@ -31,11 +31,12 @@ async function sqliteSource(t: TestContext): Promise<Source> {
   return { platform, dataDir, env, cli: (args, options = {}) => runCli(args, { dataDir, input: options.input, env: { ...env, ...options.env } }) };
 }
 
-const TABLES = ['events', 'code_batches', 'access_codes', 'sessions', 'revocations', 'signing_keys', 'api_keys', 'audit_log', 'admin_users', 'admin_sessions', 'viewer_minutes', 'viewer_hours', 'event_traffic', 'recording_windows'];
+const TABLES = ['events', 'code_batches', 'access_codes', 'sessions', 'revocations', 'signing_keys', 'api_keys', 'audit_log', 'admin_users', 'admin_sessions', 'viewer_minutes', 'viewer_hours', 'event_traffic', 'recording_windows', 'webhooks', 'webhook_deliveries'];
 
 /**
  * A used install: 20,000 codes in two batches, a viewer watching (a session, sampled), three revoked codes,
- * an API key, a console user logged in, and what all that wrote to the audit log.
+ * an API key, a console user logged in, a webhook with the revocations' deliveries in its outbox,
+ * and what all that wrote to the audit log.
  */
 async function usedInstall(t: TestContext): Promise<Source & { codes: string[] }> {
   const source = await sqliteSource(t);
@@ -45,6 +46,7 @@ async function usedInstall(t: TestContext): Promise<Source & { codes: string[] }
   // Its analytics: a minute's sample, and bytes an edge reported.
   await recordViewerSample(platform.db, platform.now());
   await recordDeliveredBytes(platform.db, platform.now(), [{ eventId: 'conf', bytes: 123_456 }]);
+  assert.equal((await source.cli(['webhooks', 'add', 'http://127.0.0.1:9/hook', '--events', 'code.revoked'])).code, 0);
   assert.equal((await source.cli(['tokens', 'revoke', codes[1]!, codes[2]!, codes[3]!])).code, 0);
   assert.equal((await source.cli(['apikeys', 'create', '--name', 'shop'])).code, 0);
   assert.equal((await source.cli(['admin', 'set-password', '--user', 'alice'], { input: 'a long enough password\n' })).code, 0);
@@ -67,6 +69,8 @@ function assertCompleteCopy(report: any): void {
   assert.equal(rows.admin_sessions, 1);
   assert.equal(rows.viewer_minutes, 1);
   assert.equal(rows.event_traffic, 1);
+  assert.equal(rows.webhooks, 1);
+  assert.equal(rows.webhook_deliveries, 3);
   assert.ok(rows.audit_log >= 4, `audit rows: ${rows.audit_log}`);
 }
 

@@ -26,3 +26,8 @@ export function totpSealKey(keyring: Pick<Keyring, 'pepper'>): KeyObject {
 export function streamKeySealKey(keyring: Pick<Keyring, 'pepper'>): KeyObject {
   return derive(keyring, 'stream-key-seal');
 }
+
+/** Seals webhooks' signing secrets in the database: whoever has one can forge deliveries. */
+export function webhookSecretSealKey(keyring: Pick<Keyring, 'pepper'>): KeyObject {
+  return derive(keyring, 'webhook-secret-seal');
+}

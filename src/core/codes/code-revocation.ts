@@ -8,6 +8,7 @@ import { writeTransaction } from '../db/database.js';
 import { invalidInput } from '../errors.js';
 import { codeKey, hashesEqual, normaliseCode } from '../access-code.js';
 import { appendRevocations } from '../revocation-feed.js';
+import { raiseCodesRevoked } from '../webhooks/webhook-raisers.js';
 
 export interface RevocationDeps {
   db: Db;
@@ -84,6 +85,7 @@ export async function revokeCodeIds(trx: Db, now: number, ids: string[], reason:
     if (live.length === 0) continue;
     const liveIds = live.map((r) => r.id);
     await trx.updateTable('access_codes').set({ revoked_at: now, revoke_reason: reason }).where('id', 'in', liveIds).execute();
+    await raiseCodesRevoked(trx, now, live, reason); // before their sessions end: it reads them
     await trx
       .updateTable('sessions')
       .set({ ended_at: now, end_reason: 'code_revoked' })

@@ -54,6 +54,9 @@ export const COPY_PLAN = {
   recording_windows: { key: 'event_id' },
   // The ingest rewrites it every few seconds while a publisher is on; old figures mean nothing.
   stream_health: { skip: 'stream health is rewritten by the ingest while a publisher is on' },
+  // Pending deliveries too: the services are stopped during a copy, so the target sends them.
+  webhooks: { key: 'id' },
+  webhook_deliveries: { key: 'id' },
 } as const satisfies Record<TableName, TablePlan | SkippedTable>;
 
 /** The tables a copy moves, in order. */

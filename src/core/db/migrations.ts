@@ -305,6 +305,41 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
           .execute();
       },
     },
+    // Webhooks (core/webhooks): the subscriptions, and one outbox row per delivery, written in the
+    // transaction of the change that raises it; the same row is the delivery's log afterwards.
+    '0011_webhooks': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('webhooks')
+          .addColumn('id', t.text, (c) => c.primaryKey())
+          .addColumn('url', t.text, (c) => c.notNull())
+          // ",event.live,code.redeemed,": a search for ",type," finds the subscribers of a type.
+          .addColumn('events', t.text, (c) => c.notNull())
+          .addColumn('secret', t.text, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('webhook_deliveries')
+          .addColumn('id', t.text, (c) => c.primaryKey())
+          .addColumn('webhook_id', t.text, (c) => c.notNull().references('webhooks.id').onDelete('cascade'))
+          .addColumn('type', t.text, (c) => c.notNull())
+          .addColumn('data', t.text, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('status', t.text, (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+          .addColumn('lease_until', 'bigint')
+          .addColumn('last_attempt_at', 'bigint')
+          .addColumn('response_status', 'integer')
+          .addColumn('last_error', t.text)
+          .addColumn('delivered_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+        await db.schema.createIndex('webhook_deliveries_webhook').on('webhook_deliveries').columns(['webhook_id', 'created_at']).execute();
+        // The log, newest first, and its pruning by age.
+        await db.schema.createIndex('webhook_deliveries_created').on('webhook_deliveries').column('created_at').execute();
+      },
+    },
     // Stream health (issue 13): one row per event, rewritten by the ingest every few seconds while a
     // publisher is on, read by the platform on another host. Bounded: one row per event, ever.
     '0012_stream_health': {

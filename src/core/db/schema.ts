@@ -25,6 +25,8 @@ export interface Database {
   event_traffic: EventTrafficTable;
   stream_health: StreamHealthTable;
   recording_windows: RecordingWindowTable;
+  webhooks: WebhookTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }
 
 export type EventStatus = 'scheduled' | 'live' | 'ended' | 'archived';
@@ -242,6 +244,44 @@ export interface AdminSessionTable {
   created_at: number;
   expires_at: number;
   ended_at: number | null;
+}
+
+/** A receiver of webhook deliveries (core/webhooks). */
+export interface WebhookTable {
+  id: string;
+  /** http(s) only, without credentials. */
+  url: string;
+  /** The event types it receives, comma-wrapped: ",event.live,code.redeemed,". */
+  events: string;
+  /** The signing secret, sealed under a key derived from the pepper (core/admin/sealed-secret.ts). */
+  secret: string;
+  created_at: number;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/**
+ * The outbox: one row per delivery of one event to one webhook, written in the transaction of the
+ * change that raised it, then claimed (`lease_until`), sent and retried by a platform's deliverer.
+ * Finished rows are the delivery log, pruned after a while.
+ */
+export interface WebhookDeliveryTable {
+  /** Also the `StreamGate-Delivery` header and the body's `id`: the same on every attempt. */
+  id: string;
+  webhook_id: string;
+  type: string;
+  /** JSON of the event's data. */
+  data: string;
+  created_at: number;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: number;
+  /** A deliverer is sending it until then; after that anyone may claim it again. */
+  lease_until: number | null;
+  last_attempt_at: number | null;
+  response_status: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
 }
 
 export type EventRow = Selectable<EventTable>;

@@ -6,6 +6,7 @@ import type { EventRow } from '../db/schema.js';
 import { AppError, invalidInput } from '../errors.js';
 import { newStreamKey } from '../ids.js';
 import { appendRevocations } from '../revocation-feed.js';
+import { raiseEventStatus } from '../webhooks/webhook-raisers.js';
 import { formatLadder, parseLadder } from './ladder.js';
 import { checkEndsInFuture, checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
 import { openStreamKey, sealStreamKey, type StreamKeyring } from './stream-key-seal.js';
@@ -213,6 +214,7 @@ export async function markEventLive(deps: EventDeps, id: string): Promise<boolea
     if (event.starts_at !== null && event.starts_at > now) return false;
     await trx.updateTable('events').set({ status: 'live', updated_at: now }).where('id', '=', id).execute();
     await recordAudit(trx, now, audit(deps, 'event.live', id));
+    await raiseEventStatus(trx, now, 'event.live', event);
     return true;
   });
 }
@@ -225,6 +227,7 @@ export async function markEventEnded(deps: EventDeps, id: string, details?: Reco
     if (event.status !== 'live') return;
     await trx.updateTable('events').set({ status: 'ended', updated_at: now }).where('id', '=', id).execute();
     await recordAudit(trx, now, audit(deps, 'event.ended', id, details));
+    await raiseEventStatus(trx, now, 'event.ended', event);
   });
 }
 

@@ -12,6 +12,7 @@ import { deferLastSeen, forgetDeferredLastSeen, forgetDeferredLastSeenBefore, wi
 import { appendRevocations } from '../revocation-feed.js';
 import { writeCodeUse, writeOpenedSession, writeSessionSeen } from './session-writes.js';
 import type { Keyring } from '../secret-store.js';
+import { raiseSessionsEnded, raiseSessionStarted } from '../webhooks/webhook-raisers.js';
 
 /** A session without a heartbeat for this long is over; the player sends one every 30 s. */
 export const SESSION_TIMEOUT_MS = 90_000;
@@ -178,6 +179,7 @@ export async function openSession(
     last_seen_at: now,
   };
   await writeOpenedSession(trx, session, plan.writeCode ? use : null);
+  await raiseSessionStarted(trx, now, code, sessionId, code.first_used_at === null);
   return grantFor(deps, loaded, sessionId, now);
 }
 
@@ -280,8 +282,9 @@ export async function endTimedOutSessions(deps: Pick<SessionDeps, 'db' | 'clock'
 }
 
 /** Ends sessions and tells the edges, so a displaced or departed device stops too. */
-export async function endSessions(trx: Db, now: number, sessions: { id: string; event_id: string }[], reason: string): Promise<void> {
+export async function endSessions(trx: Db, now: number, sessions: { id: string; event_id: string; code_id?: string }[], reason: string): Promise<void> {
   if (sessions.length === 0) return;
   await trx.updateTable('sessions').set({ ended_at: now, end_reason: reason }).where('id', 'in', sessions.map((s) => s.id)).execute();
   await appendRevocations(trx, now, sessions.map((s) => ({ kind: 'session_ended' as const, eventId: s.event_id, sessionId: s.id })));
+  await raiseSessionsEnded(trx, now, sessions, reason);
 }

@@ -11,6 +11,7 @@ import { loginRoutes } from './routes/login.js';
 import { sessionAdminRoutes } from './routes/sessions.js';
 import { viewerStatsRoutes } from './routes/viewer-stats.js';
 import { streamHealthRoutes } from './routes/stream-health.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /** SPEC §3 "Admin API": login first, then everything behind adminAuth. */
 export function adminApiRouter(deps: PlatformDeps): Router {
@@ -29,5 +30,6 @@ export function adminApiRouter(deps: PlatformDeps): Router {
   router.use(auditRoutes(deps));
   router.use(viewerStatsRoutes(deps));
   router.use(streamHealthRoutes(deps));
+  router.use(webhookRoutes(deps));
   return router;
 }
