@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js';
 import { sqliteHandle } from '../db/database.js';
 import { operationalFailure } from '../errors.js';
 import { ROW_BYTES, type DrawnCodes } from './drawn-codes.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 
 /**
  * The longest a batch holds the write lock at a time. Measured in time, not rows, so it holds on
@@ -157,8 +158,4 @@ function preparedStatements(sqlite: BetterSqlite3.Database): InsertStatements {
   return statements;
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
-}
 

@@ -13,6 +13,7 @@ import { appendRevocations } from '../revocation-feed.js';
 import { writeCodeUse, writeOpenedSession, writeSessionSeen } from './session-writes.js';
 import type { Keyring } from '../secret-store.js';
 import { raiseSessionsEnded, raiseSessionStarted } from '../webhooks/webhook-raisers.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 
 /** A session without a heartbeat for this long is over; the player sends one every 30 s. */
 export const SESSION_TIMEOUT_MS = 90_000;
@@ -110,10 +111,6 @@ type LockScope = 'database' | 'code';
 /** Thrown in a transaction that holds only its code when it finds it must write more. */
 class NeedsWholeDatabase extends Error {}
 
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
-}
 
 type SessionPlan =
   | { kind: 'resume'; now: number; sessionId: string; writeSession: boolean; writeCode: boolean }
