@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { createApiKey } from '../../src/core/admin/api-keys.js';
 import { CODE_STATUSES, codeStatus } from '../../src/core/codes/code-status.js';
@@ -8,6 +7,7 @@ import { rotateCodes, memoryCodeSink } from '../../src/core/codes/code-issue.js'
 import { createEvent } from '../../src/core/events/event-service.js';
 import { codeCounts } from '../../src/core/codes/code-counts.js';
 import { openDatabase } from '../../src/core/db/database.js';
+import { rewindSqliteSchema } from '../helpers/older-schema.js';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 
 const FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0';
@@ -166,12 +166,7 @@ describe('migration 0009_code_lookup', () => {
     await platform.post('/api/tokens/validate', { code: codes[0], deviceId: 'device-0-abc' });
     await revokeCodes({ db: platform.db, clock: platform.now, pepper: platform.keyring.pepper, actor: 'test' }, { codes: codes.slice(1, 3) }, null);
     // Back to the schema before 0009, as an install upgrading from it has.
-    const Sqlite = createRequire(import.meta.url)('better-sqlite3');
-    const file = new Sqlite(platform.config.databaseUrl.slice('sqlite:'.length));
-    file.exec(`drop trigger code_counts_batch_committed; drop trigger code_counts_code_changed; drop trigger code_counts_code_deleted;
-      drop index access_codes_event_id; drop index access_codes_revoked; drop index access_codes_used; drop index sessions_code;
-      drop table code_counts; delete from kysely_migration where name = '0009_code_lookup';`);
-    file.close();
+    await rewindSqliteSchema(platform.config.databaseUrl.slice('sqlite:'.length), '0008_key_activation');
     const upgraded = await openDatabase(platform.config);
     t.after(() => upgraded.destroy());
     assert.deepEqual((await codeCounts(upgraded, platform.now(), ['conf'])).get('conf'), { active: 27, used: 1, revoked: 2, expired: 0 });
