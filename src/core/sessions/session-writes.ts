@@ -38,11 +38,30 @@ export async function writeOpenedSession(trx: Db, session: NewSession, use: Code
   if (use) await writeCodeUse(trx, session.code_id, use);
 }
 
-export async function writeCodeUse(trx: Db, codeId: string, use: CodeUse): Promise<void> {
+export type SessionSeen = Pick<SessionRow, 'id' | 'last_seen_at' | 'client_ip'>;
+export type CodeUseOf = CodeUse & { code_id: string };
+
+/** PostgreSQL only: both writes of a resume in one round trip. */
+const updateSessionSeenWithCodeUse = compileOnce<SessionSeen & CodeUseOf>(
+  ['id', 'last_seen_at', 'client_ip', 'code_id', 'first_used_at', 'last_used_at'],
+  (db, { id, last_seen_at, client_ip, code_id, first_used_at, last_used_at }) =>
+    db
+      .with('seen', (db) => db.updateTable('sessions').set({ last_seen_at, client_ip }).where('id', '=', id))
+      .updateTable('access_codes')
+      .set({ first_used_at, last_used_at })
+      .where('id', '=', code_id),
+);
+
+async function writeCodeUse(trx: Db, codeId: string, use: CodeUse): Promise<void> {
   await updateCodeUse(trx, { code_id: codeId, ...use });
 }
 
-/** A resumed session's heartbeat time and address. */
-export async function writeSessionSeen(trx: Db, sessionId: string, lastSeenAt: number, clientIp: string | null): Promise<void> {
-  await updateSessionSeen(trx, { id: sessionId, last_seen_at: lastSeenAt, client_ip: clientIp });
+/** A resumed session's heartbeat time and address, and its code's use: whichever is given, one statement where the database allows. */
+export async function writeResume(trx: Db, seen: SessionSeen | null, use: CodeUseOf | null): Promise<void> {
+  if (seen && use && databaseKind(trx) === 'postgres') {
+    await updateSessionSeenWithCodeUse(trx, { ...seen, ...use });
+    return;
+  }
+  if (seen) await updateSessionSeen(trx, seen);
+  if (use) await writeCodeUse(trx, use.code_id, use);
 }
