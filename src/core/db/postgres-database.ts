@@ -49,6 +49,30 @@ export function postgresClientConfig(url: string): pg.ClientConfig {
   };
 }
 
+/**
+ * The hot path's statements (compile-once.ts), by SQL text: each connection prepares one by name
+ * the first time it runs it and then only binds and executes it, so PostgreSQL parses and plans it
+ * once per connection rather than on every validation. A name stays with its text for the life of
+ * the process. Named statements belong to a database session, like LISTEN: a pooler in transaction
+ * mode is already ruled out (docs/scaling.md).
+ */
+const preparedNames = new Map<string, string>();
+
+/** Registers `sqlText` (a statement whose text never changes) to run as a named prepared statement. */
+export function preparePostgresStatement(sqlText: string): void {
+  if (!preparedNames.has(sqlText)) preparedNames.set(sqlText, `streamgate_${preparedNames.size + 1}`);
+}
+
+/** Routes kysely's `query(text, values)` for a registered text through pg's named statements. */
+function usePreparedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((...args: unknown[]) => {
+    const [text, values] = args;
+    const name = args.length === 2 && typeof text === 'string' && Array.isArray(values) ? preparedNames.get(text) : undefined;
+    return name ? query({ name, text, values }) : query(...args);
+  }) as typeof client.query;
+}
+
 /** What `writeTransaction` needs of a database opened by `openPostgres`. */
 interface PostgresWriter {
   /** This process's whole-database writers, one at a time. */
@@ -82,7 +106,10 @@ export function openPostgres(url: string, poolSize: number): Db {
   pool.on('error', (error) => log.warn('database connection lost; reconnecting on next use', { error: error.message }));
   // A client in use whose socket dies also emits `error` (its query fails with it, which is how the
   // request learns); without a listener that too would crash the process. The pool discards it.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    usePreparedStatements(client);
+  });
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
       pool,

@@ -13,13 +13,29 @@ export interface CodeForSession {
   open: OpenSession | null;
 }
 
+const CODE_COLUMNS = [
+  'c.id',
+  'c.event_id',
+  'c.batch_id',
+  'c.code_hash',
+  'c.label',
+  'c.expires_at',
+  'c.created_at',
+  'c.first_used_at',
+  'c.last_used_at',
+  'c.revoked_at',
+  'c.revoke_reason',
+] as const satisfies readonly `c.${keyof AccessCodeRow}`[];
+
 /** The statement of `loadCodeForSession`. */
 function selectCodeForSession(db: Db, { codeId }: { codeId: string }) {
   return db
     .selectFrom('codes as c')
     .innerJoin('events as e', 'e.id', 'c.event_id')
     .leftJoin('sessions as s', (join) => join.onRef('s.code_id', '=', 'c.id').on('s.ended_at', 'is', null))
-    .selectAll('c')
+    // Named columns, not c.*: the statement is prepared once per connection (compile-once.ts), and a
+    // column added to the view later must not change the shape of its rows under it.
+    .select(CODE_COLUMNS)
     .select([
       'e.id as e_id',
       'e.title as e_title',
