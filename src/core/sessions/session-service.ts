@@ -186,8 +186,8 @@ export async function openSession(
     started_at: now,
     last_seen_at: now,
   };
-  await writeOpenedSession(trx, session, plan.writeCode ? use : null);
-  await raiseSessionStarted(trx, now, code, sessionId, code.first_used_at === null);
+  const subscribed = await writeOpenedSession(trx, session, plan.writeCode ? use : null);
+  await raiseSessionStarted(trx, now, code, sessionId, code.first_used_at === null, subscribed);
   return grantFor(deps, loaded, sessionId, now);
 }
 
