@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
 import type { Database, EventRow } from '../db/schema.js';
-import { loadCodeForSession, type CodeForSession, type OpenSession } from './code-for-session.js';
+import { codeForSessionFrom, codeForSessionRead, loadCodeForSession, type CodeForSession, type OpenSession } from './code-for-session.js';
 import { AppError, isDatabaseBusy } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
 import { signPlaybackToken } from '../playback-token.js';
@@ -84,15 +84,15 @@ export async function startSession(
   const run = (scope: LockScope) =>
     writeTransaction(
       deps.db,
-      async (trx) => {
+      async (trx, rows) => {
         // Read again under the lock: everything decided below rests on this read, not the one above.
-        const current = await loadCodeForSession(trx, codeId);
+        const current = codeForSessionFrom(rows);
         if (!current) throw invalidCode(); // deleted since the check above
         const grant = await openSession(trx, deps, current, input, scope);
         await alsoInTransaction?.(trx);
         return grant;
       },
-      { lock: scope === 'code' ? { code: codeId } : 'database' },
+      { lock: scope === 'code' ? { code: codeId } : 'database', first: codeForSessionRead(deps.db, codeId) },
     );
   // Ending a stale session writes to the revocation feed, which needs the whole database.
   if (plan.kind === 'open' && plan.stale) return run('database');
