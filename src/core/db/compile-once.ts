@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import { databaseKind, type DatabaseKind, type Db } from './database.js';
+import { preparePostgresStatement } from './postgres-database.js';
 
 /** Stands for a named value while the statement is built; never a value a caller passes. */
 const PLACEHOLDER = '\u0000compile-once:';
@@ -9,7 +10,8 @@ const PLACEHOLDER = '\u0000compile-once:';
  * on every run (building and compiling showed in validation profiles). `build` gets a placeholder
  * for each named value; each run puts the caller's values where the placeholders were, so the SQL
  * text is the same every time: SQLite's driver reuses its prepared statement
- * (sqlite-database.ts). Only for values that `build` passes through as they are (no arithmetic
+ * (sqlite-database.ts), and PostgreSQL's connections prepare it once by name
+ * (postgres-database.ts). Only for values that `build` passes through as they are (no arithmetic
  * on them, no lists whose length would change the SQL).
  */
 export function compileOnce<V extends Record<string, unknown>, R = unknown>(
@@ -20,6 +22,7 @@ export function compileOnce<V extends Record<string, unknown>, R = unknown>(
   const compileFor = (db: Db) => {
     const placeholders = Object.fromEntries(names.map((name) => [name, PLACEHOLDER + name])) as unknown as V;
     const query = build(db, placeholders).compile();
+    if (databaseKind(db) === 'postgres') preparePostgresStatement(query.sql);
     const slots = query.parameters.map((p) => (typeof p === 'string' && p.startsWith(PLACEHOLDER) ? (p.slice(PLACEHOLDER.length) as keyof V & string) : null));
     const unused = names.filter((name) => !slots.includes(name));
     if (unused.length > 0) throw new Error(`compileOnce: ${unused.join(', ')} not passed through as parameters`);

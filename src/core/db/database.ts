@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PostgresAdapter, type Kysely } from 'kysely';
+import { PostgresAdapter, type CompiledQuery, type Kysely } from 'kysely';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { loadKeyring, type Keyring } from '../secret-store.js';
@@ -85,6 +85,16 @@ export interface WriteOptions {
 export type WriteLock = 'database' | 'shared' | { code: string };
 
 /**
+ * A transaction's first read, under its lock: `compiled` as any statement; on PostgreSQL
+ * `literal()`, the same without parameters (values written in, safely), sent in the round trip
+ * that begins the transaction and takes the lock.
+ */
+export interface FirstRead<R> {
+  compiled: CompiledQuery<R>;
+  literal: () => string;
+}
+
+/**
  * Runs `fn` in a write transaction holding the database's write lock: SQLite's
  * (`BEGIN IMMEDIATE`) or, on PostgreSQL, an advisory lock every writer takes (see
  * postgres-database.ts for why, and for `lock`). Writes are serialised across every process
@@ -92,11 +102,16 @@ export type WriteLock = 'database' | 'shared' | { code: string };
  * (counted from the call, queueing included) it throws `busy` (503 with Retry-After): nothing
  * was written.
  */
-export async function writeTransaction<T>(db: Db, fn: (trx: Db) => Promise<T>, { lockWaitMs = LOCK_WAIT_MS, lock = 'database' }: WriteOptions = {}): Promise<T> {
+export async function writeTransaction<T, R = never>(
+  db: Db,
+  fn: (trx: Db, firstRows: R[]) => Promise<T>,
+  /** `first`: a read whose rows `fn` gets (none without it), one round trip less on PostgreSQL. */
+  { lockWaitMs = LOCK_WAIT_MS, lock = 'database', first }: WriteOptions & { first?: FirstRead<R> } = {},
+): Promise<T> {
   const deadline = Date.now() + lockWaitMs;
   const sqlite = sqliteWriter(db);
-  if (sqlite) return sqliteWriteTransaction(sqlite, fn, deadline);
+  if (sqlite) return sqliteWriteTransaction(sqlite, async (trx) => fn(trx, first ? (await trx.executeQuery(first.compiled)).rows : []), deadline);
   const postgres = postgresWriter(db);
-  if (postgres) return postgresWriteTransaction(db, postgres, fn, deadline, lock);
+  if (postgres) return postgresWriteTransaction(db, postgres, fn, deadline, lock, first);
   throw new Error('writeTransaction needs the Db that openDatabase() returned (not a transaction)');
 }

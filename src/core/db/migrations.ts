@@ -365,6 +365,18 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
           .execute();
       },
     },
+    // PostgreSQL: a code's first use (or revocation) moves its counter at commit rather than at the
+    // update. Every code of a batch shares one counter row, whose lock the update holds to the end
+    // of its transaction: taken at the update, concurrent openings of a batch's codes queued behind
+    // each other's remaining round trips; taken at commit, only behind each other's commit.
+    // The counts stay true in every committed state. SQLite has one writer at a time: nothing to do.
+    '0013_deferred_code_counts': {
+      async up(db: Kysely<any>) {
+        if (kind !== 'postgres') return;
+        await sql`drop trigger code_counts_code_changed on access_codes`.execute(db);
+        await sql.raw(codeChangedTrigger({ deferred: true })).execute(db);
+      },
+    },
   };
 }
 
@@ -375,8 +387,17 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
  * code between `used` and `revoked`, and deleting a committed code takes it away. A code's event and
  * expiry never change after it is written.
  */
+const CODE_CHANGED = `(old.revoked_at is null) <> (new.revoked_at is null) or (old.first_used_at is null) <> (new.first_used_at is null)`;
+
+/** PostgreSQL's trigger of a code's use or revocation: as migration 0009 made it, or deferred to commit (0013). */
+function codeChangedTrigger({ deferred }: { deferred: boolean }): string {
+  const on = 'after update of first_used_at, revoked_at on access_codes';
+  const trigger = deferred ? `constraint trigger code_counts_code_changed ${on} deferrable initially deferred` : `trigger code_counts_code_changed ${on}`;
+  return `create ${trigger} for each row when (${CODE_CHANGED}) execute function code_counts_code_changed()`;
+}
+
 function codeCountTriggers(kind: DatabaseKind): string[] {
-  const changed = `(old.revoked_at is null) <> (new.revoked_at is null) or (old.first_used_at is null) <> (new.first_used_at is null)`;
+  const changed = CODE_CHANGED;
   const addBatch = `
     insert into code_counts (event_id, expires_at, codes, used, revoked)
     select new.event_id, c.expires_at, new.count, 0, 0 from access_codes c where c.batch_id = new.id limit 1
@@ -409,8 +430,7 @@ function codeCountTriggers(kind: DatabaseKind): string[] {
     `create trigger code_counts_batch_committed after update of committed_at on code_batches for each row
      when (old.committed_at is null and new.committed_at is not null) execute function code_counts_batch_committed()`,
     fn('code_counts_code_changed', moveCode, 'new'),
-    `create trigger code_counts_code_changed after update of first_used_at, revoked_at on access_codes for each row
-     when (${changed}) execute function code_counts_code_changed()`,
+    codeChangedTrigger({ deferred: false }),
     fn('code_counts_code_deleted', `if ${committed} then ${removeCode} end if;`, 'old'),
     `create trigger code_counts_code_deleted after delete on access_codes for each row execute function code_counts_code_deleted()`,
   ];

@@ -4,7 +4,7 @@ import { databaseBusy } from '../errors.js';
 import { createLog } from '../log.js';
 import { commitOrRollback } from './commit-or-rollback.js';
 import { checkMigrationResult, LATEST_MIGRATION, migrationProvider, type MigrationContext } from './migrations.js';
-import type { WriteLock } from './database.js';
+import type { FirstRead, WriteLock } from './database.js';
 import type { Database } from './schema.js';
 import { WriterQueue } from './writer-queue.js';
 
@@ -49,6 +49,36 @@ export function postgresClientConfig(url: string): pg.ClientConfig {
   };
 }
 
+/**
+ * The hot path's statements (compile-once.ts), by SQL text: each connection prepares one by name
+ * the first time it runs it and then only binds and executes it, so PostgreSQL parses and plans it
+ * once per connection rather than on every validation. A name stays with its text for the life of
+ * the process. Named statements belong to a database session, like LISTEN: a pooler in transaction
+ * mode is already ruled out (docs/scaling.md).
+ */
+const preparedNames = new Map<string, string>();
+
+/** Registers `sqlText` (a statement whose text never changes) to run as a named prepared statement. */
+export function preparePostgresStatement(sqlText: string): void {
+  if (!preparedNames.has(sqlText)) preparedNames.set(sqlText, `streamgate_${preparedNames.size + 1}`);
+}
+
+/**
+ * Routes kysely's `query(text, values)` for a registered text through pg's named statements. A
+ * text of several statements (simple protocol) answers with the last one's result, where pg gives
+ * kysely a list it cannot read: how a write transaction's opening round trip returns its read.
+ */
+function usePreparedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  client.query = ((...args: unknown[]) => {
+    const [text, values] = args;
+    if (args.length !== 2 || typeof text !== 'string' || !Array.isArray(values)) return query(...args);
+    const name = preparedNames.get(text);
+    if (name) return query({ name, text, values });
+    return (query(text, values) as Promise<pg.QueryResult | pg.QueryResult[]>).then((result) => (Array.isArray(result) ? result.at(-1) : result));
+  }) as typeof client.query;
+}
+
 /** What `writeTransaction` needs of a database opened by `openPostgres`. */
 interface PostgresWriter {
   /** This process's whole-database writers, one at a time. */
@@ -82,7 +112,10 @@ export function openPostgres(url: string, poolSize: number): Db {
   pool.on('error', (error) => log.warn('database connection lost; reconnecting on next use', { error: error.message }));
   // A client in use whose socket dies also emits `error` (its query fails with it, which is how the
   // request learns); without a listener that too would crash the process. The pool discards it.
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    usePreparedStatements(client);
+  });
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
       pool,
@@ -132,7 +165,14 @@ export async function migratePostgres(db: Db, url: string, context: MigrationCon
  * order needs the exclusive lock), and take their locks before touching any row, as every writer
  * does, so no two transactions wait for each other in a circle.
  */
-export async function postgresWriteTransaction<T>(db: Db, writer: PostgresWriter, fn: (trx: Db) => Promise<T>, deadline: number, lock: WriteLock): Promise<T> {
+export async function postgresWriteTransaction<T, R>(
+  db: Db,
+  writer: PostgresWriter,
+  fn: (trx: Db, firstRows: R[]) => Promise<T>,
+  deadline: number,
+  lock: WriteLock,
+  first?: FirstRead<R>,
+): Promise<T> {
   const locking =
     lock === 'database' ? `select pg_advisory_xact_lock(${WRITE_LOCK_ID})` : `select pg_advisory_xact_lock_shared(${WRITE_LOCK_ID})${lock === 'shared' ? '' : `; ${codeLock(lock.code)}`}`;
   const done = await (lock === 'database' ? writer.queue : writer.sharedQueue).turn(deadline);
@@ -140,15 +180,18 @@ export async function postgresWriteTransaction<T>(db: Db, writer: PostgresWriter
   try {
     return await db.connection().execute(async (conn) => {
       const waitMs = Math.max(1, deadline - Date.now());
-      // One round trip (the simple protocol allows several statements without parameters).
-      await sql
-        .raw(`begin read write; set local lock_timeout = ${waitMs}; ${locking}`)
+      // One round trip (the simple protocol allows several statements without parameters), the
+      // first read included: each statement reads what was committed when it starts, so it sees
+      // every write made before the lock was granted.
+      const opened = await sql
+        .raw<R>(`begin read write; set local lock_timeout = ${waitMs}; ${locking}${first ? `; ${first.literal()}` : ''}`)
         .execute(conn)
         .catch(async (error) => {
           await sql`rollback`.execute(conn).catch(() => undefined);
           throw isLockTimeout(error) ? databaseBusy() : error;
         });
-      return commitOrRollback(conn, fn, (error) => (isLockTimeout(error) ? databaseBusy() : error));
+      const firstRows = first ? opened.rows : [];
+      return commitOrRollback(conn, (trx) => fn(trx, firstRows), (error) => (isLockTimeout(error) ? databaseBusy() : error));
     });
   } finally {
     done();

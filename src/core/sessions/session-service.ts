@@ -4,13 +4,13 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
 import type { Database, EventRow } from '../db/schema.js';
-import { loadCodeForSession, type CodeForSession, type OpenSession } from './code-for-session.js';
+import { codeForSessionFrom, codeForSessionRead, loadCodeForSession, type CodeForSession, type OpenSession } from './code-for-session.js';
 import { AppError, isDatabaseBusy } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
 import { signPlaybackToken } from '../playback-token.js';
 import { deferLastSeen, forgetDeferredLastSeen, forgetDeferredLastSeenBefore, withDeferredLastSeen } from './deferred-last-seen.js';
 import { appendRevocations } from '../revocation-feed.js';
-import { writeCodeUse, writeOpenedSession, writeSessionSeen } from './session-writes.js';
+import { writeOpenedSession, writeResume } from './session-writes.js';
 import type { Keyring } from '../secret-store.js';
 import { raiseSessionsEnded, raiseSessionStarted } from '../webhooks/webhook-raisers.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
@@ -48,12 +48,14 @@ const invalidCode = () => new AppError(401, 'invalid_code', 'This code is not va
 
 /**
  * How recent a session's last-seen time and its code's last-used time may be for a resume by the
- * same device to leave them as they are. Safe because a session lives SESSION_TIMEOUT_MS (90 s)
- * past its last heartbeat: a time up to 5 s old shortens that by at most 5 s (the player beats
- * every 30 s), and "last used" is shown to operators to the second at best. A reload storm or a
- * player retrying then costs reads only.
+ * same device to leave them as they are: half the player's heartbeat period. The resume's time is
+ * kept in memory instead (deferred-last-seen.ts), so this process's single-device check and sweep
+ * see it exactly. Another replica reads the stored time, at most this much older: a device that
+ * only resumes (no heartbeats, which always write) could be timed out there after 75 s instead
+ * of 90 s. "Last used" is shown to operators to the minute. A reload storm, or a player retrying,
+ * then costs reads only: no write transaction, no commit to wait for.
  */
-export const RESUME_WRITE_INTERVAL_MS = 5_000;
+export const RESUME_WRITE_INTERVAL_MS = 15_000;
 
 /**
  * Exchanges an access code for a session and a playback token. The single-device rule is the
@@ -76,19 +78,22 @@ export async function startSession(
   const plan = planSession(deps, known, input);
   // The same device resuming with everything written moments ago writes nothing, so it needs no
   // transaction.
-  if (!alsoInTransaction && plan.kind === 'resume' && !plan.writeSession && !plan.writeCode) return grantFor(deps, known, plan.sessionId, plan.now);
+  if (!alsoInTransaction && plan.kind === 'resume' && !plan.writeSession && !plan.writeCode) {
+    deferLastSeen(deps.db, plan.sessionId, plan.now);
+    return grantFor(deps, known, plan.sessionId, plan.now);
+  }
   const run = (scope: LockScope) =>
     writeTransaction(
       deps.db,
-      async (trx) => {
+      async (trx, rows) => {
         // Read again under the lock: everything decided below rests on this read, not the one above.
-        const current = await loadCodeForSession(trx, codeId);
+        const current = codeForSessionFrom(rows);
         if (!current) throw invalidCode(); // deleted since the check above
         const grant = await openSession(trx, deps, current, input, scope);
         await alsoInTransaction?.(trx);
         return grant;
       },
-      { lock: scope === 'code' ? { code: codeId } : 'database' },
+      { lock: scope === 'code' ? { code: codeId } : 'database', first: codeForSessionRead(deps.db, codeId) },
     );
   // Ending a stale session writes to the revocation feed, which needs the whole database.
   if (plan.kind === 'open' && plan.stale) return run('database');
@@ -156,8 +161,11 @@ export async function openSession(
   const now = plan.now;
   const use = { first_used_at: code.first_used_at ?? now, last_used_at: now };
   if (plan.kind === 'resume') {
-    if (plan.writeSession) await writeSessionSeen(trx, plan.sessionId, now, input.clientIp);
-    if (plan.writeCode) await writeCodeUse(trx, code.id, use);
+    await writeResume(trx, plan.writeSession ? { id: plan.sessionId, last_seen_at: now, client_ip: input.clientIp } : null, plan.writeCode ? { code_id: code.id, ...use } : null);
+    // Written (or about to be): what this process kept in memory is superseded. A write
+    // transaction that rolls back loses it, as a heartbeat's does.
+    if (plan.writeSession) forgetDeferredLastSeen(deps.db, plan.sessionId);
+    else deferLastSeen(deps.db, plan.sessionId, now);
     return grantFor(deps, loaded, plan.sessionId, now);
   }
   if (plan.stale) {
@@ -175,8 +183,8 @@ export async function openSession(
     started_at: now,
     last_seen_at: now,
   };
-  await writeOpenedSession(trx, session, plan.writeCode ? use : null);
-  await raiseSessionStarted(trx, now, code, sessionId, code.first_used_at === null);
+  const subscribed = await writeOpenedSession(trx, session, plan.writeCode ? use : null);
+  await raiseSessionStarted(trx, now, code, sessionId, code.first_used_at === null, subscribed);
   return grantFor(deps, loaded, sessionId, now);
 }
 
@@ -260,6 +268,8 @@ export async function releaseSession(deps: Pick<SessionDeps, 'db' | 'clock'>, se
 /** Ends every session silent for longer than the timeout; returns how many. */
 export async function endTimedOutSessions(deps: Pick<SessionDeps, 'db' | 'clock'>): Promise<number> {
   const cutoff = deps.clock() - SESSION_TIMEOUT_MS;
+  // Resumes keep their times here (RESUME_WRITE_INTERVAL_MS): dropped even when nothing times out.
+  forgetDeferredLastSeenBefore(deps.db, cutoff);
   const stale = await deps.db.selectFrom('sessions').select('id').where('ended_at', 'is', null).where('last_seen_at', '<', cutoff).limit(1_000).execute();
   if (stale.length === 0) return 0;
   return writeTransaction(deps.db, async (trx) => {

@@ -1,20 +1,30 @@
 import type { Db } from '../db/database.js';
 import type { AccessCodeRow, EventRow } from '../db/schema.js';
 import { toIso } from '../duration.js';
-import { hasSubscribers, raiseWebhookEvents } from './webhook-outbox.js';
+import { hasSubscribers, raiseWebhookEvents, type Subscriber } from './webhook-outbox.js';
 
 /**
  * The events as the write paths raise them, one call each inside their transaction. The data
  * names things by id (as `tokens list` and the admin API do) and never holds a code or a token.
  */
 
-/** A session was opened for a code; `firstUse` when it is the code's first (code.redeemed). */
-export function raiseSessionStarted(trx: Db, now: number, code: Pick<AccessCodeRow, 'id' | 'event_id' | 'label'>, sessionId: string, firstUse: boolean): Promise<void> {
+/**
+ * A session was opened for a code; `firstUse` when it is the code's first (code.redeemed).
+ * `subscribed`: the webhooks if the opening's write read them already in this transaction.
+ */
+export function raiseSessionStarted(
+  trx: Db,
+  now: number,
+  code: Pick<AccessCodeRow, 'id' | 'event_id' | 'label'>,
+  sessionId: string,
+  firstUse: boolean,
+  subscribed?: readonly Subscriber[],
+): Promise<void> {
   const data = { eventId: code.event_id, codeId: code.id, label: code.label, sessionId, at: toIso(now) };
   return raiseWebhookEvents(trx, now, [
     ...(firstUse ? [{ type: 'code.redeemed' as const, data }] : []),
     { type: 'session.started' as const, data },
-  ]);
+  ], subscribed);
 }
 
 /** Sessions ended (released, timed out, taken over, ended by an operator, code expired). */
