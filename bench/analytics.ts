@@ -5,7 +5,6 @@
 //    sampler round.
 // 2. The sampler's cost: validations and heartbeats per second through a real platform process with
 //    sampling off and on (every 1 s, 15× the default rate), alternated in one run, 4 rounds each.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { HOUR_MS, MINUTE_MS, recordViewerSample } from '../src/core/analytics/viewer-samples.js';
@@ -13,7 +12,7 @@ import { viewerStats } from '../src/core/analytics/viewer-stats.js';
 import { loadConfig } from '../src/core/config.js';
 import { openDatabase, writeTransaction, type Db } from '../src/core/db/database.js';
 import { getEvent } from '../src/core/events/event-service.js';
-import { BIN, autocannonRun, cli, freshDataDir, median, percentile, row, validationLoad } from './lib.js';
+import { autocannonRun, cli, freshDataDir, median, percentile, row, startPlatform, validationLoad } from './lib.js';
 
 const CODES = 1_000_000;
 const SESSIONS = 10_000;
@@ -155,7 +154,7 @@ async function samplerCost(): Promise<void> {
     for (let round = 0; round < ROUNDS; round++) {
       // off, on, on, off, …: neither mode always runs first (the database grows as the load runs).
       for (const mode of round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
-        const platform = await servePlatform(dataDir, mode === 'on' ? '1' : '0');
+        const platform = await startPlatform(dataDir, { STREAMGATE_ANALYTICS_SAMPLE_SECONDS: mode === 'on' ? '1' : '0' });
         try {
           const validate = await validationLoad(platform.url, codes, { connections: 50, duration: LOAD_S });
           figures[mode].validate.push(validate.requests.average);
@@ -174,26 +173,6 @@ async function samplerCost(): Promise<void> {
     const on = median(figures.on[load]);
     row(`${load}: sampler off / on (every 1 s), median of ${ROUNDS} rounds`, `${off.toFixed(0)} / ${on.toFixed(0)} req/s (on/off ${(on / off).toFixed(2)}×; runs off ${figures.off[load].map((v) => v.toFixed(0)).join(', ')}, on ${figures.on[load].map((v) => v.toFixed(0)).join(', ')})`);
   }
-}
-
-async function servePlatform(dataDir: string, sampleSeconds: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(process.execPath, [BIN, 'serve', 'platform'], {
-    env: { ...process.env, STREAMGATE_DATA_DIR: dataDir, PLATFORM_PORT: String(port), STREAMGATE_ANALYTICS_SAMPLE_SECONDS: sampleSeconds },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (d) => String(d).includes('platform listening') && resolve());
-    void closed.then(() => reject(new Error('platform exited')));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    async stop() {
-      child.kill('SIGTERM');
-      await closed;
-    },
-  };
 }
 
 /** Heartbeats per second for sessions opened first (one per code, its own device). */

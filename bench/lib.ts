@@ -73,3 +73,34 @@ export function validationLoad(url: string, codes: string[], options: { connecti
     ],
   });
 }
+
+export interface PlatformProcess {
+  url: string;
+  /** SIGTERM, and the process gone. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `streamgate serve platform` on a random port of its own, once it listens. One that exits first
+ * (a port taken, a failed start) fails the benchmark with its log instead of leaving it waiting.
+ */
+export async function startPlatform(dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<PlatformProcess> {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(process.execPath, [BIN, 'serve', 'platform'], {
+    env: { ...process.env, STREAMGATE_DATA_DIR: dataDir, PLATFORM_PORT: String(port), ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let log = '';
+    child.stderr!.on('data', (d) => (log += d).includes('platform listening') && resolve());
+    void closed.then(() => reject(new Error(`serve platform exited before it listened:\n${log.slice(-2000)}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      child.kill('SIGTERM');
+      await closed;
+    },
+  };
+}

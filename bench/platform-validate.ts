@@ -1,9 +1,8 @@
 // Code validations per second and p99 latency through the real platform process, against the
 // same process answering /healthz in the same run (autocannon over loopback, 50 connections).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BIN, autocannonRun as run, cli, freshDataDir, row, validationLoad } from './lib.js';
+import { autocannonRun as run, cli, freshDataDir, row, startPlatform, validationLoad } from './lib.js';
 
 const DURATION_S = 10;
 const CONNECTIONS = 50;
@@ -13,13 +12,8 @@ export async function benchPlatformValidate(): Promise<void> {
   const dataDir = freshDataDir();
   const csv = cli(['tokens', 'create', '--event', 'bench', '--count', '5000'], dataDir).stdout;
   const codes = csv.trim().split(/\r?\n/).slice(1).map((line) => line.split(',')[0]!);
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const server = spawn(process.execPath, [BIN, 'serve', 'platform'], {
-    env: { ...process.env, STREAMGATE_DATA_DIR: dataDir, PLATFORM_PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  await new Promise<void>((resolve) => server.stderr.on('data', (d) => String(d).includes('platform listening') && resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  const server = await startPlatform(dataDir);
+  const { url } = server;
   try {
     const health = await run({ url: `${url}/healthz`, connections: CONNECTIONS, duration: DURATION_S });
     const validate = await validationLoad(url, codes, { connections: CONNECTIONS, duration: DURATION_S });
@@ -28,8 +22,7 @@ export async function benchPlatformValidate(): Promise<void> {
     row('POST /api/tokens/validate', `${validate.requests.average.toFixed(0)} req/s, p99 ${validate.latency.p99} ms (${non2xx} non-2xx; goal ≥ 5000/s, p99 < 20 ms)`);
     row('ratio validate / healthz throughput', `${(validate.requests.average / health.requests.average).toFixed(2)}×`);
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.on('close', resolve));
+    await server.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

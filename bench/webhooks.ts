@@ -3,14 +3,13 @@
 // another event type (nothing may be written), and with one receiving session.started and
 // code.redeemed (two outbox rows per validation, sent meanwhile to a local receiver). The phases
 // take turns for three rounds; each figure is the median of its three runs.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../src/core/config.js';
 import { openDatabase, writeTransaction } from '../src/core/db/database.js';
 import { raiseWebhookEvents } from '../src/core/webhooks/webhook-outbox.js';
-import { BIN, cli, freshDataDir, median, row, validationLoad } from './lib.js';
+import { cli, freshDataDir, median, row, startPlatform, validationLoad } from './lib.js';
 
 const DURATION_S = 5;
 const CONNECTIONS = 50;
@@ -30,13 +29,8 @@ export async function benchWebhooks(): Promise<void> {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
-  const server = spawn(process.execPath, [BIN, 'serve', 'platform'], {
-    env: { ...process.env, STREAMGATE_DATA_DIR: dataDir, PLATFORM_PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  await new Promise<void>((resolve) => server.stderr.on('data', (d) => String(d).includes('platform listening') && resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  const server = await startPlatform(dataDir);
+  const { url } = server;
   const freshCodes = () =>
     cli(['tokens', 'create', '--event', 'bench', '--count', String(CODES_PER_PHASE)], dataDir)
       .stdout.trim()
@@ -79,8 +73,7 @@ export async function benchWebhooks(): Promise<void> {
     }
     await hookCostInProcess(dataDir);
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.on('close', resolve));
+    await server.stop();
     receiver.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
