@@ -1,3 +1,4 @@
+import type { StreamFigures } from '../core/events/stream-health.js';
 import { parseFlvTag } from './flv-tracks.js';
 
 /**
@@ -13,17 +14,11 @@ export const WINDOW_MS = 10_000;
 /** The keyframe interval reported is the longest of this many recent ones. */
 const KEYFRAMES_KEPT = 4;
 
-export interface MeteredFigures {
-  width: number | null;
-  height: number | null;
-  frameRate: number | null;
-  videoCodec: string | null;
-  audioCodec: string | null;
-  bitrateInKbps: number | null;
-  keyframeIntervalSeconds: number | null;
-  inputSpeed: number | null;
-  encoder: string | null;
-}
+/** The figures a publisher's FLV gives (the rest of StreamFigures comes from FFmpeg's progress). */
+export type MeteredFigures = Pick<
+  StreamFigures,
+  'width' | 'height' | 'frameRate' | 'videoCodec' | 'audioCodec' | 'bitrateInKbps' | 'keyframeIntervalSeconds' | 'inputSpeed' | 'encoder'
+>;
 
 interface Sample {
   at: number;
