@@ -108,6 +108,7 @@ export async function startAppliance(t: { after(fn: () => unknown): void }, env:
   t.after(async () => {
     child.kill('SIGKILL');
     await closed;
+    await killProcessesWritingTo(dataDir);
     for (const remove of removals) await remove();
   });
   const cli = (args: string[]) => runCli(args, { dataDir, env: ports });
@@ -150,6 +151,32 @@ export async function startAppliance(t: { after(fn: () => unknown): void }, env:
   return appliance;
 }
 
+/**
+ * The ingest's FFmpeg runs in a process group of its own and outlives a SIGKILLed service: with its
+ * input closed it writes out its last segment and playlist, which on a busy machine can take longer
+ * than a folder removal keeps retrying. Any process whose command line names the data directory is
+ * given a moment to finish, then killed.
+ */
+async function killProcessesWritingTo(dataDir: string): Promise<void> {
+  const writers = () =>
+    fs.readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && Number(pid) !== process.pid).filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir);
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
+  for (let waited = 0; waited < 3_000 && writers().length > 0; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const pid of writers()) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  for (let waited = 0; waited < 2_000 && writers().length > 0; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 export interface RunningDemo extends ServingProcess {
   dataDir: string;
   /** The three demo codes `up --demo` printed. */
@@ -167,6 +194,7 @@ export async function startDemo(t: { after(fn: () => unknown): void }): Promise<
   t.after(async () => {
     serving.child.kill('SIGKILL');
     await serving.closed;
+    await killProcessesWritingTo(dataDir);
     fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
   const codes = /demo codes\s+(.+?)\s{3}/.exec(serving.stderr())![1]!.split(/\s+/);
