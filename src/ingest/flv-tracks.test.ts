@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { parseFlvTag, TrackProbe } from './flv-tracks.js';
+import { flvChunks } from './flv-fixture.js';
 
 /** An FLV tag as node-media-server sends it: 11-byte header, data, previous-tag size. */
 function tag(type: number, data: number[] | Buffer): Buffer {
@@ -17,13 +18,7 @@ function tag(type: number, data: number[] | Buffer): Buffer {
 /** A real FLV, made by FFmpeg as a publisher would send it, cut into its header and tags. */
 function ffmpegFlv(inputs: string[]): Buffer[] {
   const flv = execFileSync('ffmpeg', ['-loglevel', 'error', ...inputs, '-t', '0.5', '-f', 'flv', 'pipe:1']);
-  const chunks = [flv.subarray(0, 13)];
-  for (let at = 13; at + 11 <= flv.length; ) {
-    const size = 11 + flv.readUIntBE(at + 1, 3) + 4;
-    chunks.push(flv.subarray(at, at + size));
-    at += size;
-  }
-  return chunks;
+  return flvChunks(flv);
 }
 
 describe('parseFlvTag', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { readOnMetaData, StreamMeter } from './stream-meter.js';
+import { flvChunks } from './flv-fixture.js';
 
 /** A real FLV as a publisher sends it (FFmpeg, H.264 + AAC), cut into its header and tags. */
 function ffmpegFlv(seconds: number, keyframeSeconds: number): Buffer[] {
@@ -10,13 +11,7 @@ function ffmpegFlv(seconds: number, keyframeSeconds: number): Buffer[] {
     '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(25 * keyframeSeconds), '-keyint_min', String(25 * keyframeSeconds),
     '-sc_threshold', '0', '-b:v', '800k', '-c:a', 'aac', '-f', 'flv', 'pipe:1',
   ], { maxBuffer: 64 * 1024 * 1024 });
-  const chunks = [flv.subarray(0, 13)];
-  for (let at = 13; at + 11 <= flv.length; ) {
-    const size = 11 + flv.readUIntBE(at + 1, 3) + 4;
-    chunks.push(flv.subarray(at, at + size));
-    at += size;
-  }
-  return chunks;
+  return flvChunks(flv);
 }
 
 const timestampOf = (tag: Buffer) => tag.length < 12 ? 0 : ((tag[7]! << 24) | (tag[4]! << 16) | (tag[5]! << 8) | tag[6]!) >>> 0;
