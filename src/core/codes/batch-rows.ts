@@ -158,4 +158,3 @@ function preparedStatements(sqlite: BetterSqlite3.Database): InsertStatements {
   return statements;
 }
 
-

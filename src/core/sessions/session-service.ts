@@ -116,7 +116,6 @@ type LockScope = 'database' | 'code';
 /** Thrown in a transaction that holds only its code when it finds it must write more. */
 class NeedsWholeDatabase extends Error {}
 
-
 type SessionPlan =
   | { kind: 'resume'; now: number; sessionId: string; writeSession: boolean; writeCode: boolean }
   | { kind: 'open'; now: number; stale: OpenSession | null; writeCode: boolean };
