@@ -55,6 +55,15 @@ export function buildProgram(): Command {
     .argument('[service]', 'all | platform | edge | ingest', 'all')
     .action(action(() => import('./commands/serve.js')));
 
+  // The watch page's branding (issue 14): the same flags on create and update; "none" clears on update.
+  const brandingOptions = {
+    description: () => new Option('--description <text>', 'what the watch page says about the event (up to 2000 characters)'),
+    organiser: () => new Option('--organiser <name>', 'who presents it, shown under the title'),
+    poster: () => new Option('--poster <file>', 'PNG, JPEG or WebP, at most 2 MiB, shown before and around the player'),
+    logo: () => new Option('--logo <file>', 'PNG, JPEG or WebP, at most 512 KiB, shown beside the title'),
+    accent: () => new Option('--accent <#rrggbb>', "the page's accent colour, e.g. '#c0392b'"),
+    language: () => new Option('--language <lang>', "the page's language when the viewer's browser asks for none we have").choices(['en', 'de', 'fr', 'es']),
+  };
   const events = sub(program, 'events').description('create and manage events');
   sub(events, 'create')
     .description('create an event with its own stream key')
@@ -64,6 +73,8 @@ export function buildProgram(): Command {
     .option('--ends-at <time>', 'ISO 8601 end time')
     .option('--rewatch <duration>', 'how long codes keep working after the end (e.g. 48h)')
     .option('--ladder <spec>', 'live output: copy (default) or renditions, e.g. 720p,480p,360p')
+    .addOption(brandingOptions.description()).addOption(brandingOptions.organiser()).addOption(brandingOptions.poster())
+    .addOption(brandingOptions.logo()).addOption(brandingOptions.accent()).addOption(brandingOptions.language())
     .action(action(() => import('./commands/events/create.js')));
   sub(events, 'list').description('list events').action(action(() => import('./commands/events/list.js')));
   sub(events, 'show')
@@ -87,6 +98,8 @@ export function buildProgram(): Command {
     .option('--rewatch <duration>')
     .option('--ladder <spec>', 'copy or renditions, e.g. 720p,480p,360p (from the next publish)')
     .addOption(new Option('--go-live', 'start now: a rehearsal under way becomes the show, viewers get in').conflicts('startsAt'))
+    .addOption(brandingOptions.description()).addOption(brandingOptions.organiser()).addOption(brandingOptions.poster())
+    .addOption(brandingOptions.logo()).addOption(brandingOptions.accent()).addOption(brandingOptions.language())
     .action(action(() => import('./commands/events/update.js')));
   sub(events, 'status')
     .description("the event's stream health: publisher, resolution, bitrates, keyframes, FFmpeg speed, warnings")

@@ -1,3 +1,4 @@
+import type { BrandingView } from '../core/events/event-branding.js';
 import type { EventView } from '../core/events/event-view.js';
 import { colour, printFields, printJson, type Output } from './output.js';
 
@@ -6,8 +7,9 @@ export async function statusText(out: Output, status: string): Promise<string> {
   return colour(out, tint[status as keyof typeof tint] ?? 'bold', status);
 }
 
-export async function printEvent(out: Output, event: EventView): Promise<void> {
-  if (out.json) return printJson(event);
+/** With `branding`, the watch page's fields too (`branding` in JSON). */
+export async function printEvent(out: Output, event: EventView, branding?: BrandingView): Promise<void> {
+  if (out.json) return printJson(branding ? { ...event, branding } : event);
   await printFields(out, [
     ['id', event.id],
     ['title', event.title],
@@ -19,5 +21,18 @@ export async function printEvent(out: Output, event: EventView): Promise<void> {
     ['stream key', event.streamKey],
     ['live output', event.ladder],
     ['created', event.createdAt],
+    ...brandingFields(branding),
   ]);
+}
+
+function brandingFields(branding: BrandingView | undefined): [string, string | null][] {
+  if (!branding) return [];
+  return [
+    ['description', branding.description],
+    ['organiser', branding.organiser],
+    ['poster', branding.posterUrl],
+    ['logo', branding.logoUrl],
+    ['accent', branding.accent],
+    ['language', branding.language],
+  ];
 }

@@ -1,4 +1,4 @@
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import { AppError } from '../core/errors.js';
 
 export interface JsonBodyOptions {
@@ -6,6 +6,8 @@ export interface JsonBodyOptions {
   limit: string;
   /** Media types read as JSON. */
   types: string[];
+  /** Requests whose body is not JSON and is read by their own route (an image upload). */
+  ownBody?: (req: Request) => boolean;
 }
 
 /**
@@ -19,7 +21,7 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler[] {
   const parse = express.json({ limit: options.limit, type: options.types, inflate: false });
   const requireJson: RequestHandler = function requireJsonBody(req, _res, next) {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    if (hasBody && !req.is(options.types)) {
+    if (hasBody && !req.is(options.types) && !options.ownBody?.(req)) {
       return next(new AppError(415, 'unsupported_media_type', 'The request body must be JSON (Content-Type: application/json).'));
     }
     next();

@@ -12,9 +12,11 @@ import { requestLog } from './http/request-log.js';
 import { createPlatformMetrics } from './metrics.js';
 import { registerStreamHealthMetrics } from './stream-health-metrics.js';
 import { adminApiRouter } from './admin/admin-router.js';
+import { isBrandingImageUpload } from './admin/routes/event-branding.js';
 import { consoleRoutes } from './routes/console.js';
 import { healthRoutes } from './routes/health.js';
 import { portalRoutes } from './routes/portal.js';
+import { eventPageRoutes } from './routes/event-page.js';
 import { edgeSessionRoutes } from './routes/edge-sessions.js';
 import { revocationRoutes } from './routes/revocations.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -82,7 +84,7 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   );
   app.use(requestLog(deps.log));
   // sendBeacon posts text/plain; it is still our JSON.
-  app.use(jsonBody({ limit: '16kb', types: ['application/json', 'text/plain'] }));
+  app.use(jsonBody({ limit: '16kb', types: ['application/json', 'text/plain'], ownBody: isBrandingImageUpload }));
   app.use(healthRoutes(deps, metrics));
   app.use(validateRoutes(deps, metrics, Boolean(options.streams)));
   app.use(sessionRoutes(deps, Boolean(options.streams)));
@@ -90,7 +92,8 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   app.use(revocationRoutes(deps, feed));
   app.use(adminApiRouter(deps));
   app.use(consoleRoutes());
-  app.use(portalRoutes());
+  app.use(eventPageRoutes(deps));
+  app.use(portalRoutes(deps.config));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   const streams = options.streams;

@@ -52,6 +52,7 @@ export const COPY_PLAN = {
   viewer_hours: { key: 'id', identity: true },
   event_traffic: { key: 'event_id' },
   recording_windows: { key: 'event_id' },
+  event_branding: { key: 'event_id' },
   // The ingest rewrites it every few seconds while a publisher is on; old figures mean nothing.
   stream_health: { skip: 'stream health is rewritten by the ingest while a publisher is on' },
   // Pending deliveries too: the services are stopped during a copy, so the target sends them.

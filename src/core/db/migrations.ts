@@ -377,6 +377,22 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
         await sql.raw(codeChangedTrigger({ deferred: true })).execute(db);
       },
     },
+    // Issue 14: the per-event watch page's branding, in a table of its own (one row per branded event).
+    '0014_event_branding': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('event_branding')
+          .addColumn('event_id', t.text, (c) => c.primaryKey().references('events.id').onDelete('cascade'))
+          .addColumn('description', t.text)
+          .addColumn('organiser', t.text)
+          .addColumn('poster', t.text)
+          .addColumn('logo', t.text)
+          .addColumn('accent', t.text)
+          .addColumn('language', t.text, (c) => c.notNull().defaultTo('en'))
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

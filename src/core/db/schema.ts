@@ -25,6 +25,7 @@ export interface Database {
   event_traffic: EventTrafficTable;
   stream_health: StreamHealthTable;
   recording_windows: RecordingWindowTable;
+  event_branding: EventBrandingTable;
   webhooks: WebhookTable;
   webhook_deliveries: WebhookDeliveryTable;
 }
@@ -203,6 +204,24 @@ export interface RecordingWindowTable {
   seconds: number;
 }
 
+/**
+ * What a viewer sees of an event before a code (core/events/event-branding.ts); an event without
+ * a row has no branding and English as its default language. Images are file names under
+ * data/branding/ (content-hashed), never paths.
+ */
+export interface EventBrandingTable {
+  event_id: string;
+  description: string | null;
+  organiser: string | null;
+  poster: string | null;
+  logo: string | null;
+  /** "#rrggbb" or null (the page's own colour). */
+  accent: string | null;
+  /** en | de | fr | es: the page's language when none of the viewer's languages is offered. */
+  language: string;
+  updated_at: number;
+}
+
 export interface ApiKeyTable {
   id: string;
   name: string;
@@ -285,6 +304,7 @@ export interface WebhookDeliveryTable {
 }
 
 export type EventRow = Selectable<EventTable>;
+export type EventBrandingRow = Selectable<EventBrandingTable>;
 export type ApiKeyRow = Selectable<ApiKeyTable>;
 export type NewEventRow = Insertable<EventTable>;
 export type EventUpdate = Updateable<EventTable>;

@@ -8,6 +8,7 @@ import { newStreamKey } from '../ids.js';
 import { appendRevocations } from '../revocation-feed.js';
 import { raiseEventStatus } from '../webhooks/webhook-raisers.js';
 import { formatLadder, parseLadder } from './ladder.js';
+import { hasBrandingChange, writeBranding, type BrandingInput } from './event-branding.js';
 import { checkEndsInFuture, checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
 import { openStreamKey, sealStreamKey, type StreamKeyring } from './stream-key-seal.js';
 
@@ -31,6 +32,8 @@ export interface CreateEventInput {
   rewatchHours: number;
   /** "copy" (default) or an ABR ladder such as "720p,480p,360p". */
   ladder?: string;
+  /** The watch page's description, images, accent and language (event-branding.ts). */
+  branding?: BrandingInput;
 }
 
 export interface UpdateEventInput {
@@ -39,6 +42,7 @@ export interface UpdateEventInput {
   endsAt?: number | null;
   rewatchHours?: number;
   ladder?: string;
+  branding?: BrandingInput;
 }
 
 function audit(deps: EventDeps, action: string, target: string, details?: Record<string, unknown>): AuditEntry {
@@ -74,7 +78,8 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
       updated_at: now,
     };
     await trx.insertInto('events').values(row).execute();
-    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder }));
+    if (hasBrandingChange(input.branding)) await writeBranding(trx, id, input.branding!, now);
+    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, ...input.branding }));
     return row;
   });
 }
@@ -95,8 +100,9 @@ export async function getEvent(db: Db, id: string): Promise<EventRow> {
 }
 
 export async function updateEvent(deps: EventDeps, id: string, input: UpdateEventInput): Promise<EventRow> {
-  if (Object.values(input).every((v) => v === undefined)) {
-    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch or --ladder');
+  const { branding, ...fields } = input;
+  if (Object.values(fields).every((v) => v === undefined) && !hasBrandingChange(branding)) {
+    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder or a branding flag (--description, --organiser, --poster, --logo, --accent, --language)');
   }
   const now = deps.clock();
   return writeTransaction(deps.db, async (trx) => {
@@ -122,7 +128,8 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
       .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, updated_at: now })
       .where('id', '=', id)
       .execute();
-    await recordAudit(trx, now, audit(deps, 'event.update', id, { ...input }));
+    if (hasBrandingChange(branding)) await writeBranding(trx, id, branding!, now);
+    await recordAudit(trx, now, audit(deps, 'event.update', id, { ...fields, ...branding }));
     return next;
   });
 }

@@ -7,6 +7,7 @@ import { auditRoutes } from './routes/audit.js';
 import { codeLookupRoutes } from './routes/code-lookup.js';
 import { codeRoutes } from './routes/codes.js';
 import { eventRoutes } from './routes/events.js';
+import { eventBrandingRoutes } from './routes/event-branding.js';
 import { loginRoutes } from './routes/login.js';
 import { sessionAdminRoutes } from './routes/sessions.js';
 import { viewerStatsRoutes } from './routes/viewer-stats.js';
@@ -23,6 +24,7 @@ export function adminApiRouter(deps: PlatformDeps): Router {
   router.use(loginRoutes(deps));
   router.use('/api/admin', adminAuth(deps));
   router.use(eventRoutes(deps));
+  router.use(eventBrandingRoutes(deps));
   router.use(codeRoutes(deps));
   router.use(codeLookupRoutes(deps));
   router.use(sessionAdminRoutes(deps));

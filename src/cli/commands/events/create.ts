@@ -4,6 +4,8 @@ import { toEventView } from '../../../core/events/event-view.js';
 import type { CommandContext } from '../../context.js';
 import { rewatchHoursFlag, timeFlag } from '../../flags.js';
 import { printEvent } from '../../print-event.js';
+import { brandingFromFlags } from '../../branding-flags.js';
+import { findBranding, toBrandingView } from '../../../core/events/event-branding.js';
 
 export async function run(ctx: CommandContext, options: Record<string, string | undefined>): Promise<void> {
   const input = {
@@ -13,8 +15,10 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     endsAt: timeFlag(options.endsAt, '--ends-at') ?? null,
     rewatchHours: rewatchHoursFlag(options.rewatch) ?? ctx.config.defaultRewatchHours,
     ladder: options.ladder,
+    branding: brandingFromFlags(ctx.config, options),
   };
   const keyring = await ctx.keyring();
-  const row = await createEvent({ db: await ctx.db(), clock: ctx.clock, actor: cliActor(), keyring }, input);
-  await printEvent(ctx.out, toEventView(row, ctx.config, keyring));
+  const db = await ctx.db();
+  const row = await createEvent({ db, clock: ctx.clock, actor: cliActor(), keyring }, input);
+  await printEvent(ctx.out, toEventView(row, ctx.config, keyring), toBrandingView(await findBranding(db, row.id)));
 }

@@ -5,8 +5,10 @@ import { toEventView } from '../../../core/events/event-view.js';
 import type { CommandContext } from '../../context.js';
 import { clearableTimeFlag, rewatchHoursFlag } from '../../flags.js';
 import { printEvent } from '../../print-event.js';
+import { brandingFromFlags, type BrandingFlags } from '../../branding-flags.js';
+import { findBranding, toBrandingView } from '../../../core/events/event-branding.js';
 
-interface UpdateOptions {
+interface UpdateOptions extends BrandingFlags {
   title?: string;
   startsAt?: string;
   endsAt?: string;
@@ -20,9 +22,9 @@ export async function run(ctx: CommandContext, options: UpdateOptions, [id]: str
   if (options.goLive) {
     // Alone, or first: the other changes then apply to the event as started.
     const started = await goLive(deps, id!);
-    const { title, endsAt, rewatch, ladder } = options;
-    if ([title, endsAt, rewatch, ladder].every((value) => value === undefined)) {
-      return printEvent(ctx.out, toEventView(started, ctx.config, await ctx.keyring()));
+    const { title, endsAt, rewatch, ladder, description, organiser, poster, logo, accent, language } = options;
+    if ([title, endsAt, rewatch, ladder, description, organiser, poster, logo, accent, language].every((value) => value === undefined)) {
+      return printEvent(ctx.out, toEventView(started, ctx.config, await ctx.keyring()), toBrandingView(await findBranding(deps.db, started.id)));
     }
   }
   const input = {
@@ -31,7 +33,8 @@ export async function run(ctx: CommandContext, options: UpdateOptions, [id]: str
     endsAt: clearableTimeFlag(options.endsAt, '--ends-at'),
     rewatchHours: rewatchHoursFlag(options.rewatch),
     ladder: options.ladder,
+    branding: brandingFromFlags(ctx.config, options),
   };
   const row = await updateEvent(deps, id!, input);
-  await printEvent(ctx.out, toEventView(row, ctx.config, await ctx.keyring()));
+  await printEvent(ctx.out, toEventView(row, ctx.config, await ctx.keyring()), toBrandingView(await findBranding(deps.db, row.id)));
 }

@@ -9,6 +9,7 @@ import { parseTime } from '../../../core/local-time.js';
 import { eventStats } from '../../../core/events/event-stats.js';
 import { archiveEvent, createEvent, getEvent, listEvents, rotateStreamKey, updateEvent } from '../../../core/events/event-service.js';
 import { toEventView } from '../../../core/events/event-view.js';
+import { findBranding, toBrandingView } from '../../../core/events/event-branding.js';
 import type { EventRow } from '../../../core/db/schema.js';
 import type { PlatformDeps } from '../../deps.js';
 import { parseBody } from '../../http/validate-body.js';
@@ -24,7 +25,18 @@ const CreateEvent = z.object({
   endsAt: nullableTime('endsAt'),
   rewatchHours: z.number().int().min(0).max(87_600).optional(),
   ladder: z.string().max(64).optional(),
+  // The watch page's branding (images: PUT /api/admin/events/:id/poster|logo); null clears.
+  description: z.string().max(4000).nullable().optional(),
+  organiser: z.string().max(400).nullable().optional(),
+  accent: z.string().max(16).nullable().optional(),
+  language: z.string().max(8).optional(),
 });
+
+/** The event's fields and its branding's, apart. */
+function splitBranding<T extends { description?: string | null; organiser?: string | null; accent?: string | null; language?: string }>(body: T) {
+  const { description, organiser, accent, language, ...event } = body;
+  return { ...event, branding: { description, organiser, accent, language } };
+}
 
 const UpdateEvent = CreateEvent.omit({ id: true }).partial();
 
@@ -52,6 +64,8 @@ export function eventRoutes(deps: PlatformDeps): Router {
     return rows.map((row) => ({ ...toEventView(row, deps.config, deps.keyring), stats: stats.get(row.id) }));
   };
 
+  const withBranding = async <T extends { id: string }>(view: T) => ({ ...view, branding: toBrandingView(await findBranding(deps.db, view.id)) });
+
   router.get('/api/admin/events', async (_req, res) => {
     requireGlobal(principalOf(res));
     res.json(await withStats(await listEvents(deps.db)));
@@ -60,20 +74,21 @@ export function eventRoutes(deps: PlatformDeps): Router {
   router.post('/api/admin/events', async (req, res) => {
     requireGlobal(principalOf(res));
     const body = parseBody(CreateEvent, req.body);
-    const row = await createEvent({ ...mutationDeps(deps, req, res), keyring: deps.keyring }, { ...body, rewatchHours: body.rewatchHours ?? deps.config.defaultRewatchHours });
-    res.status(201).json(toEventView(row, deps.config, deps.keyring));
+    const input = splitBranding(body);
+    const row = await createEvent({ ...mutationDeps(deps, req, res), keyring: deps.keyring }, { ...input, rewatchHours: body.rewatchHours ?? deps.config.defaultRewatchHours });
+    res.status(201).json(await withBranding(toEventView(row, deps.config, deps.keyring)));
   });
 
   router.get('/api/admin/events/:id', async (req, res) => {
     requireEventAccess(principalOf(res), req.params.id);
     const [event] = await withStats([await getEvent(deps.db, req.params.id)]);
-    res.json(event);
+    res.json(await withBranding(event!));
   });
 
   router.patch('/api/admin/events/:id', async (req, res) => {
     requireEventAccess(principalOf(res), req.params.id);
-    const row = await updateEvent(mutationDeps(deps, req, res), req.params.id, parseBody(UpdateEvent, req.body));
-    res.json(toEventView(row, deps.config, deps.keyring));
+    const row = await updateEvent(mutationDeps(deps, req, res), req.params.id, splitBranding(parseBody(UpdateEvent, req.body)));
+    res.json(await withBranding(toEventView(row, deps.config, deps.keyring)));
   });
 
   router.post('/api/admin/events/:id/rotate-key', async (req, res) => {
