@@ -1,27 +1,43 @@
-/** What a viewer reads for each refusal (SPEC §3 error codes): plain words and what to do next. */
-export const MESSAGES: Record<string, string> = {
-  invalid_code: 'That code was not recognised. Check it against your ticket and try again.',
-  code_revoked: 'This code has been withdrawn. Contact the organiser if you think this is a mistake.',
-  code_expired: 'This code has expired.',
-  device_conflict: 'This code is already playing on another device.',
-  event_not_available: 'This event is not available.',
-  rate_limited: 'Too many attempts. Please wait a moment before trying again.',
-  session_ended: 'Your viewing session ended. Enter your code again to continue.',
-  unauthorized: 'Your access has ended. Enter your code again to continue.',
-  ended_no_recording: 'This event has ended and no recording is available.',
-  not_started_stream: 'The stream has not started yet. This page will keep trying.',
-  unsupported: 'This browser cannot play the stream. Please use a current Chrome, Edge, Firefox or Safari.',
-  network: 'The connection was lost. Trying again…',
-  muted: 'Playing without sound: use the speaker button to turn it on.',
-  press_play: 'Press play to start.',
-  links_disabled: 'Links for other players are not enabled for this event.',
-  link_ready: 'Playback here has stopped: your personal link below plays in VLC or on your TV.',
-};
+import { CATALOGUES, format, pickLanguage, type Language, type MessageKey } from './i18n/catalogue';
 
+/**
+ * The page's texts in the viewer's language (i18n/: en, de, fr, es). `MESSAGES` holds the current
+ * language's catalogue: the refusals are looked up in it by their SPEC §3 error code.
+ */
+export const MESSAGES: Record<string, string> = { ...CATALOGUES.en };
+let current: Language = 'en';
+
+export function language(): Language {
+  return current;
+}
+
+/**
+ * Chooses the language from the browser's (navigator.languages mirrors Accept-Language), with the
+ * event's default when none is offered; sets <html lang> and every `data-i18n` text of the page.
+ */
+export function useLanguage(eventDefault?: string | null): Language {
+  current = pickLanguage(navigator.languages?.length ? navigator.languages : [navigator.language], eventDefault);
+  Object.assign(MESSAGES, CATALOGUES[current]);
+  document.documentElement.lang = current;
+  for (const element of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
+    element.textContent = t(element.dataset.i18n as MessageKey);
+  }
+  return current;
+}
+
+export function t(key: MessageKey, values?: Record<string, string | number>): string {
+  return format(MESSAGES[key] ?? CATALOGUES.en[key], values);
+}
+
+/** "2d 3h 4m", "4m 5s", "5s" in the viewer's language. */
 export function countdownText(seconds: number): string {
   const d = Math.floor(seconds / 86_400);
   const h = Math.floor((seconds % 86_400) / 3_600);
   const m = Math.floor((seconds % 3_600) / 60);
   const s = seconds % 60;
-  return d > 0 ? `${d}d ${h}h ${m}m` : h > 0 ? `${h}h ${m}m ${s}s` : m > 0 ? `${m}m ${s}s` : `${s}s`;
+  const parts: [MessageKey, number][] = d > 0 ? [['unit_days', d], ['unit_hours', h], ['unit_minutes', m]]
+    : h > 0 ? [['unit_hours', h], ['unit_minutes', m], ['unit_seconds', s]]
+    : m > 0 ? [['unit_minutes', m], ['unit_seconds', s]]
+    : [['unit_seconds', s]];
+  return parts.map(([key, n]) => t(key, { n })).join(' ');
 }

@@ -1,6 +1,8 @@
 import Hls from 'hls.js';
 import { formatCode, isCompleteCode } from './code-format';
-import { countdownText, MESSAGES } from './messages';
+import { countdownText, MESSAGES, t, useLanguage } from './messages';
+import { enterPlayback, pageEventId, showEventPage } from './event-page';
+import type { MessageKey } from './i18n/catalogue';
 
 interface Grant {
   token: string;
@@ -57,11 +59,11 @@ function clearMessage(): void {
   message.hidden = true;
 }
 
-/** Shows `text` with a live countdown; runs `then` when it reaches zero. */
-function countdown(text: string, seconds: number, then?: () => void): void {
+/** Shows the text `key` with a live {countdown}; runs `then` when it reaches zero. */
+function countdown(key: MessageKey, seconds: number, then?: () => void): void {
   window.clearInterval(countdownTimer);
   let left = Math.max(0, Math.round(seconds));
-  const render = () => show(`${text} ${countdownText(left)}`, 'info');
+  const render = () => show(t(key, { countdown: countdownText(left) }), 'info');
   render();
   countdownTimer = window.setInterval(() => {
     left -= 1;
@@ -83,14 +85,15 @@ async function post(path: string, body: unknown, token?: string): Promise<{ stat
 
 function explain(error: ApiError, retry: () => void): void {
   if (error.code === 'device_conflict' && error.retryAfter) {
-    return countdown(`${MESSAGES.device_conflict} You can take over if it stops playing, in`, error.retryAfter, retry);
+    return countdown('take_over_in', error.retryAfter, retry);
   }
   if (error.code === 'event_not_available' && error.startsAt) {
     const seconds = (Date.parse(error.startsAt) - Date.now()) / 1000;
-    return countdown('This event has not started yet. It starts in', seconds, retry);
+    return countdown('not_started_in', seconds, retry);
   }
-  if (error.code === 'rate_limited' && error.retryAfter) return countdown(`${MESSAGES.rate_limited} Try again in`, error.retryAfter);
-  show(MESSAGES[error.code] ?? error.message ?? 'Something went wrong. Please try again.');
+  if (error.code === 'rate_limited' && error.retryAfter) return countdown('try_again_in', error.retryAfter);
+  // Only our own words: the server's English message is not in the viewer's language.
+  show(MESSAGES[error.code] ?? t('generic_error'));
 }
 
 async function validate(code: string): Promise<void> {
@@ -113,6 +116,7 @@ function startPlayback(next: Grant): void {
   $('player').hidden = false;
   $('event-title').textContent = next.event.title;
   $('live-badge').hidden = next.event.status !== 'live';
+  enterPlayback();
   showAudioView(false);
   if (!Hls.isSupported()) {
     // Chromium now says "maybe" to native HLS, but native playback cannot send the Authorization header.
@@ -145,7 +149,7 @@ function startPlayback(next: Grant): void {
       return void window.setTimeout(() => hls?.startLoad(), 3_000);
     }
     if (data.type === Hls.ErrorTypes.MEDIA_ERROR) return hls?.recoverMediaError();
-    stop('Playback failed. Please reload the page.');
+    stop(t('playback_failed'));
   });
   hls.on(Hls.Events.MANIFEST_PARSED, () => {
     clearMessage();
@@ -239,7 +243,7 @@ async function getLink(): Promise<void> {
   button.disabled = true;
   try {
     const { status, json } = await post('/api/sessions/link', { sessionId: grant.sessionId }, grant.token);
-    if (status !== 200) return show(MESSAGES[json?.error?.code] ?? json?.error?.message ?? MESSAGES.unauthorized);
+    if (status !== 200) return show(MESSAGES[json?.error?.code] ?? MESSAGES.unauthorized);
     window.clearInterval(heartbeatTimer);
     hls?.destroy();
     hls = null;
@@ -279,15 +283,25 @@ input.addEventListener('input', () => {
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  if (!isCompleteCode(input.value)) return show('An access code has 12 letters and digits.');
+  if (!isCompleteCode(input.value)) return show(t('code_incomplete'));
   void validate(input.value);
 });
 
-// Links in emails carry ?code=…; take it, then drop it from the address bar and history.
-const prefill = new URLSearchParams(location.search).get('code');
-if (prefill) {
-  input.value = formatCode(prefill);
-  history.replaceState(null, '', location.pathname);
-  if (isCompleteCode(input.value)) void validate(input.value);
+/**
+ * Links in emails (/watch/:eventId?code=…) carry the code: it is taken, then dropped from the
+ * address bar and history at once (before anything else loads), so it stays in neither history
+ * nor a referrer. An event's page shows its branding first, and asks for no code once it is over.
+ */
+async function start(): Promise<void> {
+  const prefill = new URLSearchParams(location.search).get('code');
+  if (prefill) history.replaceState(null, '', location.pathname);
+  const eventId = pageEventId();
+  const page = eventId ? await showEventPage(eventId, (text) => show(text, 'info')) : (useLanguage(), null);
+  if (page?.over) return;
+  if (prefill) {
+    input.value = formatCode(prefill);
+    if (isCompleteCode(input.value)) void validate(input.value);
+  }
+  input.focus();
 }
-input.focus();
+void start();

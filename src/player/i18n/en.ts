@@ -1,0 +1,60 @@
+/**
+ * Every text a viewer reads, in English: the reference catalogue. The other languages have exactly
+ * these keys (their type says so, and test/player/i18n-catalogue.test.ts checks it at run time).
+ * `{name}` marks a value filled in by the page.
+ */
+export const en = {
+  page_title: 'Watch',
+  entry_title: 'Enter your access code',
+  code_label: 'Access code',
+  code_hint: '12 letters and digits, from your ticket email. Dashes and spaces are optional.',
+  watch: 'Watch',
+  code_incomplete: 'An access code has 12 letters and digits.',
+  live: 'LIVE',
+  audio_only: 'Audio only',
+  native_summary: 'Watch in VLC / on a TV',
+  native_text:
+    'Players without a web page (VLC, a smart TV, a media box) can play this event from a personal link. Getting it stops playback on this page: your code plays on one device at a time.',
+  get_link: 'Get my personal link',
+  link_label: "Your personal link: open it in VLC (Media › Open Network Stream) or your TV's player",
+  copy: 'Copy',
+  link_warning_title: 'This link is personal.',
+  link_warning: 'Whoever has it watches on your code, and your code plays on one device at a time. Do not share or post it. It works until your code expires.',
+  poster_alt: 'Event poster',
+  logo_alt: 'Logo',
+  organised_by: 'Presented by {name}',
+  starts_at: 'Starts {time}',
+  starts_in: 'Starts in {countdown}',
+  starting_now: 'Starting now…',
+  event_over_title: 'This event is over',
+  event_over_text: 'Its recording is no longer available. Thank you for watching.',
+  event_not_found: 'This event does not exist. Check the link in your ticket email, or enter your code.',
+  invalid_code: 'That code was not recognised. Check it against your ticket and try again.',
+  code_revoked: 'This code has been withdrawn. Contact the organiser if you think this is a mistake.',
+  code_expired: 'This code has expired.',
+  device_conflict: 'This code is already playing on another device.',
+  take_over_in: 'This code is already playing on another device. You can take over if it stops playing, in {countdown}',
+  event_not_available: 'This event is not available.',
+  not_started_in: 'This event has not started yet. It starts in {countdown}',
+  rate_limited: 'Too many attempts. Please wait a moment before trying again.',
+  try_again_in: 'Too many attempts. Try again in {countdown}',
+  session_ended: 'Your viewing session ended. Enter your code again to continue.',
+  unauthorized: 'Your access has ended. Enter your code again to continue.',
+  ended_no_recording: 'This event has ended and no recording is available.',
+  not_started_stream: 'The stream has not started yet. This page will keep trying.',
+  unsupported: 'This browser cannot play the stream. Please use a current Chrome, Edge, Firefox or Safari.',
+  network: 'The connection was lost. Trying again…',
+  muted: 'Playing without sound: use the speaker button to turn it on.',
+  press_play: 'Press play to start.',
+  links_disabled: 'Links for other players are not enabled for this event.',
+  link_ready: 'Playback here has stopped: your personal link below plays in VLC or on your TV.',
+  generic_error: 'Something went wrong. Please try again.',
+  playback_failed: 'Playback failed. Please reload the page.',
+  unit_days: '{n}d',
+  unit_hours: '{n}h',
+  unit_minutes: '{n}m',
+  unit_seconds: '{n}s',
+} as const;
+
+export type MessageKey = keyof typeof en;
+export type Catalogue = Record<MessageKey, string>;
