@@ -13,11 +13,6 @@ export function isBrandingImageUpload(req: Request): boolean {
   return req.method === 'PUT' && UPLOAD_PATH.test(req.path);
 }
 
-function imageKind(value: string | undefined): BrandingImageKind {
-  if (value === 'poster' || value === 'logo') return value;
-  throw new AppError(404, 'not_found', 'No such route.');
-}
-
 /**
  * The poster and the logo: `PUT /api/admin/events/:id/poster` (or `/logo`) with the image as the
  * body (its real type is read from its bytes, whatever Content-Type says), `DELETE` to remove it.
@@ -27,26 +22,26 @@ export function eventBrandingRoutes(deps: PlatformDeps): Router {
   const router = express.Router();
   // Read after authentication (adminAuth runs first), and never more than the bigger limit.
   const raw = express.raw({ type: () => true, limit: IMAGE_LIMITS.poster, inflate: false });
-  const readImage: express.RequestHandler = (req, res, next) =>
+  const readImage = (kind: BrandingImageKind): express.RequestHandler => (req, res, next) =>
     raw(req, res, (error?: unknown) => {
       if ((error as { type?: string } | undefined)?.type !== 'entity.too.large') return next(error);
-      next(new AppError(413, 'image_too_large', `${req.params.kind}: too big; a poster is at most ${IMAGE_LIMITS.poster / 1024} KiB, a logo ${IMAGE_LIMITS.logo / 1024} KiB`));
+      next(new AppError(413, 'image_too_large', `${kind}: too big; a ${kind} is at most ${IMAGE_LIMITS[kind] / 1024} KiB`));
     });
 
-  router.put('/api/admin/events/:id/:kind', readImage, async (req, res) => {
-    const kind = imageKind(req.params.kind as string);
-    requireEventAccess(principalOf(res), req.params.id as string);
-    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const name = storeBrandingImage(deps.config.dataDir, kind, bytes, kind);
-    await updateEvent(mutationDeps(deps, req, res), req.params.id as string, { branding: { [kind]: name } });
-    res.json(toBrandingView(await findBranding(deps.db, req.params.id as string)));
-  });
+  for (const kind of ['poster', 'logo'] as const) {
+    router.put(`/api/admin/events/:id/${kind}`, readImage(kind), async (req, res) => {
+      requireEventAccess(principalOf(res), req.params.id as string);
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const name = storeBrandingImage(deps.config.dataDir, kind, bytes, kind);
+      await updateEvent(mutationDeps(deps, req, res), req.params.id as string, { branding: { [kind]: name } });
+      res.json(toBrandingView(await findBranding(deps.db, req.params.id as string)));
+    });
 
-  router.delete('/api/admin/events/:id/:kind', async (req, res) => {
-    const kind = imageKind(req.params.kind as string);
-    requireEventAccess(principalOf(res), req.params.id as string);
-    await updateEvent(mutationDeps(deps, req, res), req.params.id as string, { branding: { [kind]: null } });
-    res.json(toBrandingView(await findBranding(deps.db, req.params.id as string)));
-  });
+    router.delete(`/api/admin/events/:id/${kind}`, async (req, res) => {
+      requireEventAccess(principalOf(res), req.params.id as string);
+      await updateEvent(mutationDeps(deps, req, res), req.params.id as string, { branding: { [kind]: null } });
+      res.json(toBrandingView(await findBranding(deps.db, req.params.id as string)));
+    });
+  }
   return router;
 }
