@@ -33,3 +33,16 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
 export async function apiText(method: string, path: string, body: unknown, accept: string): Promise<string> {
   return (await request(method, path, body, accept)).text();
 }
+
+/** Sends a file as the request body (a poster or logo upload); answers the JSON. */
+export async function apiUpload<T = any>(method: string, path: string, file: Blob): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    headers: { accept: 'application/json', 'content-type': file.type || 'application/octet-stream', 'x-csrf-token': csrfToken },
+    body: file,
+    credentials: 'same-origin',
+  });
+  const json = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, json?.error?.code ?? 'error', json?.error?.message ?? `${response.status} ${response.statusText}`);
+  return json as T;
+}

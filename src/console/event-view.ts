@@ -3,6 +3,7 @@ import { copyInputValue, download, field, fromLocalInput, h, localTimeLabel, sta
 import { codeListCard } from './code-list-view.js';
 import { codeLookupCard } from './code-lookup-view.js';
 import { eventHealthPanel } from './event-health-panel.js';
+import { eventBrandingPanel } from './event-branding-panel.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
 import { viewersChart } from './viewers-chart.js';
@@ -15,6 +16,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
   const viewers = h('p', { class: 'viewers-now' });
   const chart = viewersChart(eventId);
   const health = eventHealthPanel(eventId);
+  const branding = eventBrandingPanel(eventId, () => refresh());
 
   // Settings: filled once, so a refresh never overwrites what is being typed.
   const title = h('input', { id: 'ev-title', name: 'title', required: true, maxlength: 200 });
@@ -122,6 +124,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
     h('header', { class: 'page-head' }, heading, status), viewers,
     health.element, chart.element,
     h('div', { class: 'grid' }, settings, streaming),
+    branding.element,
     lookup.element, generate, codesSection,
     h('section', { class: 'card', 'aria-label': 'Watching now' }, h('h2', {}, 'Watching now'), sessions),
     archive,
@@ -139,6 +142,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
     status.replaceChildren(statusBadge(event.status));
     viewers.textContent = `${event.stats.viewersNow} watching now · ${event.stats.codes.active} unused · ${event.stats.codes.used} used · ${event.stats.codes.revoked} revoked`;
     rtmpUrl.value = event.rtmpUrl;
+    branding.fill(event.branding);
     streamKey.value = event.streamKey;
     if (!filled) {
       filled = true;

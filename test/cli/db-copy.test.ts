@@ -31,7 +31,7 @@ async function sqliteSource(t: TestContext): Promise<Source> {
   return { platform, dataDir, env, cli: (args, options = {}) => runCli(args, { dataDir, input: options.input, env: { ...env, ...options.env } }) };
 }
 
-const TABLES = ['events', 'code_batches', 'access_codes', 'sessions', 'revocations', 'signing_keys', 'api_keys', 'audit_log', 'admin_users', 'admin_sessions', 'viewer_minutes', 'viewer_hours', 'event_traffic', 'recording_windows', 'webhooks', 'webhook_deliveries'];
+const TABLES = ['events', 'code_batches', 'access_codes', 'sessions', 'revocations', 'signing_keys', 'api_keys', 'audit_log', 'admin_users', 'admin_sessions', 'viewer_minutes', 'viewer_hours', 'event_traffic', 'recording_windows', 'event_branding', 'webhooks', 'webhook_deliveries'];
 
 /**
  * A used install: 20,000 codes in two batches, a viewer watching (a session, sampled), three revoked codes,
@@ -49,6 +49,7 @@ async function usedInstall(t: TestContext): Promise<Source & { codes: string[] }
   assert.equal((await source.cli(['webhooks', 'add', 'http://127.0.0.1:9/hook', '--events', 'code.revoked'])).code, 0);
   assert.equal((await source.cli(['tokens', 'revoke', codes[1]!, codes[2]!, codes[3]!])).code, 0);
   assert.equal((await source.cli(['apikeys', 'create', '--name', 'shop'])).code, 0);
+  assert.equal((await source.cli(['events', 'update', 'conf', '--organiser', 'Philharmonie', '--accent', '#c0392b'])).code, 0); // its watch page
   assert.equal((await source.cli(['admin', 'set-password', '--user', 'alice'], { input: 'a long enough password\n' })).code, 0);
   assert.equal((await platform.post('/api/admin/login', { username: 'alice', password: 'a long enough password' })).status, 200);
   return { ...source, codes };
@@ -70,6 +71,7 @@ function assertCompleteCopy(report: any): void {
   assert.equal(rows.viewer_minutes, 1);
   assert.equal(rows.event_traffic, 1);
   assert.equal(rows.webhooks, 1);
+  assert.equal(rows.event_branding, 1);
   assert.equal(rows.webhook_deliveries, 3);
   assert.ok(rows.audit_log >= 4, `audit rows: ${rows.audit_log}`);
 }
