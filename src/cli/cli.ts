@@ -90,7 +90,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--resolution <r>', 'per minute (kept 7 days) or per hour').choices(['minute', 'hour']))
     .action(action(() => import('./commands/events/stats.js')));
   sub(events, 'update')
-    .description('change title, times or rewatch window')
+    .description('change title, times, rewatch window, live output or watch page')
     .argument('<id>')
     .option('--title <title>')
     .option('--starts-at <time>', 'ISO 8601, or "none"')
