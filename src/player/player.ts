@@ -1,6 +1,7 @@
 import Hls from 'hls.js';
 import { formatCode, isCompleteCode } from './code-format';
 import { countdownText, MESSAGES } from './messages';
+import { mountControls } from './controls/player-controls';
 
 interface Grant {
   token: string;
@@ -28,6 +29,7 @@ const input = $<HTMLInputElement>('code');
 const button = $<HTMLButtonElement>('watch');
 const message = $<HTMLParagraphElement>('message');
 const video = $<HTMLVideoElement>('video');
+const controls = mountControls(video, document.documentElement.lang);
 
 let grant: Grant | null = null;
 let hls: Hls | null = null;
@@ -125,6 +127,7 @@ function startPlayback(next: Grant): void {
     // Read the token at each request, so the heartbeat's fresh token applies without a restart.
     xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${grant?.token ?? ''}`),
   });
+  controls.attach(hls);
   hls.on(Hls.Events.ERROR, (_event, data) => {
     if (!data.fatal) return;
     const status = data.response?.code;
