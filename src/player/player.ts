@@ -180,7 +180,9 @@ function showAudioView(audioOnly: boolean): void {
 async function autoplay(): Promise<void> {
   try {
     await video.play();
-  } catch {
+  } catch (error) {
+    // Only a refusal of sound means "try muted"; an interrupted play() (a reload) will be retried by its load.
+    if ((error as DOMException).name !== 'NotAllowedError') return;
     video.muted = true;
     try {
       await video.play();

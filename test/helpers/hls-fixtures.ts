@@ -11,7 +11,9 @@ const H264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', 
  */
 export function makeLadderVodFixture(dataDir: string, seconds = 20, eventId = 'conf'): string {
   const dir = path.join(dataDir, 'hls', eventId);
-  fs.mkdirSync(dir, { recursive: true });
+  // Written beside, then renamed into place: a player already polling sees all of it or nothing.
+  const building = path.join(dataDir, 'hls', `.${eventId}.building`);
+  fs.mkdirSync(building, { recursive: true });
   execFileSync('ffmpeg', [
     '-loglevel', 'error', '-y', ...TEST_PATTERN, '-t', String(seconds),
     '-filter_complex', '[0:v]split=2[a][b];[a]scale=640:360[v360];[b]scale=426:240[v240]',
@@ -20,9 +22,10 @@ export function makeLadderVodFixture(dataDir: string, seconds = 20, eventId = 'c
     '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod',
     '-master_pl_name', 'index.m3u8',
     '-var_stream_map', 'v:0,a:0,name:360p v:1,a:1,name:240p',
-    '-hls_segment_filename', path.join(dir, '%v', 'seg_%03d.ts'),
-    path.join(dir, '%v', 'index.m3u8'),
+    '-hls_segment_filename', path.join(building, '%v', 'seg_%03d.ts'),
+    path.join(building, '%v', 'index.m3u8'),
   ]);
+  fs.renameSync(building, dir);
   return dir;
 }
 
