@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
-import { makeLadderVodFixture, startGrowingLive } from '../helpers/hls-fixtures.js';
+import { makeCaptionedVodFixture, makeLadderVodFixture, startGrowingLive } from '../helpers/hls-fixtures.js';
 import { startTestPlatform } from '../helpers/platform.js';
 
 // Functions, not strings: the portal's CSP forbids eval. (No DOM types in the test build.)
@@ -155,5 +155,34 @@ describe('player controls in Chromium (real hls.js, ffmpeg-made HLS)', () => {
     assert.equal((await page.evaluate(media)).paused, false, 'a tap does not pause');
     await page.locator('#video').tap();
     assert.equal(await page.locator('.sg-stage.sg-idle').count(), 1, 'another tap hides it');
+  });
+
+  it('turns the captions of a stream with subtitles on and off with the CC button; no quality menu with one rendition', async (t) => {
+    const platform = await startTestPlatform(t, {}, { mountEdge: true });
+    makeCaptionedVodFixture(platform.dataDir, 59);
+    const [code] = await platform.codes(1);
+    const page = await (await launchChromium(t)).newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${platform.url}/?code=${code}`);
+    await playingPast(0.5)(page);
+    const cc = page.getByRole('button', { name: 'Captions' });
+    await cc.waitFor();
+    assert.ok(await page.getByRole('button', { name: /^Quality/ }).isHidden(), 'one rendition: nothing to choose');
+    const showingCue = () => {
+      // The cues of the shown track at the current time (Chromium leaves activeCues stale after a re-enable).
+      const video = (globalThis as any).document.getElementById('video');
+      const showing = Array.from(video.textTracks as any[]).find((track) => track.mode === 'showing');
+      const now = (showing?.cues ? Array.from(showing.cues) : []).filter((cue: any) => cue.startTime <= video.currentTime && video.currentTime <= cue.endTime);
+      return now.length > 0 ? now.map((cue: any) => cue.text).join(' ') : null;
+    };
+    if ((await cc.getAttribute('aria-pressed')) === 'true') await cc.click(); // whatever the playlist's default
+    assert.equal(await cc.getAttribute('aria-pressed'), 'false');
+    assert.equal(await page.evaluate(showingCue), null, 'off: no track shown');
+    await cc.click();
+    assert.equal(await cc.getAttribute('aria-pressed'), 'true');
+    await page.waitForFunction(showingCue, undefined, { timeout: 10_000 });
+    assert.match((await page.evaluate(showingCue)) ?? '', /Hello from the captions/);
+    await cc.click();
+    assert.equal(await cc.getAttribute('aria-pressed'), 'false');
+    assert.equal(await page.evaluate(showingCue), null, 'off again');
   });
 });

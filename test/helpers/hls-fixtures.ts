@@ -68,3 +68,22 @@ export function startGrowingLive(t: { after(fn: () => unknown): void }, dataDir:
   t.after(() => clearInterval(timer));
   return { stop: () => clearInterval(timer) };
 }
+
+/** A recording with English WebVTT subtitles in the HLS (an EXT-X-MEDIA subtitles group), made by ffmpeg. */
+export function makeCaptionedVodFixture(dataDir: string, seconds = 20, eventId = 'conf'): string {
+  const dir = path.join(dataDir, 'hls', eventId);
+  const building = path.join(dataDir, 'hls', `.${eventId}.building`);
+  fs.mkdirSync(building, { recursive: true });
+  const srt = path.join(dataDir, 'captions.srt');
+  fs.writeFileSync(srt, `1\n00:00:00,000 --> 00:00:${String(seconds).padStart(2, '0')},000\nHello from the captions\n`);
+  execFileSync('ffmpeg', [
+    '-loglevel', 'error', '-y', ...TEST_PATTERN, '-i', srt, '-t', String(seconds),
+    '-map', '0:v', '-map', '1:a', '-map', '2:s', ...H264, '-c:s', 'webvtt', '-metadata:s:s:0', 'language=en',
+    '-f', 'hls', '-hls_time', '1', '-hls_playlist_type', 'vod', '-master_pl_name', 'index.m3u8',
+    '-var_stream_map', 'v:0,a:0,s:0,sgroup:subs,name:main',
+    '-hls_segment_filename', path.join(building, '%v', 'seg_%03d.ts'),
+    path.join(building, '%v', 'index.m3u8'),
+  ]);
+  fs.renameSync(building, dir);
+  return dir;
+}
