@@ -11,7 +11,7 @@ export function unmutePrompt(ctx: PlayerContext): HTMLButtonElement {
   const button = document.createElement('button');
   button.type = 'button';
   button.className = 'sg-unmute';
-  button.append(icon('muted'), document.createTextNode(labels.tapToUnmute));
+  button.append(icon('muted'), document.createTextNode(labels.unmute));
   button.hidden = true;
   const render = () => {
     button.hidden = !(video.muted && !video.paused && !video.dataset.sgMutedByViewer);
