@@ -14,7 +14,7 @@ export function unmutePrompt(ctx: PlayerContext): HTMLButtonElement {
   button.append(icon('muted'), document.createTextNode(labels.unmute));
   button.hidden = true;
   const render = () => {
-    button.hidden = !(video.muted && !video.paused && !video.dataset.sgMutedByViewer);
+    button.hidden = !(video.muted && !video.paused && !video.dataset[MUTED_BY_VIEWER]);
   };
   button.addEventListener('click', () => {
     video.muted = false;
