@@ -3,6 +3,7 @@ import { formatCode, isCompleteCode } from './code-format';
 import { countdownText, MESSAGES, t, useLanguage } from './messages';
 import { enterPlayback, pageEventId, showEventPage } from './event-page';
 import type { MessageKey } from './i18n/catalogue';
+import { mountControls, type PlayerControls } from './controls/player-controls';
 
 interface Grant {
   token: string;
@@ -30,6 +31,8 @@ const input = $<HTMLInputElement>('code');
 const button = $<HTMLButtonElement>('watch');
 const message = $<HTMLParagraphElement>('message');
 const video = $<HTMLVideoElement>('video');
+/** Built on first playback, once the page has chosen its language (the event's default may decide it). */
+let controls: PlayerControls | null = null;
 
 let grant: Grant | null = null;
 let hls: Hls | null = null;
@@ -129,6 +132,8 @@ function startPlayback(next: Grant): void {
     // Read the token at each request, so the heartbeat's fresh token applies without a restart.
     xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${grant?.token ?? ''}`),
   });
+  controls ??= mountControls(video, document.documentElement.lang);
+  controls.attach(hls);
   hls.on(Hls.Events.ERROR, (_event, data) => {
     if (!data.fatal) return;
     const status = data.response?.code;
@@ -181,7 +186,9 @@ function showAudioView(audioOnly: boolean): void {
 async function autoplay(): Promise<void> {
   try {
     await video.play();
-  } catch {
+  } catch (error) {
+    // Only a refusal of sound means "try muted"; an interrupted play() (a reload) will be retried by its load.
+    if ((error as DOMException).name !== 'NotAllowedError') return;
     video.muted = true;
     try {
       await video.play();
