@@ -18,6 +18,7 @@ export async function printEvent(out: Output, event: EventView): Promise<void> {
     ['rtmp server', event.rtmpUrl],
     ['stream key', event.streamKey],
     ['live output', event.ladder],
+    ['device policy', event.devicePolicy],
     ['created', event.createdAt],
   ]);
 }

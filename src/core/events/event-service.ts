@@ -10,6 +10,7 @@ import { raiseEventStatus } from '../webhooks/webhook-raisers.js';
 import { formatLadder, parseLadder } from './ladder.js';
 import { checkEndsInFuture, checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
 import { openStreamKey, sealStreamKey, type StreamKeyring } from './stream-key-seal.js';
+import { checkDevicePolicy } from '../sessions/device-seats.js';
 
 export interface EventDeps {
   db: Db;
@@ -31,6 +32,8 @@ export interface CreateEventInput {
   rewatchHours: number;
   /** "copy" (default) or an ABR ladder such as "720p,480p,360p". */
   ladder?: string;
+  /** A device beyond a code's seats: `block` (default) or `takeover` (sessions/device-seats.ts). */
+  devicePolicy?: string;
 }
 
 export interface UpdateEventInput {
@@ -39,6 +42,7 @@ export interface UpdateEventInput {
   endsAt?: number | null;
   rewatchHours?: number;
   ladder?: string;
+  devicePolicy?: string;
 }
 
 function audit(deps: EventDeps, action: string, target: string, details?: Record<string, unknown>): AuditEntry {
@@ -56,6 +60,7 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
   checkEndsInFuture(endsAt, now);
   const rewatchHours = checkRewatchHours(input.rewatchHours);
   const ladder = formatLadder(parseLadder(input.ladder ?? 'copy'));
+  const devicePolicy = checkDevicePolicy(input.devicePolicy ?? 'block');
   return writeTransaction(deps.db, async (trx) => {
     const existing = await trx.selectFrom('events').select('id').where('id', '=', id).executeTakeFirst();
     if (existing) throw new AppError(409, 'event_exists', `event "${id}" already exists (pass another --id)`);
@@ -70,11 +75,12 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
       ladder,
       ingest_state: 'idle',
       ingest_reason: null,
+      device_policy: devicePolicy,
       created_at: now,
       updated_at: now,
     };
     await trx.insertInto('events').values(row).execute();
-    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder }));
+    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, devicePolicy }));
     return row;
   });
 }
@@ -96,7 +102,7 @@ export async function getEvent(db: Db, id: string): Promise<EventRow> {
 
 export async function updateEvent(deps: EventDeps, id: string, input: UpdateEventInput): Promise<EventRow> {
   if (Object.values(input).every((v) => v === undefined)) {
-    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch or --ladder');
+    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder or --device-policy');
   }
   const now = deps.clock();
   return writeTransaction(deps.db, async (trx) => {
@@ -109,6 +115,7 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
       ends_at: input.endsAt !== undefined ? input.endsAt : current.ends_at,
       rewatch_hours: input.rewatchHours !== undefined ? checkRewatchHours(input.rewatchHours) : current.rewatch_hours,
       ladder: input.ladder !== undefined ? formatLadder(parseLadder(input.ladder)) : current.ladder,
+      device_policy: input.devicePolicy !== undefined ? checkDevicePolicy(input.devicePolicy) : current.device_policy,
       updated_at: now,
     };
     checkWindow(next.starts_at, next.ends_at);
@@ -119,7 +126,7 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
     }
     await trx
       .updateTable('events')
-      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, updated_at: now })
+      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, device_policy: next.device_policy, updated_at: now })
       .where('id', '=', id)
       .execute();
     await recordAudit(trx, now, audit(deps, 'event.update', id, { ...input }));

@@ -13,6 +13,7 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     endsAt: timeFlag(options.endsAt, '--ends-at') ?? null,
     rewatchHours: rewatchHoursFlag(options.rewatch) ?? ctx.config.defaultRewatchHours,
     ladder: options.ladder,
+    devicePolicy: options.devicePolicy,
   };
   const keyring = await ctx.keyring();
   const row = await createEvent({ db: await ctx.db(), clock: ctx.clock, actor: cliActor(), keyring }, input);

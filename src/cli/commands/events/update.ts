@@ -12,6 +12,7 @@ interface UpdateOptions {
   endsAt?: string;
   rewatch?: string;
   ladder?: string;
+  devicePolicy?: string;
   goLive?: boolean;
 }
 
@@ -20,8 +21,8 @@ export async function run(ctx: CommandContext, options: UpdateOptions, [id]: str
   if (options.goLive) {
     // Alone, or first: the other changes then apply to the event as started.
     const started = await goLive(deps, id!);
-    const { title, endsAt, rewatch, ladder } = options;
-    if ([title, endsAt, rewatch, ladder].every((value) => value === undefined)) {
+    const { title, endsAt, rewatch, ladder, devicePolicy } = options;
+    if ([title, endsAt, rewatch, ladder, devicePolicy].every((value) => value === undefined)) {
       return printEvent(ctx.out, toEventView(started, ctx.config, await ctx.keyring()));
     }
   }
@@ -31,6 +32,7 @@ export async function run(ctx: CommandContext, options: UpdateOptions, [id]: str
     endsAt: clearableTimeFlag(options.endsAt, '--ends-at'),
     rewatchHours: rewatchHoursFlag(options.rewatch),
     ladder: options.ladder,
+    devicePolicy: options.devicePolicy,
   };
   const row = await updateEvent(deps, id!, input);
   await printEvent(ctx.out, toEventView(row, ctx.config, await ctx.keyring()));
