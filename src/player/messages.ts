@@ -16,6 +16,9 @@ export const MESSAGES: Record<string, string> = {
   press_play: 'Press play to start.',
   links_disabled: 'Links for other players are not enabled for this event.',
   link_ready: 'Playback here has stopped: your personal link below plays in VLC or on your TV.',
+  // Seats per code (issue 14, device-seats.ts).
+  taken_over: 'You started watching on another device.',
+  try_again: 'Try again',
 };
 
 export function countdownText(seconds: number): string {

@@ -1,12 +1,13 @@
 import Hls from 'hls.js';
 import { formatCode, isCompleteCode } from './code-format';
 import { countdownText, MESSAGES } from './messages';
+import { offerTryAgain, refusalText, removeTryAgain, watchSession } from './device-seats';
 
 interface Grant {
   token: string;
   expiresAt: string;
   sessionId: string;
-  event: { id: string; title: string; status: string };
+  event: { id: string; title: string; status: string; devicePolicy?: string };
   playbackUrl: string;
 }
 
@@ -35,6 +36,7 @@ let heartbeatTimer: number | undefined;
 let heartbeatRetry: number | undefined;
 let lastEdgeRefusal = 0;
 let countdownTimer: number | undefined;
+let stopWatch: (() => void) | undefined;
 
 /** One id per browser, so reopening the page resumes the session instead of conflicting with itself. */
 function deviceId(): string {
@@ -54,6 +56,7 @@ function show(text: string, kind: 'error' | 'info' = 'error'): void {
 
 function clearMessage(): void {
   window.clearInterval(countdownTimer);
+  removeTryAgain();
   message.hidden = true;
 }
 
@@ -81,7 +84,12 @@ async function post(path: string, body: unknown, token?: string): Promise<{ stat
   return { status: response.status, json };
 }
 
-function explain(error: ApiError, retry: () => void): void {
+function explain(error: ApiError, retry: () => void, retried = false): void {
+  // Every seat taken: retry by itself when the countdown ends, and offer a button if still refused.
+  if (error.code === 'device_conflict' && retried) {
+    show(MESSAGES.device_conflict!);
+    return offerTryAgain(message, retry);
+  }
   if (error.code === 'device_conflict' && error.retryAfter) {
     return countdown(`${MESSAGES.device_conflict} You can take over if it stops playing, in`, error.retryAfter, retry);
   }
@@ -93,12 +101,12 @@ function explain(error: ApiError, retry: () => void): void {
   show(MESSAGES[error.code] ?? error.message ?? 'Something went wrong. Please try again.');
 }
 
-async function validate(code: string): Promise<void> {
+async function validate(code: string, retried = false): Promise<void> {
   button.disabled = true;
   clearMessage();
   try {
     const { status, json } = await post('/api/tokens/validate', { code, deviceId: deviceId() });
-    if (status !== 200) return explain(json?.error ?? { code: 'network', message: MESSAGES.network }, () => void validate(code));
+    if (status !== 200) return explain(json?.error ?? { code: 'network', message: MESSAGES.network }, () => void validate(code, !retried), retried);
     startPlayback(json as Grant);
   } catch {
     show(MESSAGES.network);
@@ -160,6 +168,9 @@ function startPlayback(next: Grant): void {
   });
   hls.loadSource(next.playbackUrl);
   hls.attachMedia(video);
+  stopWatch?.();
+  // Take-over events: told the moment another device takes this seat (device-seats.ts).
+  if (next.event.devicePolicy === 'takeover') stopWatch = watchSession(() => grant, (error) => stop(refusalText(error)));
   window.clearInterval(heartbeatTimer);
   heartbeatTimer = window.setInterval(() => void sendHeartbeat(), HEARTBEAT_MS);
 }
@@ -202,7 +213,7 @@ async function sendHeartbeat(): Promise<boolean> {
     // A platform replica restarting, its database failing over, a proxy timing out: the token is
     // good for minutes and the session for 90 s without a beat, so keep playing and ask again soon.
     if (TRANSIENT_STATUSES.has(status)) return retryHeartbeatSoon();
-    stop(MESSAGES[json?.error?.code] ?? MESSAGES.unauthorized);
+    stop(refusalText(json?.error));
     return false;
   } catch {
     return retryHeartbeatSoon(); // offline for a moment
@@ -217,6 +228,7 @@ function retryHeartbeatSoon(): true {
 
 /** Stops playback and says why; the code form comes back for another try. */
 function stop(text: string): void {
+  stopWatch?.();
   window.clearInterval(heartbeatTimer);
   window.clearTimeout(heartbeatRetry);
   hls?.destroy();
@@ -237,6 +249,7 @@ async function getLink(): Promise<void> {
   if (!grant) return;
   const button = $<HTMLButtonElement>('get-link');
   button.disabled = true;
+  stopWatch?.(); // the session ends by moving to the link: no "ended" message for that
   try {
     const { status, json } = await post('/api/sessions/link', { sessionId: grant.sessionId }, grant.token);
     if (status !== 200) return show(MESSAGES[json?.error?.code] ?? json?.error?.message ?? MESSAGES.unauthorized);

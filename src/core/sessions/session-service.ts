@@ -257,11 +257,7 @@ export async function heartbeatIn(db: Db, deps: SessionDeps, sessionId: string, 
     if (canWrite) await endSessions(db, now, [session], 'timeout');
     session.ended_at = now;
   }
-  if (session.ended_at !== null) {
-    // The player tells a viewer whose seat another device took why playback stopped.
-    if (session.end_reason === TAKEN_OVER) throw new AppError(409, 'session_ended', 'This code started playing on another device.', { reason: TAKEN_OVER });
-    throw new AppError(409, 'session_ended', 'This session has ended; enter the code again.');
-  }
+  if (session.ended_at !== null) throw sessionEnded(session.end_reason);
   const event = await db.selectFrom('events').selectAll().where('id', '=', session.event_id).executeTakeFirstOrThrow();
   if (event.status === 'archived') throw new AppError(403, 'event_not_available', 'This event is no longer available.');
   if (canWrite) {
@@ -272,6 +268,12 @@ export async function heartbeatIn(db: Db, deps: SessionDeps, sessionId: string, 
     deferLastSeen(deps.db, sessionId, now);
   }
   return signPlaybackToken(deps.keyring.current, { codeId: code.id, eventId: session.event_id, sessionId }, now, deps.tokenTtlSeconds);
+}
+
+/** The answer for an ended session; one whose seat another device took says so (the player tells the viewer). */
+export function sessionEnded(reason: string | null): AppError {
+  if (reason === TAKEN_OVER) return new AppError(409, 'session_ended', 'This code started playing on another device.', { reason: TAKEN_OVER });
+  return new AppError(409, 'session_ended', 'This session has ended; enter the code again.');
 }
 
 /** Frees the code for another device at once; idempotent. */

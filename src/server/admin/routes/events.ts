@@ -10,6 +10,7 @@ import { eventStats } from '../../../core/events/event-stats.js';
 import { archiveEvent, createEvent, getEvent, listEvents, rotateStreamKey, updateEvent } from '../../../core/events/event-service.js';
 import { toEventView } from '../../../core/events/event-view.js';
 import type { EventRow } from '../../../core/db/schema.js';
+import { DEVICE_POLICIES, MAX_DEVICES } from '../../../core/sessions/device-seats.js';
 import type { PlatformDeps } from '../../deps.js';
 import { parseBody } from '../../http/validate-body.js';
 import { mutationDeps, principalOf, requireEventAccess, requireGlobal } from '../admin-auth.js';
@@ -24,6 +25,7 @@ const CreateEvent = z.object({
   endsAt: nullableTime('endsAt'),
   rewatchHours: z.number().int().min(0).max(87_600).optional(),
   ladder: z.string().max(64).optional(),
+  devicePolicy: z.enum(DEVICE_POLICIES).optional(),
 });
 
 const UpdateEvent = CreateEvent.omit({ id: true }).partial();
@@ -36,6 +38,7 @@ const CreateCodes = z.object({
   label: z.string().max(64).optional(),
   expiresAt: isoTime('expiresAt').optional(),
   expiresIn: z.string().max(16).transform((v) => parseDuration(v, 'expiresIn')).optional(),
+  devices: z.number().int().min(1).max(MAX_DEVICES).optional(),
 });
 
 const ListCodes = z.object({
@@ -92,7 +95,7 @@ export function eventRoutes(deps: PlatformDeps): Router {
     const sink = memoryCodeSink();
     const result = await issueCodes(
       { ...mutationDeps(deps, req, res), pepper: deps.keyring.pepper },
-      { eventId: req.params.id, count: body.count, label: body.label, expiresAt: body.expiresAt, expiresInMs: body.expiresIn },
+      { eventId: req.params.id, count: body.count, label: body.label, expiresAt: body.expiresAt, expiresInMs: body.expiresIn, devices: body.devices },
       sink,
     );
     if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
