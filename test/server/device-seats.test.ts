@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { openDatabase } from '../../src/core/db/database.js';
 import { updateEvent } from '../../src/core/events/event-service.js';
+import { loadCodeForSession } from '../../src/core/sessions/code-for-session.js';
+import { rewindSqliteSchema } from '../helpers/older-schema.js';
 import { json, runCli } from '../helpers/cli.js';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 
@@ -101,6 +104,7 @@ describe('seats per code', () => {
     const answer = await watching;
     const ms = Date.now() - took;
     assert.deepEqual([answer.status, answer.json.error.code, answer.json.error.reason], [409, 'session_ended', 'taken_over']);
+    t.diagnostic(`the watch answered ${ms} ms after the take-over`);
     assert.ok(ms < 1_000, `answered ${ms} ms after the take-over`);
     // Already ended: answered at once.
     const late = await platform.post('/api/sessions/watch', { sessionId: a.json.sessionId }, { Authorization: `Bearer ${a.json.token}` });
@@ -150,5 +154,23 @@ describe('seats in the CLI and the admin API', () => {
     assert.equal((await validate(platform, code, 'device-bbbb')).status, 200);
     const third = await validate(platform, code, 'device-cccc');
     assert.deepEqual([third.status, third.json.event.devicePolicy], [200, 'takeover']);
+  });
+});
+
+describe('migration 0015_device_seats', () => {
+  it('an install upgrading keeps one device per code: its codes get one seat, its open sessions seat 0', async (t) => {
+    const platform = await startTestPlatform(t, {}, { sqlite: true });
+    const [code] = await platform.codes(1);
+    const opened = await validate(platform, code!, 'device-aaaa');
+    await rewindSqliteSchema(platform.config.databaseUrl.slice('sqlite:'.length), '0013_deferred_code_counts');
+    const upgraded = await openDatabase(platform.config);
+    t.after(() => upgraded.destroy());
+    const session = await upgraded.selectFrom('sessions').selectAll().where('id', '=', opened.json.sessionId).executeTakeFirstOrThrow();
+    const loaded = await loadCodeForSession(upgraded, session.code_id);
+    assert.equal(loaded?.devices, 1);
+    assert.deepEqual(loaded?.open.map((s) => [s.id, s.seat]), [[opened.json.sessionId, 0]]);
+    assert.equal(loaded?.event.device_policy, 'block');
+    // The index holds one active session per seat, whatever the application does.
+    await assert.rejects(upgraded.insertInto('sessions').values({ ...session, id: 'second', device_id: 'device-bbbb' }).execute(), /UNIQUE/);
   });
 });
