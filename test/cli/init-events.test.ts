@@ -62,8 +62,8 @@ describe('streamgate events', () => {
     assert.equal(result.code, 0, result.stderr);
     const event = json(result);
     // SPEC §2's fields, plus `ladder` (how the ingest writes the live stream) and `ingest` (what it
-    // does with a publisher, and why).
-    assert.deepEqual(Object.keys(event).sort(), ['createdAt', 'endsAt', 'id', 'ingest', 'ladder', 'rewatchHours', 'rtmpUrl', 'startsAt', 'status', 'streamKey', 'title']);
+    // does with a publisher, and why), and `devicePolicy` (a device beyond a code's seats).
+    assert.deepEqual(Object.keys(event).sort(), ['createdAt', 'devicePolicy', 'endsAt', 'id', 'ingest', 'ladder', 'rewatchHours', 'rtmpUrl', 'startsAt', 'status', 'streamKey', 'title']);
     assert.equal(event.ladder, 'copy');
     assert.deepEqual(event.ingest, { state: 'idle', reason: null });
     assert.equal(event.id, 'spring-conf-2026');
