@@ -135,6 +135,8 @@ describe('seats in the CLI and the admin API', () => {
     assert.equal(rotated.code, 0, rotated.stderr);
     const batches = await platform.db.selectFrom('code_batches').select('devices').orderBy('id').execute();
     assert.deepEqual(batches.map((b) => b.devices), [3, 3]);
+    const shown = await runCli(['tokens', 'show', codes[1]!, '--json'], { dataDir: platform.dataDir });
+    assert.equal(json(shown).devices, 3);
   });
 
   it('the admin API creates codes with seats and events with a policy', async (t) => {
