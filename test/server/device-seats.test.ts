@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { openDatabase } from '../../src/core/db/database.js';
+import { openDatabase, writeTransaction } from '../../src/core/db/database.js';
 import { updateEvent } from '../../src/core/events/event-service.js';
 import { loadCodeForSession } from '../../src/core/sessions/code-for-session.js';
 import { rewindSqliteSchema } from '../helpers/older-schema.js';
@@ -173,6 +173,7 @@ describe('migration 0015_device_seats', () => {
     assert.deepEqual(loaded?.open.map((s) => [s.id, s.seat]), [[opened.json.sessionId, 0]]);
     assert.equal(loaded?.event.device_policy, 'block');
     // The index holds one active session per seat, whatever the application does.
-    await assert.rejects(upgraded.insertInto('sessions').values({ ...session, id: 'second', device_id: 'device-bbbb' }).execute(), /UNIQUE/);
+    const second = writeTransaction(upgraded, (trx) => trx.insertInto('sessions').values({ ...session, id: 'second', device_id: 'device-bbbb' }).execute());
+    await assert.rejects(second, /UNIQUE/);
   });
 });
