@@ -1,5 +1,5 @@
 import type { DevicePolicy } from '../db/schema.js';
-import { invalidInput } from '../errors.js';
+import { AppError, invalidInput } from '../errors.js';
 
 /**
  * Seats per code and what a device beyond them gets (issue 14). A code plays on as many devices
@@ -33,4 +33,26 @@ export function freeSeat(devices: number, taken: readonly number[]): number | nu
   const held = new Set(taken);
   for (let seat = 0; seat < devices; seat++) if (!held.has(seat)) return seat;
   return null;
+}
+
+/**
+ * The seat a device without a session gets among the code's `playing` sessions: a free one; or,
+ * all taken, the least recently seen one's (`displaced`, to end) when the policy is `takeover`.
+ * Otherwise 409 `device_conflict`, with `retryAfter` until that session times out (`timeoutMs`
+ * after its last heartbeat), unless a device releases a seat before.
+ */
+export function seatForNewDevice<S extends { seat: number; last_seen_at: number }>(
+  devices: number,
+  policy: DevicePolicy,
+  playing: S[],
+  { now, timeoutMs }: { now: number; timeoutMs: number },
+): { seat: number; displaced: S | null } {
+  const seat = freeSeat(devices, playing.map((s) => s.seat));
+  if (seat !== null) return { seat, displaced: null };
+  // Every seat is taken (by the earliest sessions, if a code somehow has more than its seats).
+  const leastRecent = playing.reduce((a, b) => (b.last_seen_at < a.last_seen_at ? b : a));
+  if (policy === 'takeover' && leastRecent.seat < devices) return { seat: leastRecent.seat, displaced: leastRecent };
+  const retryAfter = Math.max(1, Math.ceil((leastRecent.last_seen_at + timeoutMs - now) / 1000));
+  const message = devices === 1 ? 'This code is playing on another device.' : `This code is playing on ${devices} other devices.`;
+  throw new AppError(409, 'device_conflict', message, { retryAfter });
 }

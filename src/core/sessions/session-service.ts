@@ -14,7 +14,7 @@ import { writeOpenedSession, writeResume } from './session-writes.js';
 import type { Keyring } from '../secret-store.js';
 import { raiseSessionsEnded, raiseSessionStarted } from '../webhooks/webhook-raisers.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
-import { freeSeat, TAKEN_OVER } from './device-seats.js';
+import { seatForNewDevice, TAKEN_OVER } from './device-seats.js';
 
 /** A session without a heartbeat for this long is over; the player sends one every 30 s. */
 export const SESSION_TIMEOUT_MS = 90_000;
@@ -143,17 +143,8 @@ function planSession(deps: SessionDeps, { code, devices, event, open }: CodeForS
   }
   const ending = sessions.filter(({ seen }) => timedOut(seen)).map(({ seen }) => ({ session: seen, reason: 'timeout' }));
   const playing = sessions.map(({ seen }) => seen).filter((seen) => !timedOut(seen));
-  const seat = freeSeat(devices, playing.map((s) => s.seat));
-  if (seat !== null) return { kind: 'open', now, seat, ending, writeCode };
-  // Every seat is taken (by the earliest sessions, if a code somehow has more than its seats).
-  const leastRecent = playing.reduce((a, b) => (b.last_seen_at < a.last_seen_at ? b : a));
-  if (event.device_policy === 'takeover' && leastRecent.seat < devices) {
-    return { kind: 'open', now, seat: leastRecent.seat, ending: [...ending, { session: leastRecent, reason: TAKEN_OVER }], writeCode };
-  }
-  // The first seat to free itself by timing out, unless a device releases one before.
-  const retryAfter = Math.max(1, Math.ceil((leastRecent.last_seen_at + SESSION_TIMEOUT_MS - now) / 1000));
-  const message = devices === 1 ? 'This code is playing on another device.' : `This code is playing on ${devices} other devices.`;
-  throw new AppError(409, 'device_conflict', message, { retryAfter });
+  const { seat, displaced } = seatForNewDevice(devices, event.device_policy, playing, { now, timeoutMs: SESSION_TIMEOUT_MS });
+  return { kind: 'open', now, seat, ending: displaced ? [...ending, { session: displaced, reason: TAKEN_OVER }] : ending, writeCode };
 }
 
 /**
