@@ -75,6 +75,7 @@ export function buildProgram(): Command {
     .option('--ladder <spec>', 'live output: copy (default) or renditions, e.g. 720p,480p,360p')
     .addOption(brandingOptions.description()).addOption(brandingOptions.organiser()).addOption(brandingOptions.poster())
     .addOption(brandingOptions.logo()).addOption(brandingOptions.accent()).addOption(brandingOptions.language())
+    .addOption(new Option('--device-policy <policy>', 'a device beyond a code\'s seats: refused (block, default) or takes over the least recent').choices(['block', 'takeover']))
     .action(action(() => import('./commands/events/create.js')));
   sub(events, 'list').description('list events').action(action(() => import('./commands/events/list.js')));
   sub(events, 'show')
@@ -97,6 +98,7 @@ export function buildProgram(): Command {
     .option('--ends-at <time>', 'ISO 8601, or "none"')
     .option('--rewatch <duration>')
     .option('--ladder <spec>', 'copy or renditions, e.g. 720p,480p,360p (from the next publish)')
+    .addOption(new Option('--device-policy <policy>', 'a device beyond a code\'s seats: refused (block) or takes over the least recent').choices(['block', 'takeover']))
     .addOption(new Option('--go-live', 'start now: a rehearsal under way becomes the show, viewers get in').conflicts('startsAt'))
     .addOption(brandingOptions.description()).addOption(brandingOptions.organiser()).addOption(brandingOptions.poster())
     .addOption(brandingOptions.logo()).addOption(brandingOptions.accent()).addOption(brandingOptions.language())
@@ -130,6 +132,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--expires-at <time>', 'ISO 8601 expiry').conflicts('expiresIn'))
     .option('--expires-in <duration>', 'expiry from now, e.g. 7d')
     .option('--label <label>', 'group name, e.g. vip')
+    .option('--devices <n>', 'devices each code may play on at once (1 to 100, default 1)')
     .option('--out <file.csv>', 'write the codes here (mode 0600) instead of stdout')
     .option('--force', 'replace an existing --out file')
     .action(action(() => import('./commands/tokens/create.js')));

@@ -20,6 +20,7 @@ export async function printEvent(out: Output, event: EventView, branding?: Brand
     ['rtmp server', event.rtmpUrl],
     ['stream key', event.streamKey],
     ['live output', event.ladder],
+    ['device policy', event.devicePolicy],
     ['created', event.createdAt],
     ...brandingFields(branding),
   ]);

@@ -3,6 +3,7 @@ import { field, fromLocalInput, h, localTimeLabel, statusBadge, table } from './
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
 import { dashboardCharts } from './viewers-chart.js';
+import { devicePolicyField } from './device-seat-fields.js';
 
 /** Every event with its state right now, and a form for a new one. */
 export function dashboardView(root: HTMLElement): View {
@@ -13,6 +14,7 @@ export function dashboardView(root: HTMLElement): View {
     field('Id (optional)', h('input', { id: 'new-id', name: 'id', pattern: '[a-z0-9][a-z0-9-]*', maxlength: 63 })),
     field(localTimeLabel('Starts'), h('input', { id: 'new-starts', name: 'startsAt', type: 'datetime-local' })),
     field(localTimeLabel('Ends'), h('input', { id: 'new-ends', name: 'endsAt', type: 'datetime-local' })),
+    devicePolicyField('new-device-policy').element,
     h('button', { type: 'submit' }, 'Create event'));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -23,6 +25,7 @@ export function dashboardView(root: HTMLElement): View {
         id: String(data.get('id') ?? '') || undefined,
         startsAt: fromLocalInput(String(data.get('startsAt') ?? '')),
         endsAt: fromLocalInput(String(data.get('endsAt') ?? '')),
+        devicePolicy: String(data.get('devicePolicy') ?? 'block'),
       });
       notify(`Event "${created.title}" created.`);
       location.hash = `#/events/${created.id}`;

@@ -7,6 +7,7 @@ import { eventBrandingPanel } from './event-branding-panel.js';
 import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
 import { viewersChart } from './viewers-chart.js';
+import { devicePolicyField, devicesField } from './device-seat-fields.js';
 
 /** One event: settings, RTMP details for OBS, codes (generate, list, revoke, restore) and viewers. */
 export function eventView(root: HTMLElement, eventId: string): View {
@@ -24,15 +25,17 @@ export function eventView(root: HTMLElement, eventId: string): View {
   const ends = h('input', { id: 'ev-ends', type: 'datetime-local' });
   const rewatch = h('input', { id: 'ev-rewatch', type: 'number', min: 0, max: 87600 });
   const ladder = h('input', { id: 'ev-ladder', placeholder: 'copy or 720p,480p,360p' });
+  const devicePolicy = devicePolicyField('ev-device-policy');
   const settings = h('form', { class: 'card', 'aria-label': 'Event settings' },
     h('h2', {}, 'Settings'),
     field('Title', title), field(localTimeLabel('Starts'), starts), field(localTimeLabel('Ends'), ends),
     field('Rewatch window (hours after the end)', rewatch), field('Live output', ladder),
+    devicePolicy.element,
     h('button', { type: 'submit' }, 'Save'));
   settings.addEventListener('submit', (e) => {
     e.preventDefault();
     void attempt(async () => {
-      await api('PATCH', path, { title: title.value, startsAt: fromLocalInput(starts.value), endsAt: fromLocalInput(ends.value), rewatchHours: Number(rewatch.value), ladder: ladder.value });
+      await api('PATCH', path, { title: title.value, startsAt: fromLocalInput(starts.value), endsAt: fromLocalInput(ends.value), rewatchHours: Number(rewatch.value), ladder: ladder.value, devicePolicy: devicePolicy.select.value });
       notify('Saved.');
       await refresh();
     });
@@ -71,15 +74,16 @@ export function eventView(root: HTMLElement, eventId: string): View {
   const count = h('input', { id: 'gen-count', type: 'number', min: 1, max: 100000, value: 50, required: true });
   const label = h('input', { id: 'gen-label', maxlength: 64 });
   const expiresIn = h('input', { id: 'gen-expires', placeholder: 'e.g. 30d (default: event end + rewatch)' });
+  const devices = devicesField('gen-devices');
   const generate = h('form', { class: 'card', 'aria-label': 'Generate codes' },
     h('h2', {}, 'Generate codes'),
-    field('How many', count), field('Label (optional)', label), field('Expires in (optional)', expiresIn),
+    field('How many', count), field('Label (optional)', label), field('Expires in (optional)', expiresIn), devices.element,
     h('button', { type: 'submit' }, 'Generate and download CSV'),
     h('p', { class: 'hint' }, 'The codes exist only in this download: StreamGate keeps just a keyed hash of each.'));
   generate.addEventListener('submit', (e) => {
     e.preventDefault();
     void attempt(async () => {
-      const csv = await apiText('POST', `${path}/tokens`, { count: Number(count.value), label: label.value || undefined, expiresIn: expiresIn.value || undefined }, 'text/csv');
+      const csv = await apiText('POST', `${path}/tokens`, { count: Number(count.value), label: label.value || undefined, expiresIn: expiresIn.value || undefined, devices: devices.value() }, 'text/csv');
       download(`codes-${eventId}.csv`, csv, 'text/csv');
       notify(`${csv.trim().split('\n').length - 1} codes generated and downloaded. Keep the file safe: they cannot be shown again.`);
       await refresh();
@@ -151,6 +155,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
       ends.value = toLocalInput(event.endsAt);
       rewatch.value = String(event.rewatchHours);
       ladder.value = event.ladder;
+      devicePolicy.select.value = event.devicePolicy;
     }
     await health.refresh();
     await codeList.refresh();

@@ -4,12 +4,13 @@ import { countdownText, MESSAGES, t, useLanguage } from './messages';
 import { enterPlayback, pageEventId, showEventPage } from './event-page';
 import type { MessageKey } from './i18n/catalogue';
 import { mountControls, type PlayerControls } from './controls/player-controls';
+import { offerTryAgain, refusalText, removeTryAgain, watchSession } from './device-seats';
 
 interface Grant {
   token: string;
   expiresAt: string;
   sessionId: string;
-  event: { id: string; title: string; status: string };
+  event: { id: string; title: string; status: string; devicePolicy?: string };
   playbackUrl: string;
 }
 
@@ -40,6 +41,7 @@ let heartbeatTimer: number | undefined;
 let heartbeatRetry: number | undefined;
 let lastEdgeRefusal = 0;
 let countdownTimer: number | undefined;
+let stopWatch: (() => void) | undefined;
 
 /** One id per browser, so reopening the page resumes the session instead of conflicting with itself. */
 function deviceId(): string {
@@ -59,6 +61,7 @@ function show(text: string, kind: 'error' | 'info' = 'error'): void {
 
 function clearMessage(): void {
   window.clearInterval(countdownTimer);
+  removeTryAgain();
   message.hidden = true;
 }
 
@@ -86,7 +89,12 @@ async function post(path: string, body: unknown, token?: string): Promise<{ stat
   return { status: response.status, json };
 }
 
-function explain(error: ApiError, retry: () => void): void {
+function explain(error: ApiError, retry: () => void, retried = false): void {
+  // Every seat taken: retry by itself when the countdown ends, and offer a button if still refused.
+  if (error.code === 'device_conflict' && retried) {
+    show(MESSAGES.device_conflict!);
+    return offerTryAgain(message, retry);
+  }
   if (error.code === 'device_conflict' && error.retryAfter) {
     return countdown('take_over_in', error.retryAfter, retry);
   }
@@ -99,12 +107,12 @@ function explain(error: ApiError, retry: () => void): void {
   show(MESSAGES[error.code] ?? t('generic_error'));
 }
 
-async function validate(code: string): Promise<void> {
+async function validate(code: string, retried = false): Promise<void> {
   button.disabled = true;
   clearMessage();
   try {
     const { status, json } = await post('/api/tokens/validate', { code, deviceId: deviceId() });
-    if (status !== 200) return explain(json?.error ?? { code: 'network', message: MESSAGES.network }, () => void validate(code));
+    if (status !== 200) return explain(json?.error ?? { code: 'network', message: MESSAGES.network }, () => void validate(code, !retried), retried);
     startPlayback(json as Grant);
   } catch {
     show(MESSAGES.network);
@@ -169,6 +177,9 @@ function startPlayback(next: Grant): void {
   });
   hls.loadSource(next.playbackUrl);
   hls.attachMedia(video);
+  stopWatch?.();
+  // Take-over events: told the moment another device takes this seat (device-seats.ts).
+  if (next.event.devicePolicy === 'takeover') stopWatch = watchSession(() => grant, (error) => stop(refusalText(error)));
   window.clearInterval(heartbeatTimer);
   heartbeatTimer = window.setInterval(() => void sendHeartbeat(), HEARTBEAT_MS);
 }
@@ -213,7 +224,7 @@ async function sendHeartbeat(): Promise<boolean> {
     // A platform replica restarting, its database failing over, a proxy timing out: the token is
     // good for minutes and the session for 90 s without a beat, so keep playing and ask again soon.
     if (TRANSIENT_STATUSES.has(status)) return retryHeartbeatSoon();
-    stop(MESSAGES[json?.error?.code] ?? MESSAGES.unauthorized);
+    stop(refusalText(json?.error));
     return false;
   } catch {
     return retryHeartbeatSoon(); // offline for a moment
@@ -228,6 +239,7 @@ function retryHeartbeatSoon(): true {
 
 /** Stops playback and says why; the code form comes back for another try. */
 function stop(text: string): void {
+  stopWatch?.();
   window.clearInterval(heartbeatTimer);
   window.clearTimeout(heartbeatRetry);
   hls?.destroy();
@@ -248,6 +260,7 @@ async function getLink(): Promise<void> {
   if (!grant) return;
   const button = $<HTMLButtonElement>('get-link');
   button.disabled = true;
+  stopWatch?.(); // the session ends by moving to the link: no "ended" message for that
   try {
     const { status, json } = await post('/api/sessions/link', { sessionId: grant.sessionId }, grant.token);
     if (status !== 200) return show(MESSAGES[json?.error?.code] ?? MESSAGES.unauthorized);

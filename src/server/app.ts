@@ -87,7 +87,7 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   app.use(jsonBody({ limit: '16kb', types: ['application/json', 'text/plain'], ownBody: isBrandingImageUpload }));
   app.use(healthRoutes(deps, metrics));
   app.use(validateRoutes(deps, metrics, Boolean(options.streams)));
-  app.use(sessionRoutes(deps, Boolean(options.streams)));
+  app.use(sessionRoutes(deps, Boolean(options.streams), feed));
   app.use(edgeSessionRoutes(deps));
   app.use(revocationRoutes(deps, feed));
   app.use(adminApiRouter(deps));

@@ -102,7 +102,10 @@ export class FeedHub {
     const newest = await latestCursor(this.deps.db);
     const behind = [...this.listeners.values()].map((l) => l.cursor).filter((c) => c < newest);
     if (behind.length === 0) return;
-    const entries = await readFeed(this.deps.db, Math.min(...behind), this.deps.clock(), this.deps.windowMs, PAGE);
+    // A loop, not Math.min(...behind): players watching their sessions (session-watch.ts) can be
+    // more listeners than a call's arguments may be.
+    const since = behind.reduce((a, b) => Math.min(a, b));
+    const entries = await readFeed(this.deps.db, since, this.deps.clock(), this.deps.windowMs, PAGE);
     const last = entries.at(-1);
     if (last) this.onNewest?.(last.cursor, this.deps.clock() - last.at);
     // A short page read everything up to `newest` (entries past the window are skipped, not sent).

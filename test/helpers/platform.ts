@@ -28,7 +28,7 @@ export interface TestPlatform {
   now(): number;
   advance(ms: number): void;
   logLines: string[];
-  codes(count: number, options?: { eventId?: string; label?: string; expiresInMs?: number }): Promise<string[]>;
+  codes(count: number, options?: { eventId?: string; label?: string; expiresInMs?: number; devices?: number }): Promise<string[]>;
   post(pathname: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; json: any }>;
 }
 
@@ -100,7 +100,7 @@ export async function startTestPlatform(
       const sink = memoryCodeSink();
       await issueCodes(
         { db, clock, pepper: keyring.pepper, actor: 'test' },
-        { eventId: options.eventId ?? 'conf', count, label: options.label, expiresInMs: options.expiresInMs },
+        { eventId: options.eventId ?? 'conf', count, label: options.label, expiresInMs: options.expiresInMs, devices: options.devices },
         sink,
       );
       return sink.rows.map((r) => r.code);

@@ -49,7 +49,7 @@ describe('code batches', () => {
     const handedOn: string[] = [];
     const batchId = await createCodeBatch(
       { db: platform.db, clock: platform.now, pepper },
-      { eventId: 'conf', count: 3_000, expiresAt: now + 86_400_000, label: null },
+      { eventId: 'conf', count: 3_000, expiresAt: now + 86_400_000, label: null, devices: 1 },
       {
         onCodes: (codes) => {
           for (let at = 0; at < codes.length; at += 12) handedOn.push(codes.toString('latin1', at, at + 12));

@@ -157,7 +157,7 @@ if (inPostgresPass) describe('PostgreSQL', () => {
     await assert.rejects(
       createCodeBatch(
         { db: platform.db, clock: platform.now, pepper: platform.keyring.pepper },
-        { eventId: 'conf', count: 12_000, expiresAt: platform.now() + 86_400_000, label: null },
+        { eventId: 'conf', count: 12_000, expiresAt: platform.now() + 86_400_000, label: null, devices: 1 },
         { onCodes: () => undefined, beforeCommit: () => { throw new Error('the CSV could not be written'); }, inCommit: async () => undefined },
       ),
       /the CSV could not be written/,

@@ -18,6 +18,8 @@ export interface CodeBatchSpec {
   count: number;
   expiresAt: number;
   label: string | null;
+  /** Seats: devices each code may play on at once (sessions/device-seats.ts). */
+  devices: number;
 }
 
 export interface CodeBatchHooks {
@@ -62,7 +64,7 @@ export async function createCodeBatch(deps: CodeBatchDeps, spec: CodeBatchSpec, 
     const now = deps.clock();
     await trx
       .insertInto('code_batches')
-      .values({ id: batchId, event_id: spec.eventId, count: spec.count, created_at: now, heartbeat_at: now, committed_at: null })
+      .values({ id: batchId, event_id: spec.eventId, count: spec.count, created_at: now, heartbeat_at: now, committed_at: null, devices: spec.devices })
       .execute();
   });
 

@@ -12,6 +12,7 @@ import type { CodeCsvBatch, CodeCsvRow } from './code-csv.js';
 import { resolveCodeExpiry } from './code-expiry.js';
 import { checkCount, checkLabel } from './code-label.js';
 import { whereCodeStatus } from './code-status.js';
+import { checkDevices } from '../sessions/device-seats.js';
 
 export interface IssueDeps {
   db: Db;
@@ -46,6 +47,8 @@ export interface IssueRequest {
   expiresAt?: number;
   expiresInMs?: number;
   label?: string;
+  /** Seats: devices each code may play on at once (default 1). */
+  devices?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -54,25 +57,27 @@ export interface IssueResult {
   count: number;
   expiresAt: string;
   label: string | null;
+  devices: number;
 }
 
 /** Issues `count` new codes for an event, all or none, handing the plaintext to `sink`. */
 export async function issueCodes(deps: IssueDeps, request: IssueRequest, sink: CodeSink): Promise<IssueResult> {
   const count = checkCount(request.count);
   const label = checkLabel(request.label);
+  const devices = checkDevices(request.devices ?? 1);
   const event = await getEvent(deps.db, request.eventId);
   if (event.status === 'archived') throw new AppError(409, 'event_archived', `event "${event.id}" is archived`);
   const expiresAt = resolveCodeExpiry(event, deps.clock(), { at: request.expiresAt, inMs: request.expiresInMs });
-  await writeBatch(deps, { eventId: event.id, count, expiresAt, label, onProgress: request.onProgress }, sink, async (trx, now) => {
+  await writeBatch(deps, { eventId: event.id, count, expiresAt, label, devices, onProgress: request.onProgress }, sink, async (trx, now) => {
     await recordAudit(trx, now, {
       actor: deps.actor,
       action: 'codes.create',
       target: event.id,
       ip: deps.ip ?? null,
-      details: { count, label, expiresAt: toIso(expiresAt) },
+      details: { count, label, expiresAt: toIso(expiresAt), devices },
     });
   });
-  return { eventId: event.id, count, expiresAt: toIso(expiresAt)!, label };
+  return { eventId: event.id, count, expiresAt: toIso(expiresAt)!, label, devices };
 }
 
 export interface RotateRequest {
@@ -101,17 +106,20 @@ export async function rotateCodes(deps: IssueDeps, request: RotateRequest, sink:
   const statuses = request.unusedOnly ? (['active'] as const) : (['active', 'used'] as const);
   let query = deps.db
     .selectFrom('codes')
-    .select('id')
+    .select(['id', 'devices'])
     .where('event_id', '=', event.id)
     .where((eb) => eb.or(statuses.map((status) => whereCodeStatus(status, now)(eb))));
   if (label) query = query.where('label', '=', label);
-  const oldIds = (await query.execute()).map((r) => r.id);
+  const old = await query.execute();
+  const oldIds = old.map((r) => r.id);
+  // The new codes keep the seats of those they replace (the most of them, when they differ).
+  const devices = old.reduce((most, r) => Math.max(most, r.devices), 1);
   if (oldIds.length === 0) {
     throw new AppError(400, 'nothing_to_rotate', `event "${event.id}" has no ${request.unusedOnly ? 'unused ' : ''}live codes${label ? ` labelled "${label}"` : ''}`);
   }
   const expiresAt = resolveCodeExpiry(event, now, { at: request.expiresAt, inMs: request.expiresInMs });
   let revoked = 0;
-  await writeBatch(deps, { eventId: event.id, count: oldIds.length, expiresAt, label, onProgress: request.onProgress }, sink, async (trx, at) => {
+  await writeBatch(deps, { eventId: event.id, count: oldIds.length, expiresAt, label, devices, onProgress: request.onProgress }, sink, async (trx, at) => {
     revoked = (await revokeCodeIds(trx, at, oldIds, 'rotated')).length;
     await recordAudit(trx, at, {
       actor: deps.actor,
@@ -121,7 +129,7 @@ export async function rotateCodes(deps: IssueDeps, request: RotateRequest, sink:
       details: { revoked, created: oldIds.length, label, unusedOnly: Boolean(request.unusedOnly) },
     });
   });
-  return { eventId: event.id, count: oldIds.length, expiresAt: toIso(expiresAt)!, label, revoked };
+  return { eventId: event.id, count: oldIds.length, expiresAt: toIso(expiresAt)!, label, devices, revoked };
 }
 
 interface BatchRequest {
@@ -129,6 +137,7 @@ interface BatchRequest {
   count: number;
   expiresAt: number;
   label: string | null;
+  devices: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -136,7 +145,7 @@ function writeBatch(deps: IssueDeps, batch: BatchRequest, sink: CodeSink, inComm
   const columns: CodeCsvBatch = { eventId: batch.eventId, expiresAt: toIso(batch.expiresAt)!, label: batch.label };
   return createCodeBatch(
     deps,
-    { eventId: batch.eventId, count: batch.count, expiresAt: batch.expiresAt, label: batch.label },
+    { eventId: batch.eventId, count: batch.count, expiresAt: batch.expiresAt, label: batch.label, devices: batch.devices },
     {
       onCodes: (codes) => sink.write(codes, columns),
       beforeCommit: () => sink.sync(),

@@ -25,6 +25,8 @@ export interface CodeSessionView {
 
 export interface CodeLookup {
   code: CodeView;
+  /** Seats: how many devices may play the code at once. */
+  devices: number;
   eventTitle: string;
   sessions: CodeSessionView[];
 }
@@ -60,6 +62,7 @@ export async function lookupCode(db: Db, pepper: KeyObject, nowMs: number, given
     .execute();
   return {
     code: toCodeView(row, nowMs),
+    devices: row.devices,
     eventTitle: row.event_title,
     sessions: sessions.map((s) => ({
       id: s.id,

@@ -393,6 +393,39 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
           .execute();
       },
     },
+    // Seats per code (issue 14): a batch lets each of its codes play on `devices` devices at once,
+    // and an event's `device_policy` says what a device beyond them gets: refused (`block`) or the
+    // seat of the code's least recently seen session (`takeover`). The one-session-per-code index
+    // becomes one session per seat: a session holds seat 0..devices-1 of its code, so no
+    // interleaving of requests can open more sessions than seats. Stored per batch (a million codes
+    // write no more than before); the `codes` view carries it beside each code.
+    '0015_device_seats': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('code_batches').addColumn('devices', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+        await db.schema.alterTable('events').addColumn('device_policy', t.text, (c) => c.notNull().defaultTo('block')).execute();
+        await db.schema.alterTable('sessions').addColumn('seat', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.dropIndex('sessions_one_active_per_code').execute();
+        await db.schema
+          .createIndex('sessions_one_active_per_seat')
+          .on('sessions')
+          .columns(['code_id', 'seat'])
+          .unique()
+          .where(sql.ref('ended_at'), 'is', null)
+          .execute();
+        await db.schema.dropView('codes').execute();
+        await db.schema
+          .createView('codes')
+          .as(
+            db
+              .selectFrom('access_codes as c')
+              .innerJoin('code_batches as b', 'b.id', 'c.batch_id')
+              .where('b.committed_at', 'is not', null)
+              .selectAll('c')
+              .select('b.devices'),
+          )
+          .execute();
+      },
+    },
   };
 }
 

@@ -9,8 +9,8 @@ export interface Database {
   events: EventTable;
   code_batches: CodeBatchTable;
   access_codes: AccessCodeTable;
-  /** A view: the access codes of committed batches, the only ones that exist for users. */
-  codes: AccessCodeTable;
+  /** A view: the access codes of committed batches, the only ones that exist for users, with their batch's seats. */
+  codes: CodeView;
   sessions: SessionTable;
   revocations: RevocationTable;
   signing_keys: SigningKeyTable;
@@ -39,6 +39,9 @@ export type EventStatus = 'scheduled' | 'live' | 'ended' | 'archived';
  */
 export type IngestState = 'idle' | 'connected' | 'writing' | 'refused' | 'failed';
 
+/** `block`: a device beyond a code's seats is refused; `takeover`: it ends the least recently seen one. */
+export type DevicePolicy = 'block' | 'takeover';
+
 export interface EventTable {
   id: string;
   title: string;
@@ -53,6 +56,8 @@ export interface EventTable {
   ingest_state: ColumnType<IngestState, IngestState | undefined, IngestState>;
   /** Why the ingest is in that state, in words for the operator. */
   ingest_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** What a device beyond a code's seats gets (migration 0015; core/sessions/device-policy.ts). */
+  device_policy: ColumnType<DevicePolicy, DevicePolicy | undefined, DevicePolicy>;
   created_at: number;
   updated_at: number;
 }
@@ -69,6 +74,8 @@ export interface CodeBatchTable {
   created_at: number;
   heartbeat_at: number;
   committed_at: number | null;
+  /** Seats: how many devices may play each code of the batch at once (migration 0015). */
+  devices: ColumnType<number, number | undefined, number>;
 }
 
 export interface AccessCodeTable {
@@ -83,6 +90,11 @@ export interface AccessCodeTable {
   last_used_at: number | null;
   revoked_at: number | null;
   revoke_reason: string | null;
+}
+
+/** A committed code as the `codes` view shows it: with its batch's seats. */
+export interface CodeView extends AccessCodeTable {
+  devices: number;
 }
 
 /**
@@ -107,7 +119,9 @@ export interface SessionTable {
   user_agent: string | null;
   started_at: number;
   last_seen_at: number;
-  /** Null while active; a partial unique index allows one active session per code. */
+  /** Which of its code's seats (0 to the batch's devices - 1) the session holds (migration 0015). */
+  seat: ColumnType<number, number | undefined, number>;
+  /** Null while active; a partial unique index allows one active session per seat of a code. */
   ended_at: number | null;
   end_reason: string | null;
 }

@@ -11,6 +11,7 @@ import { formatLadder, parseLadder } from './ladder.js';
 import { hasBrandingChange, writeBranding, type BrandingInput } from './event-branding.js';
 import { checkEndsInFuture, checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
 import { openStreamKey, sealStreamKey, type StreamKeyring } from './stream-key-seal.js';
+import { checkDevicePolicy } from '../sessions/device-seats.js';
 
 export interface EventDeps {
   db: Db;
@@ -34,6 +35,8 @@ export interface CreateEventInput {
   ladder?: string;
   /** The watch page's description, images, accent and language (event-branding.ts). */
   branding?: BrandingInput;
+  /** A device beyond a code's seats: `block` (default) or `takeover` (sessions/device-seats.ts). */
+  devicePolicy?: string;
 }
 
 export interface UpdateEventInput {
@@ -43,6 +46,7 @@ export interface UpdateEventInput {
   rewatchHours?: number;
   ladder?: string;
   branding?: BrandingInput;
+  devicePolicy?: string;
 }
 
 function audit(deps: EventDeps, action: string, target: string, details?: Record<string, unknown>): AuditEntry {
@@ -60,6 +64,7 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
   checkEndsInFuture(endsAt, now);
   const rewatchHours = checkRewatchHours(input.rewatchHours);
   const ladder = formatLadder(parseLadder(input.ladder ?? 'copy'));
+  const devicePolicy = checkDevicePolicy(input.devicePolicy ?? 'block');
   return writeTransaction(deps.db, async (trx) => {
     const existing = await trx.selectFrom('events').select('id').where('id', '=', id).executeTakeFirst();
     if (existing) throw new AppError(409, 'event_exists', `event "${id}" already exists (pass another --id)`);
@@ -74,12 +79,13 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
       ladder,
       ingest_state: 'idle',
       ingest_reason: null,
+      device_policy: devicePolicy,
       created_at: now,
       updated_at: now,
     };
     await trx.insertInto('events').values(row).execute();
     if (hasBrandingChange(input.branding)) await writeBranding(trx, id, input.branding!, now);
-    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, ...input.branding }));
+    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, devicePolicy, ...input.branding }));
     return row;
   });
 }
@@ -102,7 +108,7 @@ export async function getEvent(db: Db, id: string): Promise<EventRow> {
 export async function updateEvent(deps: EventDeps, id: string, input: UpdateEventInput): Promise<EventRow> {
   const { branding, ...fields } = input;
   if (Object.values(fields).every((v) => v === undefined) && !hasBrandingChange(branding)) {
-    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder or a branding flag (--description, --organiser, --poster, --logo, --accent, --language)');
+    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder, --device-policy or a branding flag (--description, --organiser, --poster, --logo, --accent, --language)');
   }
   const now = deps.clock();
   return writeTransaction(deps.db, async (trx) => {
@@ -115,6 +121,7 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
       ends_at: input.endsAt !== undefined ? input.endsAt : current.ends_at,
       rewatch_hours: input.rewatchHours !== undefined ? checkRewatchHours(input.rewatchHours) : current.rewatch_hours,
       ladder: input.ladder !== undefined ? formatLadder(parseLadder(input.ladder)) : current.ladder,
+      device_policy: input.devicePolicy !== undefined ? checkDevicePolicy(input.devicePolicy) : current.device_policy,
       updated_at: now,
     };
     checkWindow(next.starts_at, next.ends_at);
@@ -125,7 +132,7 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
     }
     await trx
       .updateTable('events')
-      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, updated_at: now })
+      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, device_policy: next.device_policy, updated_at: now })
       .where('id', '=', id)
       .execute();
     if (hasBrandingChange(branding)) await writeBranding(trx, id, branding!, now);

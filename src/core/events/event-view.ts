@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { toIso } from '../duration.js';
-import type { EventRow, EventStatus, IngestState } from '../db/schema.js';
+import type { DevicePolicy, EventRow, EventStatus, IngestState } from '../db/schema.js';
 import { openStreamKey, type StreamKeyring } from './stream-key-seal.js';
 
 /** An event as the CLI and the API show it (SPEC §2). */
@@ -16,6 +16,8 @@ export interface EventView {
   ladder: string;
   /** What the ingest does with the publisher, and why: why an event with a publisher is not live. */
   ingest: { state: IngestState; reason: string | null };
+  /** A device beyond a code's seats: refused, or it takes over the least recently seen one. */
+  devicePolicy: DevicePolicy;
   createdAt: string;
 }
 
@@ -41,6 +43,7 @@ export function toEventView(row: EventRow, config: Config, keyring: StreamKeyrin
     rtmpUrl: rtmpServerUrl(config),
     ladder: row.ladder,
     ingest: { state: row.ingest_state, reason: row.ingest_reason },
+    devicePolicy: row.device_policy,
     createdAt: toIso(row.created_at)!,
   };
 }

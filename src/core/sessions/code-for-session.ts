@@ -3,15 +3,17 @@ import { compileOnce } from '../db/compile-once.js';
 import { databaseKind, type DatabaseKind, type Db, type FirstRead } from '../db/database.js';
 import type { AccessCodeRow, EventRow, SessionRow } from '../db/schema.js';
 
-/** What the single-device rule needs of a code's open session. */
-export type OpenSession = Pick<SessionRow, 'id' | 'event_id' | 'device_id' | 'client_ip' | 'last_seen_at'>;
+/** What the seat rule needs of a code's open session. */
+export type OpenSession = Pick<SessionRow, 'id' | 'event_id' | 'device_id' | 'client_ip' | 'last_seen_at' | 'seat'>;
 
-/** A committed code with its event and its session not yet ended (at most one: a unique partial index). */
+/** A committed code with its seats, its event and its sessions not yet ended (at most one a seat: a unique partial index). */
 export interface CodeForSession {
   code: AccessCodeRow;
+  /** How many devices may play the code at once (its batch's seats). */
+  devices: number;
   event: EventRow;
   /** As stored: the caller applies a deferred heartbeat (deferred-last-seen.ts) if it wants one. */
-  open: OpenSession | null;
+  open: OpenSession[];
 }
 
 const CODE_COLUMNS = [
@@ -38,6 +40,7 @@ function selectCodeForSession(db: Db, { codeId }: { codeId: string }) {
     // column added to the view later must not change the shape of its rows under it.
     .select(CODE_COLUMNS)
     .select([
+      'c.devices',
       'e.id as e_id',
       'e.title as e_title',
       'e.status as e_status',
@@ -48,6 +51,7 @@ function selectCodeForSession(db: Db, { codeId }: { codeId: string }) {
       'e.ladder as e_ladder',
       'e.ingest_state as e_ingest_state',
       'e.ingest_reason as e_ingest_reason',
+      'e.device_policy as e_device_policy',
       'e.created_at as e_created_at',
       'e.updated_at as e_updated_at',
       's.id as s_id',
@@ -55,6 +59,7 @@ function selectCodeForSession(db: Db, { codeId }: { codeId: string }) {
       's.device_id as s_device_id',
       's.client_ip as s_client_ip',
       's.last_seen_at as s_last_seen_at',
+      's.seat as s_seat',
     ])
     .where('c.id', '=', codeId);
 }
@@ -102,13 +107,28 @@ export async function loadCodeForSession(db: Db, codeId: string): Promise<CodeFo
   return codeForSessionFrom(rows);
 }
 
-/** The code, event and open session of the statement's rows (none: no such committed code). */
+/** The code, event and open sessions of the statement's rows, one a session (none: no such committed code). */
 export function codeForSessionFrom(rows: readonly CodeForSessionRow[]): CodeForSession | undefined {
   const row = rows[0];
   if (!row) return undefined;
-  const { e_id, e_title, e_status, e_starts_at, e_ends_at, e_rewatch_hours, e_stream_key, e_ladder, e_ingest_state, e_ingest_reason, e_created_at, e_updated_at, ...rest } =
-    row;
-  const { s_id, s_event_id, s_device_id, s_client_ip, s_last_seen_at, ...code } = rest;
+  const {
+    e_id,
+    e_title,
+    e_status,
+    e_starts_at,
+    e_ends_at,
+    e_rewatch_hours,
+    e_stream_key,
+    e_ladder,
+    e_ingest_state,
+    e_ingest_reason,
+    e_device_policy,
+    e_created_at,
+    e_updated_at,
+    devices,
+    ...rest
+  } = row;
+  const { s_id, s_event_id, s_device_id, s_client_ip, s_last_seen_at, s_seat, ...code } = rest;
   const event: EventRow = {
     id: e_id,
     title: e_title,
@@ -120,12 +140,14 @@ export function codeForSessionFrom(rows: readonly CodeForSessionRow[]): CodeForS
     ladder: e_ladder,
     ingest_state: e_ingest_state,
     ingest_reason: e_ingest_reason,
+    device_policy: e_device_policy,
     created_at: e_created_at,
     updated_at: e_updated_at,
   };
-  const open =
-    s_id === null || s_event_id === null || s_device_id === null || s_last_seen_at === null
-      ? null
-      : { id: s_id, event_id: s_event_id, device_id: s_device_id, client_ip: s_client_ip, last_seen_at: s_last_seen_at };
-  return { code, event, open };
+  const open: OpenSession[] = [];
+  for (const s of rows) {
+    if (s.s_id === null || s.s_event_id === null || s.s_device_id === null || s.s_last_seen_at === null || s.s_seat === null) continue;
+    open.push({ id: s.s_id, event_id: s.s_event_id, device_id: s.s_device_id, client_ip: s.s_client_ip, last_seen_at: s.s_last_seen_at, seat: s.s_seat });
+  }
+  return { code, devices, event, open };
 }

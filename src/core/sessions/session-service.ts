@@ -14,6 +14,7 @@ import { writeOpenedSession, writeResume } from './session-writes.js';
 import type { Keyring } from '../secret-store.js';
 import { raiseSessionsEnded, raiseSessionStarted } from '../webhooks/webhook-raisers.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
+import { seatForNewDevice, TAKEN_OVER } from './device-seats.js';
 
 /** A session without a heartbeat for this long is over; the player sends one every 30 s. */
 export const SESSION_TIMEOUT_MS = 90_000;
@@ -58,9 +59,9 @@ const invalidCode = () => new AppError(401, 'invalid_code', 'This code is not va
 export const RESUME_WRITE_INTERVAL_MS = 15_000;
 
 /**
- * Exchanges an access code for a session and a playback token. The single-device rule is the
- * database's: the check, the timeout of a stale session and the insert run in one write
- * transaction, and a unique index allows one active session per code whatever happens.
+ * Exchanges an access code for a session and a playback token. The seat rule is the database's:
+ * the check, the end of a stale or displaced session and the insert run in one write
+ * transaction, and a unique index allows one active session per seat of a code whatever happens.
  */
 export async function startSession(
   deps: SessionDeps,
@@ -95,13 +96,13 @@ export async function startSession(
       },
       { lock: scope === 'code' ? { code: codeId } : 'database', first: codeForSessionRead(deps.db, codeId) },
     );
-  // Ending a stale session writes to the revocation feed, which needs the whole database.
-  if (plan.kind === 'open' && plan.stale) return run('database');
+  // Ending a stale or displaced session writes to the revocation feed, which needs the whole database.
+  if (plan.kind === 'open' && plan.ending.length > 0) return run('database');
   try {
     return await run('code');
   } catch (error) {
-    // A stale session seen only under the lock; or (never expected: the code's lock excludes it) a
-    // second active session refused by the unique index. Either way the whole database decides.
+    // A session to end seen only under the lock; or (never expected: the code's lock excludes it) a
+    // seat taken twice, refused by the unique index. Either way the whole database decides.
     if (error instanceof NeedsWholeDatabase || isUniqueViolation(error)) return run('database');
     throw error;
   }
@@ -118,28 +119,32 @@ class NeedsWholeDatabase extends Error {}
 
 type SessionPlan =
   | { kind: 'resume'; now: number; sessionId: string; writeSession: boolean; writeCode: boolean }
-  | { kind: 'open'; now: number; stale: OpenSession | null; writeCode: boolean };
+  | { kind: 'open'; now: number; seat: number; ending: { session: OpenSession; reason: string }[]; writeCode: boolean };
 
 /**
- * The checks of a code and its event and the single-device rule, without writing: resume the
- * device's own session, or open one (after timing out a stale one). Throws the refusals.
+ * The checks of a code and its event and the seat rule, without writing: resume the device's own
+ * session, or open one on a free seat (after timing out stale ones), or on the seat of the least
+ * recently seen session when the event lets a new device take over. Throws the refusals.
  */
-function planSession(deps: SessionDeps, { code, event, open }: CodeForSession, input: Omit<StartSessionInput, 'code'>): SessionPlan {
+function planSession(deps: SessionDeps, { code, devices, event, open }: CodeForSession, input: Omit<StartSessionInput, 'code'>): SessionPlan {
   const now = deps.clock();
   if (code.revoked_at !== null) throw new AppError(403, 'code_revoked', 'This code has been revoked.');
   if (code.expires_at <= now) throw new AppError(410, 'code_expired', 'This code has expired.');
   checkEventAvailable(event, now);
   const recently = (at: number | null) => at !== null && now - at < RESUME_WRITE_INTERVAL_MS;
   const writeCode = code.first_used_at === null || !recently(code.last_used_at);
-  const active = open && withDeferredLastSeen(deps.db, open);
-  if (!active || active.last_seen_at < now - SESSION_TIMEOUT_MS) return { kind: 'open', now, stale: active, writeCode };
-  if (active.device_id !== input.deviceId) {
-    const retryAfter = Math.max(1, Math.ceil((active.last_seen_at + SESSION_TIMEOUT_MS - now) / 1000));
-    throw new AppError(409, 'device_conflict', 'This code is playing on another device.', { retryAfter });
+  const sessions = open.map((stored) => ({ stored, seen: withDeferredLastSeen(deps.db, stored) }));
+  const timedOut = (s: OpenSession) => s.last_seen_at < now - SESSION_TIMEOUT_MS;
+  const own = sessions.find(({ seen }) => seen.device_id === input.deviceId && !timedOut(seen));
+  if (own) {
+    // The stored time, not a deferred one: a heartbeat kept only in memory still has to be written.
+    const writeSession = !recently(own.stored.last_seen_at) || own.stored.client_ip !== input.clientIp;
+    return { kind: 'resume', now, sessionId: own.seen.id, writeSession, writeCode };
   }
-  // The stored time, not a deferred one: a heartbeat kept only in memory still has to be written.
-  const writeSession = !recently(open.last_seen_at) || open.client_ip !== input.clientIp;
-  return { kind: 'resume', now, sessionId: active.id, writeSession, writeCode };
+  const ending = sessions.filter(({ seen }) => timedOut(seen)).map(({ seen }) => ({ session: seen, reason: 'timeout' }));
+  const playing = sessions.map(({ seen }) => seen).filter((seen) => !timedOut(seen));
+  const { seat, displaced } = seatForNewDevice(devices, event.device_policy, playing, { now, timeoutMs: SESSION_TIMEOUT_MS });
+  return { kind: 'open', now, seat, ending: displaced ? [...ending, { session: displaced, reason: TAKEN_OVER }] : ending, writeCode };
 }
 
 /**
@@ -167,9 +172,9 @@ export async function openSession(
     else deferLastSeen(deps.db, plan.sessionId, now);
     return grantFor(deps, loaded, plan.sessionId, now);
   }
-  if (plan.stale) {
+  if (plan.ending.length > 0) {
     if (scope === 'code') throw new NeedsWholeDatabase();
-    await endSessions(trx, now, [plan.stale], 'timeout');
+    for (const { session, reason } of plan.ending) await endSessions(trx, now, [session], reason);
   }
   const sessionId = timeOrderedId(now);
   const session = {
@@ -181,6 +186,7 @@ export async function openSession(
     user_agent: input.userAgent?.slice(0, 300) ?? null,
     started_at: now,
     last_seen_at: now,
+    seat: plan.seat,
   };
   const subscribed = await writeOpenedSession(trx, session, plan.writeCode ? use : null);
   await raiseSessionStarted(trx, now, code, sessionId, code.first_used_at === null, subscribed);
@@ -242,7 +248,7 @@ export async function heartbeatIn(db: Db, deps: SessionDeps, sessionId: string, 
     if (canWrite) await endSessions(db, now, [session], 'timeout');
     session.ended_at = now;
   }
-  if (session.ended_at !== null) throw new AppError(409, 'session_ended', 'This session has ended; enter the code again.');
+  if (session.ended_at !== null) throw sessionEnded(session.end_reason);
   const event = await db.selectFrom('events').selectAll().where('id', '=', session.event_id).executeTakeFirstOrThrow();
   if (event.status === 'archived') throw new AppError(403, 'event_not_available', 'This event is no longer available.');
   if (canWrite) {
@@ -253,6 +259,12 @@ export async function heartbeatIn(db: Db, deps: SessionDeps, sessionId: string, 
     deferLastSeen(deps.db, sessionId, now);
   }
   return signPlaybackToken(deps.keyring.current, { codeId: code.id, eventId: session.event_id, sessionId }, now, deps.tokenTtlSeconds);
+}
+
+/** The answer for an ended session; one whose seat another device took says so (the player tells the viewer). */
+export function sessionEnded(reason: string | null): AppError {
+  if (reason === TAKEN_OVER) return new AppError(409, 'session_ended', 'This code started playing on another device.', { reason: TAKEN_OVER });
+  return new AppError(409, 'session_ended', 'This session has ended; enter the code again.');
 }
 
 /** Frees the code for another device at once; idempotent. */

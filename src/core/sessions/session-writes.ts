@@ -8,7 +8,7 @@ import type { Subscriber } from '../webhooks/webhook-outbox.js';
 export type NewSession = Omit<SessionRow, 'ended_at' | 'end_reason'>;
 export type CodeUse = { first_used_at: number; last_used_at: number };
 
-const SESSION_COLUMNS = ['id', 'code_id', 'event_id', 'device_id', 'client_ip', 'user_agent', 'started_at', 'last_seen_at'] as const;
+const SESSION_COLUMNS = ['id', 'code_id', 'event_id', 'device_id', 'client_ip', 'user_agent', 'started_at', 'last_seen_at', 'seat'] as const;
 
 const insertSession = compileOnce<NewSession>(SESSION_COLUMNS, (db, session) => db.insertInto('sessions').values({ ...session, ended_at: null, end_reason: null }));
 

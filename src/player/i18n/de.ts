@@ -46,6 +46,8 @@ export const de: Catalogue = {
   press_play: 'Drücken Sie auf Wiedergabe, um zu starten.',
   links_disabled: 'Links für andere Player sind für diese Veranstaltung nicht freigeschaltet.',
   link_ready: 'Die Wiedergabe hier ist beendet: Ihr persönlicher Link unten läuft in VLC oder auf Ihrem Fernseher.',
+  taken_over: 'Sie haben die Wiedergabe auf einem anderen Gerät begonnen.',
+  try_again: 'Erneut versuchen',
   generic_error: 'Etwas ist schiefgegangen. Bitte versuchen Sie es erneut.',
   playback_failed: 'Die Wiedergabe ist fehlgeschlagen. Bitte laden Sie die Seite neu.',
   unit_days: '{n} T.',

@@ -48,6 +48,8 @@ export const en = {
   press_play: 'Press play to start.',
   links_disabled: 'Links for other players are not enabled for this event.',
   link_ready: 'Playback here has stopped: your personal link below plays in VLC or on your TV.',
+  taken_over: 'You started watching on another device.',
+  try_again: 'Try again',
   generic_error: 'Something went wrong. Please try again.',
   playback_failed: 'Playback failed. Please reload the page.',
   unit_days: '{n}d',

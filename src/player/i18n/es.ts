@@ -46,6 +46,8 @@ export const es: Catalogue = {
   press_play: 'Pulse reproducir para empezar.',
   links_disabled: 'Los enlaces para otros reproductores no están activados para este evento.',
   link_ready: 'La reproducción aquí se ha detenido: su enlace personal de abajo funciona en VLC o en su televisor.',
+  taken_over: 'Ha empezado a ver en otro dispositivo.',
+  try_again: 'Intentar de nuevo',
   generic_error: 'Algo ha ido mal. Inténtelo de nuevo.',
   playback_failed: 'La reproducción ha fallado. Recargue la página.',
   unit_days: '{n} d',

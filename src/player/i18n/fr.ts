@@ -46,6 +46,8 @@ export const fr: Catalogue = {
   press_play: 'Appuyez sur lecture pour commencer.',
   links_disabled: 'Les liens pour d’autres lecteurs ne sont pas activés pour cet événement.',
   link_ready: 'La lecture ici est arrêtée : votre lien personnel ci-dessous fonctionne dans VLC ou sur votre télévision.',
+  taken_over: 'Vous avez commencé à regarder sur un autre appareil.',
+  try_again: 'Réessayer',
   generic_error: 'Une erreur s’est produite. Veuillez réessayer.',
   playback_failed: 'La lecture a échoué. Veuillez recharger la page.',
   unit_days: '{n} j',

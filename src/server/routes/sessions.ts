@@ -6,10 +6,12 @@ import { createLink } from '../../core/sessions/link-sessions.js';
 import { heartbeat, releaseSession } from '../../core/sessions/session-service.js';
 import { sessionDeps, type PlatformDeps } from '../deps.js';
 import { parseBody } from '../http/validate-body.js';
+import type { FeedHub } from '../feed-hub.js';
+import { watchSession } from './session-watch.js';
 
 const SessionBody = z.object({ sessionId: z.string().min(1).max(64), token: z.string().max(4096).optional() });
 
-export function sessionRoutes(deps: PlatformDeps, streamsMounted = false): Router {
+export function sessionRoutes(deps: PlatformDeps, streamsMounted = false, feed?: FeedHub): Router {
   const router = express.Router();
   const claimsOf = (req: Request, bodyToken?: string): PlaybackClaims => {
     // sendBeacon (release on unload) cannot set headers, so release also takes the token in the body.
@@ -43,6 +45,15 @@ export function sessionRoutes(deps: PlatformDeps, streamsMounted = false): Route
       url: `${streamsBase}/streams/${link.eventId}/index.m3u8?token=${link.token}`,
       expiresAt: new Date(link.expiresAt).toISOString(),
     });
+  });
+
+  // Held open until the session ends (take-over events' players): session-watch.ts.
+  router.post('/api/sessions/watch', async (req, res) => {
+    const body = parseBody(SessionBody, req.body);
+    const claims = claimsOf(req);
+    if (claims.sid !== body.sessionId) throw new AppError(403, 'session_mismatch', 'The token belongs to another session.');
+    if (!feed) throw new AppError(404, 'not_found', 'Not found.');
+    await watchSession(deps, feed, claims, req, res);
   });
 
   router.post('/api/sessions/release', async (req, res) => {

@@ -16,6 +16,7 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     rewatchHours: rewatchHoursFlag(options.rewatch) ?? ctx.config.defaultRewatchHours,
     ladder: options.ladder,
     branding: brandingFromFlags(ctx.config, options),
+    devicePolicy: options.devicePolicy,
   };
   const keyring = await ctx.keyring();
   const db = await ctx.db();

@@ -14,6 +14,7 @@ interface UpdateOptions extends BrandingFlags {
   endsAt?: string;
   rewatch?: string;
   ladder?: string;
+  devicePolicy?: string;
   goLive?: boolean;
 }
 
@@ -22,8 +23,8 @@ export async function run(ctx: CommandContext, options: UpdateOptions, [id]: str
   if (options.goLive) {
     // Alone, or first: the other changes then apply to the event as started.
     const started = await goLive(deps, id!);
-    const { title, endsAt, rewatch, ladder, description, organiser, poster, logo, accent, language } = options;
-    if ([title, endsAt, rewatch, ladder, description, organiser, poster, logo, accent, language].every((value) => value === undefined)) {
+    const { title, endsAt, rewatch, ladder, devicePolicy, description, organiser, poster, logo, accent, language } = options;
+    if ([title, endsAt, rewatch, ladder, devicePolicy, description, organiser, poster, logo, accent, language].every((value) => value === undefined)) {
       return printEvent(ctx.out, toEventView(started, ctx.config, await ctx.keyring()), toBrandingView(await findBranding(deps.db, started.id)));
     }
   }
@@ -34,6 +35,7 @@ export async function run(ctx: CommandContext, options: UpdateOptions, [id]: str
     rewatchHours: rewatchHoursFlag(options.rewatch),
     ladder: options.ladder,
     branding: brandingFromFlags(ctx.config, options),
+    devicePolicy: options.devicePolicy,
   };
   const row = await updateEvent(deps, id!, input);
   await printEvent(ctx.out, toEventView(row, ctx.config, await ctx.keyring()), toBrandingView(await findBranding(deps.db, row.id)));

@@ -10,6 +10,7 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
   const count = countFlag(options.count);
   const expiresAt = timeFlag(options.expiresAt, '--expires-at');
   const expiresInMs = durationFlag(options.expiresIn, '--expires-in');
+  const devices = options.devices === undefined ? undefined : countFlag(options.devices, '--devices');
   const db = await ctx.db();
   const { pepper } = await ctx.keyring();
   const destination = openCodeDestination(ctx.out, options.out, { force: Boolean(options.force) });
@@ -17,7 +18,7 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
   try {
     const result = await issueCodes(
       { db, clock: ctx.clock, pepper, actor: cliActor() },
-      { eventId: options.event!, count, expiresAt, expiresInMs, label: options.label, onProgress: progress.update },
+      { eventId: options.event!, count, expiresAt, expiresInMs, label: options.label, devices, onProgress: progress.update },
       destination.sink,
     );
     progress.stop();

@@ -26,6 +26,7 @@ export async function run(ctx: CommandContext, _options: unknown, [given]: strin
     ['event', `${c.eventId} (${found.eventTitle})`],
     ['status', await colour(ctx.out, TINT[c.status], c.status)],
     ['label', c.label],
+    ['devices', `${found.devices} at once`],
     ['expires', c.expiresAt],
     ['created', c.createdAt],
     ['first used', c.firstUsedAt],

@@ -11,6 +11,7 @@ import { archiveEvent, createEvent, getEvent, listEvents, rotateStreamKey, updat
 import { toEventView } from '../../../core/events/event-view.js';
 import { findBranding, toBrandingView } from '../../../core/events/event-branding.js';
 import type { EventRow } from '../../../core/db/schema.js';
+import { DEVICE_POLICIES, MAX_DEVICES } from '../../../core/sessions/device-seats.js';
 import type { PlatformDeps } from '../../deps.js';
 import { parseBody } from '../../http/validate-body.js';
 import { mutationDeps, principalOf, requireEventAccess, requireGlobal } from '../admin-auth.js';
@@ -30,6 +31,7 @@ const CreateEvent = z.object({
   organiser: z.string().max(400).nullable().optional(),
   accent: z.string().max(16).nullable().optional(),
   language: z.string().max(8).optional(),
+  devicePolicy: z.enum(DEVICE_POLICIES).optional(),
 });
 
 /** The event's fields and its branding's, apart. */
@@ -48,6 +50,7 @@ const CreateCodes = z.object({
   label: z.string().max(64).optional(),
   expiresAt: isoTime('expiresAt').optional(),
   expiresIn: z.string().max(16).transform((v) => parseDuration(v, 'expiresIn')).optional(),
+  devices: z.number().int().min(1).max(MAX_DEVICES).optional(),
 });
 
 const ListCodes = z.object({
@@ -107,7 +110,7 @@ export function eventRoutes(deps: PlatformDeps): Router {
     const sink = memoryCodeSink();
     const result = await issueCodes(
       { ...mutationDeps(deps, req, res), pepper: deps.keyring.pepper },
-      { eventId: req.params.id, count: body.count, label: body.label, expiresAt: body.expiresAt, expiresInMs: body.expiresIn },
+      { eventId: req.params.id, count: body.count, label: body.label, expiresAt: body.expiresAt, expiresInMs: body.expiresIn, devices: body.devices },
       sink,
     );
     if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
