@@ -7,7 +7,7 @@ const GiB = 1024 ** 3;
 describe('recordingSpaceCheck', () => {
   const cases: { name: string; free: number; rates: { eventId: string; kbps: number; source: 'measured' | 'ladder' | 'input' }[]; status: string; detail: RegExp }[] = [
     { name: 'no live event', free: 1 * GiB, rates: [], status: 'ok', detail: /no live event/ },
-    // 5,228 kbit/s (720p,480p,360p + 3 × AAC) is 2.35 GB an hour.
+    // 5,228 kbit/s is 2.35 GB (2.2 GiB) an hour.
     { name: 'a ladder that fits', free: 10 * GiB, rates: [{ eventId: 'big', kbps: 5228, source: 'ladder' }], status: 'ok', detail: /4\.6 h of big records 5228 kbit\/s \(ladder\), 2\.2 GiB an hour/ },
     { name: 'a ladder that does not fit', free: 2 * GiB, rates: [{ eventId: 'big', kbps: 5228, source: 'ladder' }], status: 'warn', detail: /less than an hour of live event big/ },
     { name: 'the largest decides (rates come largest first)', free: 2 * GiB, rates: [{ eventId: 'big', kbps: 8000, source: 'measured' }, { eventId: 'small', kbps: 500, source: 'input' }], status: 'warn', detail: /event big records 8000/ },
