@@ -66,13 +66,13 @@ export function checkFileIntegrity(file: string, what: string): void {
  */
 export function postgresToolEnv(databaseUrl: string): NodeJS.ProcessEnv {
   const url = new URL(databaseUrl);
-  const env: NodeJS.ProcessEnv = { ...process.env, PGHOST: decodeURIComponent(url.hostname || 'localhost'), PGDATABASE: decodeURIComponent(url.pathname.slice(1)) };
-  if (url.port) env.PGPORT = url.port;
-  if (url.username) env.PGUSER = decodeURIComponent(url.username);
-  if (url.password) env.PGPASSWORD = decodeURIComponent(url.password);
+  const libpq: Record<string, string> = { PGHOST: decodeURIComponent(url.hostname || 'localhost'), PGDATABASE: decodeURIComponent(url.pathname.slice(1)) };
+  if (url.port) libpq.PGPORT = url.port;
+  if (url.username) libpq.PGUSER = decodeURIComponent(url.username);
+  if (url.password) libpq.PGPASSWORD = decodeURIComponent(url.password);
   const sslmode = url.searchParams.get('sslmode');
-  if (sslmode) env.PGSSLMODE = sslmode;
-  return env;
+  if (sslmode) libpq.PGSSLMODE = sslmode;
+  return { ...process.env, ...libpq };
 }
 
 /** pg_dump or pg_restore: on PATH, else the newest of Debian's /usr/lib/postgresql/N/bin. */
