@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { codesFromCsv, initialisedDataDir, json, runCli, tempDir } from '../helpers/cli.js';
-import { dropTestDatabase } from '../helpers/test-database.js';
+import { dropTestDatabase, testDatabaseKind } from '../helpers/test-database.js';
+import { TarWriter } from '../../src/core/backup/tar-writer.js';
 
 /** A data directory to restore into that does not exist yet, removed (with its database) after the test. */
 function freshDataDir(t: { after(fn: () => unknown): void }): string {
@@ -101,5 +102,30 @@ describe('streamgate backup and restore', () => {
     assert.match(bad.stderr, /is not a usable StreamGate backup: .*nothing was changed/);
     assert.equal(fs.existsSync(restored), false, 'no data directory appears');
     assert.deepEqual(fs.readdirSync(path.dirname(restored)), [], 'no staging folder left behind');
+  });
+
+  it('refuses an archive whose entries would land outside the data directory, leaving nothing anywhere', async (t) => {
+    const root = tempDir();
+    t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+    const database = testDatabaseKind() === 'sqlite' ? 'sqlite' : 'postgres';
+    for (const [name, evil] of [['parent', 'hls/../../escaped'], ['absolute', path.join(root, 'absolute-escape')], ['unknown', 'bin/streamgate']] as const) {
+      const archive = path.join(root, `${name}.tar`);
+      const fd = fs.openSync(archive, 'w');
+      const tar = new TarWriter((chunk) => fs.writeSync(fd, chunk));
+      tar.file('manifest.json', Buffer.from(JSON.stringify({ format: 'streamgate-backup/1', version: '0.1.0', createdAt: new Date().toISOString(), database, withMedia: true })), Date.now());
+      tar.file('secret', Buffer.from('not really'), Date.now());
+      tar.file(evil, Buffer.from('gotcha'), Date.now());
+      tar.finish();
+      fs.closeSync(fd);
+
+      const restored = path.join(root, `restored-${name}`);
+      t.after(() => dropTestDatabase(restored));
+      const refused = await runCli(['restore', archive], { dataDir: restored });
+      assert.equal(refused.code, 2, `${name}: ${refused.stderr}`);
+      assert.match(refused.stderr, /is not a usable StreamGate backup: .*(refused|unexpected entry)/);
+      assert.equal(fs.existsSync(restored), false);
+    }
+    assert.deepEqual(fs.readdirSync(root).sort(), ['absolute.tar', 'parent.tar', 'unknown.tar'], 'nothing escaped, no staging folder left');
+    assert.equal(fs.existsSync(path.join(path.dirname(root), 'escaped')), false);
   });
 });
