@@ -59,11 +59,13 @@ describe('streamgate events prune', () => {
     const dataDir = await initialisedDataDir(t);
     const oldCodes = await endedEvent(dataDir, 'old', 100);
     await endedEvent(dataDir, 'recent', 1);
+    await endedEvent(dataDir, 'busy', 100); // ended long ago, but a publisher is on it again: FFmpeg writes there
+    await withDb(dataDir, (db) => writeTransaction(db, (trx) => trx.updateTable('events').set({ ingest_state: 'writing' }).where('id', '=', 'busy').execute()));
 
     const dry = await runCli(['events', 'prune', '--ended-before', '30d'], { dataDir });
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /old\s+ended/);
-    assert.doesNotMatch(dry.stdout, /recent|conf/);
+    assert.doesNotMatch(dry.stdout, /recent|conf|busy/);
     assert.match(dry.stdout, /Dry run: nothing was deleted\. Run again with --yes/);
     const dryJson = json(await runCli(['events', 'prune', '--ended-before', '30d', '--json'], { dataDir }));
     assert.equal(dryJson.dryRun, true);
@@ -80,10 +82,10 @@ describe('streamgate events prune', () => {
 
     assert.deepEqual(await rowsOf(dataDir, 'old'), { events: 0, access_codes: 0, code_batches: 0, code_counts: 0, sessions: 0, viewer_minutes: 0 });
     assert.equal(fs.existsSync(path.join(dataDir, 'hls', 'old')), false, 'the recording is gone');
-    assert.deepEqual(fs.readdirSync(path.join(dataDir, 'hls')), ['recent'], 'no trash folder left behind');
+    assert.deepEqual(fs.readdirSync(path.join(dataDir, 'hls')).sort(), ['busy', 'recent'], 'no trash folder left behind');
     assert.equal((await rowsOf(dataDir, 'recent')).access_codes, 5, 'an event that ended after the cut-off stays');
     const events = json(await runCli(['events', 'list', '--json'], { dataDir })).map((e: { id: string }) => e.id).sort();
-    assert.deepEqual(events, ['conf', 'recent']);
+    assert.deepEqual(events, ['busy', 'conf', 'recent']);
     const gone = await runCli(['tokens', 'show', '-'], { dataDir, input: oldCodes[1]! });
     assert.notEqual(gone.code, 0, 'a pruned event\'s code no longer exists');
 

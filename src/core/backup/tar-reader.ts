@@ -19,7 +19,10 @@ const CHUNK = 1024 ** 2;
 
 export class TarReader {
   private position = 0;
+  /** What is left of the current entry in the archive: its data and the padding to a block. */
   private pendingData = 0;
+  /** The current file entry's data not read yet. */
+  private dataLeft = 0;
 
   constructor(private readonly fd: number) {}
 
@@ -57,8 +60,6 @@ export class TarReader {
       throw new TarFormatError(`"${rawName}": only files and directories may be restored (entry type ${JSON.stringify(type)})`);
     }
   }
-
-  private dataLeft = 0;
 
   /** Copies the current file entry's data to `write`, chunk by chunk. */
   copyData(write: (chunk: Buffer) => void): void {

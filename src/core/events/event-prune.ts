@@ -8,6 +8,7 @@ import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
 import { toIso } from '../duration.js';
 import type { EventDeps } from './event-service.js';
+import { WHILE_PUBLISHING } from './ingest-state.js';
 import { folderUsage } from './media-usage.js';
 
 /**
@@ -18,7 +19,8 @@ import { folderUsage } from './media-usage.js';
  * delivery log (pruned on its own) keep their history.
  *
  * An event qualifies when it is `ended` or `archived` and its end (its `ends_at`, or without one
- * the time it last changed, which for an ended event is when it ended) is before the cut-off.
+ * the time it last changed, which for an ended event is when it ended) is before the cut-off, and
+ * no publisher is on it (FFmpeg would be writing into its folder).
  */
 export interface PruneCandidate {
   id: string;
@@ -37,6 +39,7 @@ export async function findPrunableEvents(db: Db, nowMs: number, endedBefore: num
     .selectFrom('events')
     .select(['id', 'title', 'status', 'ends_at', 'updated_at'])
     .where('status', 'in', ['ended', 'archived'])
+    .where('ingest_state', 'not in', WHILE_PUBLISHING)
     .where(sql<number>`coalesce(ends_at, updated_at)`, '<', endedBefore)
     .orderBy('id')
     .execute();
@@ -80,6 +83,7 @@ export async function pruneEvent(deps: EventDeps, id: string, endedBefore: numbe
         .select(['status', 'title', 'ends_at', 'updated_at'])
         .where('id', '=', id)
         .where('status', 'in', ['ended', 'archived'])
+        .where('ingest_state', 'not in', WHILE_PUBLISHING)
         .where(sql<number>`coalesce(ends_at, updated_at)`, '<', endedBefore)
         .executeTakeFirst();
       if (!event) return false;
