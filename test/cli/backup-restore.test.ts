@@ -128,4 +128,22 @@ describe('streamgate backup and restore', () => {
     assert.deepEqual(fs.readdirSync(root).sort(), ['absolute.tar', 'parent.tar', 'unknown.tar'], 'nothing escaped, no staging folder left');
     assert.equal(fs.existsSync(path.join(path.dirname(root), 'escaped')), false);
   });
+
+  it('restores the database to the file DATABASE_URL=sqlite: names, outside the data directory', async (t) => {
+    if (testDatabaseKind() !== 'sqlite') return t.skip('a SQLite file named by DATABASE_URL');
+    const dataDir = await initialisedDataDir(t);
+    const archive = path.join(path.dirname(dataDir), 'backup.tar');
+    assert.equal((await runCli(['backup', archive], { dataDir })).code, 0);
+    const restored = freshDataDir(t);
+    const elsewhere = path.join(path.dirname(restored), 'db', 'streamgate.sqlite');
+    const env = { DATABASE_URL: `sqlite:${elsewhere}` };
+    const restore = await runCli(['restore', archive], { dataDir: restored, env });
+    assert.equal(restore.code, 0, restore.stderr);
+    assert.deepEqual(fs.readdirSync(restored), ['secret']);
+    assert.equal(modeOf(elsewhere), 0o600);
+    assert.equal(json(await runCli(['events', 'list', '--json'], { dataDir: restored, env }))[0].id, 'conf');
+    const again = await runCli(['restore', archive], { dataDir: freshDataDir(t), env });
+    assert.equal(again.code, 2, 'an existing database file is never replaced');
+    assert.match(again.stderr, /exists: restore only into an empty data directory and database/);
+  });
 });

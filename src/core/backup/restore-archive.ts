@@ -67,6 +67,7 @@ export async function restoreBackup(config: Config, input: string): Promise<Rest
     }
 
     if (dbTarget && dbTarget !== path.join(dataDir, ENTRY.sqlite)) {
+      fs.mkdirSync(path.dirname(dbTarget), { recursive: true, mode: 0o700 });
       fs.copyFileSync(dbEntry, dbTarget, fs.constants.COPYFILE_EXCL); // DATABASE_URL=sqlite: names a file elsewhere
       fs.chmodSync(dbTarget, 0o600);
       fs.rmSync(dbEntry);
