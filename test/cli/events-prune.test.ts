@@ -99,6 +99,18 @@ describe('streamgate events prune', () => {
     assert.match(again.stdout, /nothing to prune/);
   });
 
+  it('deletes an event of more codes than one transaction takes (5,000) completely', async (t) => {
+    const dataDir = await initialisedDataDir(t);
+    await endedEvent(dataDir, 'big', 100);
+    assert.equal((await runCli(['tokens', 'create', '--event', 'big', '--count', '12001', '--expires-in', '400d', '--out', path.join(path.dirname(dataDir), 'big.csv')], { dataDir })).code, 0);
+    const pruned = await runCli(['events', 'prune', '--ended-before', '30d', '--yes', '--json'], { dataDir });
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.deepEqual(json(pruned).events.map((e: { id: string; codes: number; pruned: boolean }) => [e.id, e.codes, e.pruned]), [['big', 12_006, true]]);
+    assert.deepEqual(await rowsOf(dataDir, 'big'), { events: 0, access_codes: 0, code_batches: 0, code_counts: 0, sessions: 0, viewer_minutes: 0 });
+    const audit = await withDb(dataDir, (db) => db.selectFrom('audit_log').select('details').where('action', '=', 'event.prune').executeTakeFirstOrThrow());
+    assert.equal(JSON.parse(audit.details!).codes, 12_006);
+  });
+
   it('refuses a date it cannot read (exit 2)', async (t) => {
     const dataDir = await initialisedDataDir(t);
     const bad = await runCli(['events', 'prune', '--ended-before', 'last tuesday'], { dataDir });
