@@ -113,6 +113,13 @@ export function buildProgram(): Command {
     .argument('<id>')
     .option('-y, --yes', 'do not ask on a terminal')
     .action(action(() => import('./commands/events/reset-recording.js')));
+  // backup: begin (events prune)
+  sub(events, 'prune')
+    .description('delete events that ended before a time: their recordings, codes, sessions and statistics (a dry run without --yes)')
+    .requiredOption('--ended-before <time>', 'ISO 8601 time, or a duration ago such as 90d')
+    .option('-y, --yes', 'delete (without it: list what would go, and ask on a terminal)')
+    .action(action(() => import('./commands/events/prune.js')));
+  // backup: end
   sub(events, 'archive')
     .description('end an event for good: every code stops working')
     .argument('<id>')
@@ -272,6 +279,19 @@ and key checksums per table) fails, the target stays empty and the command can s
 Stop the services first: rows written to the source after the copy began are not copied.`,
     )
     .action(action(() => import('./commands/db/copy.js')));
+
+  // backup: begin (issue 15: backups and restore)
+  sub(program, 'backup')
+    .description('a consistent snapshot of the database and data/secret into a tar file (mode 0600), services running or not')
+    .argument('<out.tar>', 'the archive to write (atomically)')
+    .option('--with-media', 'also the HLS folders (live and recorded video)')
+    .option('--force', 'replace an existing archive')
+    .action(action(() => import('./commands/backup.js')));
+  sub(program, 'restore')
+    .description('unpack a backup into an empty or new data directory (never over an existing one)')
+    .argument('<in.tar>', 'an archive from streamgate backup')
+    .action(action(() => import('./commands/restore.js')));
+  // backup: end
 
   sub(program, 'doctor')
     .description('check ffmpeg, ports, data directory, secret and database')

@@ -14,7 +14,7 @@ describe('streamgate doctor', () => {
     assert.equal(report.ok, true);
     // PostgreSQL adds a check of LISTEN/NOTIFY (the revocation push), after the database's.
     const push = testDatabaseKind() === 'postgres' ? ['revocation push'] : [];
-    assert.deepEqual(report.checks.map((c: { name: string }) => c.name), ['data directory', 'file modes', 'secret', 'database', ...push, 'active key', 'leftover files', 'free disk', 'ffmpeg', 'platform port', 'edge port', 'rtmp port']);
+    assert.deepEqual(report.checks.map((c: { name: string }) => c.name), ['data directory', 'file modes', 'secret', 'database', ...push, 'active key', 'leftover files', 'free disk', 'recording space', 'ffmpeg', 'platform port', 'edge port', 'rtmp port']);
   });
 
   it('fails (exit 1) when the secret is readable by others, and says how to fix it', async (t) => {

@@ -9,6 +9,12 @@ import { toDatabaseError } from '../../core/database-errors.js';
 import { databaseKind, isPostgresUrl, postgresUrl } from '../../core/db/database.js';
 import { notificationRoundTrip } from '../../core/db/feed-notifications.js';
 import { colour, printJson, printTable } from '../output.js';
+// backup: begin (disk use per event, recording space)
+import path from 'node:path';
+import { mediaUsageByEvent, type MediaUsage } from '../../core/events/media-usage.js';
+import { liveRecordingRates } from '../../core/events/recording-rate.js';
+import { freeBytesAt, mediaUsageRows, recordingSpaceCheck } from '../recording-space.js';
+// backup: end
 
 /** Each check answers for itself; one failing never hides the others. */
 export async function runChecks(ctx: CommandContext): Promise<Check[]> {
@@ -20,6 +26,8 @@ export async function runChecks(ctx: CommandContext): Promise<Check[]> {
   checks.push(await checkActiveKey(ctx));
   checks.push(checkLeftovers([config.dataDir, process.cwd()]));
   checks.push(checkFreeDisk(fs.existsSync(config.dataDir) ? config.dataDir : process.cwd()));
+  const space = await checkRecordingSpace(ctx);
+  if (space) checks.push(space);
   checks.push(await checkFfmpeg(config));
   for (const [name, port] of [['platform port', config.platformPort], ['edge port', config.edgePort], ['rtmp port', config.rtmpPort]] as const) {
     checks.push(await checkPort(name, config.host, port));
@@ -53,6 +61,23 @@ async function checkDatabase(ctx: CommandContext): Promise<Check> {
 }
 
 
+
+// backup: begin
+/** Null when the database cannot be read: the database check says why. */
+async function checkRecordingSpace(ctx: CommandContext): Promise<Check | null> {
+  const free = freeBytesAt(fs.existsSync(ctx.config.dataDir) ? ctx.config.dataDir : process.cwd());
+  if (free === null) return null;
+  try {
+    return recordingSpaceCheck(free, await liveRecordingRates(await ctx.db()));
+  } catch {
+    return null;
+  }
+}
+
+function mediaUsage(ctx: CommandContext): MediaUsage[] {
+  return mediaUsageByEvent(path.join(ctx.config.dataDir, 'hls'));
+}
+// backup: end
 
 /**
  * PostgreSQL only: replicas hear of new revocations by LISTEN/NOTIFY, which a pooler in
@@ -98,11 +123,16 @@ async function checkActiveKey(ctx: CommandContext): Promise<Check> {
 export async function run(ctx: CommandContext): Promise<number> {
   const checks = await runChecks(ctx);
   const ok = checks.every((c) => c.status !== 'fail');
-  if (ctx.out.json) printJson({ ok, checks });
+  const media = mediaUsage(ctx);
+  if (ctx.out.json) printJson({ ok, checks, media });
   else {
     const tint = { ok: 'green', warn: 'yellow', fail: 'red' } as const;
     const rows = await Promise.all(checks.map(async (c) => [c.name, await colour(ctx.out, tint[c.status], c.status), c.detail]));
     await printTable(ctx.out, ['check', 'status', 'detail'], rows);
+    if (media.length > 0) {
+      process.stdout.write('\nDisk use per event (data/hls):\n');
+      await printTable(ctx.out, ['event', 'files', 'size'], mediaUsageRows(media));
+    }
   }
   return ok ? 0 : 1;
 }
