@@ -62,6 +62,11 @@ export interface Config {
   readonly adminPass: string | null;
   /** How often the platform counts each event's viewers for its analytics; 0 turns sampling off. */
   readonly analyticsSampleSeconds: number;
+  /** Built-in HTTPS: the PEM certificate (chain) and key files, both or neither; reloaded on change. */
+  readonly tlsCert: string | null;
+  readonly tlsKey: string | null;
+  /** With TLS: a plain-HTTP port that answers 308 to the HTTPS portal. */
+  readonly httpRedirectPort: number | null;
 }
 
 /** Flags from the command line, already named like Config fields; they win over env. */
@@ -109,6 +114,9 @@ const FIELDS = {
   adminUser: ['ADMIN_USER', z.string().regex(ADMIN_USERNAME_PATTERN, `must be ${ADMIN_USERNAME_RULE}`).nullable()],
   adminPass: ['ADMIN_PASS', z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).nullable()],
   analyticsSampleSeconds: ['STREAMGATE_ANALYTICS_SAMPLE_SECONDS', z.coerce.number().int().min(0).max(60)],
+  tlsCert: ['STREAMGATE_TLS_CERT', z.string().min(1).transform((p) => path.resolve(p)).nullable()],
+  tlsKey: ['STREAMGATE_TLS_KEY', z.string().min(1).transform((p) => path.resolve(p)).nullable()],
+  httpRedirectPort: ['STREAMGATE_HTTP_REDIRECT_PORT', port.nullable()],
 } as const satisfies Record<keyof Config, readonly [string, z.ZodType]>;
 
 /** Every environment variable the configuration reads (docs/configuration.md lists them all). */
@@ -143,6 +151,9 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     adminUser: null,
     adminPass: null,
     analyticsSampleSeconds: 15,
+    tlsCert: null,
+    tlsKey: null,
+    httpRedirectPort: null,
   };
 }
 
@@ -161,8 +172,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   const base = defaults(dataDir);
   // On this machine the URLs follow the ports: PLATFORM_PORT=8080 alone must not leave the edge
   // syncing from :3000 and players fetching from :4000. (A bad port is reported as the port.)
-  base.platformUrl = `http://127.0.0.1:${String(pick('platformPort') ?? base.platformPort)}`;
-  base.edgePublicUrl = `http://127.0.0.1:${String(pick('edgePort') ?? base.edgePort)}`;
+  // With built-in TLS they follow the scheme too.
+  const scheme = pick('tlsCert') !== undefined && pick('tlsKey') !== undefined ? 'https' : 'http';
+  base.platformUrl = `${scheme}://127.0.0.1:${String(pick('platformPort') ?? base.platformPort)}`;
+  base.edgePublicUrl = `${scheme}://127.0.0.1:${String(pick('edgePort') ?? base.edgePort)}`;
   const platformUrl = pick('platformUrl') ?? base.platformUrl;
   base.edgeAllowedOrigins = URL.canParse(String(platformUrl)) ? [new URL(String(platformUrl)).origin] : [];
   const config: Record<string, unknown> = {};
@@ -180,6 +193,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   }
   if ((config.adminUser === null) !== (config.adminPass === null)) {
     throw invalidInput('ADMIN_USER and ADMIN_PASS: set both or neither', 'invalid_config');
+  }
+  if ((config.tlsCert === null) !== (config.tlsKey === null)) {
+    throw invalidInput('STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY: set both or neither', 'invalid_config');
+  }
+  if (config.httpRedirectPort !== null && config.tlsCert === null) {
+    throw invalidInput('STREAMGATE_HTTP_REDIRECT_PORT: needs STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY (it sends browsers to HTTPS)', 'invalid_config');
   }
   if ((config.tokenTtlSeconds as number) > (config.tokenMaxTtlSeconds as number)) {
     throw invalidInput('STREAMGATE_TOKEN_TTL_SECONDS: must not exceed STREAMGATE_TOKEN_MAX_TTL_SECONDS', 'invalid_config');
