@@ -68,6 +68,7 @@ describe('loadConfig', () => {
     [{ STREAMGATE_TLS_CERT: '/c.pem' }, /^STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY: set both or neither$/],
     [{ STREAMGATE_TLS_KEY: '/k.pem' }, /^STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY: set both or neither$/],
     [{ STREAMGATE_HTTP_REDIRECT_PORT: '8080' }, /^STREAMGATE_HTTP_REDIRECT_PORT: needs STREAMGATE_TLS_CERT/],
+    [{ STREAMGATE_RTMPS_PORT: '1936' }, /^STREAMGATE_RTMPS_PORT: needs STREAMGATE_TLS_CERT/],
     [{ STREAMGATE_TLS_CERT: '/c.pem', STREAMGATE_TLS_KEY: '/k.pem', STREAMGATE_HTTP_REDIRECT_PORT: 'http' }, /^STREAMGATE_HTTP_REDIRECT_PORT:/],
     [{ PLAYBACK_SIGNING_SECRET: 'too-short' }, /^PLAYBACK_SIGNING_SECRET: must be at least 32 bytes \(got \(hidden\)\)$/],
   ];

@@ -67,6 +67,8 @@ export interface Config {
   readonly tlsKey: string | null;
   /** With TLS: a plain-HTTP port that answers 308 to the HTTPS portal. */
   readonly httpRedirectPort: number | null;
+  /** With TLS: RTMP over TLS for OBS's rtmps:// (node-media-server's own TLS listener). */
+  readonly rtmpsPort: number | null;
 }
 
 /** Flags from the command line, already named like Config fields; they win over env. */
@@ -117,6 +119,7 @@ const FIELDS = {
   tlsCert: ['STREAMGATE_TLS_CERT', z.string().min(1).transform((p) => path.resolve(p)).nullable()],
   tlsKey: ['STREAMGATE_TLS_KEY', z.string().min(1).transform((p) => path.resolve(p)).nullable()],
   httpRedirectPort: ['STREAMGATE_HTTP_REDIRECT_PORT', port.nullable()],
+  rtmpsPort: ['STREAMGATE_RTMPS_PORT', port.nullable()],
 } as const satisfies Record<keyof Config, readonly [string, z.ZodType]>;
 
 /** Every environment variable the configuration reads (docs/configuration.md lists them all). */
@@ -154,6 +157,7 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     tlsCert: null,
     tlsKey: null,
     httpRedirectPort: null,
+    rtmpsPort: null,
   };
 }
 
@@ -199,6 +203,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   }
   if (config.httpRedirectPort !== null && config.tlsCert === null) {
     throw invalidInput('STREAMGATE_HTTP_REDIRECT_PORT: needs STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY (it sends browsers to HTTPS)', 'invalid_config');
+  }
+  if (config.rtmpsPort !== null && config.tlsCert === null) {
+    throw invalidInput('STREAMGATE_RTMPS_PORT: needs STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY (its certificate)', 'invalid_config');
   }
   if ((config.tokenTtlSeconds as number) > (config.tokenMaxTtlSeconds as number)) {
     throw invalidInput('STREAMGATE_TOKEN_TTL_SECONDS: must not exceed STREAMGATE_TOKEN_MAX_TTL_SECONDS', 'invalid_config');

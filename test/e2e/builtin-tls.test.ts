@@ -5,7 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { startAppliance, waitFor, type Appliance } from '../helpers/appliance.js';
+import { publishWith, segmentsOf, startAppliance, waitFor, type Appliance } from '../helpers/appliance.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { httpsRequest, makeCertificate, peerFingerprint, replaceFile, type TestCertificate } from '../helpers/tls.js';
 
@@ -34,7 +34,7 @@ interface TlsAppliance {
  * certificate (a second one waits for the renewal). The edge inside trusts both through
  * NODE_EXTRA_CA_CERTS, as a stand-alone edge reaching a platform with a private CA would.
  */
-async function startTlsAppliance(t: { after(fn: () => unknown): void }): Promise<TlsAppliance> {
+async function startTlsAppliance(t: { after(fn: () => unknown): void }, env: NodeJS.ProcessEnv = {}): Promise<TlsAppliance> {
   const dir = tempDir('streamgate-tls-');
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const first = makeCertificate(dir, 'first');
@@ -55,6 +55,7 @@ async function startTlsAppliance(t: { after(fn: () => unknown): void }): Promise
     EDGE_PUBLIC_URL: '',
     NODE_EXTRA_CA_CERTS: bundle,
     ...ADMIN,
+    ...env,
   });
   return { app, platform: app.platformUrl.replace(/^http:/, 'https:'), edge: app.edgeUrl.replace(/^http:/, 'https:'), first, second, live, redirectPort };
 }
@@ -133,5 +134,17 @@ describe('built-in HTTPS (STREAMGATE_TLS_CERT / STREAMGATE_TLS_KEY)', () => {
     assert.equal(await peerFingerprint(platform), second.fingerprint, 'the platform still serves the last good certificate');
     assert.equal(await peerFingerprint(edge), second.fingerprint, 'so does the edge');
     assert.equal((await httpsRequest(`${platform}/healthz`, second.pem)).status, 200);
+  });
+
+  it('takes OBS\'s rtmps:// on STREAMGATE_RTMPS_PORT with the same certificate, and the event goes live', async (t) => {
+    const rtmpsPort = await freePort();
+    const { app, first } = await startTlsAppliance(t, { STREAMGATE_RTMPS_PORT: String(rtmpsPort) });
+    const rtmpsUrl = `rtmps://127.0.0.1:${rtmpsPort}/live`;
+    assert.match(app.logs(), /"rtmpsUrl":"rtmps:\/\/127\.0\.0\.1:\d+\/live"/);
+    assert.equal(await peerFingerprint(rtmpsUrl), first.fingerprint, 'the ingest shows the platform\'s certificate');
+    // FFmpeg itself (OBS's part): the product's test-pattern publisher speaks plain RTMP only.
+    publishWith(t, `${rtmpsUrl}/${await app.streamKey()}`, ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t', '30', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-pix_fmt', 'yuv420p']);
+    await waitFor('the event to go live over RTMPS', async () => (await app.status()) === 'live', 30_000);
+    await waitFor('a first segment', () => segmentsOf(app.playlist()).length >= 1, 30_000);
   });
 });

@@ -34,7 +34,8 @@ async function startupChecks(config: Config, service: string): Promise<void> {
   }
   const checks: Check[] = remoteEdge ? [] : [checkDataDir(config), checkSecret(config)];
   if (all || service === 'ingest') checks.push(await checkFfmpeg(config));
-  if (all || service === 'platform' || service === 'edge') checks.push(...checkTlsCertificate(config));
+  if (all || service === 'platform' || service === 'edge' || (service === 'ingest' && config.rtmpsPort !== null)) checks.push(...checkTlsCertificate(config));
+  if ((all || service === 'ingest') && config.rtmpsPort !== null) checks.push(await checkPort('rtmps port', config.host, config.rtmpsPort, 'fail'));
   if ((all || service === 'platform') && config.httpRedirectPort !== null) checks.push(await checkPort('http redirect port', config.host, config.httpRedirectPort, 'fail'));
   if (all || service === 'platform') checks.push(await checkPort('platform port', config.host, config.platformPort, 'fail'));
   if (all || service === 'edge') checks.push(await checkPort('edge port', config.host, config.edgePort, 'fail'));
@@ -83,6 +84,7 @@ export async function startServices(ctx: CommandContext, service: string): Promi
       const ingest = await startIngest(ctx.config);
       rtmpUrl = ingest.url;
       running.push({ name: 'ingest', url: `${ingest.url}  (RTMP; stream key = the event's key)`, stop: () => ingest.stop() });
+      if (ingest.rtmpsUrl) running.push({ name: 'rtmps', url: `${ingest.rtmpsUrl}  (RTMP over TLS, same keys)`, stop: () => undefined });
     }
   } catch (error) {
     for (const r of running.reverse()) await r.stop();
