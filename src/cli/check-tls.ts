@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { Config } from '../core/config.js';
-import { readCertificatePair } from '../http/certificate-reloader.js';
+import { readCertificatePair } from '../core/certificate-reloader.js';
 import type { Check } from './checks.js';
 
 /** Renewals (certbot, Caddy) run 30 days ahead; a certificate this close to its end was not renewed. */

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Config } from '../core/config.js';
 import type { Log } from '../core/log.js';
-import { CertificateReloader, describeCertificate } from './certificate-reloader.js';
+import { CertificateReloader, describeCertificate } from '../core/certificate-reloader.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 

@@ -4,7 +4,7 @@ import Context from 'node-media-server/src/core/context.js';
 import nmsLogger from 'node-media-server/src/core/logger.js';
 import BaseSession, { type BaseSession as NmsSession } from 'node-media-server/src/session/base_session.js';
 import type { Log } from '../core/log.js';
-import { CertificateReloader, type CertificateFiles } from '../http/certificate-reloader.js';
+import { CertificateReloader, type CertificateFiles } from '../core/certificate-reloader.js';
 
 /**
  * The one file that knows node-media-server (4.4.3, pinned exactly: several of the calls below are

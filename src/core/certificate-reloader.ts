@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
-import type { Log } from '../core/log.js';
+import type { Log } from './log.js';
 
 export interface CertificateFiles {
   cert: string;
