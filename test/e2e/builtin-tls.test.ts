@@ -147,4 +147,21 @@ describe('built-in HTTPS (STREAMGATE_TLS_CERT / STREAMGATE_TLS_KEY)', () => {
     await waitFor('the event to go live over RTMPS', async () => (await app.status()) === 'live', 30_000);
     await waitFor('a first segment', () => segmentsOf(app.playlist()).length >= 1, 30_000);
   });
+
+  it('keeps its own mounted edge in sync even when nothing trusts the certificate, and an edge that does not trust it says why', async (t) => {
+    // As with a real certificate for the public name, which 127.0.0.1 is not: no CA given to Node.
+    const { app, platform, edge, first } = await startTlsAppliance(t, { NODE_EXTRA_CA_CERTS: '' });
+    const [code] = await app.codes(1);
+    const validated = await httpsRequest(`${platform}/api/tokens/validate`, first.pem, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code, deviceId: `test-${randomUUID()}` }),
+    });
+    const { token } = JSON.parse(validated.body) as { token: string };
+    assert.equal((await runCli(['tokens', 'revoke', code!], { dataDir: app.dataDir })).code, 0);
+    const mounted = () => httpsRequest(`${platform}/streams/conf/index.m3u8`, first.pem, { headers: { authorization: `Bearer ${token}` } });
+    await waitFor('the mounted edge (over its loopback listener) to refuse the revoked code', async () => (await mounted()).status === 403, 10_000);
+    await waitFor('the stand-alone edge to say why it cannot reach the platform', () => /revocation stream down.*self.signed certificate/.test(app.logs()), 10_000);
+    assert.equal((await httpsRequest(`${edge}/healthz`, first.pem)).status, 200, 'it still serves');
+  });
 });
