@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { publishWith, segmentsOf, startAppliance, waitFor, type Appliance } from '../helpers/appliance.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { initialisedDataDir, runCli, tempDir } from '../helpers/cli.js';
 import { httpsRequest, makeCertificate, peerFingerprint, replaceFile, type TestCertificate } from '../helpers/tls.js';
 
 const ADMIN = { ADMIN_USER: 'root', ADMIN_PASS: 'break glass please' };
@@ -163,5 +163,17 @@ describe('built-in HTTPS (STREAMGATE_TLS_CERT / STREAMGATE_TLS_KEY)', () => {
     await waitFor('the mounted edge (over its loopback listener) to refuse the revoked code', async () => (await mounted()).status === 403, 10_000);
     await waitFor('the stand-alone edge to say why it cannot reach the platform', () => /revocation stream down.*self.signed certificate/.test(app.logs()), 10_000);
     assert.equal((await httpsRequest(`${edge}/healthz`, first.pem)).status, 200, 'it still serves');
+  });
+
+  it('refuses to start on a certificate and key that do not match, with one line saying so', async (t) => {
+    const dir = tempDir('streamgate-tls-');
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const first = makeCertificate(dir, 'first');
+    const second = makeCertificate(dir, 'second');
+    const dataDir = await initialisedDataDir(t);
+    const served = await runCli(['serve', 'platform'], { dataDir, env: { STREAMGATE_TLS_CERT: first.certPath, STREAMGATE_TLS_KEY: second.keyPath, PLATFORM_PORT: String(await freePort()) } });
+    assert.equal(served.code, 1);
+    assert.match(served.stderr, /^streamgate: tls certificate: the TLS certificate .*first\.crt and key .*second\.key do not make a usable pair: .*key values mismatch$/m);
+    assert.doesNotMatch(served.stderr, /listening/);
   });
 });
