@@ -31,6 +31,17 @@ describe('loadConfig', () => {
     assert.equal(behindProxy.edgePublicUrl, 'https://cdn.example.org');
   });
 
+  it('with built-in TLS, points the default URLs at https and reads the files as absolute paths', () => {
+    const tls = loadConfig({ STREAMGATE_TLS_CERT: 'certs/fullchain.pem', STREAMGATE_TLS_KEY: '/etc/sg/privkey.pem', PLATFORM_PORT: '8443', STREAMGATE_HTTP_REDIRECT_PORT: '8080' });
+    assert.equal(tls.platformUrl, 'https://127.0.0.1:8443');
+    assert.equal(tls.edgePublicUrl, 'https://127.0.0.1:4000');
+    assert.deepEqual(tls.edgeAllowedOrigins, ['https://127.0.0.1:8443']);
+    assert.equal(tls.tlsCert, path.resolve('certs/fullchain.pem'));
+    assert.equal(tls.tlsKey, '/etc/sg/privkey.pem');
+    assert.equal(tls.httpRedirectPort, 8080);
+    assert.equal(loadConfig({}).tlsCert, null);
+  });
+
   it('reads EDGE_WORKERS as a count or `auto` (one per core), and EDGE_CACHE_MB', () => {
     assert.equal(loadConfig({}).edgeWorkers, 1);
     assert.equal(loadConfig({}).edgeCacheMb, 256);
@@ -54,6 +65,11 @@ describe('loadConfig', () => {
     [{ EDGE_WORKERS: '0' }, /^EDGE_WORKERS:/],
     [{ EDGE_WORKERS: 'many' }, /^EDGE_WORKERS:/],
     [{ EDGE_CACHE_MB: '-1' }, /^EDGE_CACHE_MB:/],
+    [{ STREAMGATE_TLS_CERT: '/c.pem' }, /^STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY: set both or neither$/],
+    [{ STREAMGATE_TLS_KEY: '/k.pem' }, /^STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY: set both or neither$/],
+    [{ STREAMGATE_HTTP_REDIRECT_PORT: '8080' }, /^STREAMGATE_HTTP_REDIRECT_PORT: needs STREAMGATE_TLS_CERT/],
+    [{ STREAMGATE_RTMPS_PORT: '1936' }, /^STREAMGATE_RTMPS_PORT: needs STREAMGATE_TLS_CERT/],
+    [{ STREAMGATE_TLS_CERT: '/c.pem', STREAMGATE_TLS_KEY: '/k.pem', STREAMGATE_HTTP_REDIRECT_PORT: 'http' }, /^STREAMGATE_HTTP_REDIRECT_PORT:/],
     [{ PLAYBACK_SIGNING_SECRET: 'too-short' }, /^PLAYBACK_SIGNING_SECRET: must be at least 32 bytes \(got \(hidden\)\)$/],
   ];
   for (const [env, message] of invalid) {

@@ -64,6 +64,13 @@ export interface Config {
   readonly analyticsSampleSeconds: number;
   /** Origins whose pages may show /embed/:eventId in an iframe (CSP frame-ancestors); none by default. */
   readonly embedOrigins: readonly string[];
+  /** Built-in HTTPS: the PEM certificate (chain) and key files, both or neither; reloaded on change. */
+  readonly tlsCert: string | null;
+  readonly tlsKey: string | null;
+  /** With TLS: a plain-HTTP port that answers 308 to the HTTPS portal. */
+  readonly httpRedirectPort: number | null;
+  /** With TLS: RTMP over TLS for OBS's rtmps:// (node-media-server's own TLS listener). */
+  readonly rtmpsPort: number | null;
 }
 
 /** Flags from the command line, already named like Config fields; they win over env. */
@@ -118,6 +125,10 @@ const FIELDS = {
       z.array(z.string().regex(/^https?:\/\/[^/\s;,']+$/, 'must be comma-separated origins like https://tickets.example.org')),
     ),
   ],
+  tlsCert: ['STREAMGATE_TLS_CERT', z.string().min(1).transform((p) => path.resolve(p)).nullable()],
+  tlsKey: ['STREAMGATE_TLS_KEY', z.string().min(1).transform((p) => path.resolve(p)).nullable()],
+  httpRedirectPort: ['STREAMGATE_HTTP_REDIRECT_PORT', port.nullable()],
+  rtmpsPort: ['STREAMGATE_RTMPS_PORT', port.nullable()],
 } as const satisfies Record<keyof Config, readonly [string, z.ZodType]>;
 
 /** Every environment variable the configuration reads (docs/configuration.md lists them all). */
@@ -153,6 +164,10 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     adminPass: null,
     analyticsSampleSeconds: 15,
     embedOrigins: [],
+    tlsCert: null,
+    tlsKey: null,
+    httpRedirectPort: null,
+    rtmpsPort: null,
   };
 }
 
@@ -171,8 +186,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   const base = defaults(dataDir);
   // On this machine the URLs follow the ports: PLATFORM_PORT=8080 alone must not leave the edge
   // syncing from :3000 and players fetching from :4000. (A bad port is reported as the port.)
-  base.platformUrl = `http://127.0.0.1:${String(pick('platformPort') ?? base.platformPort)}`;
-  base.edgePublicUrl = `http://127.0.0.1:${String(pick('edgePort') ?? base.edgePort)}`;
+  // With built-in TLS they follow the scheme too.
+  const scheme = pick('tlsCert') !== undefined && pick('tlsKey') !== undefined ? 'https' : 'http';
+  base.platformUrl = `${scheme}://127.0.0.1:${String(pick('platformPort') ?? base.platformPort)}`;
+  base.edgePublicUrl = `${scheme}://127.0.0.1:${String(pick('edgePort') ?? base.edgePort)}`;
   const platformUrl = pick('platformUrl') ?? base.platformUrl;
   base.edgeAllowedOrigins = URL.canParse(String(platformUrl)) ? [new URL(String(platformUrl)).origin] : [];
   const config: Record<string, unknown> = {};
@@ -190,6 +207,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   }
   if ((config.adminUser === null) !== (config.adminPass === null)) {
     throw invalidInput('ADMIN_USER and ADMIN_PASS: set both or neither', 'invalid_config');
+  }
+  if ((config.tlsCert === null) !== (config.tlsKey === null)) {
+    throw invalidInput('STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY: set both or neither', 'invalid_config');
+  }
+  if (config.httpRedirectPort !== null && config.tlsCert === null) {
+    throw invalidInput('STREAMGATE_HTTP_REDIRECT_PORT: needs STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY (it sends browsers to HTTPS)', 'invalid_config');
+  }
+  if (config.rtmpsPort !== null && config.tlsCert === null) {
+    throw invalidInput('STREAMGATE_RTMPS_PORT: needs STREAMGATE_TLS_CERT and STREAMGATE_TLS_KEY (its certificate)', 'invalid_config');
   }
   if ((config.tokenTtlSeconds as number) > (config.tokenMaxTtlSeconds as number)) {
     throw invalidInput('STREAMGATE_TOKEN_TTL_SECONDS: must not exceed STREAMGATE_TOKEN_MAX_TTL_SECONDS', 'invalid_config');

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EdgeDeps } from './deps.js';
+import { HSTS_VALUE, isHttpsRequest } from '../http/hsts.js';
 import { createCors } from './cors.js';
 import { MEDIA_HEADERS, type HeaderList } from './header-list.js';
 import { createEdgeMetrics } from './metrics.js';
@@ -22,7 +23,10 @@ export interface EdgeApp {
 export function createEdgeApp(deps: EdgeDeps): EdgeApp {
   const metrics = createEdgeMetrics();
   const streams = createStreamsHandler(deps, metrics);
-  const cors = createCors(deps.config.edgeAllowedOrigins, MEDIA_HEADERS);
+  // Two sets of lists made once: answers over HTTPS (own TLS, or a trusted proxy's word) carry HSTS.
+  const plainCors = createCors(deps.config.edgeAllowedOrigins, MEDIA_HEADERS);
+  const secureCors = createCors(deps.config.edgeAllowedOrigins, [...MEDIA_HEADERS, 'Strict-Transport-Security', HSTS_VALUE]);
+  const hops = deps.config.trustProxyHops;
 
   const health = (res: ServerResponse, base: HeaderList) => {
     const lagMs = deps.syncLagMs();
@@ -45,6 +49,7 @@ export function createEdgeApp(deps: EdgeDeps): EdgeApp {
   };
 
   const app = (req: IncomingMessage, res: ServerResponse) => {
+    const cors = isHttpsRequest(req, hops) ? secureCors : plainCors;
     if (req.method === 'OPTIONS') return cors.preflight(req, res);
     const base = cors.headersFor(req);
     const url = req.url ?? '/';

@@ -57,7 +57,10 @@ export class RevocationSync {
         attempt = 0;
       } catch (error) {
         if (this.stopped) return;
-        this.deps.log.warn('revocation stream down', { error: (error as Error).message, attempt });
+        // fetch says only "fetch failed"; its cause says why (refused, or a certificate not trusted).
+        const cause = (error as Error & { cause?: unknown }).cause;
+        const reason = cause instanceof Error ? `${(error as Error).message}: ${cause.message}` : (error as Error).message;
+        this.deps.log.warn('revocation stream down', { error: reason, attempt });
       }
       this.connected = false;
       // Poll while waiting to reconnect, so revocations keep arriving at most ~1 s late.

@@ -1,5 +1,5 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServiceServer } from '../http/service-server.js';
 import { systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { createLog, type Log } from '../core/log.js';
@@ -27,24 +27,28 @@ export async function startEdge(config: Config, log: Log = createLog('edge'), op
   const sync = new RevocationSync({ platformUrl: config.platformUrl.replace(/\/$/, ''), signingKey: () => keyring.current, list: revocations, clock: systemClock, log });
   const native = createNativePlayers({ config, keyring, revocations, platformUrl: () => config.platformUrl, clock: systemClock, log });
   const app = createEdgeApp({ config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync.lagMs(), native, worker: options.worker });
-  const server = http.createServer(app);
+  const { server, scheme, stopReloading } = createServiceServer(app, config, log);
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.edgePort, config.host, resolve);
+  }).catch((error) => {
+    stopReloading();
+    throw error;
   });
   sync.start();
   native.reporter.start();
   const pruner = setInterval(() => revocations.prune(systemClock()), 30_000);
   const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = `${scheme}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (options.worker) log.info('edge worker listening', { worker: options.worker, pid: process.pid });
   else log.info('edge listening', { url, mode: config.edgeMode });
   return {
     url,
     async stop() {
       clearInterval(pruner);
+      stopReloading();
       app.close();
       keyring.stop();
       sync.stop();

@@ -7,11 +7,13 @@ declare module 'node-media-server' {
   interface NmsConfig {
     bind: string;
     rtmp?: { port: number };
+    /** Paths: it reads both files once, in its constructor. */
+    rtmps?: { port: number; key: string; cert: string };
   }
 
   export default class NodeMediaServer {
     constructor(config: NmsConfig);
-    rtmpServer: { run(): void; stop(): void; tcpServer?: import('node:net').Server };
+    rtmpServer: { run(): void; stop(): void; tcpServer?: import('node:net').Server; tlsServer?: import('node:tls').Server };
     on(event: 'prePublish' | 'postPublish' | 'donePublish', listener: (session: BaseSession) => void): void;
     stop(): Promise<void>;
   }

@@ -4,6 +4,7 @@ import Context from 'node-media-server/src/core/context.js';
 import nmsLogger from 'node-media-server/src/core/logger.js';
 import BaseSession, { type BaseSession as NmsSession } from 'node-media-server/src/session/base_session.js';
 import type { Log } from '../core/log.js';
+import { CertificateReloader, type CertificateFiles } from '../core/certificate-reloader.js';
 
 /**
  * The one file that knows node-media-server (4.4.3, pinned exactly: several of the calls below are
@@ -36,16 +37,35 @@ export interface RtmpHandlers {
 
 export interface RtmpServer {
   url: string;
+  /** RTMP over TLS (OBS: rtmps://), when asked for. */
+  rtmpsUrl: string | null;
   stop(): Promise<void>;
 }
 
-export async function startRtmpServer(options: { host: string; port: number; log: Log; handlers: RtmpHandlers }): Promise<RtmpServer> {
+/** RTMPS on `port` with the platform's certificate, reloaded like it when the files change. */
+export interface RtmpsOptions {
+  port: number;
+  files: CertificateFiles;
+}
+
+function listen(server: import('node:net').Server, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startRtmpServer(options: { host: string; port: number; log: Log; handlers: RtmpHandlers; rtmps?: RtmpsOptions }): Promise<RtmpServer> {
   const { log, handlers } = options;
   quietLogger(log);
   // Only the RTMP listener: no `http` (its FLV/WebSocket port would bypass the edge), no `auth`
   // (we check keys ourselves), and run() is not called, so its store, recorder, relay and
   // history (which would write stream keys to ./data) never start.
-  const nms = new NodeMediaServer({ bind: options.host, rtmp: { port: options.port } });
+  const rtmps = options.rtmps;
+  const nms = new NodeMediaServer({ bind: options.host, rtmp: { port: options.port }, ...(rtmps && { rtmps: { port: rtmps.port, key: rtmps.files.key, cert: rtmps.files.cert } }) });
   const refused = new Set<string>();
 
   nms.on('prePublish', (session) => {
@@ -66,18 +86,27 @@ export async function startRtmpServer(options: { host: string; port: number; log
   const server = nms.rtmpServer.tcpServer;
   if (!server) throw new Error('node-media-server created no RTMP listener');
   // Listening ourselves: its own run() calls process.exit(1) when the port is taken.
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, options.port, options.host);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  let rtmpsUrl: string | null = null;
+  let reloader: CertificateReloader | null = null;
+  const tlsServer = nms.rtmpServer.tlsServer;
+  if (rtmps) {
+    if (!tlsServer) throw new Error('node-media-server created no RTMPS listener');
+    reloader = new CertificateReloader({ files: rtmps.files, log, apply: (pair) => tlsServer.setSecureContext(pair) }).start();
+    try {
+      rtmpsUrl = `rtmps://${host}:${await listen(tlsServer, rtmps.port, options.host)}/${RTMP_APP}`;
+    } catch (error) {
+      reloader.stop();
+      server.close();
+      throw error;
+    }
+  }
   return {
     url: `rtmp://${host}:${port}/${RTMP_APP}`,
+    rtmpsUrl,
     async stop() {
+      reloader?.stop();
       await nms.stop();
     },
   };

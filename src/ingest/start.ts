@@ -9,6 +9,8 @@ import { startRtmpServer } from './rtmp-server.js';
 
 export interface RunningIngest {
   url: string;
+  /** STREAMGATE_RTMPS_PORT's listener, when there is one. */
+  rtmpsUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -31,7 +33,8 @@ export async function startIngest(config: Config, log: Log = createLog('ingest')
   let rtmp;
   try {
     await ingest.start();
-    rtmp = await startRtmpServer({ host: config.host, port: config.rtmpPort, log, handlers: ingest });
+    const rtmps = config.rtmpsPort !== null && config.tlsCert && config.tlsKey ? { port: config.rtmpsPort, files: { cert: config.tlsCert, key: config.tlsKey } } : undefined;
+    rtmp = await startRtmpServer({ host: config.host, port: config.rtmpPort, log, handlers: ingest, rtmps });
     await ingest.endEventsLeftLive(); // holding the port, this is the only ingest
   } catch (error) {
     await ingest.stop();
@@ -39,10 +42,11 @@ export async function startIngest(config: Config, log: Log = createLog('ingest')
     await database.destroy();
     throw error;
   }
-  log.info('ingest listening', { url: rtmp.url });
+  log.info('ingest listening', { url: rtmp.url, ...(rtmp.rtmpsUrl && { rtmpsUrl: rtmp.rtmpsUrl }) });
   const server = rtmp;
   return {
     url: rtmp.url,
+    rtmpsUrl: rtmp.rtmpsUrl,
     async stop() {
       await ingest.stop();
       await server.stop();

@@ -7,6 +7,7 @@ import { feedWindowMs } from '../core/revocation-retention.js';
 import type { PlatformDeps } from './deps.js';
 import { FeedHub } from './feed-hub.js';
 import { errorHandler, notFoundHandler } from '../http/error-handler.js';
+import { HSTS_VALUE } from '../http/hsts.js';
 import { jsonBody } from '../http/json-body.js';
 import { requestLog } from './http/request-log.js';
 import { createPlatformMetrics } from './metrics.js';
@@ -68,6 +69,9 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   const edgeOrigin = new URL(deps.config.edgePublicUrl).origin;
   app.use(
     helmet({
+      // Sent below only over HTTPS: over plain HTTP it means nothing to a browser, and on a LAN
+      // appliance it would only mislead.
+      strictTransportSecurity: false,
       referrerPolicy: { policy: 'no-referrer' },
       contentSecurityPolicy: {
         directives: {
@@ -82,6 +86,11 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
       },
     }),
   );
+  // req.secure: our own TLS listener, or a trusted proxy's X-Forwarded-Proto (STREAMGATE_TRUST_PROXY_HOPS).
+  app.use(function strictTransportSecurity(req, res, next) {
+    if (req.secure) res.setHeader('Strict-Transport-Security', HSTS_VALUE);
+    next();
+  });
   app.use(requestLog(deps.log));
   // sendBeacon posts text/plain; it is still our JSON.
   app.use(jsonBody({ limit: '16kb', types: ['application/json', 'text/plain'], ownBody: isBrandingImageUpload }));

@@ -24,7 +24,7 @@ export interface RunningNginx {
 /**
  * Our own nginx (no root needed, nothing of the system's nginx touched): `http` holds the server
  * configuration, wrapped in a main file with every temporary path inside a fresh prefix. Ready
- * once `readyUrl` answers at all.
+ * once `readyUrl` answers at all (a redirect counts: it is not followed).
  */
 export async function startNginx(http: string, readyUrl: string): Promise<RunningNginx> {
   const prefix = tempDir('streamgate-nginx-');
@@ -53,7 +53,7 @@ export async function startNginx(http: string, readyUrl: string): Promise<Runnin
   };
   for (let i = 0; i < 100; i++) {
     if (child.exitCode !== null) break;
-    if (await fetch(readyUrl).then(() => true, () => false)) return { child, prefix, stderr: () => stderr, stop };
+    if (await fetch(readyUrl, { redirect: 'manual' }).then(() => true, () => false)) return { child, prefix, stderr: () => stderr, stop };
     await new Promise((r) => setTimeout(r, 100));
   }
   await stop();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { sql } from 'kysely';
 import { checkDataDir, checkFfmpeg, checkFileModes, checkFreeDisk, checkLeftovers, checkPort, checkSecret, type Check } from '../checks.js';
+import { checkTlsCertificate } from '../check-tls.js';
 import { loadKeyring, secretPath } from '../../core/secret-store.js';
 import { activeKid } from '../../core/signing-keys.js';
 import type { CommandContext } from '../context.js';
@@ -19,7 +20,7 @@ import { freeBytesAt, mediaUsageRows, recordingSpaceCheck } from '../recording-s
 /** Each check answers for itself; one failing never hides the others. */
 export async function runChecks(ctx: CommandContext): Promise<Check[]> {
   const { config } = ctx;
-  const checks: Check[] = [checkDataDir(config), checkFileModes(config), checkSecret(config)];
+  const checks: Check[] = [checkDataDir(config), checkFileModes(config), checkSecret(config), ...checkTlsCertificate(config)];
   checks.push(await checkDatabase(ctx));
   const push = await checkRevocationPush(ctx);
   if (push) checks.push(push);

@@ -4,6 +4,7 @@ import { octal, tightenModes } from '../../core/data-dir-modes.js';
 import { AppError } from '../../core/errors.js';
 import { createLog } from '../../core/log.js';
 import { checkDataDir, checkFfmpeg, checkPort, checkSecret, type Check } from '../checks.js';
+import { checkTlsCertificate } from '../check-tls.js';
 import type { CommandContext } from '../context.js';
 
 const SERVICES = ['all', 'platform', 'edge', 'ingest'] as const;
@@ -33,6 +34,9 @@ async function startupChecks(config: Config, service: string): Promise<void> {
   }
   const checks: Check[] = remoteEdge ? [] : [checkDataDir(config), checkSecret(config)];
   if (all || service === 'ingest') checks.push(await checkFfmpeg(config));
+  if (all || service === 'platform' || service === 'edge' || (service === 'ingest' && config.rtmpsPort !== null)) checks.push(...checkTlsCertificate(config));
+  if ((all || service === 'ingest') && config.rtmpsPort !== null) checks.push(await checkPort('rtmps port', config.host, config.rtmpsPort, 'fail'));
+  if ((all || service === 'platform') && config.httpRedirectPort !== null) checks.push(await checkPort('http redirect port', config.host, config.httpRedirectPort, 'fail'));
   if (all || service === 'platform') checks.push(await checkPort('platform port', config.host, config.platformPort, 'fail'));
   if (all || service === 'edge') checks.push(await checkPort('edge port', config.host, config.edgePort, 'fail'));
   if (all || service === 'ingest') checks.push(await checkPort('rtmp port', config.host, config.rtmpPort, 'fail'));
@@ -61,11 +65,13 @@ export async function startServices(ctx: CommandContext, service: string): Promi
         const { createMountedEdge } = await import('../../edge/mounted-edge.js');
         const mounted = createMountedEdge(ctx.config, createLog('edge'));
         const platform = await startPlatform(ctx.config, log, { streams: mounted.router });
-        mounted.start(platform.url);
+        mounted.start(platform.internalUrl);
         running.push({ name: 'platform', url: `${platform.url}  (viewer portal, /admin console, API, /streams)`, stop: () => platform.stop() }, { name: 'mounted edge', url: '', stop: () => mounted.stop() });
+        if (platform.redirectUrl) running.push({ name: 'redirect', url: `${platform.redirectUrl}  (308 to https)`, stop: () => undefined });
       } else {
         const platform = await startPlatform(ctx.config, log);
         running.push({ name: 'platform', url: `${platform.url}  (viewer portal, /admin console and API)`, stop: () => platform.stop() });
+        if (platform.redirectUrl) running.push({ name: 'redirect', url: `${platform.redirectUrl}  (308 to https)`, stop: () => undefined });
       }
     }
     if (service === 'all' || service === 'edge') {
@@ -78,6 +84,7 @@ export async function startServices(ctx: CommandContext, service: string): Promi
       const ingest = await startIngest(ctx.config);
       rtmpUrl = ingest.url;
       running.push({ name: 'ingest', url: `${ingest.url}  (RTMP; stream key = the event's key)`, stop: () => ingest.stop() });
+      if (ingest.rtmpsUrl) running.push({ name: 'rtmps', url: `${ingest.rtmpsUrl}  (RTMP over TLS, same keys)`, stop: () => undefined });
     }
   } catch (error) {
     for (const r of running.reverse()) await r.stop();

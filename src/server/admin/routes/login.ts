@@ -70,7 +70,7 @@ export function loginRoutes(deps: PlatformDeps): Router {
     const principal = principalOf(res);
     if (principal.kind !== 'admin') throw new AppError(400, 'invalid_request', 'Only a console login can log out.');
     await endAdminSession(deps, principal.session, req.ip ?? null);
-    res.clearCookie(ADMIN_COOKIE, { path: '/' });
+    res.clearCookie(ADMIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: req.secure });
     res.status(204).end();
   });
   return router;
