@@ -62,6 +62,8 @@ export interface Config {
   readonly adminPass: string | null;
   /** How often the platform counts each event's viewers for its analytics; 0 turns sampling off. */
   readonly analyticsSampleSeconds: number;
+  /** Log lines as JSON or for a person; null: pretty on a terminal, JSON elsewhere (log.ts). */
+  readonly logFormat: 'json' | 'pretty' | null;
 }
 
 /** Flags from the command line, already named like Config fields; they win over env. */
@@ -109,6 +111,7 @@ const FIELDS = {
   adminUser: ['ADMIN_USER', z.string().regex(ADMIN_USERNAME_PATTERN, `must be ${ADMIN_USERNAME_RULE}`).nullable()],
   adminPass: ['ADMIN_PASS', z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).nullable()],
   analyticsSampleSeconds: ['STREAMGATE_ANALYTICS_SAMPLE_SECONDS', z.coerce.number().int().min(0).max(60)],
+  logFormat: ['STREAMGATE_LOG_FORMAT', z.enum(['json', 'pretty']).nullable()],
 } as const satisfies Record<keyof Config, readonly [string, z.ZodType]>;
 
 /** Every environment variable the configuration reads (docs/configuration.md lists them all). */
@@ -143,6 +146,7 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     adminUser: null,
     adminPass: null,
     analyticsSampleSeconds: 15,
+    logFormat: null,
   };
 }
 
