@@ -56,10 +56,11 @@ if [ $dev -eq 1 ]; then
   # chromium: browser tests (playwright-core drives Debian's build); nginx, wrk: benchmarks;
   # sqlite3: the database-lock tests hold the write lock from another process; vlc: a live event
   # played in VLC 3 through a personal link; postgresql: the server binaries for the tests'
-  # PostgreSQL pass (scripts/run-tests.js starts a throwaway cluster of its own).
+  # PostgreSQL pass (scripts/run-tests.js starts a throwaway cluster of its own); systemd:
+  # systemd-analyze verifies the unit of `streamgate service install` (container images lack it).
   pg_was_installed=0
   dpkg -s postgresql >/dev/null 2>&1 && pg_was_installed=1
-  need_packages chromium nginx-light wrk ffmpeg sqlite3 vlc postgresql
+  need_packages chromium nginx-light wrk ffmpeg sqlite3 vlc postgresql systemd
   # Debian creates and starts a cluster "main" with the package; the tests do not want one running.
   if [ $pg_was_installed -eq 0 ] && command -v pg_lsclusters >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
     pg_lsclusters --no-header 2>/dev/null | while read -r version name _; do

@@ -254,6 +254,18 @@ Stop the services first: rows written to the source after the copy began are not
     .description("bring the database's schema up to this version now (install.sh runs it on an upgrade)")
     .action(action(() => import('./commands/db/migrate.js')));
 
+  const service = sub(program, 'service').description('run StreamGate as a systemd service (root)');
+  sub(service, 'install')
+    .description('write the systemd unit: a dedicated system user, the data directory its own (0700), a sandbox')
+    .option('--user <name>', 'the system user the service runs as (created if missing)', 'streamgate')
+    .option('--data <dir>', 'the data directory of the service', '/var/lib/streamgate')
+    .option('--unit-dir <dir>', 'where the unit is written', '/etc/systemd/system')
+    .action(action(() => import('./commands/service/install.js')));
+  sub(service, 'uninstall')
+    .description('stop and remove the unit (the data directory and the user stay)')
+    .option('--unit-dir <dir>', 'where the unit is', '/etc/systemd/system')
+    .action(action(() => import('./commands/service/uninstall.js')));
+
   sub(program, 'doctor')
     .description('check ffmpeg, ports, data directory, secret and database')
     .action(action(() => import('./commands/doctor.js')));
