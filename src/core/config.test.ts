@@ -54,6 +54,7 @@ describe('loadConfig', () => {
     [{ EDGE_WORKERS: '0' }, /^EDGE_WORKERS:/],
     [{ EDGE_WORKERS: 'many' }, /^EDGE_WORKERS:/],
     [{ EDGE_CACHE_MB: '-1' }, /^EDGE_CACHE_MB:/],
+    [{ STREAMGATE_LOG_FORMAT: 'xml' }, /^STREAMGATE_LOG_FORMAT:/],
     [{ PLAYBACK_SIGNING_SECRET: 'too-short' }, /^PLAYBACK_SIGNING_SECRET: must be at least 32 bytes \(got \(hidden\)\)$/],
   ];
   for (const [env, message] of invalid) {
