@@ -118,10 +118,14 @@ if [ -f "$unit" ]; then
     # As the service's user, with the unit's Environment= lines (and its drop-ins'), one variable each.
     svc_user=$(sed -n 's/^User=//p' "$unit" | tail -n 1)
     mapfile -t svc_env < <(cat "$unit" "${unit}.d"/*.conf 2>/dev/null | sed -n 's/^Environment=//p' | sed 's/^"\(.*\)"$/\1/')
-    say "migrating the service's database (user $svc_user)"
-    setpriv --reuid "$svc_user" --regid "$(id -g "$svc_user")" --init-groups -- \
-      env -i PATH="$PATH" HOME=/ "${svc_env[@]}" "$(command -v node)" ./bin/streamgate db migrate
-    if [ -d /run/systemd/system ]; then restart='systemctl restart streamgate'; else restart='restart the streamgate service'; fi
+    svc_data=$(printf '%s\n' "${svc_env[@]}" | sed -n 's/^STREAMGATE_DATA_DIR=//p' | tail -n 1)
+    # A service that never started has no database yet: `up` creates it.
+    if printf '%s\n' "${svc_env[@]}" | grep -q '^DATABASE_URL=' || [ -f "$svc_data/streamgate.db" ]; then
+      say "migrating the service's database (user $svc_user)"
+      setpriv --reuid "$svc_user" --regid "$(id -g "$svc_user")" --init-groups -- \
+        env -i PATH="$PATH" HOME=/ "${svc_env[@]}" "$(command -v node)" ./bin/streamgate db migrate
+      if [ -d /run/systemd/system ]; then restart='systemctl restart streamgate'; else restart='restart the streamgate service'; fi
+    fi
   else
     echo "install.sh: $unit exists: run this script as root to migrate the service's database" >&2
   fi
