@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createLog, logFormatFor, prettyLine } from './log.js';
+import { createLog, logFormatFor, prettyLine, withFields } from './log.js';
 
 describe('createLog', () => {
   it('writes one JSON object a line: time, level, service, message, then the fields', () => {
@@ -39,6 +39,16 @@ describe('createLog', () => {
   it('colours the level only when asked', () => {
     assert.ok(!prettyLine(new Date(0), 'error', 'edge', 'm').includes('\u001b'));
     assert.ok(prettyLine(new Date(0), 'error', 'edge', 'm', {}, true).includes('\u001b[31mERROR'));
+  });
+});
+
+describe('withFields', () => {
+  it("adds the fields to every line, before the line's own", () => {
+    const lines: string[] = [];
+    const log = withFields(createLog('ingest', (line) => lines.push(line)), { eventId: 'conf' });
+    log.warn('ffmpeg stopped', { code: 1 });
+    log.error('gave up');
+    assert.deepEqual(lines.map((l) => JSON.parse(l)).map(({ eventId, code }) => ({ eventId, code })), [{ eventId: 'conf', code: 1 }, { eventId: 'conf', code: undefined }]);
   });
 });
 

@@ -62,4 +62,13 @@ function prettyValue(value: unknown): string {
   return String(value);
 }
 
+/** The same log with `fields` on every line (a caller's own fields of the same name win). */
+export function withFields(log: Log, fields: Record<string, unknown>): Log {
+  return {
+    info: (message, own) => log.info(message, { ...fields, ...own }),
+    warn: (message, own) => log.warn(message, { ...fields, ...own }),
+    error: (message, own) => log.error(message, { ...fields, ...own }),
+  };
+}
+
 export const silentLog: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -4,7 +4,7 @@ import type { Db } from '../core/db/database.js';
 import type { StreamKeyring } from '../core/events/stream-key-seal.js';
 import { parseLadder } from '../core/events/ladder.js';
 import { listIngestTargets, listLiveEventIds, markEventEnded, markEventLive } from '../core/events/event-service.js';
-import type { Log } from '../core/log.js';
+import { withFields, type Log } from '../core/log.js';
 import { resetIngestStates, setIngestState, WHILE_PUBLISHING } from '../core/events/ingest-state.js';
 import { readTracks } from './flv-tracks.js';
 import { finalisePlaylists, livePlaylists } from './hls-output.js';
@@ -161,7 +161,8 @@ export class LiveIngest implements RtmpHandlers {
       packaging: decision.packaging,
       windowSeconds,
       publisher,
-      log: this.options.log,
+      // FFmpeg's and the playlists' lines name the event they are about.
+      log: withFields(this.options.log, { eventId: live.eventId }),
       onFirstSegment: () => void this.enqueue(live, async () => {
         if (live.writer !== writer) return;
         live.rehearsing = !(await markEventLive(this.eventDeps(), live.eventId));
