@@ -152,7 +152,7 @@ describe('streamgate service install|uninstall', () => {
     }
   });
 
-  it('refuses a bad user name before changing anything (exit 2)', needsRoot, async () => {
+  it('refuses a bad user name or data directory before changing anything (exit 2)', needsRoot, async () => {
     const unitDir = tempDir('streamgate-service-');
     try {
       for (const user of ['root', 'Bad User', '-x']) {
@@ -160,6 +160,10 @@ describe('streamgate service install|uninstall', () => {
         assert.equal(result.code, 2, result.stderr);
         assert.match(result.stderr, /^streamgate: --user: /);
       }
+      const spaced = await runCli(['service', 'install', '--user', 'sgnever', '--unit-dir', unitDir, '--data', path.join(unitDir, 'da ta')], { dataDir: path.join(unitDir, 'unused') });
+      assert.equal(spaced.code, 2, spaced.stderr);
+      assert.match(spaced.stderr, /^streamgate: --data: a path without spaces/);
+      assert.notEqual(spawnSync('id', ['-u', 'sgnever']).status, 0, 'no user created');
       assert.deepEqual(fs.readdirSync(unitDir), []);
     } finally {
       fs.rmSync(unitDir, { recursive: true, force: true });

@@ -59,6 +59,7 @@ export function installService(options: ServiceInstallOptions): ServiceInstallRe
   if (options.user === 'root') throw invalidInput('--user: not root: the service runs as a dedicated user');
   const dataDir = path.resolve(options.dataDir);
   if (dataDir === '/') throw invalidInput('--data: not /');
+  if (!/^[^\s"'\\$%;]+$/.test(dataDir)) throw invalidInput(`--data: a path without spaces, quotes, $, % or ; (systemd would read them otherwise): ${dataDir}`);
   const binary = path.join(installRoot(), 'bin', 'streamgate');
 
   let userCreated = false;
