@@ -56,10 +56,11 @@ if [ $dev -eq 1 ]; then
   # chromium: browser tests (playwright-core drives Debian's build); nginx, wrk: benchmarks;
   # sqlite3: the database-lock tests hold the write lock from another process; vlc: a live event
   # played in VLC 3 through a personal link; postgresql: the server binaries for the tests'
-  # PostgreSQL pass (scripts/run-tests.js starts a throwaway cluster of its own).
+  # PostgreSQL pass (scripts/run-tests.js starts a throwaway cluster of its own); systemd:
+  # systemd-analyze verifies the unit of `streamgate service install` (container images lack it).
   pg_was_installed=0
   dpkg -s postgresql >/dev/null 2>&1 && pg_was_installed=1
-  need_packages chromium nginx-light wrk ffmpeg sqlite3 vlc postgresql
+  need_packages chromium nginx-light wrk ffmpeg sqlite3 vlc postgresql systemd
   # Debian creates and starts a cluster "main" with the package; the tests do not want one running.
   if [ $pg_was_installed -eq 0 ] && command -v pg_lsclusters >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
     pg_lsclusters --no-header 2>/dev/null | while read -r version name _; do
@@ -106,8 +107,39 @@ else
   echo "install.sh: cannot write /usr/local/bin nor ~/.local/bin; run: sudo ln -sf '$target' /usr/local/bin/streamgate" >&2
 fi
 
-# The last line names a command that works as typed, in this shell, right now.
+# 6. Upgrades: the databases this install serves are migrated forward now, not at the service's
+# next start, so a problem shows here (an older checkout on a newer database stops with the
+# version to install). The running service still runs the old code until it restarts.
 version=$(./bin/streamgate --version 2>/dev/null || echo '?')
+restart=''
+unit="${STREAMGATE_UNIT_DIR:-/etc/systemd/system}/streamgate.service"
+if [ -f "$unit" ]; then
+  if is_root; then
+    # As the service's user, with the unit's Environment= lines (and its drop-ins'), one variable each.
+    svc_user=$(sed -n 's/^User=//p' "$unit" | tail -n 1)
+    mapfile -t svc_env < <(cat "$unit" "${unit}.d"/*.conf 2>/dev/null | sed -n 's/^Environment=//p' | sed 's/^"\(.*\)"$/\1/')
+    svc_data=$(printf '%s\n' "${svc_env[@]}" | sed -n 's/^STREAMGATE_DATA_DIR=//p' | tail -n 1)
+    # A service that never started has no database yet: `up` creates it.
+    if printf '%s\n' "${svc_env[@]}" | grep -q '^DATABASE_URL=' || [ -f "$svc_data/streamgate.db" ]; then
+      say "migrating the service's database (user $svc_user)"
+      setpriv --reuid "$svc_user" --regid "$(id -g "$svc_user")" --init-groups -- \
+        env -i PATH="$PATH" HOME=/ "${svc_env[@]}" "$(command -v node)" ./bin/streamgate db migrate
+      if [ -d /run/systemd/system ]; then restart='systemctl restart streamgate'; else restart='restart the streamgate service'; fi
+    fi
+  else
+    echo "install.sh: $unit exists: run this script as root to migrate the service's database" >&2
+  fi
+fi
+if [ -n "${DATABASE_URL:-}" ] || [ -f "${STREAMGATE_DATA_DIR:-data}/streamgate.db" ]; then
+  where=${STREAMGATE_DATA_DIR:-./data}
+  [ -n "${DATABASE_URL:-}" ] && where=DATABASE_URL # never the URL: it may carry a password
+  say "migrating the database of $where"
+  ./bin/streamgate db migrate
+  restart="${restart:-stop any running streamgate up/serve and start it again}"
+fi
+if [ -n "$restart" ]; then say "to run $version, restart: $restart"; fi
+
+# The last line names a command that works as typed, in this shell, right now.
 if [ -n "$linked" ] && points_here "$(command -v streamgate 2>/dev/null || echo /nonexistent)"; then
   say "done: streamgate $version installed; next: streamgate up"
 elif [ -n "$linked" ]; then

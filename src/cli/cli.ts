@@ -1,12 +1,6 @@
 import { Command, Option } from 'commander';
-import fs from 'node:fs';
-import path from 'node:path';
-import { installRoot } from '../core/config.js';
+import { streamgateVersion } from '../core/version.js';
 import { CommandContext, type GlobalOptions } from './context.js';
-
-function packageVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.join(installRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-}
 
 /** A command module: one per file under commands/, loaded only when that command runs. */
 export interface CommandModule {
@@ -32,7 +26,7 @@ function action(load: () => Promise<CommandModule>) {
 export function buildProgram(): Command {
   const program = new Command('streamgate')
     .description('Ticket-gated live streaming and video on demand: access codes, gated HLS, RTMP ingest.')
-    .version(packageVersion(), '-V, --version')
+    .version(streamgateVersion(), '-V, --version')
     .option('--json', 'print one JSON document on stdout')
     .option('--data-dir <dir>', 'data directory (env STREAMGATE_DATA_DIR, default ./data under the install)')
     .exitOverride()
@@ -279,6 +273,21 @@ and key checksums per table) fails, the target stays empty and the command can s
 Stop the services first: rows written to the source after the copy began are not copied.`,
     )
     .action(action(() => import('./commands/db/copy.js')));
+  sub(db, 'migrate')
+    .description("bring the database's schema up to this version now (install.sh runs it on an upgrade)")
+    .action(action(() => import('./commands/db/migrate.js')));
+
+  const service = sub(program, 'service').description('run StreamGate as a systemd service (root)');
+  sub(service, 'install')
+    .description('write the systemd unit: a dedicated system user, the data directory its own (0700), a sandbox')
+    .option('--user <name>', 'the system user the service runs as (created if missing)', 'streamgate')
+    .option('--data <dir>', 'the data directory of the service', '/var/lib/streamgate')
+    .option('--unit-dir <dir>', 'where the unit is written', '/etc/systemd/system')
+    .action(action(() => import('./commands/service/install.js')));
+  sub(service, 'uninstall')
+    .description('stop and remove the unit (the data directory and the user stay)')
+    .option('--unit-dir <dir>', 'where the unit is', '/etc/systemd/system')
+    .action(action(() => import('./commands/service/uninstall.js')));
 
   // backup: begin (issue 15: backups and restore)
   sub(program, 'backup')

@@ -70,6 +70,7 @@ describe('loadConfig', () => {
     [{ STREAMGATE_HTTP_REDIRECT_PORT: '8080' }, /^STREAMGATE_HTTP_REDIRECT_PORT: needs STREAMGATE_TLS_CERT/],
     [{ STREAMGATE_RTMPS_PORT: '1936' }, /^STREAMGATE_RTMPS_PORT: needs STREAMGATE_TLS_CERT/],
     [{ STREAMGATE_TLS_CERT: '/c.pem', STREAMGATE_TLS_KEY: '/k.pem', STREAMGATE_HTTP_REDIRECT_PORT: 'http' }, /^STREAMGATE_HTTP_REDIRECT_PORT:/],
+    [{ STREAMGATE_LOG_FORMAT: 'xml' }, /^STREAMGATE_LOG_FORMAT:/],
     [{ PLAYBACK_SIGNING_SECRET: 'too-short' }, /^PLAYBACK_SIGNING_SECRET: must be at least 32 bytes \(got \(hidden\)\)$/],
   ];
   for (const [env, message] of invalid) {

@@ -71,6 +71,8 @@ export interface Config {
   readonly httpRedirectPort: number | null;
   /** With TLS: RTMP over TLS for OBS's rtmps:// (node-media-server's own TLS listener). */
   readonly rtmpsPort: number | null;
+  /** Log lines as JSON or for a person; null: pretty on a terminal, JSON elsewhere (log.ts). */
+  readonly logFormat: 'json' | 'pretty' | null;
 }
 
 /** Flags from the command line, already named like Config fields; they win over env. */
@@ -129,6 +131,7 @@ const FIELDS = {
   tlsKey: ['STREAMGATE_TLS_KEY', z.string().min(1).transform((p) => path.resolve(p)).nullable()],
   httpRedirectPort: ['STREAMGATE_HTTP_REDIRECT_PORT', port.nullable()],
   rtmpsPort: ['STREAMGATE_RTMPS_PORT', port.nullable()],
+  logFormat: ['STREAMGATE_LOG_FORMAT', z.enum(['json', 'pretty']).nullable()],
 } as const satisfies Record<keyof Config, readonly [string, z.ZodType]>;
 
 /** Every environment variable the configuration reads (docs/configuration.md lists them all). */
@@ -168,6 +171,7 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     tlsKey: null,
     httpRedirectPort: null,
     rtmpsPort: null,
+    logFormat: null,
   };
 }
 

@@ -6,6 +6,7 @@ import { MEDIA_HEADERS, type HeaderList } from './header-list.js';
 import { createEdgeMetrics } from './metrics.js';
 import { sendJson } from './hls-response.js';
 import { createStreamsHandler, type StreamsHandler } from './streams-handler.js';
+import { streamgateVersion } from '../core/version.js';
 
 /** A platform not heard from for this long makes the edge report itself degraded (it still serves). */
 const STALE_SYNC_MS = 30_000;
@@ -35,6 +36,7 @@ export function createEdgeApp(deps: EdgeDeps): EdgeApp {
       revocationSyncLagSeconds: Number.isFinite(lagMs) ? Math.round(lagMs / 1000) : null,
       revocations: deps.revocations.size,
       ...(deps.worker !== undefined && { worker: deps.worker }),
+      version: streamgateVersion(),
     };
     sendJson(res, 200, body, base);
   };

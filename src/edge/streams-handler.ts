@@ -4,6 +4,7 @@ import path from 'node:path';
 import { bearerToken, TokenError, verifyPlaybackToken, type PlaybackClaims } from '../core/playback-token.js';
 import { isLinkToken } from '../core/sessions/link-token.js';
 import { clientAddress } from '../http/client-address.js';
+import { REQUEST_ID_HEADER, requestIdFor } from '../http/request-id.js';
 import { ByteCache } from './byte-cache.js';
 import type { EdgeDeps } from './deps.js';
 import { parseHlsPath, type HlsTarget } from './hls-path.js';
@@ -45,7 +46,7 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
     config.edgeMode !== 'local' && config.edgeOriginUrl ? new OriginFetcher(config.edgeOriginUrl.replace(/\/$/, ''), () => metrics.upstreamFetches.inc()) : null;
 
   const refuse = (res: ServerResponse, base: HeaderList, status: 401 | 403 | 404, reason: string, urlPath: string) => {
-    if (status !== 404) log.info('stream request refused', { status, reason, path: urlPath });
+    if (status !== 404) log.info('stream request refused', { requestId: res.getHeader(REQUEST_ID_HEADER), eventId: eventIdIn(urlPath), status, reason, path: urlPath });
     const [code, message] = MESSAGES[status];
     sendJson(res, status, { error: { code, message } }, base);
   };
@@ -84,6 +85,9 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
 
   const handle = async (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList): Promise<void> => {
     res.on('finish', countFinished);
+    // Served requests are not logged one by one (too costly); the id still ties a refusal's log
+    // line, or an error, to what the player saw.
+    res.setHeader(REQUEST_ID_HEADER, requestIdFor(req));
     const queryAt = url.indexOf('?');
     const urlPath = queryAt < 0 ? url : url.slice(0, queryAt);
     // ?token= only when enabled, and never preferred over the header. The query is never logged.
@@ -128,7 +132,7 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
       const upstream = await origin.get(target, `Bearer ${link ? link.token : token}`);
       if (upstream.status === 404) return refuse(res, base, 404, 'not at the origin', urlPath);
       if (!upstream.body) {
-        log.warn('origin failed', { status: upstream.status, path: urlPath });
+        log.warn('origin failed', { requestId: res.getHeader(REQUEST_ID_HEADER), eventId: target.eventId, status: upstream.status, path: urlPath });
         return sendJson(res, upstream.status, { error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } }, base);
       }
       const body = queryToken && target.isPlaylist ? Buffer.from(addTokenToPlaylist(upstream.body.toString('utf8'), queryToken)) : upstream.body;
@@ -145,11 +149,17 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
 
   const handler = (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList) =>
     handle(req, res, url, base).catch((error: unknown) => {
-      log.error('unhandled error', { method: req.method, path: url.split('?')[0], error: (error as Error)?.stack ?? String(error) });
+      log.error('unhandled error', { requestId: res.getHeader(REQUEST_ID_HEADER), method: req.method, path: url.split('?')[0], error: (error as Error)?.stack ?? String(error) });
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } }, base);
       else res.destroy();
     });
   return Object.assign(handler, { close: () => files.close(), cache: files.cache });
+}
+
+/** The event a `/<eventId>/…` path names, when it looks like an event id. */
+function eventIdIn(urlPath: string): string | undefined {
+  const id = urlPath.split('/', 2)[1];
+  return id && /^[a-z0-9][a-z0-9-]{0,62}$/.test(id) ? id : undefined;
 }
 
 function unavailable(res: ServerResponse, base: HeaderList): void {

@@ -12,7 +12,7 @@ import { withApiFieldNames } from './field-names.js';
 export function errorHandler(log: Log): ErrorRequestHandler {
   return function handleError(thrown, req, res, _next) {
     const error = toDatabaseError(thrown);
-    if (error !== thrown) log.warn('database unavailable', { method: req.method, path: req.path, error: (thrown as Error).message });
+    if (error !== thrown) log.warn('database unavailable', { requestId: res.locals.requestId, method: req.method, path: req.path, error: (thrown as Error).message });
     if (error instanceof AppError) {
       if (error.status === 429 || error.status === 409 || error.status === 503) {
         const retryAfter = error.details?.retryAfter;
@@ -25,10 +25,10 @@ export function errorHandler(log: Log): ErrorRequestHandler {
     // the router's (a malformed %-escape): the client's, so one line at info level and no stack.
     const refusal = clientErrorOf(error);
     if (refusal) {
-      log.info('request refused', { method: req.method, path: req.path, status: refusal.status, reason: (error as { type?: string }).type ?? refusal.code });
+      log.info('request refused', { requestId: res.locals.requestId, method: req.method, path: req.path, status: refusal.status, reason: (error as { type?: string }).type ?? refusal.code });
       return void res.status(refusal.status).json(refusal.toJSON());
     }
-    log.error('unhandled error', { method: req.method, path: req.path, error: (error as Error)?.stack ?? String(error) });
+    log.error('unhandled error', { requestId: res.locals.requestId, method: req.method, path: req.path, error: (error as Error)?.stack ?? String(error) });
     res.status(500).json(new AppError(500, 'internal', 'Something went wrong on our side.').toJSON());
   };
 }

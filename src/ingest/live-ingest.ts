@@ -4,7 +4,7 @@ import type { Db } from '../core/db/database.js';
 import type { StreamKeyring } from '../core/events/stream-key-seal.js';
 import { parseLadder } from '../core/events/ladder.js';
 import { listIngestTargets, listLiveEventIds, markEventEnded, markEventLive } from '../core/events/event-service.js';
-import type { Log } from '../core/log.js';
+import { withFields, type Log } from '../core/log.js';
 import { resetIngestStates, setIngestState, WHILE_PUBLISHING } from '../core/events/ingest-state.js';
 import { readTracks } from './flv-tracks.js';
 import { finalisePlaylists, livePlaylists } from './hls-output.js';
@@ -93,7 +93,7 @@ export class LiveIngest implements RtmpHandlers {
     for (const eventId of await listLiveEventIds(this.options.db)) {
       finalisePlaylists(this.hlsDir(eventId));
       await markEventEnded(this.eventDeps(), eventId, { reason: 'ingest restarted' });
-      this.options.log.warn('ended an event a previous ingest left live', { event: eventId });
+      this.options.log.warn('ended an event a previous ingest left live', { eventId: eventId });
     }
   }
 
@@ -126,7 +126,7 @@ export class LiveIngest implements RtmpHandlers {
     event.publisher = publisher;
     event.health.attach(publisher, reconnected);
     this.lastBytes.set(publisher, { bytes: publisher.bytesIn(), since: this.options.clock() });
-    this.options.log.info(reconnected ? 'publisher reconnected' : 'publisher started', { event: event.eventId, ladder: target.ladder });
+    this.options.log.info(reconnected ? 'publisher reconnected' : 'publisher started', { eventId: event.eventId, ladder: target.ladder });
     const live = event;
     void this.enqueue(live, async () => {
       if (live.publisher !== publisher) return;
@@ -147,7 +147,7 @@ export class LiveIngest implements RtmpHandlers {
     const decision = decidePackaging(await readTracks(publisher), rungs.length > 0);
     if (live.publisher !== publisher) return; // gone while we looked
     if (!decision.ok) {
-      this.options.log.warn(`publish refused: ${decision.reason}`, { event: live.eventId });
+      this.options.log.warn(`publish refused: ${decision.reason}`, { eventId: live.eventId });
       await setIngestState(this.options.db, live.eventId, 'refused', decision.reason);
       publisher.disconnect();
       return;
@@ -161,17 +161,18 @@ export class LiveIngest implements RtmpHandlers {
       packaging: decision.packaging,
       windowSeconds,
       publisher,
-      log: this.options.log,
+      // FFmpeg's and the playlists' lines name the event they are about.
+      log: withFields(this.options.log, { eventId: live.eventId }),
       onFirstSegment: () => void this.enqueue(live, async () => {
         if (live.writer !== writer) return;
         live.rehearsing = !(await markEventLive(this.eventDeps(), live.eventId));
         if (live.rehearsing) {
           await setIngestState(this.options.db, live.eventId, 'writing', 'rehearsal: segments are being written; viewers wait for the start');
-          this.options.log.info('first segment written; a rehearsal until the event starts', { event: live.eventId });
+          this.options.log.info('first segment written; a rehearsal until the event starts', { eventId: live.eventId });
           return;
         }
         await setIngestState(this.options.db, live.eventId, 'writing', 'segments are being written');
-        this.options.log.info('first segment written; the event is live', { event: live.eventId });
+        this.options.log.info('first segment written; the event is live', { eventId: live.eventId });
       }),
       onProgress: (chunk) => live.health.ffmpegProgress(chunk),
       onGaveUp: (reason) => void this.enqueue(live, async () => {
@@ -181,7 +182,7 @@ export class LiveIngest implements RtmpHandlers {
     });
     live.writer = writer;
     writer.start();
-    this.options.log.info('writing HLS', { event: live.eventId, ladder, ...decision.packaging });
+    this.options.log.info('writing HLS', { eventId: live.eventId, ladder, ...decision.packaging });
   }
 
   closed(publisher: Publisher): void {
@@ -191,7 +192,7 @@ export class LiveIngest implements RtmpHandlers {
     event.publisher = null;
     event.rehearsing = false;
     void event.health.detach();
-    this.options.log.info('publisher left', { event: event.eventId, graceSeconds: this.options.reconnectGraceMs / 1000 });
+    this.options.log.info('publisher left', { eventId: event.eventId, graceSeconds: this.options.reconnectGraceMs / 1000 });
     void this.enqueue(event, async () => {
       await event.writer?.stop();
       event.writer = null;
@@ -212,14 +213,14 @@ export class LiveIngest implements RtmpHandlers {
     await markEventEnded(this.eventDeps(), event.eventId, { reason });
     await setIngestState(this.options.db, event.eventId, 'idle', reason, WHILE_PUBLISHING);
     if (!event.publisher) await event.health.stop();
-    this.options.log.info('event ended', { event: event.eventId, reason });
+    this.options.log.info('event ended', { eventId: event.eventId, reason });
     // A publisher that came back during the lines above has its start queued behind this step:
     // the event stays known, goes live again, and FFmpeg's append_list drops the ENDLIST.
     if (!event.publisher) this.live.delete(event.eventId);
   }
 
   private enqueue(event: LiveEvent, step: () => Promise<void>): Promise<void> {
-    event.queue = event.queue.then(step).catch((error) => this.options.log.error('ingest step failed', { event: event.eventId, error: String(error) }));
+    event.queue = event.queue.then(step).catch((error) => this.options.log.error('ingest step failed', { eventId: event.eventId, error: String(error) }));
     return event.queue;
   }
 
@@ -244,7 +245,7 @@ export class LiveIngest implements RtmpHandlers {
       event.rehearsing = !(await markEventLive(this.eventDeps(), event.eventId));
       if (event.rehearsing) return;
       await setIngestState(this.options.db, event.eventId, 'writing', 'segments are being written');
-      this.options.log.info('the event has started; the rehearsal stream is live', { event: event.eventId });
+      this.options.log.info('the event has started; the rehearsal stream is live', { eventId: event.eventId });
     });
   }
 

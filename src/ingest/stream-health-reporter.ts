@@ -121,7 +121,7 @@ export class StreamHealthReporter {
           figures: this.figures(),
         });
       } catch (error) {
-        this.options.log.warn('cannot record stream health', { event: this.options.eventId, error: String(error) });
+        this.options.log.warn('cannot record stream health', { eventId: this.options.eventId, error: String(error) });
       }
     });
     return this.writing;

@@ -87,6 +87,23 @@ describe('edge: who may fetch', () => {
     assert.equal((await get(edge, 'conf/index.m3u8', other)).status, 403);
   });
 
+  it('answers every request with an X-Request-Id and logs a refusal with it, its event, and no token', async (t) => {
+    const { platform, edge, token } = await setup(t);
+    const served = await get(edge, 'conf/index.m3u8', token);
+    assert.equal(served.status, 200);
+    assert.match(served.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/);
+    const other = signPlaybackToken(platform.keyring.current, { codeId: 'c', eventId: 'other', sessionId: 's' }, Date.now(), 300).token;
+    const refused = await get(edge, 'conf/index.m3u8', other, { 'X-Request-Id': 'proxy-42' });
+    assert.equal(refused.headers.get('x-request-id'), 'proxy-42');
+    const line = edge.logLines.map((l) => JSON.parse(l)).find((l) => l.message === 'stream request refused');
+    assert.deepEqual(
+      { level: line.level, service: line.service, requestId: line.requestId, eventId: line.eventId, status: line.status },
+      { level: 'info', service: 'edge', requestId: 'proxy-42', eventId: 'conf', status: 403 },
+    );
+    const log = edge.logLines.join('');
+    for (const secret of [token, other]) assert.ok(!log.includes(secret.split('.')[2]!), 'no token in the log');
+  });
+
   it('a CLI revocation reaches the running edge within a second; a restore lets the code back in', async (t) => {
     const { platform, edge, code, token } = await setup(t);
     await until(edge, token, 200);

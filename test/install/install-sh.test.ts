@@ -4,7 +4,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { REPO_ROOT, tempDir } from '../helpers/cli.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { LATEST_MIGRATION } from '../../src/core/db/migrations.js';
+import { codesFromCsv, initialisedDataDir, json, REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { rewindSqliteSchema } from '../helpers/older-schema.js';
+import { useSqliteInEveryPass } from '../helpers/test-database.js';
+
+// The upgrade tests rewind a SQLite file; the rest never opens a database.
+useSqliteInEveryPass();
 
 const isRoot = process.getuid?.() === 0;
 const lockSum = createHash('sha256').update(fs.readFileSync(path.join(REPO_ROOT, 'package-lock.json'))).digest('hex');
@@ -92,5 +99,53 @@ describe('install.sh as a user who cannot write /usr/local/bin', { skip }, () =>
     const home = userHome(t);
     assert.match(install(home, { tty: true }).stdout, /\x1b\[1m==>/);
     assert.doesNotMatch(install(home, { tty: true, env: { NO_COLOR: '1' } }).stdout, /\x1b/);
+  });
+});
+
+describe('install.sh on an upgrade', { skip }, () => {
+  /** A data directory as the previous release (schema 0008) left it, owned by the installing user. */
+  async function previousRelease(t: { after(fn: () => unknown): void }): Promise<{ dataDir: string; codes: string[] }> {
+    const dataDir = await initialisedDataDir(t);
+    const created = await runCli(['tokens', 'create', '--event', 'conf', '--count', '2'], { dataDir });
+    assert.equal(created.code, 0, created.stderr);
+    await rewindSqliteSchema(path.join(dataDir, 'streamgate.db'), '0008_key_activation');
+    if (isRoot) {
+      fs.chmodSync(path.dirname(dataDir), 0o755);
+      spawnSync('chown', ['-R', '65534:65534', dataDir]);
+    }
+    return { dataDir, codes: codesFromCsv(created.stdout) };
+  }
+
+  const newestMigration = (dataDir: string) => {
+    const sqlite = new BetterSqlite3(path.join(dataDir, 'streamgate.db'), { readonly: true });
+    try {
+      return (sqlite.prepare('select max(name) as name from kysely_migration').get() as { name: string }).name;
+    } finally {
+      sqlite.close();
+    }
+  };
+
+  it("migrates a previous release's database forward, keeps its codes, and says to restart", async (t) => {
+    const { dataDir, codes } = await previousRelease(t);
+    const run = install(userHome(t), { env: { STREAMGATE_DATA_DIR: dataDir } });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`migrating the database of ${dataDir}`));
+    assert.match(run.stdout, /to run \S+, restart: stop any running streamgate up\/serve and start it again/);
+    assert.equal(newestMigration(dataDir), LATEST_MIGRATION);
+    const shown = await runCli(['tokens', 'show', codes[0]!, '--json'], { dataDir });
+    assert.equal(json(shown).code.status, 'active', shown.stderr);
+  });
+
+  it('stops, with the version to install, when the database is newer than this checkout', async (t) => {
+    const { dataDir } = await previousRelease(t);
+    const sqlite = new BetterSqlite3(path.join(dataDir, 'streamgate.db'));
+    sqlite.exec(`insert into kysely_migration (name, timestamp) values ('9000_from_the_future', '2030-01-01T00:00:00.000Z');
+                 create table schema_versions (migration text primary key, version text not null, migrated_at bigint not null);
+                 insert into schema_versions values ('9000_from_the_future', '99.1.0', 0);`);
+    sqlite.close();
+    const run = install(userHome(t), { env: { STREAMGATE_DATA_DIR: dataDir } });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /streamgate: This database was upgraded by StreamGate 99\.1\.0; this is \S+: install 99\.1\.0 or newer/);
+    assert.doesNotMatch(run.stdout, /restart/);
   });
 });

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { EDGE_AUDIENCE, signToken } from '../../src/core/playback-token.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
+
+/** /healthz reports the version package.json declares. */
+const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 function edgeToken(platform: TestPlatform): string {
   return signToken(platform.keyring.current, EDGE_AUDIENCE, {}, Date.now(), 60).token;
@@ -82,7 +86,7 @@ describe('revocation feed', () => {
 describe('health and metrics', () => {
   it('answers /healthz and exposes Prometheus metrics', async (t) => {
     const platform = await startTestPlatform(t);
-    assert.deepEqual(await (await fetch(`${platform.url}/healthz`)).json(), { status: 'ok' });
+    assert.deepEqual(await (await fetch(`${platform.url}/healthz`)).json(), { status: 'ok', version: PACKAGE_VERSION });
     await platform.post('/api/tokens/validate', { code: 'ZZZZZZZZZZZZ', deviceId: 'device-aaaa' });
     const metrics = await (await fetch(`${platform.url}/metrics`)).text();
     assert.match(metrics, /streamgate_validations_total\{result="invalid_code"\} 1/);

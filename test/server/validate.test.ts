@@ -196,5 +196,40 @@ describe('POST /api/tokens/validate', () => {
     const log = platform.logLines.join('');
     assert.ok(log.includes('/api/tokens/validate'), 'requests are logged');
     assert.ok(!log.includes(code!) && !log.includes(json.token) && !log.includes(json.token.split('.')[2]));
+    // Every field of every line (request ids and event ids included) is free of them too.
+    for (const line of platform.logLines) {
+      for (const value of Object.values(JSON.parse(line) as Record<string, unknown>)) {
+        const text = String(value);
+        assert.ok(!text.includes(code!) && !text.includes(json.sessionId) && !text.includes(json.token.split('.')[2]!), `no secret in ${line}`);
+      }
+    }
+  });
+
+  it('logs each request as one JSON line with time, level, service, request id and event id, and answers the id as X-Request-Id', async (t) => {
+    const platform = await startTestPlatform(t);
+    const [code] = await platform.codes(1);
+    const validated = await platform.post('/api/tokens/validate', { code, deviceId: 'device-aaaa' });
+    const requestId = validated.headers.get('x-request-id')!;
+    assert.match(requestId, /^[0-9a-f-]{36}$/, 'a new id for a request that brought none');
+    const line = platform.logLines.map((l) => JSON.parse(l)).find((l) => l.message === 'request' && l.path === '/api/tokens/validate');
+    assert.deepEqual(
+      { level: line.level, service: line.service, requestId: line.requestId, eventId: line.eventId, status: line.status },
+      { level: 'info', service: 'platform', requestId, eventId: 'conf', status: 200 },
+    );
+    assert.ok(Date.parse(line.time) > 0);
+
+    // A proxy's id is kept when short and safe, so one id follows the request through both logs.
+    const kept = await fetch(`${platform.url}/healthz`, { headers: { 'X-Request-Id': 'nginx-7f3a9c' } });
+    assert.equal(kept.headers.get('x-request-id'), 'nginx-7f3a9c');
+    const unsafe = await fetch(`${platform.url}/healthz`, { headers: { 'X-Request-Id': 'a"b<script>' } });
+    assert.match(unsafe.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/, 'an unsafe one is replaced');
+    const ids = platform.logLines.map((l) => JSON.parse(l)).filter((l) => l.path === '/healthz').map((l) => l.requestId);
+    assert.deepEqual(ids, ['nginx-7f3a9c', unsafe.headers.get('x-request-id')]);
+
+    // An error's log line carries the id the client was answered with.
+    const refused = await fetch(`${platform.url}/api/tokens/validate`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Request-Id': 'bad-body-1' }, body: '{' });
+    assert.equal(refused.status, 400);
+    const refusal = platform.logLines.map((l) => JSON.parse(l)).find((l) => l.message === 'request refused');
+    assert.equal(refusal?.requestId, 'bad-body-1');
   });
 });

@@ -58,6 +58,8 @@ export const COPY_PLAN = {
   // Pending deliveries too: the services are stopped during a copy, so the target sends them.
   webhooks: { key: 'id' },
   webhook_deliveries: { key: 'id' },
+  // The target's own migrations record the version that made its schema.
+  schema_versions: { skip: 'the target records the version that created its schema' },
 } as const satisfies Record<TableName, TablePlan | SkippedTable>;
 
 /** The tables a copy moves, in order. */

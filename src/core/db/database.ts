@@ -7,6 +7,7 @@ import { loadKeyring, type Keyring } from '../secret-store.js';
 import type { DatabaseKind } from './migrations.js';
 import { migratePostgres, openPostgres, postgresWriteTransaction, postgresWriter } from './postgres-database.js';
 import type { Database } from './schema.js';
+import type { SchemaChange } from './schema-version.js';
 import { migrateSqlite, openSqlite, sqliteWriteTransaction, sqliteWriter } from './sqlite-database.js';
 
 export type Db = Kysely<Database>;
@@ -20,6 +21,13 @@ export { postgresClientConfig, postgresUrl } from './postgres-database.js';
  * holder (an open `sqlite3` shell, a backup tool) makes a write wait this long.
  */
 export const LOCK_WAIT_MS = 5_000;
+
+const schemaChanges = new WeakMap<Db, SchemaChange>();
+
+/** What `openDatabase` did to the schema of `db` (`streamgate db migrate` reports it). */
+export function schemaChangeOf(db: Db): SchemaChange {
+  return schemaChanges.get(db) ?? { from: null, applied: [] };
+}
 
 export function isPostgresUrl(databaseUrl: string): boolean {
   return /^postgres(ql)?:\/\//.test(databaseUrl);
@@ -43,7 +51,7 @@ export async function openDatabase(config: Config, { create = false } = {}): Pro
   if (isPostgresUrl(config.databaseUrl)) {
     const db = openPostgres(config.databaseUrl, config.databasePoolSize);
     try {
-      await migratePostgres(db, config.databaseUrl, { kind: 'postgres', keyring: keyringOnce });
+      schemaChanges.set(db, await migratePostgres(db, config.databaseUrl, { kind: 'postgres', keyring: keyringOnce }));
     } catch (error) {
       await db.destroy();
       throw error;
@@ -60,7 +68,7 @@ export async function openDatabase(config: Config, { create = false } = {}): Pro
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const { db, writer } = openSqlite(file, LOCK_WAIT_MS);
   try {
-    await migrateSqlite(writer, { kind: 'sqlite', keyring: keyringOnce });
+    schemaChanges.set(db, await migrateSqlite(writer, { kind: 'sqlite', keyring: keyringOnce }));
   } catch (error) {
     await db.destroy();
     throw error;

@@ -426,6 +426,18 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
           .execute();
       },
     },
+    // Which StreamGate brought the schema to which migration (schema-version.ts): an older binary
+    // meeting a newer schema can then name the version to install instead of failing obscurely.
+    '0016_schema_versions': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('schema_versions')
+          .addColumn('migration', t.text, (c) => c.primaryKey())
+          .addColumn('version', t.text, (c) => c.notNull())
+          .addColumn('migrated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 
@@ -515,7 +527,10 @@ export function migrationProvider(context: MigrationContext): MigrationProvider 
   };
 }
 
-export const LATEST_MIGRATION = Object.keys({ ...schemaMigrations('sqlite'), ...keyedMigrations({ kind: 'sqlite', keyring: () => { throw new Error('names only'); } }) }).sort().at(-1)!;
+/** Every migration this version knows, in the order they run. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys({ ...schemaMigrations('sqlite'), ...keyedMigrations({ kind: 'sqlite', keyring: () => { throw new Error('names only'); } }) }).sort();
+
+export const LATEST_MIGRATION = MIGRATION_NAMES.at(-1)!;
 
 /** `migrateToLatest()` does not throw: a failed migration is in its result. */
 export function checkMigrationResult({ error, results }: MigrationResultSet): void {

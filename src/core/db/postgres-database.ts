@@ -4,6 +4,7 @@ import { databaseBusy } from '../errors.js';
 import { createLog } from '../log.js';
 import { commitOrRollback } from './commit-or-rollback.js';
 import { checkMigrationResult, LATEST_MIGRATION, migrationProvider, type MigrationContext } from './migrations.js';
+import { appliedMigrations, recordSchemaVersion, refuseNewerSchema, type SchemaChange } from './schema-version.js';
 import type { FirstRead, WriteLock } from './database.js';
 import type { Database } from './schema.js';
 import { WriterQueue } from './writer-queue.js';
@@ -132,15 +133,18 @@ export function openPostgres(url: string, poolSize: number): Db {
  * Kysely's migrator takes a PostgreSQL advisory lock and runs the migrations in one transaction,
  * so replicas starting at once migrate once: the others wait, then find nothing left to do.
  */
-export async function migratePostgres(db: Db, url: string, context: MigrationContext): Promise<void> {
-  const applied = await sql<{ name: string }>`select name from kysely_migration order by name desc limit 1`
-    .execute(db)
-    .then((r) => r.rows[0]?.name)
-    .catch(() => undefined);
-  if (applied === LATEST_MIGRATION) return;
+export async function migratePostgres(db: Db, url: string, context: MigrationContext): Promise<SchemaChange> {
+  const applied = await appliedMigrations(db);
+  const from = applied.at(-1) ?? null;
+  if (from === LATEST_MIGRATION) return { from, applied: [] };
+  await refuseNewerSchema(db, applied);
   const migrating = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ ...postgresClientConfig(url), max: 1 }) }) });
   try {
-    checkMigrationResult(await new Migrator({ db: migrating, provider: migrationProvider(context) }).migrateToLatest());
+    const outcome = await new Migrator({ db: migrating, provider: migrationProvider(context) }).migrateToLatest();
+    checkMigrationResult(outcome);
+    const ran = (outcome.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    if (ran.length > 0) await recordSchemaVersion(migrating, Date.now());
+    return { from, applied: ran };
   } finally {
     await migrating.destroy();
   }

@@ -28,6 +28,15 @@ export interface Database {
   event_branding: EventBrandingTable;
   webhooks: WebhookTable;
   webhook_deliveries: WebhookDeliveryTable;
+  schema_versions: SchemaVersionTable;
+}
+
+/** One row per migration run that changed the schema: the newest migration then, and by which version. */
+export interface SchemaVersionTable {
+  migration: string;
+  /** StreamGate's version (package.json) that ran it: the oldest that knows this schema. */
+  version: string;
+  migrated_at: number;
 }
 
 export type EventStatus = 'scheduled' | 'live' | 'ended' | 'archived';

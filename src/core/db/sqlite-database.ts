@@ -4,6 +4,7 @@ import { Kysely, Migrator, SqliteDialect, SqliteDriver, sql, type Driver, type S
 import { databaseBusy } from '../errors.js';
 import { commitOrRollback } from './commit-or-rollback.js';
 import { checkMigrationResult, LATEST_MIGRATION, migrationProvider, type MigrationContext } from './migrations.js';
+import { appliedMigrations, recordSchemaVersion, refuseNewerSchema, type SchemaChange } from './schema-version.js';
 import type { Database } from './schema.js';
 import { WriterQueue } from './writer-queue.js';
 
@@ -116,15 +117,15 @@ function withStatementCache(sqlite: BetterSqlite3.Database, size = 256): BetterS
   });
 }
 
-export async function migrateSqlite(writer: SqliteWriter, context: MigrationContext): Promise<void> {
+export async function migrateSqlite(writer: SqliteWriter, context: MigrationContext): Promise<SchemaChange> {
   const { db, handle } = writer;
   // Cheap check first: the CLI opens the database on every command, and the migrator's own
   // locking costs a write transaction each time.
-  const applied = await sql<{ name: string }>`select name from kysely_migration order by name desc limit 1`
-    .execute(db)
-    .then((r) => r.rows[0]?.name)
-    .catch(() => undefined);
-  if (applied !== LATEST_MIGRATION) {
+  const applied = await appliedMigrations(db);
+  const from = applied.at(-1) ?? null;
+  let ran: string[] = [];
+  if (from !== LATEST_MIGRATION) {
+    await refuseNewerSchema(db, applied);
     const migrator = new Migrator({ db, provider: migrationProvider(context) });
     // A migration that seals what was stored in clear must not leave the clear text behind in freed
     // space of a page, nor in an old page image in the WAL.
@@ -133,9 +134,12 @@ export async function migrateSqlite(writer: SqliteWriter, context: MigrationCont
     handle.pragma('secure_delete = OFF');
     if (!outcome.error) handle.pragma('wal_checkpoint(TRUNCATE)');
     checkMigrationResult(outcome);
+    ran = (outcome.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    if (ran.length > 0) await recordSchemaVersion(db, Date.now());
   }
   // From now on no statement may sleep on the lock: better-sqlite3 would block the event loop.
   handle.pragma('busy_timeout = 0');
+  return { from, applied: ran };
 }
 
 /**

@@ -1,12 +1,24 @@
 import type { RequestHandler } from 'express';
 import type { Log } from '../../core/log.js';
+import { REQUEST_ID_HEADER, requestIdFor } from '../../http/request-id.js';
 
-/** One line per request: method, path without its query (which may hold `?code=` or `?token=`), status, time. */
+/** Paths that name their event; a handler that learns it otherwise sets `res.locals.eventId`. */
+const EVENT_IN_PATH = /^\/(?:watch|embed|api\/admin\/events)\/([a-z0-9][a-z0-9-]{0,62})(?:\/|$)/;
+
+/**
+ * One line per request: its id (also answered as X-Request-Id, so an operator can find the line a
+ * user reports), method, path without its query (which may hold `?code=` or `?token=`), status,
+ * time, address, and the event when known.
+ */
 export function requestLog(log: Log): RequestHandler {
   return function logRequest(req, res, next) {
     const started = performance.now();
+    const requestId = requestIdFor(req);
+    res.locals.requestId = requestId;
+    res.setHeader(REQUEST_ID_HEADER, requestId);
     res.on('finish', () => {
-      log.info('request', { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started), ip: req.ip });
+      const eventId = (res.locals.eventId as string | undefined) ?? EVENT_IN_PATH.exec(req.path)?.[1];
+      log.info('request', { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started), ip: req.ip, eventId });
     });
     next();
   };

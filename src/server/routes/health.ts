@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import { sql } from 'kysely';
 import { whereSessionActive } from '../../core/sessions/session-service.js';
+import { streamgateVersion } from '../../core/version.js';
 import type { PlatformDeps } from '../deps.js';
 import type { PlatformMetrics } from '../metrics.js';
 
@@ -11,9 +12,10 @@ export function healthRoutes(deps: PlatformDeps, metrics: PlatformMetrics): Rout
       await sql`select 1`.execute(deps.db);
       // Still serving (it signs with a key every host knows), but the operator must act: 200, not 503.
       const problem = deps.keyring.problem;
-      res.setHeader('Cache-Control', 'no-store').json(problem ? { status: 'degraded', problems: [problem] } : { status: 'ok' });
+      const version = streamgateVersion();
+      res.setHeader('Cache-Control', 'no-store').json(problem ? { status: 'degraded', problems: [problem], version } : { status: 'ok', version });
     } catch {
-      res.status(503).json({ status: 'unavailable', reason: 'database' });
+      res.status(503).json({ status: 'unavailable', reason: 'database', version: streamgateVersion() });
     }
   });
   router.get('/metrics', async (_req, res) => {

@@ -62,6 +62,7 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, str
         turn.taken ? (trx) => wrongCodes.refundIn(trx, client) : undefined,
       );
       metrics.validations.inc({ result: 'ok' });
+      res.locals.eventId = grant.event.id; // for the request log
       res.json({
         token: grant.token,
         expiresAt: new Date(grant.expiresAt).toISOString(),
