@@ -55,8 +55,11 @@ export function autocannonRun(options: autocannon.Options): Promise<autocannon.R
  * request is a full validation (budget, hash, lookup, JWT); a code's first entry opens its session in
  * a write transaction, and a later one resumes it, writing only when its last write is 5 s old.
  */
-export function validationLoad(url: string, codes: string[], options: { connections: number; duration: number }): Promise<autocannon.Result> {
-  let next = 0;
+export function validationLoad(
+  url: string,
+  codes: string[],
+  { cursor = { next: 0 }, ...options }: { connections: number; duration: number; /** Where in `codes` to go on from, across runs. */ cursor?: { next: number } },
+): Promise<autocannon.Result> {
   return autocannonRun({
     url,
     ...options,
@@ -66,7 +69,7 @@ export function validationLoad(url: string, codes: string[], options: { connecti
         path: '/api/tokens/validate',
         headers: { 'content-type': 'application/json' },
         setupRequest: (request) => {
-          const i = next++ % codes.length;
+          const i = cursor.next++ % codes.length;
           return { ...request, body: JSON.stringify({ code: codes[i], deviceId: `bench-device-${i}` }) };
         },
       },
@@ -76,6 +79,7 @@ export function validationLoad(url: string, codes: string[], options: { connecti
 
 export interface PlatformProcess {
   url: string;
+  pid: number;
   /** SIGTERM, and the process gone. */
   stop(): Promise<void>;
 }
@@ -98,6 +102,7 @@ export async function startPlatform(dataDir: string, env: NodeJS.ProcessEnv = {}
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
       await closed;
