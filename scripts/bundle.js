@@ -5,8 +5,9 @@ import { copyFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 await build({
-  // The edge's worker processes (EDGE_WORKERS) start from their own entry, beside main.js.
-  entryPoints: { main: 'src/cli/main.ts', 'edge-worker': 'src/edge/edge-worker.ts' },
+  // The edge's worker processes (EDGE_WORKERS) and the platform's WAL checkpointer thread start
+  // from their own entries, beside main.js.
+  entryPoints: { main: 'src/cli/main.ts', 'edge-worker': 'src/edge/edge-worker.ts', 'wal-checkpoint-worker': 'src/core/db/wal-checkpoint-worker.ts' },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

@@ -6,6 +6,7 @@ import { createServiceServer } from '../http/service-server.js';
 import { systemClock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import { openDatabase } from '../core/db/database.js';
+import { startWalCheckpointer } from '../core/db/wal-checkpointer.js';
 import { pruneFailureBudgets } from '../core/failure-budget.js';
 import { createLog, type Log } from '../core/log.js';
 import { ViewerSampler } from '../core/analytics/viewer-sampler.js';
@@ -39,6 +40,7 @@ function listen(server: http.Server | HttpsServer, port: number, host: string): 
 /** Listens, sweeps timed-out sessions and full-again failure budgets every 10 s, samples viewers, and stops cleanly (the caller wires signals). */
 export async function startPlatform(config: Config, log: Log = createLog('platform'), options: PlatformOptions = {}): Promise<RunningService> {
   const db = await openDatabase(config);
+  const checkpointer = startWalCheckpointer(db, log);
   const keyring = LiveKeyring.forPlatform(config, log, () => sharedKeyState(db));
   await keyring.sync();
   const deps = { config, db, keyring, clock: systemClock, log };
@@ -77,6 +79,7 @@ export async function startPlatform(config: Config, log: Log = createLog('platfo
     stopReloading();
     await closeAll([server, ...extra]);
     await platform.close();
+    await checkpointer?.stop();
     await db.destroy();
     keyring.stop();
     throw error;
@@ -99,6 +102,7 @@ export async function startPlatform(config: Config, log: Log = createLog('platfo
       stopReloading();
       await platform.close();
       await closeAll([server, ...extra]);
+      await checkpointer?.stop();
       await db.destroy();
     },
   };

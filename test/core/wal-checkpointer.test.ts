@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/core/config.js';
+import { openDatabase, sqliteHandle, writeTransaction, type Db } from '../../src/core/db/database.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer, type WalCheckpointer } from '../../src/core/db/wal-checkpointer.js';
+import { sqliteWriter } from '../../src/core/db/sqlite-database.js';
+import { silentLog } from '../../src/core/log.js';
+import { ensureSecretFile } from '../../src/core/secret-store.js';
+import { tempDir } from '../helpers/cli.js';
+
+// SQLite itself, whatever database the pass is for.
+async function openSqlite(t: { after(fn: () => unknown): void }): Promise<{ db: Db; wal: string }> {
+  const dataDir = path.join(tempDir(), 'data');
+  fs.mkdirSync(dataDir);
+  const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir });
+  ensureSecretFile(config);
+  const db = await openDatabase(config, { create: true });
+  t.after(() => db.destroy());
+  return { db, wal: config.databaseUrl.slice('sqlite:'.length) + '-wal' };
+}
+
+/** Commits `count` transactions of one ~4 KiB row each: at least one WAL page apiece. */
+async function writePages(db: Db, count: number, tag: string): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await writeTransaction(db, (trx) => trx.insertInto('failure_budgets').values({ scope: 'test', client: `${tag}-${i}-${'x'.repeat(4000)}`, full_at: i }).execute());
+  }
+}
+
+async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(20);
+  }
+}
+
+describe('the WAL checkpointer thread', () => {
+  it("takes checkpoints off the service's commits: past 1000 pages they no longer checkpoint", async (t) => {
+    const { db, wal } = await openSqlite(t);
+    const checkpointer = startWalCheckpointer(db, silentLog, 3_600_000)!; // its thread never comes round in this test
+    t.after(() => checkpointer.stop());
+    assert.deepEqual(sqliteWriter(db)!.handle.pragma('wal_autocheckpoint'), [{ wal_autocheckpoint: FALLBACK_AUTOCHECKPOINT_PAGES }]);
+    await writePages(db, 1_200, 'a');
+    const pages = fs.statSync(wal).size / 4096;
+    assert.ok(pages > 1_200, `the WAL grew past SQLite's default checkpoint (${pages.toFixed(0)} pages)`);
+  });
+
+  it('checkpoints every frame within its interval, and the WAL starts over after it', async (t) => {
+    const { db } = await openSqlite(t);
+    const checkpointer: WalCheckpointer = startWalCheckpointer(db, silentLog, 50)!;
+    t.after(() => checkpointer.stop());
+    await writePages(db, 1_200, 'b');
+    await until('a checkpoint of every frame written', () => checkpointer.stats.log >= 1_200 && checkpointer.stats.checkpointed === checkpointer.stats.log);
+    // The next commit finds the WAL wholly copied and no reader in it: it writes from the start.
+    await writePages(db, 1, 'c');
+    const seen = checkpointer.stats.checkpoints;
+    await until('the next checkpoint', () => checkpointer.stats.checkpoints > seen + 1);
+    assert.ok(checkpointer.stats.log < 100, `the WAL started over (${checkpointer.stats.log} frames)`);
+    const stored = sqliteHandle(db)!.prepare("select count(*) as n from failure_budgets where scope = 'test'").get() as { n: number };
+    assert.equal(stored.n, 1_201, 'every row still there');
+  });
+
+  it('stops: its thread exits, and nothing is left running', async (t) => {
+    const { db } = await openSqlite(t);
+    const checkpointer = startWalCheckpointer(db, silentLog, 50)!;
+    await until('a first checkpoint', () => checkpointer.stats.checkpoints > 0);
+    await checkpointer.stop();
+    const after = checkpointer.stats.checkpoints;
+    await delay(200);
+    assert.equal(checkpointer.stats.checkpoints, after);
+  });
+});
