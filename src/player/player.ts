@@ -318,10 +318,9 @@ async function start(): Promise<void> {
   const eventId = pageEventId();
   const page = eventId ? await showEventPage(eventId, (text) => show(text, 'info')) : (useLanguage(), null);
   if (page?.over) return;
-  if (prefill) {
-    input.value = formatCode(prefill);
-    if (isCompleteCode(input.value)) void validate(input.value);
-  }
-  input.focus();
+  if (prefill) input.value = formatCode(prefill);
+  // A complete code plays at once: focus left in the code field would keep the player's keys from it.
+  if (isCompleteCode(input.value)) void validate(input.value);
+  else input.focus();
 }
 void start();

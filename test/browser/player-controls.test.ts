@@ -198,17 +198,13 @@ describe('player controls in Chromium (real hls.js, ffmpeg-made HLS)', () => {
     assert.equal(await page.evaluate(showingCue), null, 'off again');
   });
 
-  it('labels the controls in the page’s language (German on <html lang="de">)', async (t) => {
+  it('labels the controls in the page’s language (German for a German browser)', async (t) => {
     const platform = await startTestPlatform(t, {}, { mountEdge: true });
     const [code] = await platform.codes(1);
-    const page = await (await launchChromium(t)).newPage();
-    // The page's language is the catalogue's business; here it is set by hand.
-    await page.route(`${platform.url}/`, async (route) => {
-      const response = await route.fetch();
-      await route.fulfill({ response, body: (await response.text()).replace('<html lang="en">', '<html lang="de">') });
-    });
+    // The page speaks the browser's language (i18n/catalogue.ts), and the controls follow it.
+    const page = await (await launchChromium(t)).newPage({ locale: 'de-DE' });
     await page.goto(`${platform.url}/`);
-    await page.getByLabel('Access code', { exact: true }).fill(code!);
+    await page.getByLabel('Zugangscode', { exact: true }).fill(code!);
     await page.keyboard.press('Enter');
     await page.getByRole('group', { name: 'Player-Steuerung' }).waitFor();
     for (const name of ['Abspielen', 'Stumm schalten', 'Vollbild']) await page.getByRole('button', { name, exact: true }).waitFor({ state: 'attached' });
