@@ -54,13 +54,18 @@ describe('the WAL checkpointer thread', () => {
     t.after(() => checkpointer.stop());
     await writePages(db, 1_200, 'b');
     await until('a checkpoint of every frame written', () => checkpointer.stats.log >= 1_200 && checkpointer.stats.checkpointed === checkpointer.stats.log);
-    // The next commit finds the WAL wholly copied and no reader in it: it writes from the start.
-    await writePages(db, 1, 'c');
-    const seen = checkpointer.stats.checkpoints;
-    await until('the next checkpoint', () => checkpointer.stats.checkpoints > seen + 1);
-    assert.ok(checkpointer.stats.log < 100, `the WAL started over (${checkpointer.stats.log} frames)`);
+    // A commit that finds the WAL wholly copied writes it from the start, unless the thread's next
+    // checkpoint holds a read lock at that very moment (then a later commit does): a few tries.
+    let commits = 0;
+    while (commits < 20) {
+      await writePages(db, 1, `c${commits++}`);
+      const seen = checkpointer.stats.checkpoints;
+      await until('the next checkpoint', () => checkpointer.stats.checkpoints > seen + 1);
+      if (checkpointer.stats.log < 100) break;
+    }
+    assert.ok(checkpointer.stats.log < 100, `the WAL started over (${checkpointer.stats.log} frames after ${commits} commits)`);
     const stored = sqliteHandle(db)!.prepare("select count(*) as n from failure_budgets where scope = 'test'").get() as { n: number };
-    assert.equal(stored.n, 1_201, 'every row still there');
+    assert.equal(stored.n, 1_200 + commits, 'every row still there');
   });
 
   it('stops: its thread exits, and nothing is left running', async (t) => {
