@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { publishWith, segmentsOf, startAppliance, waitFor, type Appliance } from '../helpers/appliance.js';
 import { initialisedDataDir, runCli, tempDir } from '../helpers/cli.js';
-import { httpsRequest, makeCertificate, peerFingerprint, replaceFile, type TestCertificate } from '../helpers/tls.js';
+import { httpsRequest, plainGet, makeCertificate, peerFingerprint, replaceFile, type TestCertificate } from '../helpers/tls.js';
 
 const ADMIN = { ADMIN_USER: 'root', ADMIN_PASS: 'break glass please' };
 
@@ -58,15 +57,6 @@ async function startTlsAppliance(t: { after(fn: () => unknown): void }, env: Nod
     ...env,
   });
   return { app, platform: app.platformUrl.replace(/^http:/, 'https:'), edge: app.edgeUrl.replace(/^http:/, 'https:'), first, second, live, redirectPort };
-}
-
-function plainGet(url: string): Promise<{ status: number; location: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { agent: false, timeout: 5_000 }, (response) => {
-      response.resume();
-      resolve({ status: response.statusCode!, location: response.headers.location });
-    }).on('error', reject);
-  });
 }
 
 describe('built-in HTTPS (STREAMGATE_TLS_CERT / STREAMGATE_TLS_KEY)', () => {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,7 +8,7 @@ import { publish, segmentsOf, spawnOnFreePorts, startAppliance, waitFor } from '
 import { launchChromium } from '../helpers/browser.js';
 import { REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { renderTemplate, startNginx } from '../helpers/nginx.js';
-import { httpsRequest, makeCertificate } from '../helpers/tls.js';
+import { httpsRequest, plainGet, makeCertificate } from '../helpers/tls.js';
 
 const TLS_CONF = path.join(REPO_ROOT, 'deploy', 'nginx', 'streamgate-tls.conf');
 const ADMIN = { ADMIN_USER: 'root', ADMIN_PASS: 'break glass please' };
@@ -22,15 +21,6 @@ async function freePorts(count: number): Promise<number[]> {
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
   return ports;
-}
-
-function plainGet(url: string): Promise<{ status: number; location: string | undefined }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { agent: false, timeout: 5_000 }, (response) => {
-      response.resume();
-      resolve({ status: response.statusCode!, location: response.headers.location });
-    }).on('error', reject);
-  });
 }
 
 describe('StreamGate behind nginx with TLS (deploy/nginx/streamgate-tls.conf)', () => {

@@ -85,8 +85,9 @@ export async function dropTestDatabase(dataDir: string): Promise<void> {
 }
 
 /**
- * For a test file about SQLite itself (its lock, its files): SQLite in the PostgreSQL pass too.
- * Call at the top of the file; each test file runs in a process of its own.
+ * For a test file about SQLite itself (its lock, its files): SQLite whatever the pass. Call at the
+ * top of the file; each test file runs in a process of its own. When both passes run,
+ * scripts/run-tests.js runs such a file in the SQLite pass only (it finds this call).
  */
 export function useSqliteInEveryPass(): void {
   process.env.STREAMGATE_TEST_DATABASE = 'sqlite';

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -70,5 +71,15 @@ export function httpsRequest(url: string, ca: string, options: { method?: string
     request.on('timeout', () => request.destroy(new Error(`${url}: timed out`)));
     request.on('error', reject);
     request.end(options.body);
+  });
+}
+
+/** A plain-HTTP GET that does not follow redirects: the status and where it points. */
+export function plainGet(url: string): Promise<{ status: number; location: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false, timeout: 5_000 }, (response) => {
+      response.resume();
+      resolve({ status: response.statusCode!, location: response.headers.location });
+    }).on('error', reject);
   });
 }

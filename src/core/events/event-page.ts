@@ -2,22 +2,16 @@ import type { Db } from '../db/database.js';
 import type { EventRow, EventStatus } from '../db/schema.js';
 import { toIso } from '../duration.js';
 import { AppError } from '../errors.js';
-import { findBranding, toBrandingView, type PageLanguage } from './event-branding.js';
+import { findBranding, toBrandingView, type BrandingView } from './event-branding.js';
 import { findEvent } from './event-service.js';
 
 /**
  * What the public watch page shows before a code is entered: the branding and the schedule,
  * nothing else (no codes, keys or counts), for anyone who has the link.
  */
-export interface EventPageView {
+export interface EventPageView extends BrandingView {
   id: string;
   title: string;
-  description: string | null;
-  organiser: string | null;
-  posterUrl: string | null;
-  logoUrl: string | null;
-  accent: string | null;
-  language: PageLanguage;
   status: EventStatus;
   startsAt: string | null;
   /** The recording can no longer be watched: the page says the event is over and asks for no code. */
