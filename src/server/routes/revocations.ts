@@ -47,6 +47,14 @@ export function revocationRoutes(deps: PlatformDeps, hub: FeedHub): Router {
 
   router.get('/api/revocations/stream', edgeAuth(deps), async (req, res) => {
     let cursor = parseCursor(req.get('last-event-id') ?? req.query.since);
+    // Watched before any await: an edge that goes away while the backlog is read (a stopping
+    // edge, a slow database) must not leave a subscription and a keepalive timer behind for ever.
+    let closed = false;
+    let cleanUp = () => undefined as void;
+    res.on('close', () => {
+      closed = true;
+      cleanUp();
+    });
     res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.write('retry: 1000\n\n');
     const send = (entries: { cursor: number }[]) => {
@@ -60,12 +68,13 @@ export function revocationRoutes(deps: PlatformDeps, hub: FeedHub): Router {
       cursor = backlog.at(-1)?.cursor ?? cursor;
       if (backlog.length < 1_000) break;
     }
+    if (closed) return;
     const unsubscribe = hub.subscribe(cursor, send);
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-    req.on('close', () => {
+    cleanUp = () => {
       clearInterval(keepalive);
       unsubscribe();
-    });
+    };
   });
   return router;
 }

@@ -42,7 +42,9 @@ export async function watchSession(deps: PlatformDeps, hub: FeedHub, claims: Pla
       );
     });
     const timer = setTimeout(() => finish(() => res.status(204).end()), WATCH_HOLD_MS);
-    req.on('close', () => finish(() => undefined));
+    res.on('close', () => finish(() => undefined));
+    // The player may have gone during the reads above, before 'close' was watched.
+    if (res.destroyed || req.socket.destroyed) finish(() => undefined);
   });
 }
 
