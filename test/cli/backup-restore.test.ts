@@ -2,20 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { codesFromCsv, initialisedDataDir, json, runCli, tempDir } from '../helpers/cli.js';
+import { codesFromCsv, freshDataDir, initialisedDataDir, json, runCli, tempDir } from '../helpers/cli.js';
 import { dropTestDatabase, testDatabaseKind } from '../helpers/test-database.js';
 import { TarWriter } from '../../src/core/backup/tar-writer.js';
-
-/** A data directory to restore into that does not exist yet, removed (with its database) after the test. */
-function freshDataDir(t: { after(fn: () => unknown): void }): string {
-  const root = tempDir();
-  const dataDir = path.join(root, 'restored');
-  t.after(async () => {
-    fs.rmSync(root, { recursive: true, force: true });
-    await dropTestDatabase(dataDir);
-  });
-  return dataDir;
-}
 
 const modeOf = (file: string) => fs.statSync(file).mode & 0o777;
 
@@ -127,23 +116,5 @@ describe('streamgate backup and restore', () => {
     }
     assert.deepEqual(fs.readdirSync(root).sort(), ['absolute.tar', 'parent.tar', 'unknown.tar'], 'nothing escaped, no staging folder left');
     assert.equal(fs.existsSync(path.join(path.dirname(root), 'escaped')), false);
-  });
-
-  it('restores the database to the file DATABASE_URL=sqlite: names, outside the data directory', async (t) => {
-    if (testDatabaseKind() !== 'sqlite') return t.skip('a SQLite file named by DATABASE_URL');
-    const dataDir = await initialisedDataDir(t);
-    const archive = path.join(path.dirname(dataDir), 'backup.tar');
-    assert.equal((await runCli(['backup', archive], { dataDir })).code, 0);
-    const restored = freshDataDir(t);
-    const elsewhere = path.join(path.dirname(restored), 'db', 'streamgate.sqlite');
-    const env = { DATABASE_URL: `sqlite:${elsewhere}` };
-    const restore = await runCli(['restore', archive], { dataDir: restored, env });
-    assert.equal(restore.code, 0, restore.stderr);
-    assert.deepEqual(fs.readdirSync(restored), ['secret']);
-    assert.equal(modeOf(elsewhere), 0o600);
-    assert.equal(json(await runCli(['events', 'list', '--json'], { dataDir: restored, env }))[0].id, 'conf');
-    const again = await runCli(['restore', archive], { dataDir: freshDataDir(t), env });
-    assert.equal(again.code, 2, 'an existing database file is never replaced');
-    assert.match(again.stderr, /exists: restore only into an empty data directory and database/);
   });
 });

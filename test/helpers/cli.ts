@@ -79,3 +79,14 @@ export function codesFromCsv(csv: string): string[] {
     .slice(1)
     .map((line) => line.split(',')[0]!);
 }
+
+/** A data directory to restore into that does not exist yet, removed (with its database) after the test. */
+export function freshDataDir(t: { after(fn: () => unknown): void }): string {
+  const root = tempDir();
+  const dataDir = path.join(root, 'restored');
+  t.after(async () => {
+    fs.rmSync(root, { recursive: true, force: true });
+    await dropTestDatabase(dataDir);
+  });
+  return dataDir;
+}
