@@ -7,6 +7,9 @@ import { describe, it } from 'node:test';
 import { publish, segmentsOf, startAppliance, waitFor } from '../helpers/appliance.js';
 import { tempDir } from '../helpers/cli.js';
 import { loggedRequests, personalLink, segmentNumber } from '../helpers/native.js';
+import { runInOnePass } from '../helpers/test-database.js';
+
+runInOnePass();
 
 const WATCH_MS = 120_000;
 const hasVlc = spawnSync('sh', ['-c', 'command -v cvlc'], { stdio: 'ignore' }).status === 0;

@@ -92,3 +92,14 @@ export async function dropTestDatabase(dataDir: string): Promise<void> {
 export function useSqliteInEveryPass(): void {
   process.env.STREAMGATE_TEST_DATABASE = 'sqlite';
 }
+
+/**
+ * For a test file that spends minutes on one thing the database barely takes part in (a native
+ * player following a live event through a personal link): when both passes run,
+ * scripts/run-tests.js runs it in the SQLite pass only (it finds this call), since the PostgreSQL
+ * pass would repeat the same minutes of playback. Run alone, either pass runs it.
+ */
+export function runInOnePass(): void {
+  // A marker: nothing to set up.
+}
+
