@@ -69,6 +69,9 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, str
         sessionId: grant.sessionId,
         event: { id: grant.event.id, title: grant.event.title, status: grant.event.status, devicePolicy: grant.event.device_policy },
         playbackUrl: `${streamsBase}/streams/${grant.event.id}/index.m3u8`,
+        // Whether the edge takes ?token= (EDGE_QUERY_TOKENS): players that cannot send the header
+        // (native HLS on iPhones before iOS 17.1) can play only then, and say so otherwise.
+        queryTokens: deps.config.edgeQueryTokens,
       });
     } catch (error) {
       // The budget's write waits for the lock briefly: while another process holds it, a wrong code
