@@ -35,17 +35,21 @@ export function startNativePlayback(host: PlaybackHost, playbackUrl: string): Pl
     loadedAt = Date.now();
   };
 
-  /** A new `src` (the token of the moment) where the viewer was: a recording's position, or behind live. */
+  /**
+   * A new `src` (the token of the moment) where the viewer was: a recording's position, or behind
+   * live. At the live edge the browser starts at the edge by itself; at a recording's end the new
+   * `src` waits at the start, where a press on play would begin anyway.
+   */
   const reload = (): void => {
     const position = video.currentTime;
     const paused = video.paused;
     const live = video.duration === Infinity;
     const behind = live && video.seekable.length > 0 && video.seekable.end(video.seekable.length - 1) - position > BEHIND_LIVE_S;
+    const keepPosition = (!live && !video.ended) || behind;
     load();
     restoring = new AbortController();
     const restore = () => {
-      // At the live edge the browser starts at the edge by itself.
-      if (!live || behind) video.currentTime = position;
+      if (keepPosition) video.currentTime = position;
       if (!paused) void video.play().catch(() => undefined);
     };
     video.addEventListener('loadedmetadata', restore, { once: true, signal: restoring.signal });
