@@ -12,6 +12,7 @@ export function startHlsPlayback(host: PlaybackHost, playbackUrl: string): Playb
   const hls = new Hls({
     // Play one segment behind the live edge: 4–5 s glass-to-glass with 2 s segments instead of ~7 s.
     liveSyncDurationCount: 1,
+    // Read the token at each request, so the heartbeat's fresh token applies without a restart.
     xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${host.grant()?.token ?? ''}`),
   });
   const later = (ms: number, then: () => void) => window.setTimeout(() => !destroyed && then(), ms);

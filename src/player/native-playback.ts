@@ -1,5 +1,6 @@
 import { MESSAGES, t } from './messages';
-import { heartbeatIntervalMs, REFUSED_AGAIN_MS, tokenLifetimeMs, type Playback, type PlaybackHost } from './playback';
+import { REFUSED_AGAIN_MS, type Playback, type PlaybackHost } from './playback';
+import { heartbeatIntervalMs, tokenLifetimeMs } from './token-lifetime';
 
 /** Further behind the live edge than this, a viewer chose to be there: a new `src` keeps them there. */
 const BEHIND_LIVE_S = 6;
@@ -23,8 +24,10 @@ export function startNativePlayback(host: PlaybackHost, playbackUrl: string): Pl
   const on = (type: string, listener: () => void) => video.addEventListener(type, listener, { signal: listening.signal });
   const later = (ms: number, then: () => void) => window.setTimeout(() => !listening.signal.aborted && then(), ms);
   let loadedAt = 0;
+  let loadedToken: string | null = null;
   let lastEdgeRefusal = 0;
-  let waitingForStream = false;
+  /** A passing message is shown (not started, network): the next metadata clears it. */
+  let waiting = false;
   let restoring: AbortController | null = null;
 
   const load = (): void => {
@@ -33,6 +36,7 @@ export function startNativePlayback(host: PlaybackHost, playbackUrl: string): Pl
     restoring?.abort();
     video.src = withToken(playbackUrl, token);
     loadedAt = Date.now();
+    loadedToken = token;
   };
 
   /**
@@ -73,13 +77,14 @@ export function startNativePlayback(host: PlaybackHost, playbackUrl: string): Pl
     if (status === 401 || status === 403) {
       if (Date.now() - lastEdgeRefusal < REFUSED_AGAIN_MS) return host.stop(MESSAGES.unauthorized!);
       lastEdgeRefusal = Date.now();
-      if ((await host.renew()) && !listening.signal.aborted) reload();
+      // The renewal may have swapped the src already (renewed below).
+      if ((await host.renew()) && !listening.signal.aborted && host.grant()?.token !== loadedToken) reload();
       return;
     }
     if (status === 404) {
       if (host.grant()?.event.status === 'ended') return host.stop(MESSAGES.ended_no_recording!);
       host.inform(MESSAGES.not_started_stream!);
-      waitingForStream = true;
+      waiting = true;
       return void later(2_000, () => {
         load();
         void video.play().catch(() => undefined);
@@ -87,6 +92,7 @@ export function startNativePlayback(host: PlaybackHost, playbackUrl: string): Pl
     }
     if (status === null) {
       host.inform(MESSAGES.network!);
+      waiting = true;
       return void later(3_000, reload);
     }
     // The edge serves the stream and this browser still cannot play it.
@@ -96,8 +102,8 @@ export function startNativePlayback(host: PlaybackHost, playbackUrl: string): Pl
     // Audio only has no picture size; a live stream has no end (until its playlist gets one).
     host.showAudioView(video.videoWidth === 0 && video.videoHeight === 0);
     host.showLive(video.duration === Infinity);
-    if (!waitingForStream) return;
-    waitingForStream = false;
+    if (!waiting) return;
+    waiting = false;
     host.ready();
   });
   on('durationchange', () => host.showLive(video.duration === Infinity));

@@ -7,7 +7,8 @@ import { mountControls, type PlayerControls } from './controls/player-controls';
 import { offerTryAgain, refusalText, removeTryAgain, watchSession } from './device-seats';
 import { startHlsPlayback } from './hls-playback';
 import { startNativePlayback } from './native-playback';
-import { heartbeatIntervalMs, type Grant, type Playback, type PlaybackHost } from './playback';
+import type { Grant, Playback, PlaybackHost } from './playback';
+import { heartbeatIntervalMs } from './token-lifetime';
 
 interface ApiError {
   code: string;
