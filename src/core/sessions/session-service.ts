@@ -300,7 +300,7 @@ export async function endTimedOutSessions(deps: Pick<SessionDeps, 'db' | 'clock'
 }
 
 /** Ends sessions and tells the edges, so a displaced or departed device stops too. */
-export async function endSessions(trx: Db, now: number, sessions: { id: string; event_id: string; code_id?: string }[], reason: string): Promise<void> {
+export async function endSessions(trx: Db, now: number, sessions: { id: string; event_id: string; code_id?: string | null }[], reason: string): Promise<void> {
   if (sessions.length === 0) return;
   await trx.updateTable('sessions').set({ ended_at: now, end_reason: reason }).where('id', 'in', sessions.map((s) => s.id)).execute();
   await appendRevocations(trx, now, sessions.map((s) => ({ kind: 'session_ended' as const, eventId: s.event_id, sessionId: s.id })));

@@ -28,7 +28,7 @@ export function raiseSessionStarted(
 }
 
 /** Sessions ended (released, timed out, taken over, ended by an operator, code expired). */
-export function raiseSessionsEnded(trx: Db, now: number, sessions: readonly { id: string; event_id: string; code_id?: string }[], reason: string): Promise<void> {
+export function raiseSessionsEnded(trx: Db, now: number, sessions: readonly { id: string; event_id: string; code_id?: string | null }[], reason: string): Promise<void> {
   return raiseWebhookEvents(trx, now, sessions.map((s) => ({ type: 'session.ended' as const, data: { eventId: s.event_id, codeId: s.code_id ?? null, sessionId: s.id, reason, at: toIso(now) } })));
 }
 
