@@ -7,7 +7,7 @@ import { printEvent } from '../../print-event.js';
 import { brandingFromFlags } from '../../branding-flags.js';
 import { findBranding, toBrandingView } from '../../../core/events/event-branding.js';
 
-export async function run(ctx: CommandContext, options: Record<string, string | undefined> & { public?: boolean }): Promise<void> {
+export async function run(ctx: CommandContext, options: Record<string, string | undefined>): Promise<void> {
   const input = {
     title: options.title ?? '',
     id: options.id,
@@ -17,7 +17,8 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     ladder: options.ladder,
     branding: brandingFromFlags(ctx.config, options),
     devicePolicy: options.devicePolicy,
-    public: options.public === true,
+    // Commander gives a flag without a value as true.
+    public: (options.public as unknown) === true,
   };
   const keyring = await ctx.keyring();
   const db = await ctx.db();
