@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { createApiKey } from '../../src/core/admin/api-keys.js';
+import { openDatabase, writeTransaction } from '../../src/core/db/database.js';
+import { rewindSqliteSchema } from '../helpers/older-schema.js';
 import { recordViewerSample } from '../../src/core/analytics/viewer-samples.js';
 import { createEvent, updateEvent } from '../../src/core/events/event-service.js';
 import { PUBLIC_PLAYS } from '../../src/server/routes/public-play.js';
@@ -196,5 +199,32 @@ describe('public events: POST /api/events/:id/play', () => {
     assert.equal(bad.status, 400);
     const audit = await platform.db.selectFrom('audit_log').select(['action', 'details']).where('target', '=', 'free').orderBy('id').execute();
     assert.deepEqual(audit.map((a) => [a.action, JSON.parse(a.details!).public]), [['event.create', true], ['event.update', false]]);
+  });
+});
+
+describe('migration 0017_public_events', () => {
+  it('an install upgrading keeps its sessions and their indexes; an anonymous session needs no code', async (t) => {
+    const platform = await startTestPlatform(t, {}, { sqlite: true });
+    const [code] = await platform.codes(1);
+    const opened = await platform.post('/api/tokens/validate', { code, deviceId: 'device-aaaa' });
+    assert.equal(opened.status, 200);
+    await rewindSqliteSchema(platform.config.databaseUrl.slice('sqlite:'.length), '0016_schema_versions');
+    const upgraded = await openDatabase(platform.config);
+    t.after(() => upgraded.destroy());
+    const session = await upgraded.selectFrom('sessions').selectAll().where('id', '=', opened.json.sessionId).executeTakeFirstOrThrow();
+    assert.equal(session.device_id, 'device-aaaa');
+    assert.ok(session.code_id);
+    const event = await upgraded.selectFrom('events').selectAll().where('id', '=', 'conf').executeTakeFirstOrThrow();
+    assert.equal(event.public_since, null, 'an existing event stays private');
+    const indexes = await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'sessions' and name not like 'sqlite_%' order by name`.execute(upgraded);
+    assert.deepEqual(indexes.rows.map((r) => r.name), ['sessions_code', 'sessions_event', 'sessions_event_code', 'sessions_one_active_per_seat']);
+    // One active session per seat of a code still holds; sessions without a code are not limited.
+    const second = writeTransaction(upgraded, (trx) => trx.insertInto('sessions').values({ ...session, id: 'second', device_id: 'device-bbbb' }).execute());
+    await assert.rejects(second, /UNIQUE/);
+    await writeTransaction(upgraded, async (trx) => {
+      for (const id of ['anon-1', 'anon-2']) await trx.insertInto('sessions').values({ ...session, id, code_id: null }).execute();
+    });
+    const fk = await sql<{ table: string }>`pragma foreign_key_list(sessions)`.execute(upgraded);
+    assert.deepEqual(fk.rows.map((r) => r.table).sort(), ['access_codes', 'events']);
   });
 });
