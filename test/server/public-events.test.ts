@@ -7,6 +7,8 @@ import { rewindSqliteSchema } from '../helpers/older-schema.js';
 import { recordViewerSample } from '../../src/core/analytics/viewer-samples.js';
 import { createEvent, updateEvent } from '../../src/core/events/event-service.js';
 import { PUBLIC_PLAYS } from '../../src/server/routes/public-play.js';
+import { EDGE_AUDIENCE, signToken } from '../../src/core/playback-token.js';
+import { addWebhook } from '../../src/core/webhooks/webhook-registry.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
 
@@ -110,6 +112,11 @@ describe('public events: POST /api/events/:id/play', () => {
     assert.notEqual(beat.json.token, grant.token);
     assert.equal(claimsOf(beat.json.token).sid, grant.sessionId);
     assert.equal(claimsOf(beat.json.token).pub, claimsOf(grant.token).pub);
+    // An edge's report of the session (which it sends for every viewer it serves) keeps it alive too.
+    const edgeToken = signToken(platform.keyring.current, EDGE_AUDIENCE, {}, Date.now(), 60).token;
+    const report = await platform.post('/api/edge/sessions/report', { sessions: [{ sessionId: grant.sessionId, codeId: 'public' }] }, { Authorization: `Bearer ${edgeToken}` });
+    assert.equal(report.status, 200, JSON.stringify(report.json));
+    assert.deepEqual(report.json.sessions, [{ sessionId: grant.sessionId, status: 'active' }]);
     // Another session's token does not renew this one.
     const other = await platform.post('/api/sessions/heartbeat', { sessionId: grant.sessionId }, { Authorization: `Bearer ${(await play(platform, 'conf', 'browser-cccc')).token}` });
     assert.equal(other.status, 403);
@@ -137,14 +144,23 @@ describe('public events: POST /api/events/:id/play', () => {
 
   it('stops anonymous sessions when the event turns private; on again, new plays work and old tokens stay refused', async (t) => {
     const platform = await startTestPlatform(t);
+    await addWebhook({ db: platform.db, clock: platform.now, keyring: platform.keyring, actor: 'test' }, { url: 'http://127.0.0.1:9/hook', events: ['session.started', 'session.ended'] });
     await setPublic(platform, true);
     const grant = await play(platform);
     await setPublic(platform, false);
+    const edgeToken = signToken(platform.keyring.current, EDGE_AUDIENCE, {}, Date.now(), 60).token;
+    const report = await platform.post('/api/edge/sessions/report', { sessions: [{ sessionId: grant.sessionId, codeId: 'public' }] }, { Authorization: `Bearer ${edgeToken}` });
+    assert.deepEqual(report.json.sessions, [{ sessionId: grant.sessionId, status: 'ended', reason: 'session_ended' }]);
     const refused = await platform.post('/api/sessions/heartbeat', { sessionId: grant.sessionId }, { Authorization: `Bearer ${grant.token}` });
     assert.equal(refused.status, 409);
     assert.equal(refused.json.error.code, 'session_ended');
     const session = await platform.db.selectFrom('sessions').selectAll().where('id', '=', grant.sessionId).executeTakeFirstOrThrow();
     assert.equal(session.end_reason, 'not_public');
+    const deliveries = await platform.db.selectFrom('webhook_deliveries').select(['type', 'data']).orderBy('created_at').orderBy('type', 'desc').execute();
+    assert.deepEqual(deliveries.map((d) => [d.type, JSON.parse(d.data).codeId, JSON.parse(d.data).sessionId, JSON.parse(d.data).reason]), [
+      ['session.started', null, grant.sessionId, undefined],
+      ['session.ended', null, grant.sessionId, 'not_public'],
+    ]);
     assert.equal((await platform.post('/api/events/conf/play', { deviceId: 'browser-aaaa' })).status, 404);
     const feed = await platform.db.selectFrom('revocations').selectAll().where('kind', '=', 'public_revoked').execute();
     assert.equal(feed.length, 1);

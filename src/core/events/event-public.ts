@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { EventRow } from '../db/schema.js';
 import { appendRevocations } from '../revocation-feed.js';
+import { raiseSessionsEnded } from '../webhooks/webhook-raisers.js';
 
 /** Why an anonymous session ended when its event stopped being public. */
 export const NOT_PUBLIC = 'not_public';
@@ -29,13 +30,11 @@ export async function applyPublicChange(trx: Db, current: EventRow, wantPublic: 
     const lastRevokedAt = last?.at === null || last?.at === undefined ? -Infinity : Number(last.at);
     return Math.max(now, lastRevokedAt + 1);
   }
-  await trx
-    .updateTable('sessions')
-    .set({ ended_at: now, end_reason: NOT_PUBLIC })
-    .where('event_id', '=', current.id)
-    .where('code_id', 'is', null)
-    .where('ended_at', 'is', null)
-    .execute();
+  const open = await trx.selectFrom('sessions').select(['id', 'event_id', 'code_id']).where('event_id', '=', current.id).where('code_id', 'is', null).where('ended_at', 'is', null).execute();
+  for (let i = 0; i < open.length; i += 500) {
+    await trx.updateTable('sessions').set({ ended_at: now, end_reason: NOT_PUBLIC }).where('id', 'in', open.slice(i, i + 500).map((s) => s.id)).execute();
+  }
+  await raiseSessionsEnded(trx, now, open, NOT_PUBLIC);
   // At or after the `pub` of every token issued, even with a clock stepped back since turning on.
   await appendRevocations(trx, Math.max(now, current.public_since!), [{ kind: 'public_revoked', eventId: current.id }]);
   return null;

@@ -6,6 +6,7 @@ import { NOT_PUBLIC } from '../events/event-public.js';
 import { timeOrderedId } from '../ids.js';
 import { PUBLIC_SCOPE, signPublicPlaybackToken } from '../playback-token.js';
 import { forgetDeferredLastSeen, deferLastSeen } from './deferred-last-seen.js';
+import { raiseAnonymousSessionStarted } from '../webhooks/webhook-raisers.js';
 import { checkEventAvailable, endSessions, SESSION_TIMEOUT_MS, sessionEnded, type PlaybackGrant, type SessionDeps } from './session-service.js';
 
 /**
@@ -49,6 +50,7 @@ export async function startAnonymousSession(deps: SessionDeps, eventId: string, 
         end_reason: null,
       })
       .execute();
+    await raiseAnonymousSessionStarted(trx, now, event.id, sessionId);
     return { ...signAnonymous(deps, event, sessionId, now), sessionId, event };
   });
 }
@@ -58,16 +60,19 @@ function signAnonymous(deps: SessionDeps, event: EventRow, sessionId: string, no
 }
 
 /**
- * An anonymous session's heartbeat (session-service.ts `heartbeatIn` hands it over): alive while
- * the event is public in the same period as the token (turned off and on again, the old sessions
- * stay ended), not archived, and heard from within the timeout.
+ * An anonymous session's heartbeat (session-service.ts `heartbeatIn` hands it over), from the
+ * player or an edge's report (which has no `publicSince`): alive while the event is public, not
+ * archived, and heard from within the timeout. Turning public off ends every open anonymous
+ * session, so one still open belongs to the current public period; a player's token from an
+ * earlier period is refused all the same.
  */
 export async function anonymousHeartbeatIn(db: Db, deps: SessionDeps, session: SessionRow, claims: { sub: string; publicSince?: number }, canWrite: boolean) {
   if (claims.sub !== PUBLIC_SCOPE) throw new AppError(404, 'session_not_found', 'No such session.');
   const now = deps.clock();
   const event = await db.selectFrom('events').selectAll().where('id', '=', session.event_id).executeTakeFirstOrThrow();
   if (session.ended_at === null) {
-    const reason = session.last_seen_at < now - SESSION_TIMEOUT_MS ? 'timeout' : event.public_since === null || event.public_since !== claims.publicSince ? NOT_PUBLIC : null;
+    const otherPeriod = claims.publicSince !== undefined && claims.publicSince !== event.public_since;
+    const reason = session.last_seen_at < now - SESSION_TIMEOUT_MS ? 'timeout' : event.public_since === null || otherPeriod ? NOT_PUBLIC : null;
     if (reason) {
       if (canWrite) await endSessions(db, now, [session], reason);
       session = { ...session, ended_at: now, end_reason: reason };
