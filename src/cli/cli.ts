@@ -70,6 +70,7 @@ export function buildProgram(): Command {
     .addOption(brandingOptions.description()).addOption(brandingOptions.organiser()).addOption(brandingOptions.poster())
     .addOption(brandingOptions.logo()).addOption(brandingOptions.accent()).addOption(brandingOptions.language())
     .addOption(new Option('--device-policy <policy>', 'a device beyond a code\'s seats: refused (block, default) or takes over the least recent').choices(['block', 'takeover']))
+    .option('--public', 'plays without a code: anyone with the watch page link can watch')
     .action(action(() => import('./commands/events/create.js')));
   sub(events, 'list').description('list events').action(action(() => import('./commands/events/list.js')));
   sub(events, 'show')
@@ -85,7 +86,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--resolution <r>', 'per minute (kept 7 days) or per hour').choices(['minute', 'hour']))
     .action(action(() => import('./commands/events/stats.js')));
   sub(events, 'update')
-    .description('change title, times, rewatch window, live output or watch page')
+    .description('change title, times, rewatch window, live output, public access or watch page')
     .argument('<id>')
     .option('--title <title>')
     .option('--starts-at <time>', 'ISO 8601, or "none"')
@@ -93,6 +94,8 @@ export function buildProgram(): Command {
     .option('--rewatch <duration>')
     .option('--ladder <spec>', 'copy or renditions, e.g. 720p,480p,360p (from the next publish)')
     .addOption(new Option('--device-policy <policy>', 'a device beyond a code\'s seats: refused (block) or takes over the least recent').choices(['block', 'takeover']))
+    .option('--public', 'plays without a code from now on')
+    .option('--no-public', 'needs a code again: anonymous viewers stop within a second')
     .addOption(new Option('--go-live', 'start now: a rehearsal under way becomes the show, viewers get in').conflicts('startsAt'))
     .addOption(brandingOptions.description()).addOption(brandingOptions.organiser()).addOption(brandingOptions.poster())
     .addOption(brandingOptions.logo()).addOption(brandingOptions.accent()).addOption(brandingOptions.language())

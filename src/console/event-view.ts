@@ -8,6 +8,7 @@ import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
 import { viewersChart } from './viewers-chart.js';
 import { devicePolicyField, devicesField } from './device-seat-fields.js';
+import { eventPublicCard } from './event-public-card.js';
 
 /** One event: settings, RTMP details for OBS, codes (generate, list, revoke, restore) and viewers. */
 export function eventView(root: HTMLElement, eventId: string): View {
@@ -18,6 +19,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
   const chart = viewersChart(eventId);
   const health = eventHealthPanel(eventId);
   const branding = eventBrandingPanel(eventId, () => refresh());
+  const publicPlayback = eventPublicCard(eventId, () => refresh());
 
   // Settings: filled once, so a refresh never overwrites what is being typed.
   const title = h('input', { id: 'ev-title', name: 'title', required: true, maxlength: 200 });
@@ -128,6 +130,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
     h('header', { class: 'page-head' }, heading, status), viewers,
     health.element, chart.element,
     h('div', { class: 'grid' }, settings, streaming),
+    publicPlayback.element,
     branding.element,
     lookup.element, generate, codesSection,
     h('section', { class: 'card', 'aria-label': 'Watching now' }, h('h2', {}, 'Watching now'), sessions),
@@ -147,6 +150,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
     viewers.textContent = `${event.stats.viewersNow} watching now · ${event.stats.codes.active} unused · ${event.stats.codes.used} used · ${event.stats.codes.revoked} revoked`;
     rtmpUrl.value = event.rtmpUrl;
     branding.fill(event.branding);
+    publicPlayback.fill(event.public === true);
     streamKey.value = event.streamKey;
     if (!filled) {
       filled = true;
@@ -177,6 +181,6 @@ export function sessionTable(sessions: any[], after: () => Promise<void>): HTMLE
       await after();
     }));
     const browser = h('span', { title: `${s.userAgent ?? ''}\ndevice ${s.deviceId}` }, s.browser ?? 'unknown');
-    return [s.eventId, s.label ?? '—', browser, s.clientIp ?? '', when(s.startedAt), when(s.lastSeenAt), end];
+    return [s.eventId, s.codeId === null ? 'anonymous (public)' : (s.label ?? '—'), browser, s.clientIp ?? '', when(s.startedAt), when(s.lastSeenAt), end];
   }), 'Nobody is watching right now.');
 }

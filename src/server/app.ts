@@ -22,6 +22,7 @@ import { edgeSessionRoutes } from './routes/edge-sessions.js';
 import { revocationRoutes } from './routes/revocations.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { validateRoutes } from './routes/validate.js';
+import { publicPlayRoutes } from './routes/public-play.js';
 import { WebhookDeliverer } from './webhook-deliverer.js';
 
 export interface PlatformApp {
@@ -97,6 +98,7 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   app.use(jsonBody({ limit: '16kb', types: ['application/json', 'text/plain'], ownBody: isBrandingImageUpload }));
   app.use(healthRoutes(deps, metrics));
   app.use(validateRoutes(deps, metrics, Boolean(options.streams)));
+  app.use(publicPlayRoutes(deps, Boolean(options.streams)));
   app.use(sessionRoutes(deps, Boolean(options.streams), feed));
   app.use(edgeSessionRoutes(deps));
   app.use(revocationRoutes(deps, feed));

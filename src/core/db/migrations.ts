@@ -438,6 +438,47 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
           .execute();
       },
     },
+    // Public events (core/events/event-public.ts): `public_since` is when playing without a code was
+    // last turned on (null: a code is needed); anonymous tokens carry it, so turning it off refuses
+    // them at the edges and turning it on again starts afresh. An anonymous viewer's session has no
+    // code, so sessions.code_id may be null; SQLite cannot drop a NOT NULL, so its table is rebuilt
+    // (same columns in the same order, same indexes).
+    '0017_public_events': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('events').addColumn('public_since', 'bigint').execute();
+        if (kind === 'postgres') {
+          await db.schema.alterTable('sessions').alterColumn('code_id', (c) => c.dropNotNull()).execute();
+          return;
+        }
+        await db.schema
+          .createTable('sessions_rebuilt')
+          .addColumn('id', t.text, (c) => c.primaryKey())
+          .addColumn('code_id', t.text, (c) => c.references('access_codes.id'))
+          .addColumn('event_id', t.text, (c) => c.notNull().references('events.id'))
+          .addColumn('device_id', t.text, (c) => c.notNull())
+          .addColumn('client_ip', t.text)
+          .addColumn('user_agent', t.text)
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('ended_at', 'bigint')
+          .addColumn('end_reason', t.text)
+          .addColumn('seat', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await sql`insert into sessions_rebuilt select id, code_id, event_id, device_id, client_ip, user_agent, started_at, last_seen_at, ended_at, end_reason, seat from sessions`.execute(db);
+        await db.schema.dropTable('sessions').execute();
+        await db.schema.alterTable('sessions_rebuilt').renameTo('sessions').execute();
+        await db.schema
+          .createIndex('sessions_one_active_per_seat')
+          .on('sessions')
+          .columns(['code_id', 'seat'])
+          .unique()
+          .where(sql.ref('ended_at'), 'is', null)
+          .execute();
+        await db.schema.createIndex('sessions_event').on('sessions').columns(['event_id', 'ended_at']).execute();
+        await db.schema.createIndex('sessions_code').on('sessions').columns(['code_id', 'started_at']).execute();
+        await db.schema.createIndex('sessions_event_code').on('sessions').columns(['event_id', 'code_id']).execute();
+      },
+    },
   };
 }
 

@@ -67,6 +67,11 @@ export interface EventTable {
   ingest_reason: ColumnType<string | null, string | null | undefined, string | null>;
   /** What a device beyond a code's seats gets (migration 0015; core/sessions/device-policy.ts). */
   device_policy: ColumnType<DevicePolicy, DevicePolicy | undefined, DevicePolicy>;
+  /**
+   * When playing without a code was last turned on (migration 0017; core/events/event-public.ts);
+   * null: a code is needed. Anonymous tokens carry it (claim `pub`).
+   */
+  public_since: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: number;
   updated_at: number;
 }
@@ -121,7 +126,8 @@ export interface CodeCountTable {
 
 export interface SessionTable {
   id: string;
-  code_id: string;
+  /** Null for an anonymous viewer of a public event (migration 0017): no code, no seat rule. */
+  code_id: string | null;
   event_id: string;
   device_id: string;
   client_ip: string | null;
@@ -135,7 +141,11 @@ export interface SessionTable {
   end_reason: string | null;
 }
 
-export type RevocationKind = 'code_revoked' | 'code_restored' | 'session_ended' | 'event_archived' | 'key_revoked';
+/**
+ * `public_revoked`: the event stopped being public; every anonymous token of it carrying a
+ * `pub` at or before the entry's time is refused (edge/revocation-list.ts).
+ */
+export type RevocationKind = 'code_revoked' | 'code_restored' | 'session_ended' | 'event_archived' | 'key_revoked' | 'public_revoked';
 
 /** Append-only feed for the edges; `cursor` only grows. */
 export interface RevocationTable {

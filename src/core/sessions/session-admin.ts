@@ -10,7 +10,8 @@ import { endSessions, whereSessionActive } from './session-service.js';
 export interface SessionView {
   id: string;
   eventId: string;
-  codeId: string;
+  /** Null for an anonymous viewer of a public event. */
+  codeId: string | null;
   deviceId: string;
   clientIp: string | null;
   userAgent: string | null;

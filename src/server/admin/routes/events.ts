@@ -32,6 +32,8 @@ const CreateEvent = z.object({
   accent: z.string().max(16).nullable().optional(),
   language: z.string().max(8).optional(),
   devicePolicy: z.enum(DEVICE_POLICIES).optional(),
+  /** Plays without a code (core/events/event-public.ts). */
+  public: z.boolean().optional(),
 });
 
 /** The event's fields and its branding's, apart. */
