@@ -1,4 +1,4 @@
-import { cliActor, recordAudit, type AuditEntry } from '../audit-log.js';
+import { cliActor, recordAudit, type AuditEntry, type AuditActor } from '../audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
@@ -16,7 +16,7 @@ import { checkDevicePolicy } from '../sessions/device-seats.js';
 export interface EventDeps {
   db: Db;
   clock: Clock;
-  actor?: string;
+  actor?: AuditActor;
   ip?: string | null;
 }
 
