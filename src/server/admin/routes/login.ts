@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import { findAdminAccess, type AdminAccess } from '../../../core/admin/admin-accounts.js';
+import { ROLE_PERMISSIONS } from '../../../core/admin/admin-roles.js';
 import { checkAdminLogin, type LoginResult } from '../../../core/admin/admin-users.js';
 import { ADMIN_SESSION_SECONDS, createAdminSession, endAdminSession, recordRefusedLogin } from '../../../core/admin/admin-sessions.js';
 import { AppError } from '../../../core/errors.js';
@@ -60,12 +61,13 @@ export function loginRoutes(deps: PlatformDeps): Router {
       path: '/',
       maxAge: ADMIN_SESSION_SECONDS * 1000,
     });
-    res.json({ username, role: access.role, events: access.events, csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString() });
+    // The permissions let the console hide what the role may not do; the server refuses it anyway.
+    res.json({ username, role: access.role, events: access.events, permissions: ROLE_PERMISSIONS[access.role], csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString() });
   });
 
   router.get('/api/admin/session', adminAuth(deps), (_req, res) => {
     const principal = principalOf(res);
-    if (principal.kind === 'admin') res.json({ kind: 'admin', username: principal.session.username, role: principal.role, events: principal.events, csrfToken: principal.session.csrfToken });
+    if (principal.kind === 'admin') res.json({ kind: 'admin', username: principal.session.username, role: principal.role, events: principal.events, permissions: ROLE_PERMISSIONS[principal.role], csrfToken: principal.session.csrfToken });
     else res.json({ kind: 'apikey', id: principal.id, scope: principal.scope, eventId: principal.eventId });
   });
 
