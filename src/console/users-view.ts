@@ -46,7 +46,26 @@ export function usersView(root: HTMLElement): View {
     });
   });
 
-  root.replaceChildren(h('h1', {}, 'Users'), shown, list, h('h2', {}, 'Pending invites'), pending, inviteForm);
+  // For a user who cannot open a link (an invite is better: nobody but them ever knows the password).
+  const addName = h('input', { id: 'add-name', required: true, maxlength: 64, autocomplete: 'off' });
+  const addPassword = h('input', { id: 'add-password', type: 'password', required: true, minlength: 12, autocomplete: 'new-password' });
+  const addRole = roleSelect('add-role');
+  const addEvents = h('input', { id: 'add-events', placeholder: 'empty: every event' });
+  const addForm = h('form', { class: 'card', 'aria-label': 'Add a user with a password' },
+    h('h2', {}, 'Add a user with a password'),
+    field('User name', addName), field('Password (12+ characters)', addPassword), field('Role', addRole), field('Limit to events', addEvents),
+    h('button', { type: 'submit' }, 'Add user'));
+  addForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void attempt(async () => {
+      const user = await api('POST', '/api/admin/users', { username: addName.value, password: addPassword.value, role: addRole.value, events: eventList(addEvents.value) });
+      notify(`${user.username} added as ${user.role}.`);
+      addForm.reset();
+      await refresh();
+    });
+  });
+
+  root.replaceChildren(h('h1', {}, 'Users'), shown, list, h('h2', {}, 'Pending invites'), pending, inviteForm, addForm);
 
   function roleEditor(user: any): HTMLElement {
     const select = roleSelect(`role-${user.username}`, user.role);

@@ -4,7 +4,10 @@ import type { Router } from 'express';
 import { addAdminUser } from '../../src/core/admin/admin-accounts.js';
 import type { Role } from '../../src/core/admin/admin-roles.js';
 import { createApiKey } from '../../src/core/admin/api-keys.js';
+import { setAdminPassword } from '../../src/core/admin/admin-users.js';
+import { openDatabase } from '../../src/core/db/database.js';
 import { createEvent } from '../../src/core/events/event-service.js';
+import { rewindSqliteSchema } from '../helpers/older-schema.js';
 import { silentLog } from '../../src/core/log.js';
 import { ADMIN_ROUTE_PERMISSIONS, authorizeAdminRoute } from '../../src/server/admin/admin-permissions.js';
 import { adminApiRouter } from '../../src/server/admin/admin-router.js';
@@ -258,5 +261,19 @@ describe('admin roles: the audit log', () => {
     assert.deepEqual(logins.json.entries.map((e: any) => [e.actor, e.role]), [['admin:sue', 'support'], ['admin:olivia', 'owner']]);
     const created = await platform.db.selectFrom('audit_log').select(['actor', 'role']).where('action', '=', 'admin.create').where('target', '=', 'sue').executeTakeFirstOrThrow();
     assert.deepEqual(created, { actor: 'test', role: null }, 'the CLI and keys have no role');
+  });
+});
+
+describe('admin roles: upgrading', () => {
+  it('makes every console user of an older install an owner: nobody is locked out', async (t) => {
+    const platform = await startTestPlatform(t, {}, { sqlite: true });
+    await setAdminPassword({ db: platform.db, clock: platform.now, keyring: platform.keyring, actor: 'test' }, 'alice', PASSWORD);
+    await platform.db.updateTable('admin_users').set({ role: 'support', event_ids: '["conf"]' }).execute();
+    // Back to the schema before 0018, as an install upgrading from it has.
+    await rewindSqliteSchema(platform.config.databaseUrl.slice('sqlite:'.length), '0016_schema_versions');
+    const upgraded = await openDatabase(platform.config);
+    t.after(() => upgraded.destroy());
+    assert.deepEqual(await upgraded.selectFrom('admin_users').select(['username', 'role', 'event_ids']).execute(), [{ username: 'alice', role: 'owner', event_ids: null }]);
+    assert.deepEqual(await upgraded.selectFrom('admin_invites').selectAll().execute(), []);
   });
 });

@@ -71,7 +71,9 @@ export function adminAuth(deps: PlatformDeps): RequestHandler {
     if (!cookie) throw new AppError(401, 'unauthorized', 'Use an API key (Authorization: Bearer sk_…) or log in.');
     const session = await verifyAdminSession(deps, cookie);
     // Read on every request: a changed role or a removed user applies at once.
-    const access: AdminAccess | null = session.breakGlass ? { role: 'owner', events: null } : await findAdminAccess(deps.db, session.username);
+    // A break-glass session lasts only while ADMIN_USER still names it.
+    const breakGlass = session.breakGlass && deps.config.adminUser === session.username && Boolean(deps.config.adminPass);
+    const access: AdminAccess | null = breakGlass ? { role: 'owner', events: null } : session.breakGlass ? null : await findAdminAccess(deps.db, session.username);
     if (!access) throw new AppError(401, 'unauthorized', 'Please log in.');
     if (!SAFE_METHODS.has(req.method) && !sameSecret(req.get(CSRF_HEADER) ?? '', session.csrfToken)) {
       throw new AppError(403, 'csrf_failed', 'Missing or wrong X-CSRF-Token; reload the console.');
