@@ -5,7 +5,7 @@ import { addAdminUser } from '../../src/core/admin/admin-accounts.js';
 import type { Role } from '../../src/core/admin/admin-roles.js';
 import { createApiKey } from '../../src/core/admin/api-keys.js';
 import { setAdminPassword } from '../../src/core/admin/admin-users.js';
-import { openDatabase } from '../../src/core/db/database.js';
+import { openDatabase, writeTransaction } from '../../src/core/db/database.js';
 import { createEvent } from '../../src/core/events/event-service.js';
 import { rewindSqliteSchema } from '../helpers/older-schema.js';
 import { silentLog } from '../../src/core/log.js';
@@ -268,7 +268,7 @@ describe('admin roles: upgrading', () => {
   it('makes every console user of an older install an owner: nobody is locked out', async (t) => {
     const platform = await startTestPlatform(t, {}, { sqlite: true });
     await setAdminPassword({ db: platform.db, clock: platform.now, keyring: platform.keyring, actor: 'test' }, 'alice', PASSWORD);
-    await platform.db.updateTable('admin_users').set({ role: 'support', event_ids: '["conf"]' }).execute();
+    await writeTransaction(platform.db, (trx) => trx.updateTable('admin_users').set({ role: 'support', event_ids: '["conf"]' }).execute());
     // Back to the schema before 0018, as an install upgrading from it has.
     await rewindSqliteSchema(platform.config.databaseUrl.slice('sqlite:'.length), '0016_schema_versions');
     const upgraded = await openDatabase(platform.config);

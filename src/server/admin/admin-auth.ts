@@ -5,6 +5,7 @@ import { authenticateApiKey, type ApiKeyPrincipal } from '../../core/admin/api-k
 import { verifyAdminSession, type AdminSession } from '../../core/admin/admin-sessions.js';
 import type { AuditActor } from '../../core/audit-log.js';
 import { AppError } from '../../core/errors.js';
+import { eventNotFound } from '../../core/events/event-service.js';
 import type { PlatformDeps } from '../deps.js';
 
 export const ADMIN_COOKIE = 'sg_admin';
@@ -42,7 +43,7 @@ export function requireEventAccess(principal: Principal, eventId: string | undef
   if (scope === null || (eventId && scope.includes(eventId))) return;
   if (principal.kind === 'apikey') throw new AppError(403, 'forbidden', `This API key is limited to event "${scope[0]}".`);
   if (!eventId) throw new AppError(403, 'forbidden', 'You are limited to some events: name one.');
-  throw new AppError(404, 'event_not_found', `event "${eventId}" does not exist (see "streamgate events list")`);
+  throw eventNotFound(eventId);
 }
 
 /** 403 for a caller limited to some events: the route is about every event. */
