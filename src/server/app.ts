@@ -51,7 +51,8 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   // SQLite has no notifications: the hub polls every 100 ms. PostgreSQL tells every replica.
   const databaseUrl = postgresUrl(deps.db);
   const feedListener = databaseUrl ? new FeedNotificationListener({ databaseUrl, log: deps.log, onSignal: () => feed.wake() }) : null;
-  const metrics = createPlatformMetrics(feedListener);
+  // The hub is made below; the gauge reads it only when /metrics is scraped.
+  const metrics = createPlatformMetrics(feedListener, () => feed.size);
   registerStreamHealthMetrics(metrics.registry, deps);
   const pollMs = feedListener ? () => (feedListener.connected ? FEED_SAFETY_POLL_MS : FEED_UNLISTENED_POLL_MS) : () => 100;
   const feed = new FeedHub({ db: deps.db, clock: deps.clock, log: deps.log, windowMs: feedWindowMs(deps.config), pollMs }, (cursor, ageMs) => {
