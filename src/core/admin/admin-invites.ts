@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { recordAudit } from '../audit-log.js';
+import { actorName, recordAudit } from '../audit-log.js';
 import type { Keyring } from '../secret-store.js';
 import { writeTransaction, type Db } from '../db/database.js';
 import { toIso } from '../duration.js';
@@ -52,8 +52,7 @@ export async function createInvite(deps: AccountDeps, account: NewAccount): Prom
     const pending = await trx.selectFrom('admin_invites').select('id').where('username', '=', username).where('used_at', 'is', null).where('expires_at', '>', now).executeTakeFirst();
     if (pending) throw new AppError(409, 'invite_pending', `an invite for "${username}" is pending until it is used or expires`);
     const id = randomBytes(12).toString('base64url');
-    const createdBy = typeof deps.actor === 'string' ? deps.actor : deps.actor.name;
-    await trx.insertInto('admin_invites').values({ id, token_hash: tokenHash(token), username, role, event_ids: encodeEventLimit(events), created_by: createdBy, created_at: now, expires_at: expiresAt, used_at: null }).execute();
+    await trx.insertInto('admin_invites').values({ id, token_hash: tokenHash(token), username, role, event_ids: encodeEventLimit(events), created_by: actorName(deps.actor), created_at: now, expires_at: expiresAt, used_at: null }).execute();
     await recordAudit(trx, now, { actor: deps.actor, action: 'admin.invite', target: username, ip: deps.ip ?? null, details: { inviteId: id, role, events, expiresAt: toIso(expiresAt) } });
   });
   return { username, role, events, expiresAt: toIso(expiresAt)!, token };
