@@ -252,6 +252,35 @@ export function buildProgram(): Command {
     .description('create a console user or change its password (prompted, or the first line of stdin)')
     .option('--user <name>', 'user name', 'admin')
     .action(action(() => import('./commands/admin/set-password.js')));
+  const users = sub(admin, 'users').description('console users and their roles: owner, operator, support');
+  const roleOption = () => new Option('--role <role>', 'owner (everything), operator (events, codes, sessions, webhooks) or support (read, look up, revoke, end sessions)').choices(['owner', 'operator', 'support']).makeOptionMandatory();
+  const eventOption = () => new Option('--event <id...>', 'limit an operator or support user to these events (default: every event)');
+  sub(users, 'add')
+    .description('a console user with a role; its password is prompted (or the first line of stdin)')
+    .argument('<name>')
+    .addOption(roleOption())
+    .addOption(eventOption())
+    .action(action(() => import('./commands/admin/users/add.js')));
+  sub(users, 'list')
+    .description('every console user with its role, events and 2FA')
+    .action(action(() => import('./commands/admin/users/list.js')));
+  sub(users, 'remove')
+    .description('remove a console user; its sessions end at once')
+    .argument('<name>')
+    .option('-y, --yes', 'do not ask on a terminal')
+    .action(action(() => import('./commands/admin/users/remove.js')));
+  sub(users, 'set-role')
+    .description("change a user's role and events; its sessions end")
+    .argument('<name>')
+    .argument('<role>', 'owner, operator or support')
+    .addOption(eventOption())
+    .action(action(() => import('./commands/admin/users/set-role.js')));
+  sub(users, 'invite')
+    .description('print a one-time link (24 h) where a new user sets a password and 2FA')
+    .argument('<name>')
+    .addOption(roleOption())
+    .addOption(eventOption())
+    .action(action(() => import('./commands/admin/users/invite.js')));
   const twoFactor = sub(admin, '2fa').description('two-factor login (TOTP)');
   sub(twoFactor, 'enable')
     .description('show a QR code for an authenticator app, then confirm with a code')

@@ -1,3 +1,4 @@
+import { can } from './access.js';
 import { api, apiText } from './api.js';
 import { copyInputValue, download, field, fromLocalInput, h, localTimeLabel, statusBadge, table, toLocalInput, when } from './dom.js';
 import { codeListCard } from './code-list-view.js';
@@ -61,7 +62,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
     if (!confirm('A new stream key: the old one stops working for the next publish. Continue?')) return;
     void attempt(async () => {
       const event = await api('POST', `${path}/rotate-key`);
-      streamKey.value = event.streamKey;
+      streamKey.value = event.streamKey ?? '';
       notify('New stream key set. Update OBS before the next broadcast.');
     });
   });
@@ -125,17 +126,23 @@ export function eventView(root: HTMLElement, eventId: string): View {
     });
   });
 
-  root.replaceChildren(
+  // Settings, the stream key, the watch page, new codes and archiving change the event: shown
+  // only to a role that may (the server refuses the others anyway). Support keeps the codes.
+  const writer = can('events:write');
+  const support = can('codes:support');
+  if (!support) for (const part of [byLabel, revokeLabel, pasted, revokePasted]) (part.closest('.field, .inline') ?? part).remove();
+  const parts: (HTMLElement | false)[] = [
     h('p', {}, h('a', { href: '#/' }, '← Events')),
     h('header', { class: 'page-head' }, heading, status), viewers,
     health.element, chart.element,
-    h('div', { class: 'grid' }, settings, streaming),
-    publicPlayback.element,
-    branding.element,
-    lookup.element, generate, codesSection,
+    writer && h('div', { class: 'grid' }, settings, streaming),
+    writer && publicPlayback.element,
+    writer && branding.element,
+    support && lookup.element, writer && generate, codesSection,
     h('section', { class: 'card', 'aria-label': 'Watching now' }, h('h2', {}, 'Watching now'), sessions),
-    archive,
-  );
+    writer && archive,
+  ];
+  root.replaceChildren(...parts.filter((part): part is HTMLElement => part !== false));
 
   async function report(result: { revoked: number; alreadyRevoked: number; notFound: string[] }) {
     notify(`Revoked ${result.revoked}; ${result.alreadyRevoked} already revoked${result.notFound.length ? `; not found: ${result.notFound.join(', ')}` : ''}.`);
@@ -149,10 +156,10 @@ export function eventView(root: HTMLElement, eventId: string): View {
     status.replaceChildren(statusBadge(event.status));
     viewers.textContent = `${event.stats.viewersNow} watching now · ${event.stats.codes.active} unused · ${event.stats.codes.used} used · ${event.stats.codes.revoked} revoked`;
     rtmpUrl.value = event.rtmpUrl;
-    branding.fill(event.branding);
-    publicPlayback.fill(event.public === true);
+    if (writer) branding.fill(event.branding);
+    if (writer) publicPlayback.fill(event.public === true);
     streamKey.value = event.streamKey;
-    if (!filled) {
+    if (!filled && writer) {
       filled = true;
       title.value = event.title;
       starts.value = toLocalInput(event.startsAt);

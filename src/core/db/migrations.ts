@@ -479,6 +479,29 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
         await db.schema.createIndex('sessions_event_code').on('sessions').columns(['event_id', 'code_id']).execute();
       },
     },
+    // Issue 20: console users get a role (owner, operator, support) and optionally a list of the
+    // events they may touch (JSON; null means every event). Every existing user becomes an owner,
+    // as they could do everything before, so nobody is locked out. Invites are one-time links whose
+    // token is kept only as a hash. The audit log records the role an action was taken with.
+    '0018_admin_roles': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('admin_users').addColumn('role', t.text, (c) => c.notNull().defaultTo('owner')).execute();
+        await db.schema.alterTable('admin_users').addColumn('event_ids', t.text).execute();
+        await db.schema.alterTable('audit_log').addColumn('role', t.text).execute();
+        await db.schema
+          .createTable('admin_invites')
+          .addColumn('id', t.text, (c) => c.primaryKey())
+          .addColumn('token_hash', t.text, (c) => c.notNull().unique())
+          .addColumn('username', t.text, (c) => c.notNull())
+          .addColumn('role', t.text, (c) => c.notNull())
+          .addColumn('event_ids', t.text)
+          .addColumn('created_by', t.text, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('used_at', 'bigint')
+          .execute();
+      },
+    },
   };
 }
 

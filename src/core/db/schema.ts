@@ -18,6 +18,7 @@ export interface Database {
   audit_log: AuditLogTable;
   admin_users: AdminUserTable;
   admin_sessions: AdminSessionTable;
+  admin_invites: AdminInviteTable;
   failure_budgets: FailureBudgetTable;
   code_counts: CodeCountTable;
   viewer_minutes: ViewerMinuteTable;
@@ -275,6 +276,8 @@ export interface AuditLogTable {
   target: string | null;
   ip: string | null;
   details: string | null; // JSON
+  /** The console role the actor acted with (migration 0018); null for the CLI, API keys and older entries. */
+  role: string | null;
 }
 
 export interface AdminUserTable {
@@ -285,8 +288,27 @@ export interface AdminUserTable {
   totp_secret: string | null;
   /** The last 30 s step whose code logged in: a code works once. */
   totp_last_step: number | null;
+  /** owner, operator or support (core/admin/admin-roles.ts). */
+  role: string;
+  /** JSON array of the event ids an operator or support user is limited to; null: every event. */
+  event_ids: string | null;
   created_at: number;
   updated_at: number;
+}
+
+/** A one-time link for a new console user (core/admin/admin-invites.ts). */
+export interface AdminInviteTable {
+  id: string;
+  /** SHA-256 of the token, hex: the token itself is shown once and never stored. */
+  token_hash: string;
+  username: string;
+  role: string;
+  event_ids: string | null;
+  /** The audit actor who made it. */
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }
 
 export interface AdminSessionTable {

@@ -1,4 +1,4 @@
-import { cliActor, recordAudit, type AuditEntry } from '../audit-log.js';
+import { cliActor, recordAudit, type AuditEntry, type AuditActor } from '../audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
@@ -17,7 +17,7 @@ import { applyPublicChange } from './event-public.js';
 export interface EventDeps {
   db: Db;
   clock: Clock;
-  actor?: string;
+  actor?: AuditActor;
   ip?: string | null;
 }
 
@@ -105,9 +105,14 @@ export async function findEvent(db: Db, id: string): Promise<EventRow | undefine
 }
 
 /** The event, or a usage error naming it (exit 2 in the CLI, 404 over HTTP). */
+/** The answer for an unknown event; also for one a caller may not see, which must read the same. */
+export function eventNotFound(id: string): AppError {
+  return new AppError(404, 'event_not_found', `event "${id}" does not exist (see "streamgate events list")`);
+}
+
 export async function getEvent(db: Db, id: string): Promise<EventRow> {
   const row = await findEvent(db, id);
-  if (!row) throw new AppError(404, 'event_not_found', `event "${id}" does not exist (see "streamgate events list")`);
+  if (!row) throw eventNotFound(id);
   return row;
 }
 
