@@ -9,6 +9,8 @@ export interface Grant {
   playbackUrl: string;
   /** The edge takes `?token=` (EDGE_QUERY_TOKENS): the only way a native HLS player gets in. */
   queryTokens?: boolean;
+  /** A public event played without a code: no personal link (it would need one). */
+  anonymous?: boolean;
 }
 
 /**
