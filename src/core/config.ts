@@ -53,6 +53,8 @@ export interface Config {
   readonly trustProxyHops: number;
   readonly ffmpegPath: string;
   readonly hlsSegmentSeconds: number;
+  /** How often an encrypted event's AES-128 key changes, in seconds of media (docs/cdn-mode.md). */
+  readonly hlsKeyRotationSeconds: number;
   /** How long an event stays live after its publisher left, for the publisher to come back. */
   readonly ingestReconnectGraceSeconds: number;
   /** A publisher that sends nothing for this long is disconnected. */
@@ -115,6 +117,7 @@ const FIELDS = {
   trustProxyHops: ['STREAMGATE_TRUST_PROXY_HOPS', z.coerce.number().int().min(0).max(10)],
   ffmpegPath: ['FFMPEG_PATH', z.string().min(1)],
   hlsSegmentSeconds: ['HLS_SEGMENT_SECONDS', z.coerce.number().int().min(1).max(30)],
+  hlsKeyRotationSeconds: ['HLS_KEY_ROTATION_SECONDS', z.coerce.number().int().min(2).max(3_600)],
   ingestReconnectGraceSeconds: ['INGEST_RECONNECT_GRACE_SECONDS', z.coerce.number().min(0).max(3_600)],
   ingestIdleTimeoutSeconds: ['INGEST_IDLE_TIMEOUT_SECONDS', z.coerce.number().min(1).max(600)],
   adminUser: ['ADMIN_USER', z.string().regex(ADMIN_USERNAME_PATTERN, `must be ${ADMIN_USERNAME_RULE}`).nullable()],
@@ -161,6 +164,7 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     trustProxyHops: 0,
     ffmpegPath: 'ffmpeg',
     hlsSegmentSeconds: 2,
+    hlsKeyRotationSeconds: 30,
     ingestReconnectGraceSeconds: 10,
     ingestIdleTimeoutSeconds: 10,
     adminUser: null,
