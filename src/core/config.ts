@@ -38,6 +38,13 @@ export interface Config {
   readonly edgeOriginUrl: string | null;
   /** Accept `?token=` and rewrite playlists to carry it, for players that cannot send headers. */
   readonly edgeQueryTokens: boolean;
+  /**
+   * `public`: an encrypted event's segments are served without a token at /segments/… (a CDN may
+   * cache them); playlists and keys keep the token. Unencrypted events are never public.
+   */
+  readonly edgeSegmentAccess: 'token' | 'public';
+  /** Where playlists point public segments (a CDN in front of the edge); null: the edge itself. */
+  readonly segmentBaseUrl: string | null;
   /** Memory for hot segments and playlists, per edge process. */
   readonly edgeCacheMb: number;
   /** Processes of the stand-alone edge sharing its port (node:cluster). */
@@ -98,6 +105,8 @@ const FIELDS = {
   edgeMode: ['EDGE_MODE', z.enum(['local', 'proxy', 'hybrid'])],
   edgeOriginUrl: ['EDGE_ORIGIN_URL', url.nullable()],
   edgeQueryTokens: ['EDGE_QUERY_TOKENS', z.union([z.boolean(), z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true')])],
+  edgeSegmentAccess: ['EDGE_SEGMENT_ACCESS', z.enum(['token', 'public'])],
+  segmentBaseUrl: ['SEGMENT_BASE_URL', url.transform((v) => v.replace(/\/+$/, '')).nullable()],
   edgeCacheMb: ['EDGE_CACHE_MB', z.coerce.number().int().min(0).max(1_048_576)],
   edgeWorkers: ['EDGE_WORKERS', z.union([z.literal('auto').transform(() => os.availableParallelism()), z.coerce.number().int().min(1).max(256)])],
   edgeAllowedOrigins: [
@@ -154,6 +163,8 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     edgeMode: 'local',
     edgeOriginUrl: null,
     edgeQueryTokens: false,
+    edgeSegmentAccess: 'token',
+    segmentBaseUrl: null,
     edgeCacheMb: 256,
     edgeWorkers: 1,
     edgeAllowedOrigins: undefined, // the platform's origin, filled in below
