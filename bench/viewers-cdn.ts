@@ -53,7 +53,9 @@ function get(agent: http.Agent, url: string, headers: Record<string, string>): P
 }
 
 /** One hls.js-like player: the playlist every segment duration, each new key once, the next segment. */
-async function viewer(mode: Mode, token: string, start: number, agent: http.Agent, until: () => boolean, samples: { at: number; ms: number; ok: boolean; bytes: number }[]) {
+type Sample = { at: number; ms: number; ok: boolean; bytes: number; error?: string };
+
+async function viewer(mode: Mode, token: string, start: number, agent: http.Agent, until: () => boolean, samples: Sample[]) {
   const headers = { Authorization: `Bearer ${token}` };
   const keys = new Set<string>();
   await new Promise((r) => setTimeout(r, Math.random() * SEGMENT_S * 1000));
@@ -68,26 +70,29 @@ async function viewer(mode: Mode, token: string, start: number, agent: http.Agen
     const keyLine = lines.slice(0, at).reverse().find((line) => line.startsWith('#EXT-X-KEY:'));
     const keyUri = keyLine ? /URI="([^"]+)"/.exec(keyLine)?.[1] : undefined;
     let ok = playlist.status === 200 && segment !== undefined;
+    let error = ok ? undefined : `playlist ${playlist.status}`;
     let bytes = playlist.bytes;
     if (ok && keyUri && !keys.has(keyUri)) {
       const key = await get(agent, new URL(keyUri, mode.playlistUrl).href, headers);
       ok = key.status === 200 && key.bytes === 16;
+      if (!ok) error = `key ${key.status}`;
       keys.add(keyUri);
     }
     const segmentStarted = Date.now();
     if (ok) {
       const answer = await get(agent, new URL(segment!, mode.playlistUrl).href, headers);
       ok = answer.status === 200;
+      if (!ok) error = `segment ${answer.status}`;
       bytes += answer.bytes;
     }
-    samples.push({ at: started, ms: Date.now() - segmentStarted, ok, bytes });
+    samples.push({ at: started, ms: Date.now() - segmentStarted, ok, bytes, error });
     await new Promise((r) => setTimeout(r, Math.max(0, started + SEGMENT_S * 1000 - Date.now())));
   }
 }
 
 async function measure(mode: Mode, tokens: string[]): Promise<Result> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-  const samples: { at: number; ms: number; ok: boolean; bytes: number }[] = [];
+  const samples: Sample[] = [];
   let stop = false;
   const running = tokens.map((token, i) => viewer(mode, token, i, agent, () => stop, samples));
   await new Promise((r) => setTimeout(r, SEGMENT_S * 1000 * 2)); // everyone joined, keys fetched
@@ -107,7 +112,8 @@ async function measure(mode: Mode, tokens: string[]): Promise<Result> {
     errors: window.filter((s) => !s.ok).length,
     mbits: (window.reduce((sum, s) => sum + s.bytes, 0) * 8) / seconds / 1e6,
   };
-  row(`${mode.name}: ${tokens.length} viewers`, `edge CPU ${cores.toFixed(3)} cores, segment p99 ${result.p99} ms, ${result.errors} errors, ${result.mbits.toFixed(0)} Mbit/s delivered`);
+  const kinds = [...new Set(window.filter((s) => !s.ok).map((s) => s.error))].slice(0, 3).join(', ');
+  row(`${mode.name}: ${tokens.length} viewers`, `edge CPU ${cores.toFixed(3)} cores, segment p99 ${result.p99} ms, ${result.errors} errors${kinds ? ` (${kinds})` : ''}, ${result.mbits.toFixed(0)} Mbit/s delivered`);
   return result;
 }
 
