@@ -41,6 +41,7 @@ describe('encrypted events played for real', () => {
   it('an encrypted live event plays in hls.js (Chromium) and through ffmpeg with the token, its key rotating; no key under hls/', async (t) => {
     const app = await startAppliance(t, { HLS_KEY_ROTATION_SECONDS: '4' });
     await cli(app, ['events', 'update', 'conf', '--encryption', 'aes-128']);
+    await new Promise((r) => setTimeout(r, 1_200)); // the ingest re-reads events every second
     publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, 90);
     await waitFor('a first segment', () => segmentsOf(app.playlist()).length >= 1, 30_000);
     assert.match(app.playlist(), /#EXT-X-KEY:METHOD=AES-128,URI="\/keys\/conf\/[0-9a-f]{16}",IV=0x[0-9a-f]{32}/);
@@ -91,5 +92,23 @@ describe('encrypted events played for real', () => {
     await cli(app, ['tokens', 'revoke', code!]);
     await waitFor('the revocation at the edge', async () => (await fetch(`${app.edgeUrl}${keys[1]}`, { headers: { Authorization: `Bearer ${token}` } })).status === 403, 5_000);
     await waitFor('the revocation at the platform\'s mounted edge', async () => (await fetch(`${app.platformUrl}${keys[1]}`, { headers: { Authorization: `Bearer ${token}` } })).status === 403, 5_000);
+  });
+
+  it('an encrypted ladder: every rendition encrypted, and ffmpeg plays the master playlist through the edge with the token', async (t) => {
+    const app = await startAppliance(t, { HLS_KEY_ROTATION_SECONDS: '4' });
+    await cli(app, ['events', 'update', 'conf', '--encryption', 'aes-128', '--ladder', '360p,240p']);
+    await new Promise((r) => setTimeout(r, 1_200)); // the ingest re-reads events every second
+    publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, 60);
+    await waitFor('a master playlist', () => app.playlist().includes('#EXT-X-STREAM-INF'), 45_000);
+    for (const rendition of ['360p', '240p']) {
+      const text = fs.readFileSync(path.join(app.dataDir, 'hls', 'conf', rendition, 'index.m3u8'), 'utf8');
+      assert.match(text, /#EXT-X-KEY:METHOD=AES-128,URI="\/keys\/conf\/[0-9a-f]{16}",IV=0x[0-9a-f]{32}/, rendition);
+    }
+    const token = await app.token();
+    const { stderr } = await promisify(execFile)('ffmpeg', [
+      '-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`, '-live_start_index', '0', '-i', `${app.edgeUrl}/streams/conf/index.m3u8`,
+      '-t', '3', '-map', '0:v:0', '-f', 'null', '-',
+    ], { timeout: 60_000 });
+    assert.doesNotMatch(stderr, /error|invalid/i);
   });
 });
