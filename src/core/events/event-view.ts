@@ -20,6 +20,8 @@ export interface EventView {
   devicePolicy: DevicePolicy;
   /** `aes-128`: segments encrypted, keys handed out per viewer by the edge (docs/cdn-mode.md). */
   encryption: EventEncryption;
+  /** Plays without a code (`--public`): anyone with the watch page's link can watch. */
+  public: boolean;
   createdAt: string;
 }
 
@@ -47,6 +49,7 @@ export function toEventView(row: EventRow, config: Config, keyring: StreamKeyrin
     ingest: { state: row.ingest_state, reason: row.ingest_reason },
     devicePolicy: row.device_policy,
     encryption: row.encryption,
+    public: row.public_since !== null,
     createdAt: toIso(row.created_at)!,
   };
 }

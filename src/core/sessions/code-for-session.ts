@@ -53,6 +53,7 @@ function selectCodeForSession(db: Db, { codeId }: { codeId: string }) {
       'e.ingest_reason as e_ingest_reason',
       'e.device_policy as e_device_policy',
       'e.encryption as e_encryption',
+      'e.public_since as e_public_since',
       'e.created_at as e_created_at',
       'e.updated_at as e_updated_at',
       's.id as s_id',
@@ -125,6 +126,7 @@ export function codeForSessionFrom(rows: readonly CodeForSessionRow[]): CodeForS
     e_ingest_reason,
     e_device_policy,
     e_encryption,
+    e_public_since,
     e_created_at,
     e_updated_at,
     devices,
@@ -144,6 +146,7 @@ export function codeForSessionFrom(rows: readonly CodeForSessionRow[]): CodeForS
     ingest_reason: e_ingest_reason,
     device_policy: e_device_policy,
     encryption: e_encryption,
+    public_since: e_public_since,
     created_at: e_created_at,
     updated_at: e_updated_at,
   };

@@ -18,6 +18,8 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     branding: brandingFromFlags(ctx.config, options),
     devicePolicy: options.devicePolicy,
     encryption: options.encryption,
+    // Commander gives a flag without a value as true.
+    public: (options.public as unknown) === true,
   };
   const keyring = await ctx.keyring();
   const db = await ctx.db();
