@@ -24,25 +24,27 @@ export class OriginFetcher {
     private readonly maxCacheBytes = DEFAULT_CACHE_BYTES,
   ) {}
 
-  get(target: HlsTarget, authorization: string): Promise<OriginResponse> {
+  /** `authorization` null: a public segment, fetched from the origin's /segments path without a token. */
+  get(target: HlsTarget, authorization: string | null): Promise<OriginResponse> {
     const key = `${target.eventId}/${target.relativePath}`;
     const cached = this.cache.get(key);
     if (cached) return Promise.resolve({ status: 200, body: cached });
-    let pending = this.inFlight.get(key);
+    const flight = `${authorization === null ? 'public' : 'gated'}:${key}`;
+    let pending = this.inFlight.get(flight);
     if (!pending) {
-      pending = this.fetchUpstream(key, target, authorization).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
+      pending = this.fetchUpstream(key, target, authorization).finally(() => this.inFlight.delete(flight));
+      this.inFlight.set(flight, pending);
     }
     return pending;
   }
 
-  private async fetchUpstream(key: string, target: HlsTarget, authorization: string): Promise<OriginResponse> {
+  private async fetchUpstream(key: string, target: HlsTarget, authorization: string | null): Promise<OriginResponse> {
     this.onUpstreamFetch();
     let response: Response;
     try {
-      response = await fetch(`${this.originUrl}/streams/${key}`, {
+      response = await fetch(`${this.originUrl}${authorization === null ? '/segments' : '/streams'}/${key}`, {
         // The viewer's token was verified here already; an edge origin verifies it again.
-        headers: { Authorization: authorization },
+        headers: authorization === null ? {} : { Authorization: authorization },
         signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS),
       });
     } catch (error) {

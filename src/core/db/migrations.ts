@@ -502,6 +502,13 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
           .execute();
       },
     },
+    // AES-128 segments with keys gated per viewer (docs/cdn-mode.md). The keys themselves live
+    // sealed in data/keys, never in the database; the column says only whether to make them.
+    '0019_event_encryption': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('events').addColumn('encryption', t.text, (c) => c.notNull().defaultTo('none')).execute();
+      },
+    },
   };
 }
 

@@ -52,6 +52,9 @@ export type IngestState = 'idle' | 'connected' | 'writing' | 'refused' | 'failed
 /** `block`: a device beyond a code's seats is refused; `takeover`: it ends the least recently seen one. */
 export type DevicePolicy = 'block' | 'takeover';
 
+/** `aes-128`: FFmpeg encrypts the event's segments, the edge hands out the keys per viewer (migration 0019). */
+export type EventEncryption = 'none' | 'aes-128';
+
 export interface EventTable {
   id: string;
   title: string;
@@ -68,6 +71,7 @@ export interface EventTable {
   ingest_reason: ColumnType<string | null, string | null | undefined, string | null>;
   /** What a device beyond a code's seats gets (migration 0015; core/sessions/device-policy.ts). */
   device_policy: ColumnType<DevicePolicy, DevicePolicy | undefined, DevicePolicy>;
+  encryption: ColumnType<EventEncryption, EventEncryption | undefined, EventEncryption>;
   /**
    * When playing without a code was last turned on (migration 0017; core/events/event-public.ts);
    * null: a code is needed. Anonymous tokens carry it (claim `pub`).

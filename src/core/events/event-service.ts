@@ -12,6 +12,7 @@ import { hasBrandingChange, writeBranding, type BrandingInput } from './event-br
 import { checkEndsInFuture, checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
 import { openStreamKey, sealStreamKey, type StreamKeyring } from './stream-key-seal.js';
 import { checkDevicePolicy } from '../sessions/device-seats.js';
+import { checkEncryption } from './event-encryption.js';
 import { applyPublicChange } from './event-public.js';
 
 export interface EventDeps {
@@ -38,6 +39,8 @@ export interface CreateEventInput {
   branding?: BrandingInput;
   /** A device beyond a code's seats: `block` (default) or `takeover` (sessions/device-seats.ts). */
   devicePolicy?: string;
+  /** `aes-128`: segments encrypted, keys gated per viewer (docs/cdn-mode.md); `none` (default). */
+  encryption?: string;
   /** Plays without a code (event-public.ts). */
   public?: boolean;
 }
@@ -50,6 +53,8 @@ export interface UpdateEventInput {
   ladder?: string;
   branding?: BrandingInput;
   devicePolicy?: string;
+  /** From the next publish or import on; what was written keeps its own encryption. */
+  encryption?: string;
   /** true: plays without a code from now on; false: a code is needed and anonymous viewers stop. */
   public?: boolean;
 }
@@ -70,6 +75,7 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
   const rewatchHours = checkRewatchHours(input.rewatchHours);
   const ladder = formatLadder(parseLadder(input.ladder ?? 'copy'));
   const devicePolicy = checkDevicePolicy(input.devicePolicy ?? 'block');
+  const encryption = checkEncryption(input.encryption ?? 'none');
   return writeTransaction(deps.db, async (trx) => {
     const existing = await trx.selectFrom('events').select('id').where('id', '=', id).executeTakeFirst();
     if (existing) throw new AppError(409, 'event_exists', `event "${id}" already exists (pass another --id)`);
@@ -85,13 +91,14 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
       ingest_state: 'idle',
       ingest_reason: null,
       device_policy: devicePolicy,
+      encryption,
       public_since: input.public ? now : null,
       created_at: now,
       updated_at: now,
     };
     await trx.insertInto('events').values(row).execute();
     if (hasBrandingChange(input.branding)) await writeBranding(trx, id, input.branding!, now);
-    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, devicePolicy, public: input.public === true, ...input.branding }));
+    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, devicePolicy, encryption, public: input.public === true, ...input.branding }));
     return row;
   });
 }
@@ -119,7 +126,7 @@ export async function getEvent(db: Db, id: string): Promise<EventRow> {
 export async function updateEvent(deps: EventDeps, id: string, input: UpdateEventInput): Promise<EventRow> {
   const { branding, ...fields } = input;
   if (Object.values(fields).every((v) => v === undefined) && !hasBrandingChange(branding)) {
-    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder, --device-policy, --public/--no-public or a branding flag (--description, --organiser, --poster, --logo, --accent, --language)');
+    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder, --device-policy, --encryption, --public/--no-public or a branding flag (--description, --organiser, --poster, --logo, --accent, --language)');
   }
   const now = deps.clock();
   return writeTransaction(deps.db, async (trx) => {
@@ -133,6 +140,7 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
       rewatch_hours: input.rewatchHours !== undefined ? checkRewatchHours(input.rewatchHours) : current.rewatch_hours,
       ladder: input.ladder !== undefined ? formatLadder(parseLadder(input.ladder)) : current.ladder,
       device_policy: input.devicePolicy !== undefined ? checkDevicePolicy(input.devicePolicy) : current.device_policy,
+      encryption: input.encryption !== undefined ? checkEncryption(input.encryption) : current.encryption,
       updated_at: now,
     };
     checkWindow(next.starts_at, next.ends_at);
@@ -144,7 +152,7 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
     }
     await trx
       .updateTable('events')
-      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, device_policy: next.device_policy, public_since: next.public_since, updated_at: now })
+      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, device_policy: next.device_policy, encryption: next.encryption, public_since: next.public_since, updated_at: now })
       .where('id', '=', id)
       .execute();
     if (hasBrandingChange(branding)) await writeBranding(trx, id, branding!, now);
@@ -219,7 +227,7 @@ export async function listIngestTargets(db: Db, keyring: StreamKeyring) {
   const rows = await db
     .selectFrom('events as e')
     .leftJoin('recording_windows as w', 'w.event_id', 'e.id')
-    .select(['e.id', 'e.stream_key', 'e.ladder', 'e.starts_at', 'w.seconds as window_seconds'])
+    .select(['e.id', 'e.stream_key', 'e.ladder', 'e.encryption', 'e.starts_at', 'w.seconds as window_seconds'])
     .where('e.status', '!=', 'archived')
     .execute();
   return rows.map((row) => ({ ...row, stream_key: openStreamKey(keyring, row.stream_key, row.id) }));

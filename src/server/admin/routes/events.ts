@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
+import { ENCRYPTIONS } from '../../../core/events/event-encryption.js';
 import { issueCodes, memoryCodeSink } from '../../../core/codes/code-issue.js';
 import { codesToCsv } from '../../../core/codes/code-csv.js';
 import { listCodes } from '../../../core/codes/code-listing.js';
@@ -33,6 +34,7 @@ const CreateEvent = z.object({
   accent: z.string().max(16).nullable().optional(),
   language: z.string().max(8).optional(),
   devicePolicy: z.enum(DEVICE_POLICIES).optional(),
+  encryption: z.enum(ENCRYPTIONS).optional(),
   /** Plays without a code (core/events/event-public.ts). */
   public: z.boolean().optional(),
 });
