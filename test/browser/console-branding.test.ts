@@ -2,20 +2,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { setAdminPassword } from '../../src/core/admin/admin-users.js';
-import { launchChromium } from '../helpers/browser.js';
+import { consolePage } from '../helpers/browser.js';
 import { SVG, TINY_PNG } from '../helpers/images.js';
 import { startTestPlatform } from '../helpers/platform.js';
 
 describe('admin console: the watch page of an event', () => {
   it('saves description, organiser, accent and language, uploads a poster, and refuses an SVG logo', async (t) => {
     const platform = await startTestPlatform(t);
-    await setAdminPassword({ db: platform.db, clock: platform.now, keyring: platform.keyring, actor: 'test' }, 'alice', 'correct horse battery');
-    const page = await (await launchChromium(t)).newPage();
-    await page.goto(`${platform.url}/admin#/events/conf`);
-    await page.getByLabel('User name').fill('alice');
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    const page = await consolePage(t, platform, '#/events/conf');
 
     const panel = page.getByRole('form', { name: 'Watch page' });
     await panel.waitFor();

@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setAdminPassword } from '../../src/core/admin/admin-users.js';
-import { launchChromium } from '../helpers/browser.js';
+import { consolePage } from '../helpers/browser.js';
 import { startTestPlatform } from '../helpers/platform.js';
 
 describe('admin console: public playback', () => {
   it('makes an event public and, after asking, private again', async (t) => {
     const platform = await startTestPlatform(t);
-    await setAdminPassword({ db: platform.db, clock: platform.now, keyring: platform.keyring, actor: 'test' }, 'alice', 'correct horse battery');
-    const page = await (await launchChromium(t)).newPage();
-    await page.goto(`${platform.url}/admin#/events/conf`);
-    await page.getByLabel('User name').fill('alice');
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    const page = await consolePage(t, platform, '#/events/conf');
 
     const card = page.getByRole('region', { name: 'Public playback' });
     await card.getByText('Private: viewers need a code.').waitFor();

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { setAdminPassword } from '../../src/core/admin/admin-users.js';
-import { launchChromium } from '../helpers/browser.js';
+import { consolePage } from '../helpers/browser.js';
 import { startTestPlatform } from '../helpers/platform.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -12,12 +11,7 @@ describe('console: webhooks in Chromium', () => {
     const shop = new WebhookReceiver();
     await shop.up();
     t.after(() => shop.down());
-    await setAdminPassword({ db: platform.db, clock: platform.now, keyring: platform.keyring, actor: 'test' }, 'alice', 'correct horse battery');
-    const page = await (await launchChromium(t)).newPage();
-    await page.goto(`${platform.url}/admin`);
-    await page.getByLabel('User name').fill('alice');
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    const page = await consolePage(t, platform);
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { name: 'Webhooks' }).waitFor();
 

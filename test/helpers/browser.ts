@@ -1,4 +1,6 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { setAdminPassword } from '../../src/core/admin/admin-users.js';
+import type { TestPlatform } from './platform.js';
 
 /**
  * Debian's Chromium, headless, with nothing reaching beyond this machine. Playwright gives every
@@ -12,4 +14,18 @@ export async function launchChromium(t: { after(fn: () => unknown): void }, extr
   });
   t.after(() => browser.close());
   return browser;
+}
+
+/**
+ * A Chromium page signed in to the console as `alice`, an owner, opened at `hash` (`#/events/conf`).
+ * The login form is submitted; the caller waits for what it checks.
+ */
+export async function consolePage(t: { after(fn: () => unknown): void }, platform: TestPlatform, hash = ''): Promise<Page> {
+  await setAdminPassword({ db: platform.db, clock: platform.now, keyring: platform.keyring, actor: 'test' }, 'alice', 'correct horse battery');
+  const page = await (await launchChromium(t)).newPage();
+  await page.goto(`${platform.url}/admin${hash}`);
+  await page.getByLabel('User name').fill('alice');
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  return page;
 }
