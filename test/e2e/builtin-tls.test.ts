@@ -1,22 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { publishWith, segmentsOf, startAppliance, waitFor, type Appliance } from '../helpers/appliance.js';
 import { initialisedDataDir, runCli, tempDir } from '../helpers/cli.js';
 import { httpsRequest, plainGet, makeCertificate, peerFingerprint, replaceFile, type TestCertificate } from '../helpers/tls.js';
+import { freePort } from '../helpers/ports.js';
 
 const ADMIN = { ADMIN_USER: 'root', ADMIN_PASS: 'break glass please' };
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface TlsAppliance {
   app: Appliance;

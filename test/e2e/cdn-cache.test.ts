@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, it } from 'node:test';
@@ -9,16 +8,9 @@ import { json, REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { startTestEdge, type TestEdge } from '../helpers/edge.js';
 import { renderTemplate, startNginx } from '../helpers/nginx.js';
 import { startTestPlatform } from '../helpers/platform.js';
+import { freePort } from '../helpers/ports.js';
 
 const CDN_CONF = path.join(REPO_ROOT, 'deploy', 'nginx', 'cdn-cache.conf');
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function metric(edge: TestEdge, name: string): Promise<number> {
   const text = await (await fetch(`${edge.url}/metrics`)).text();

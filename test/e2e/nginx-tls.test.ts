@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { publish, segmentsOf, spawnOnFreePorts, startAppliance, waitFor } from '../helpers/appliance.js';
@@ -9,19 +8,12 @@ import { launchChromium } from '../helpers/browser.js';
 import { REPO_ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { renderTemplate, startNginx } from '../helpers/nginx.js';
 import { httpsRequest, plainGet, makeCertificate } from '../helpers/tls.js';
+import { freePorts } from '../helpers/ports.js';
 
 const TLS_CONF = path.join(REPO_ROOT, 'deploy', 'nginx', 'streamgate-tls.conf');
 const ADMIN = { ADMIN_USER: 'root', ADMIN_PASS: 'break glass please' };
 // Functions, not strings: the portal's CSP forbids eval. (No DOM types in the test build.)
 const videoTime = () => (globalThis as any).document.getElementById('video').currentTime as number;
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = Array.from({ length: count }, () => net.createServer());
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 describe('StreamGate behind nginx with TLS (deploy/nginx/streamgate-tls.conf)', () => {
   it('serves the portal, validation, hls.js playback, a Secure console login and a stand-alone edge\'s revocation feed, all over HTTPS', async (t) => {
