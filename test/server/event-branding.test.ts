@@ -76,7 +76,7 @@ describe('admin API and public page: branding', () => {
 
     const page = await call(platform, 'GET', '/api/events/conf/page');
     assert.equal(page.status, 200);
-    assert.deepEqual(Object.keys(page.json).sort(), ['accent', 'description', 'id', 'language', 'logoUrl', 'organiser', 'over', 'posterUrl', 'startsAt', 'status', 'title']);
+    assert.deepEqual(Object.keys(page.json).sort(), ['accent', 'description', 'id', 'language', 'logoUrl', 'organiser', 'over', 'posterUrl', 'public', 'startsAt', 'status', 'title']);
     assert.equal(page.json.title, 'Conf');
     assert.equal(page.json.posterUrl, poster.json.posterUrl);
     assert.equal(page.json.over, false);
