@@ -107,6 +107,10 @@ else
   echo "install.sh: cannot write /usr/local/bin nor ~/.local/bin; run: sudo ln -sf '$target' /usr/local/bin/streamgate" >&2
 fi
 
+# The checkout's data directory, the default STREAMGATE_DATA_DIR: git made it (for its .gitkeep)
+# with the umask's mode, and codes, keys and recordings go there. Owner only, as `init` makes it.
+if [ -d data ] && [ -O data ]; then chmod 700 data; fi
+
 # 6. Upgrades: the databases this install serves are migrated forward now, not at the service's
 # next start, so a problem shows here (an older checkout on a newer database stops with the
 # version to install). The running service still runs the old code until it restarts.

@@ -77,8 +77,14 @@ function userHome(t: { after(fn: () => void): void }): string {
 describe('install.sh as a user who cannot write /usr/local/bin', { skip }, () => {
   it('links into ~/.local/bin, says how to put it on PATH, and never claims a command that is not there', (t) => {
     const home = userHome(t);
+    // As a clone leaves it: made for its .gitkeep with the umask's 0755, owned by whoever installs.
+    const dataDir = path.join(installableCopy(), 'data');
+    fs.mkdirSync(dataDir, { mode: 0o755 });
+    fs.chmodSync(dataDir, 0o755);
+    if (isRoot) fs.chownSync(dataDir, Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout), Number(spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout));
     const run = install(home);
     assert.equal(run.status, 0, run.stderr);
+    assert.equal(fs.statSync(dataDir).mode & 0o777, 0o700, 'the checkout\'s data directory is the owner\'s only');
     const link = path.join(home, '.local', 'bin', 'streamgate');
     assert.equal(fs.realpathSync(link), fs.realpathSync(path.join(installableCopy(), 'bin', 'streamgate')));
     assert.match(run.stdout, new RegExp(`export PATH="${home}/.local/bin:\\$PATH"`));
