@@ -247,6 +247,18 @@ export async function ffprobe(url: string, token: string): Promise<Probe> {
   return { durationSeconds: Number(info.format?.duration ?? 0), codecs: [...new Set(streams.map((s) => s.codec_name))].sort() };
 }
 
+/**
+ * ffmpeg decoding the first `seconds` of a live playlist's video from its oldest segment, through
+ * the edge with the token in the Authorization header (keys too, for an encrypted event): its stderr.
+ */
+export async function ffmpegDecodeLive(url: string, token: string, seconds: number): Promise<string> {
+  const { stderr } = await promisify(execFile)('ffmpeg', [
+    '-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`, '-live_start_index', '0', '-i', url,
+    '-t', String(seconds), '-map', '0:v:0', '-f', 'null', '-',
+  ], { timeout: 60_000 });
+  return stderr;
+}
+
 /** Segment URIs of a media playlist, in order. */
 export function segmentsOf(playlist: string): string[] {
   return playlist.split('\n').filter((line) => line.endsWith('.ts'));
