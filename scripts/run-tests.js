@@ -67,15 +67,17 @@ function runPass(database, env, files) {
       env: { ...process.env, ...env, STREAMGATE_TEST_DATABASE: database },
       stdio: ['inherit', 'pipe', 'inherit'],
     });
-    let tail = '';
+    let output = '';
     child.stdout.on('data', (chunk) => {
       process.stdout.write(chunk);
-      tail = (tail + chunk).slice(-4096);
+      output += chunk;
     });
     child.on('close', (code, signal) => {
       child = null;
+      const tail = output.slice(-4096);
+      const failures = output.includes('✖ failing tests:') ? output.slice(output.lastIndexOf('✖ failing tests:')) : '';
       const count = (name) => new RegExp(`ℹ ${name} (\\d+)`).exec(tail)?.[1] ?? '?';
-      resolve({ database, ok: code === 0, code: code ?? signal, summary: `${count('tests')} tests, ${count('pass')} passed, ${count('fail')} failed, ${count('cancelled')} cancelled, ${count('skipped')} skipped` });
+      resolve({ database, ok: code === 0, code: code ?? signal, failures, summary: `${count('tests')} tests, ${count('pass')} passed, ${count('fail')} failed, ${count('cancelled')} cancelled, ${count('skipped')} skipped` });
     });
   });
 }
@@ -107,6 +109,16 @@ try {
 } finally {
   cluster?.remove();
   cluster = null;
+}
+// Each failure again, briefly, after both passes: a CI log is often read from its end only, where
+// the first pass's failures would otherwise be hundreds of lines up.
+for (const r of results) {
+  if (r.ok || !r.failures) continue;
+  console.log(`\nrun-tests: ${r.database} pass, failing tests (the first lines of each):`);
+  for (const block of r.failures.split(/\n(?=test at )/).slice(1)) {
+    const lines = block.split('\n').filter((line) => !/^\s+at (.*\()?(node:|.*node_modules)/.test(line));
+    console.log(lines.slice(0, 12).join('\n'));
+  }
 }
 if (results.length > 1) {
   console.log('\nrun-tests: summary');

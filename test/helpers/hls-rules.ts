@@ -100,7 +100,14 @@ export class PlaylistHistory {
 
   sample(): void {
     if (!fs.existsSync(this.file)) return;
-    const playlist = checkMediaPlaylist(this.file);
+    let playlist: Media;
+    try {
+      playlist = checkMediaPlaylist(this.file);
+    } catch (error) {
+      // Removed between the check and the read: the test's clean-up has begun.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
     this.targets.add(playlist.targetDuration);
     for (const segment of playlist.segments) {
       const before = this.seen.get(segment.uri);
