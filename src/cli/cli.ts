@@ -70,6 +70,7 @@ export function buildProgram(): Command {
     .addOption(brandingOptions.description()).addOption(brandingOptions.organiser()).addOption(brandingOptions.poster())
     .addOption(brandingOptions.logo()).addOption(brandingOptions.accent()).addOption(brandingOptions.language())
     .addOption(new Option('--device-policy <policy>', 'a device beyond a code\'s seats: refused (block, default) or takes over the least recent').choices(['block', 'takeover']))
+    .addOption(new Option('--latency <latency>', 'live latency: normal (default, whole segments) or low (LL-HLS, ~1-2 s)').choices(['low', 'normal']))
     .action(action(() => import('./commands/events/create.js')));
   sub(events, 'list').description('list events').action(action(() => import('./commands/events/list.js')));
   sub(events, 'show')
@@ -93,6 +94,7 @@ export function buildProgram(): Command {
     .option('--rewatch <duration>')
     .option('--ladder <spec>', 'copy or renditions, e.g. 720p,480p,360p (from the next publish)')
     .addOption(new Option('--device-policy <policy>', 'a device beyond a code\'s seats: refused (block) or takes over the least recent').choices(['block', 'takeover']))
+    .addOption(new Option('--latency <latency>', 'live latency: normal or low (LL-HLS); not once a recording exists').choices(['low', 'normal']))
     .addOption(new Option('--go-live', 'start now: a rehearsal under way becomes the show, viewers get in').conflicts('startsAt'))
     .addOption(brandingOptions.description()).addOption(brandingOptions.organiser()).addOption(brandingOptions.poster())
     .addOption(brandingOptions.logo()).addOption(brandingOptions.accent()).addOption(brandingOptions.language())

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams, type StdioOptions } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Log } from '../core/log.js';
@@ -8,6 +8,8 @@ import { PROGRESS_ARGS } from './ffmpeg-progress.js';
 import { PlaylistKeeper } from './playlist-keeper.js';
 import type { LivePackaging } from './live-packaging.js';
 import type { Publisher } from './rtmp-server.js';
+import { llHlsArgs } from './ll-hls/ll-hls-args.js';
+import { LlRun } from './ll-hls/ll-run.js';
 
 export interface HlsWriterOptions {
   ffmpegPath: string;
@@ -26,6 +28,8 @@ export interface HlsWriterOptions {
   windowSeconds?: number | null;
   /** FFmpeg's `-progress` output, every 2 s, for the stream's health (ffmpeg-progress.ts). */
   onProgress?(chunk: Buffer): void;
+  /** `low`: LL-HLS, FFmpeg's fragmented MP4 segmented here (ll-hls/); `normal` (default): FFmpeg's HLS. */
+  latency?: 'low' | 'normal';
 }
 
 /** FFmpeg writes so much slower than the publisher sends that it is stuck: start it again. */
@@ -80,6 +84,7 @@ export class HlsWriter {
   start(): void {
     const { dir, rungs, packaging } = this.options;
     fs.mkdirSync(dir, { recursive: true });
+    if (this.lowLatency) return this.spawnFfmpeg(); // the segmenter keeps its own playlists
     reopenPlaylists(dir);
     this.segmentsBefore = segmentCount(path.join(dir, livePlaylists(rungs, packaging)[0]!));
     this.keeper.start();
@@ -98,23 +103,39 @@ export class HlsWriter {
       await this.exited;
       clearTimeout(killer);
     }
-    await this.keeper.stop();
+    if (!this.lowLatency) await this.keeper.stop();
   }
 
   /** Playable means a segment listed in the playlist; until then the event must not say live. */
   private listed(count: number): void {
-    if (this.playable || this.stopping || count <= this.segmentsBefore) return;
+    if (count > this.segmentsBefore) this.becamePlayable();
+  }
+
+  private becamePlayable(): void {
+    if (this.playable || this.stopping) return;
     this.playable = true;
     this.options.onFirstSegment();
+  }
+
+  private get lowLatency(): boolean {
+    return this.options.latency === 'low';
   }
 
   private spawnFfmpeg(): void {
     const { ffmpegPath, dir, rungs, segmentSeconds, packaging, publisher, log } = this.options;
     const startedAt = Date.now();
+    const lowLatency = this.lowLatency ? llHlsArgs(dir, rungs, segmentSeconds, packaging) : null;
+    const args = lowLatency ? lowLatency.args : liveHlsArgs(dir, rungs, segmentSeconds, packaging, this.options.windowSeconds ?? null);
+    // Low latency: one more pipe per rendition, FFmpeg's fragmented MP4.
+    const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', ...(lowLatency?.outputs.map(() => 'pipe' as const) ?? [])];
     // Its own process group: a Ctrl-C in the terminal reaches only us, and we end FFmpeg's input in
     // order. If we die, the pipe closes and FFmpeg ends on its own.
-    const child = spawn(ffmpegPath, [...PROGRESS_ARGS, ...liveHlsArgs(dir, rungs, segmentSeconds, packaging, this.options.windowSeconds ?? null)], { stdio: ['pipe', 'pipe', 'pipe'], detached: true }) as unknown as ChildProcessWithoutNullStreams;
+    const child = spawn(ffmpegPath, [...PROGRESS_ARGS, ...args], { stdio, detached: true }) as unknown as ChildProcessWithoutNullStreams;
     this.child = child;
+    const run = lowLatency
+      ? new LlRun({ dir, outputs: lowLatency.outputs, segmentSeconds, clock: Date.now, log, onFirstSegment: () => this.becamePlayable() })
+      : null;
+    run?.attach(child);
     child.stdout.on('data', (chunk: Buffer) => this.options.onProgress?.(chunk));
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-1_000)));
@@ -127,6 +148,7 @@ export class HlsWriter {
       child.on('close', (code, signal) => {
         this.child = null;
         this.detach();
+        run?.stop();
         resolve();
         if (this.stopping) return;
         const lastLine = stderr.trim().split('\n').at(-1) ?? '';

@@ -31,6 +31,7 @@ export interface LiveIngestOptions {
 interface Target {
   eventId: string;
   ladder: string;
+  latency: 'low' | 'normal';
   startsAt: number | null;
   windowSeconds: number | null;
 }
@@ -142,7 +143,7 @@ export class LiveIngest implements RtmpHandlers {
    * packaged: one log line, the reason in the event's ingest state, the publisher cut off. The
    * event turns live only when the first segment is written, i.e. when it can be played.
    */
-  private async startWriter(live: LiveEvent, publisher: Publisher, { ladder, windowSeconds }: Target): Promise<void> {
+  private async startWriter(live: LiveEvent, publisher: Publisher, { ladder, latency, windowSeconds }: Target): Promise<void> {
     const rungs = parseLadder(ladder);
     const decision = decidePackaging(await readTracks(publisher), rungs.length > 0);
     if (live.publisher !== publisher) return; // gone while we looked
@@ -160,6 +161,7 @@ export class LiveIngest implements RtmpHandlers {
       segmentSeconds: this.options.segmentSeconds,
       packaging: decision.packaging,
       windowSeconds,
+      latency,
       publisher,
       // FFmpeg's and the playlists' lines name the event they are about.
       log: withFields(this.options.log, { eventId: live.eventId }),
@@ -182,7 +184,7 @@ export class LiveIngest implements RtmpHandlers {
     });
     live.writer = writer;
     writer.start();
-    this.options.log.info('writing HLS', { eventId: live.eventId, ladder, ...decision.packaging });
+    this.options.log.info('writing HLS', { eventId: live.eventId, ladder, latency, ...decision.packaging });
   }
 
   closed(publisher: Publisher): void {
@@ -226,7 +228,7 @@ export class LiveIngest implements RtmpHandlers {
 
   private async refreshKeys(): Promise<void> {
     const rows = await listIngestTargets(this.options.db, this.options.keyring);
-    this.targets = new Map(rows.map((r) => [r.stream_key, { eventId: r.id, ladder: r.ladder, startsAt: r.starts_at, windowSeconds: r.window_seconds }]));
+    this.targets = new Map(rows.map((r) => [r.stream_key, { eventId: r.id, ladder: r.ladder, latency: r.latency, startsAt: r.starts_at, windowSeconds: r.window_seconds }]));
     // An event archived while live loses its publisher at once.
     const usable = new Map(rows.map((r) => [r.id, r]));
     const now = this.options.clock();

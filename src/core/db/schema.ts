@@ -51,6 +51,9 @@ export type IngestState = 'idle' | 'connected' | 'writing' | 'refused' | 'failed
 /** `block`: a device beyond a code's seats is refused; `takeover`: it ends the least recently seen one. */
 export type DevicePolicy = 'block' | 'takeover';
 
+/** `low`: LL-HLS (parts of ~200 ms, blocking reloads); `normal`: whole segments. */
+export type EventLatency = 'low' | 'normal';
+
 export interface EventTable {
   id: string;
   title: string;
@@ -67,6 +70,8 @@ export interface EventTable {
   ingest_reason: ColumnType<string | null, string | null | undefined, string | null>;
   /** What a device beyond a code's seats gets (migration 0015; core/sessions/device-policy.ts). */
   device_policy: ColumnType<DevicePolicy, DevicePolicy | undefined, DevicePolicy>;
+  /** How the ingest packages the live stream (migration 0020; core/events/event-latency.ts). */
+  latency: ColumnType<EventLatency, EventLatency | undefined, EventLatency>;
   created_at: number;
   updated_at: number;
 }

@@ -12,6 +12,7 @@ import { hasBrandingChange, writeBranding, type BrandingInput } from './event-br
 import { checkEndsInFuture, checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
 import { openStreamKey, sealStreamKey, type StreamKeyring } from './stream-key-seal.js';
 import { checkDevicePolicy } from '../sessions/device-seats.js';
+import { checkLatency } from './event-latency.js';
 
 export interface EventDeps {
   db: Db;
@@ -37,6 +38,8 @@ export interface CreateEventInput {
   branding?: BrandingInput;
   /** A device beyond a code's seats: `block` (default) or `takeover` (sessions/device-seats.ts). */
   devicePolicy?: string;
+  /** `normal` (default) or `low`: LL-HLS (event-latency.ts). */
+  latency?: string;
 }
 
 export interface UpdateEventInput {
@@ -47,6 +50,7 @@ export interface UpdateEventInput {
   ladder?: string;
   branding?: BrandingInput;
   devicePolicy?: string;
+  latency?: string;
 }
 
 function audit(deps: EventDeps, action: string, target: string, details?: Record<string, unknown>): AuditEntry {
@@ -65,6 +69,7 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
   const rewatchHours = checkRewatchHours(input.rewatchHours);
   const ladder = formatLadder(parseLadder(input.ladder ?? 'copy'));
   const devicePolicy = checkDevicePolicy(input.devicePolicy ?? 'block');
+  const latency = checkLatency(input.latency ?? 'normal');
   return writeTransaction(deps.db, async (trx) => {
     const existing = await trx.selectFrom('events').select('id').where('id', '=', id).executeTakeFirst();
     if (existing) throw new AppError(409, 'event_exists', `event "${id}" already exists (pass another --id)`);
@@ -80,12 +85,13 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
       ingest_state: 'idle',
       ingest_reason: null,
       device_policy: devicePolicy,
+      latency,
       created_at: now,
       updated_at: now,
     };
     await trx.insertInto('events').values(row).execute();
     if (hasBrandingChange(input.branding)) await writeBranding(trx, id, input.branding!, now);
-    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, devicePolicy, ...input.branding }));
+    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, devicePolicy, latency, ...input.branding }));
     return row;
   });
 }
@@ -108,7 +114,7 @@ export async function getEvent(db: Db, id: string): Promise<EventRow> {
 export async function updateEvent(deps: EventDeps, id: string, input: UpdateEventInput): Promise<EventRow> {
   const { branding, ...fields } = input;
   if (Object.values(fields).every((v) => v === undefined) && !hasBrandingChange(branding)) {
-    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder, --device-policy or a branding flag (--description, --organiser, --poster, --logo, --accent, --language)');
+    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder, --device-policy, --latency or a branding flag (--description, --organiser, --poster, --logo, --accent, --language)');
   }
   const now = deps.clock();
   return writeTransaction(deps.db, async (trx) => {
@@ -122,6 +128,7 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
       rewatch_hours: input.rewatchHours !== undefined ? checkRewatchHours(input.rewatchHours) : current.rewatch_hours,
       ladder: input.ladder !== undefined ? formatLadder(parseLadder(input.ladder)) : current.ladder,
       device_policy: input.devicePolicy !== undefined ? checkDevicePolicy(input.devicePolicy) : current.device_policy,
+      latency: input.latency !== undefined ? checkLatency(input.latency) : current.latency,
       updated_at: now,
     };
     checkWindow(next.starts_at, next.ends_at);
@@ -130,9 +137,14 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
       // continuing it in the other would hide what was recorded.
       throw new AppError(409, 'ladder_locked', `event "${id}" has a recording made as ${current.ladder}: its live output cannot change now; create a new event for ${next.ladder}`);
     }
+    if (next.latency !== current.latency && (current.status === 'live' || current.status === 'ended')) {
+      // Low latency records fMP4 parts and segments, normal MPEG-TS segments: a publisher
+      // continuing the recording in the other format would start it over.
+      throw new AppError(409, 'latency_locked', `event "${id}" has a recording made at ${current.latency} latency: its latency cannot change now; create a new event for ${next.latency}`);
+    }
     await trx
       .updateTable('events')
-      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, device_policy: next.device_policy, updated_at: now })
+      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, device_policy: next.device_policy, latency: next.latency, updated_at: now })
       .where('id', '=', id)
       .execute();
     if (hasBrandingChange(branding)) await writeBranding(trx, id, branding!, now);
@@ -207,7 +219,7 @@ export async function listIngestTargets(db: Db, keyring: StreamKeyring) {
   const rows = await db
     .selectFrom('events as e')
     .leftJoin('recording_windows as w', 'w.event_id', 'e.id')
-    .select(['e.id', 'e.stream_key', 'e.ladder', 'e.starts_at', 'w.seconds as window_seconds'])
+    .select(['e.id', 'e.stream_key', 'e.ladder', 'e.latency', 'e.starts_at', 'w.seconds as window_seconds'])
     .where('e.status', '!=', 'archived')
     .execute();
   return rows.map((row) => ({ ...row, stream_key: openStreamKey(keyring, row.stream_key, row.id) }));

@@ -52,6 +52,7 @@ function selectCodeForSession(db: Db, { codeId }: { codeId: string }) {
       'e.ingest_state as e_ingest_state',
       'e.ingest_reason as e_ingest_reason',
       'e.device_policy as e_device_policy',
+      'e.latency as e_latency',
       'e.created_at as e_created_at',
       'e.updated_at as e_updated_at',
       's.id as s_id',
@@ -123,6 +124,7 @@ export function codeForSessionFrom(rows: readonly CodeForSessionRow[]): CodeForS
     e_ingest_state,
     e_ingest_reason,
     e_device_policy,
+    e_latency,
     e_created_at,
     e_updated_at,
     devices,
@@ -141,6 +143,7 @@ export function codeForSessionFrom(rows: readonly CodeForSessionRow[]): CodeForS
     ingest_state: e_ingest_state,
     ingest_reason: e_ingest_reason,
     device_policy: e_device_policy,
+    latency: e_latency,
     created_at: e_created_at,
     updated_at: e_updated_at,
   };

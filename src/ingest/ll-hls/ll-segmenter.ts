@@ -87,14 +87,23 @@ export class LlSegmenter {
     this.write();
   }
 
-  /** The publisher is gone: the last segment closes, and the playlist becomes a VOD of whole segments. */
-  finish(): void {
+  /**
+   * FFmpeg has stopped (the publisher left, and may come back): the last segment closes and the
+   * playlist lists whole segments only, no parts and no hint, until a new run continues it.
+   */
+  stop(): void {
     if (this.pendingParts.length > 0) this.closeSegment();
-    this.playlist.ended = true;
+    for (const segment of this.playlist.segments) segment.parts = [];
     this.playlist.preloadHint = null;
     this.write();
     for (const files of this.partFiles.values()) for (const file of files) fs.rmSync(path.join(this.options.dir, file), { force: true });
     this.partFiles.clear();
+  }
+
+  /** The event is over: stop, and the playlist becomes an ordinary VOD of whole segments. */
+  finish(): void {
+    this.playlist.ended = true;
+    this.stop();
   }
 
   /** Segments listed so far (whole ones). */

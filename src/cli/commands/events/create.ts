@@ -17,6 +17,7 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     ladder: options.ladder,
     branding: brandingFromFlags(ctx.config, options),
     devicePolicy: options.devicePolicy,
+    latency: options.latency,
   };
   const keyring = await ctx.keyring();
   const db = await ctx.db();

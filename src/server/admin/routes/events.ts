@@ -12,6 +12,7 @@ import { toEventView } from '../../../core/events/event-view.js';
 import { findBranding, toBrandingView } from '../../../core/events/event-branding.js';
 import type { EventRow } from '../../../core/db/schema.js';
 import { DEVICE_POLICIES, MAX_DEVICES } from '../../../core/sessions/device-seats.js';
+import { EVENT_LATENCIES } from '../../../core/events/event-latency.js';
 import type { PlatformDeps } from '../../deps.js';
 import { parseBody } from '../../http/validate-body.js';
 import { mutationDeps, principalOf, requireEventAccess, requireGlobal } from '../admin-auth.js';
@@ -32,6 +33,7 @@ const CreateEvent = z.object({
   accent: z.string().max(16).nullable().optional(),
   language: z.string().max(8).optional(),
   devicePolicy: z.enum(DEVICE_POLICIES).optional(),
+  latency: z.enum(EVENT_LATENCIES).optional(),
 });
 
 /** The event's fields and its branding's, apart. */
