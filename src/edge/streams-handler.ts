@@ -14,6 +14,7 @@ import { sendBytes, sendFile, sendJson } from './hls-response.js';
 import type { EdgeMetrics } from './metrics.js';
 import { OriginFetcher } from './origin-fetcher.js';
 import { addTokenToPlaylist } from './playlist-tokens.js';
+import { holdForLowLatency } from './low-latency-hold.js';
 import { VerifiedTokenCache } from './token-cache.js';
 
 const MESSAGES = { 401: ['unauthorized', 'Access denied.'], 403: ['forbidden', 'Access denied.'], 404: ['not_found', 'No such file.'] } as const;
@@ -127,6 +128,27 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
       const eventId = target.eventId;
       res.once('finish', () => reporter.sent(eventId, bytes));
     };
+    // Only what may be held takes this way; segments in memory and plain playlists do not.
+    const mayHold = target.isPlaylist ? queryAt >= 0 && url.includes('_HLS_', queryAt) : target.relativePath.endsWith('.m4s') && !files.peek(target);
+    if (config.edgeMode !== 'proxy' && mayHold) {
+      // LL-HLS: a blocking reload, a delta playlist, or the part the preload hint names.
+      let closed = false;
+      res.once('close', () => (closed = true));
+      metrics.heldRequests.inc();
+      const outcome = await holdForLowLatency(files, target, queryAt >= 0 ? url.slice(queryAt + 1) : null, () => closed).finally(() => metrics.heldRequests.dec());
+      if (closed) return;
+      if (outcome.kind !== 'serve') {
+        // Held for a while, perhaps: the token and the revocation list are asked again.
+        if (claims.exp * 1000 <= deps.clock()) return refuse(res, base, 401, 'expired while held', urlPath);
+        if (deps.revocations.isRevoked(claims)) return refuse(res, base, 403, 'revoked', urlPath);
+      }
+      if (outcome.kind === 'refuse') return sendJson(res, outcome.status, { error: { code: outcome.code, message: outcome.message } }, base);
+      if (outcome.kind === 'playlist') {
+        const text = queryToken ? addTokenToPlaylist(outcome.text, queryToken) : outcome.text;
+        return delivered(sendBytes(req, res, target, Buffer.from(text), base));
+      }
+      if (deps.revocations.isRevoked(claims)) return refuse(res, base, 403, 'revoked', urlPath);
+    }
     const file = config.edgeMode === 'proxy' ? null : (files.peek(target) ?? (await files.get(target)));
     if (!file && origin) {
       const upstream = await origin.get(target, `Bearer ${link ? link.token : token}`);

@@ -7,6 +7,9 @@ export function attributes(list: string): Map<string, string> {
   return found;
 }
 
+/** The init segments ll-segmenter.ts writes, one per FFmpeg run. */
+const OUR_INIT = /^init_\d+\.mp4$/;
+
 const tagValue = (line: string) => line.slice(line.indexOf(':') + 1);
 
 /**
@@ -53,7 +56,8 @@ export function parseLlPlaylist(text: string): LlPlaylist | null {
       programDateTime = null;
     }
   }
-  if (!partTarget && !ended) return null;
+  // Live, the part tags say it; ended (a VOD of whole segments), the segmenter's init segments do.
+  if (!partTarget && !(ended && segments.length > 0 && segments.every((s) => OUR_INIT.test(s.initUri)))) return null;
   if ([targetDuration, partTarget, msn].some((n) => !Number.isFinite(n))) return null;
   return {
     targetDuration,

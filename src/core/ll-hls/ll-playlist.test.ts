@@ -48,6 +48,8 @@ describe('renderLlPlaylist', () => {
   it('takes no other playlist for its own', () => {
     assert.equal(parseLlPlaylist('#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nseg_00000.ts\n'), null, 'a normal-latency live playlist');
     assert.equal(parseLlPlaylist(''), null);
+    assert.equal(parseLlPlaylist('#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\nseg_00000.ts\n#EXT-X-ENDLIST\n'), null, 'a normal-latency VOD');
+    assert.equal(parseLlPlaylist('#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:2,\nseg_00000.m4s\n#EXT-X-ENDLIST\n'), null, 'an fMP4 VOD of another origin');
     assert.equal(parseLlPlaylist(renderLlPlaylist(live(10), { skip: true })), null, 'a delta playlist');
   });
 });
