@@ -1,4 +1,4 @@
-import Hls from 'hls.js';
+import Hls, { type HlsConfig } from 'hls.js';
 import { formatCode, isCompleteCode } from './code-format';
 import { countdownText, MESSAGES, t, useLanguage } from './messages';
 import { enterPlayback, pageEventId, showEventPage } from './event-page';
@@ -10,7 +10,7 @@ interface Grant {
   token: string;
   expiresAt: string;
   sessionId: string;
-  event: { id: string; title: string; status: string; devicePolicy?: string };
+  event: { id: string; title: string; status: string; devicePolicy?: string; latency?: string };
   playbackUrl: string;
 }
 
@@ -121,6 +121,17 @@ async function validate(code: string, retried = false): Promise<void> {
   }
 }
 
+/**
+ * How close to the live edge to play. Low latency (LL-HLS): hls.js's own low-latency mode, which
+ * aims at the playlist's PART-HOLD-BACK (a user-set liveSyncDuration* would override it) and
+ * catches up by playing up to 1.5× fast when it falls behind. Normal: one segment behind the
+ * live edge, 4–5 s glass-to-glass with 2 s segments instead of ~7 s.
+ */
+function latencyConfig(latency: string | undefined): Partial<HlsConfig> {
+  if (latency === 'low') return { lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5, backBufferLength: 30 };
+  return { liveSyncDurationCount: 1 };
+}
+
 function startPlayback(next: Grant): void {
   grant = next;
   $('entry').hidden = true;
@@ -135,8 +146,7 @@ function startPlayback(next: Grant): void {
   }
   hls?.destroy();
   hls = new Hls({
-    // Play one segment behind the live edge: 4–5 s glass-to-glass with 2 s segments instead of ~7 s.
-    liveSyncDurationCount: 1,
+    ...latencyConfig(next.event.latency),
     // Read the token at each request, so the heartbeat's fresh token applies without a restart.
     xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${grant?.token ?? ''}`),
   });

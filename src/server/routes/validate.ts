@@ -67,7 +67,7 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, str
         token: grant.token,
         expiresAt: new Date(grant.expiresAt).toISOString(),
         sessionId: grant.sessionId,
-        event: { id: grant.event.id, title: grant.event.title, status: grant.event.status, devicePolicy: grant.event.device_policy },
+        event: { id: grant.event.id, title: grant.event.title, status: grant.event.status, devicePolicy: grant.event.device_policy, latency: grant.event.latency },
         playbackUrl: `${streamsBase}/streams/${grant.event.id}/index.m3u8`,
       });
     } catch (error) {
