@@ -151,8 +151,12 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
     }
     const file = config.edgeMode === 'proxy' ? null : (files.peek(target) ?? (await files.get(target)));
     if (!file && origin) {
-      const upstream = await origin.get(target, `Bearer ${link ? link.token : token}`);
+      const upstream = await origin.get(target, `Bearer ${link ? link.token : token}`, mayHold && target.isPlaylist ? reloadQuery(url.slice(queryAt + 1)) : null);
       if (upstream.status === 404) return refuse(res, base, 404, 'not at the origin', urlPath);
+      if (upstream.status === 400) return sendJson(res, 400, { error: { code: 'bad_request', message: 'That reload cannot be answered.' } }, base);
+      if (upstream.status === 503 && !upstream.body) return sendJson(res, 503, { error: { code: 'not_yet', message: 'The stream did not reach that part in time.' } }, base);
+      // Held at the origin for a while, perhaps: the revocation list is asked again.
+      if (mayHold && deps.revocations.isRevoked(claims)) return refuse(res, base, 403, 'revoked', urlPath);
       if (!upstream.body) {
         log.warn('origin failed', { requestId: res.getHeader(REQUEST_ID_HEADER), eventId: target.eventId, status: upstream.status, path: urlPath });
         return sendJson(res, upstream.status, { error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } }, base);
@@ -176,6 +180,15 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
       else res.destroy();
     });
   return Object.assign(handler, { close: () => files.close(), cache: files.cache });
+}
+
+/** A query's LL-HLS parameters alone, in a fixed order (the token, if any, stays here): the key of one held upstream request. */
+function reloadQuery(query: string): string | null {
+  const params = new URLSearchParams(query);
+  const kept = new URLSearchParams();
+  for (const name of ['_HLS_msn', '_HLS_part', '_HLS_skip']) for (const value of params.getAll(name)) kept.append(name, value);
+  const text = kept.toString();
+  return text || null;
 }
 
 /** The event a `/<eventId>/…` path names, when it looks like an event id. */

@@ -49,7 +49,7 @@ const get = (edge: TestEdge, file: string, token?: string) =>
 
 const onDisk = (dataDir: string) => parseLlPlaylist(fs.readFileSync(path.join(dataDir, 'hls', 'conf', 'index.m3u8'), 'utf8'))!;
 
-describe('edge: LL-HLS blocking reloads and preload hints (local mode)', () => {
+describe('edge: LL-HLS blocking reloads and preload hints', () => {
   it('holds a reload for the next part and answers within one part duration of the part appearing, reload after reload', async (t) => {
     const { platform, edge, feed, token } = await setup(t);
     let { pending } = onDisk(platform.dataDir);
@@ -127,5 +127,24 @@ describe('edge: LL-HLS blocking reloads and preload hints (local mode)', () => {
     await Promise.race([player, sleep(3_000)]);
     assert.ok(refusedAt !== null, 'the viewer was refused');
     assert.ok(refusedAt - revokedAt < 1_000, `refused ${refusedAt - revokedAt} ms after the revocation`);
+  });
+
+  it('through a proxy edge: forwards blocking reloads to the origin, one upstream request per part however many viewers ask', async (t) => {
+    const { platform, edge: origin, feed, token } = await setup(t);
+    const proxy = await startTestEdge(t, platform, { edgeMode: 'proxy', edgeOriginUrl: origin.url, dataDir: '/nonexistent' });
+    const upstream = async () => Number(/^streamgate_edge_upstream_fetches_total (\d+)/m.exec(await (await fetch(`${proxy.url}/metrics`)).text())?.[1] ?? 0);
+    const before = await upstream();
+    const { pending } = onDisk(platform.dataDir);
+    const asked = Date.now();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => get(proxy, `index.m3u8?_HLS_msn=${pending.msn}&_HLS_part=${pending.parts.length}`, token)));
+    const answered = Date.now();
+    assert.ok(answers.every((a) => a.status === 200));
+    const playlist = parseLlPlaylist(await answers[0]!.text())!;
+    assert.ok(playlist.segments.some((s) => s.msn === pending.msn) || playlist.pending.parts.length > pending.parts.length, 'the part asked for is listed');
+    assert.equal((await upstream()) - before, 1, 'one held upstream request for the 20 viewers');
+    const write = feed.writes.find((w) => w.at >= asked - 5)!;
+    assert.ok(answered - write.at < PART_MS, `answered ${answered - write.at} ms after the part appeared`);
+    assert.equal((await get(proxy, `index.m3u8?_HLS_msn=${pending.msn + 5}`, token)).status, 400, 'the origin\'s 400 is passed on');
+    assert.equal((await get(proxy, `index.m3u8?_HLS_msn=${pending.msn + 1}`)).status, 401, 'the proxy checks the token itself');
   });
 });
