@@ -27,7 +27,7 @@ describe('POST /api/tokens/validate', () => {
     const { status, json } = await platform.post('/api/tokens/validate', { code: typed, deviceId: 'device-aaaa' });
     assert.equal(status, 200, JSON.stringify(json));
     assert.deepEqual(Object.keys(json).sort(), ['event', 'expiresAt', 'playbackUrl', 'sessionId', 'token']);
-    assert.deepEqual(json.event, { id: 'conf', title: 'Conf', status: 'scheduled', devicePolicy: 'block' });
+    assert.deepEqual(json.event, { id: 'conf', title: 'Conf', status: 'scheduled', devicePolicy: 'block', latency: 'normal' });
     assert.equal(json.playbackUrl, 'http://127.0.0.1:4000/streams/conf/index.m3u8');
 
     const { header, claims } = verifyIndependently(json.token, platform.dataDir);
