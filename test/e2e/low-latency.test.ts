@@ -50,4 +50,27 @@ describe('a low-latency event (events update --latency low)', () => {
     const probe = await ffprobe(`${app.edgeUrl}/streams/conf/index.m3u8`, await app.token());
     assert.ok(Math.abs(probe.durationSeconds - seconds) <= 1.5, `the VOD lasts ${probe.durationSeconds} s for ${seconds} s published`);
   });
+
+  it('gives every rendition of a ladder its parts, under a master playlist', async (t) => {
+    const app = await startAppliance(t);
+    const update = await runCli(['events', 'update', 'conf', '--latency', 'low', '--ladder', '360p,240p'], { dataDir: app.dataDir });
+    assert.equal(update.code, 0, update.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const publisher = publish(t, `${app.rtmpUrl}/${await app.streamKey()}`, 10, { keyframeSeconds: 1 });
+    const dir = path.join(app.dataDir, 'hls', 'conf');
+    const rendition = (name: string) => {
+      try {
+        return fs.readFileSync(path.join(dir, name, 'index.m3u8'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    await waitFor('parts in both renditions', () => rendition('360p').includes('#EXT-X-PART:') && rendition('240p').includes('#EXT-X-PART:'), 30_000);
+    assert.match(app.playlist(), /#EXT-X-STREAM-INF:BANDWIDTH=\d+\n360p\/index\.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=\d+\n240p\/index\.m3u8\n/);
+    for (const name of ['360p', '240p']) HLS.parse(rendition(name));
+    assert.deepEqual((await ffprobe(`${app.edgeUrl}/streams/conf/index.m3u8`, await app.token())).codecs, ['aac', 'h264']);
+    assert.equal(await publisher.exited, 0, publisher.stderr());
+    await waitFor('the event to end', async () => (await app.status()) === 'ended', 30_000);
+    for (const name of ['360p', '240p']) assert.match(rendition(name), /#EXT-X-PLAYLIST-TYPE:VOD\n[\s\S]*#EXT-X-ENDLIST\n$/);
+  });
 });
