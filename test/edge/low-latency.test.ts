@@ -30,7 +30,14 @@ function startFeeding(t: { after(fn: () => unknown): void }, dataDir: string) {
   segmenter.init(init!);
   let next = 0;
   while (next < 40) segmenter.fragment(fragments[next++]!);
-  const timer = setInterval(() => (next < fragments.length ? segmenter.fragment(fragments[next++]!) : clearInterval(timer)), PART_MS);
+  const timer = setInterval(() => {
+    try {
+      if (next < fragments.length) segmenter.fragment(fragments[next++]!);
+      else clearInterval(timer);
+    } catch {
+      clearInterval(timer); // the test is over and its data directory gone (clean-ups run in the order registered)
+    }
+  }, PART_MS);
   t.after(() => clearInterval(timer));
   return { writes, stop: () => clearInterval(timer) };
 }
