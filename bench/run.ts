@@ -9,6 +9,7 @@ import { benchPlatformValidate } from './platform-validate.js';
 import { benchRevocationPush } from './revocation-push.js';
 import { benchTokensCreate } from './tokens-create.js';
 import { benchViewers } from './viewers.js';
+import { benchViewersCdn } from './viewers-cdn.js';
 import { benchWebhooks } from './webhooks.js';
 
 const only = process.argv.slice(2);
@@ -22,6 +23,7 @@ const benches: [string, () => Promise<void>][] = [
   ['code-views', benchCodeViews],
   ['revocation-push', benchRevocationPush],
   ['viewers', benchViewers],
+  ['viewers-cdn', benchViewersCdn],
   ['analytics-stats', benchAnalyticsStats],
   ['analytics-sampler', benchAnalyticsSampler],
   ['webhooks', benchWebhooks],

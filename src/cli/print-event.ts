@@ -22,6 +22,8 @@ export async function printEvent(out: Output, event: EventView, branding?: Brand
     ['live output', event.ladder],
     ['device policy', event.devicePolicy],
     ['latency', event.latency],
+    ['encryption', event.encryption],
+    ['public', event.public ? 'yes: plays without a code' : 'no'],
     ['created', event.createdAt],
     ...brandingFields(branding),
   ]);

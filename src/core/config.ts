@@ -38,6 +38,13 @@ export interface Config {
   readonly edgeOriginUrl: string | null;
   /** Accept `?token=` and rewrite playlists to carry it, for players that cannot send headers. */
   readonly edgeQueryTokens: boolean;
+  /**
+   * `public`: an encrypted event's segments are served without a token at /segments/… (a CDN may
+   * cache them); playlists and keys keep the token. Unencrypted events are never public.
+   */
+  readonly edgeSegmentAccess: 'token' | 'public';
+  /** Where playlists point public segments (a CDN in front of the edge); null: the edge itself. */
+  readonly segmentBaseUrl: string | null;
   /** Memory for hot segments and playlists, per edge process. */
   readonly edgeCacheMb: number;
   /** Processes of the stand-alone edge sharing its port (node:cluster). */
@@ -53,6 +60,8 @@ export interface Config {
   readonly trustProxyHops: number;
   readonly ffmpegPath: string;
   readonly hlsSegmentSeconds: number;
+  /** How often an encrypted event's AES-128 key changes, in seconds of media (docs/cdn-mode.md). */
+  readonly hlsKeyRotationSeconds: number;
   /** How long an event stays live after its publisher left, for the publisher to come back. */
   readonly ingestReconnectGraceSeconds: number;
   /** A publisher that sends nothing for this long is disconnected. */
@@ -96,6 +105,8 @@ const FIELDS = {
   edgeMode: ['EDGE_MODE', z.enum(['local', 'proxy', 'hybrid'])],
   edgeOriginUrl: ['EDGE_ORIGIN_URL', url.nullable()],
   edgeQueryTokens: ['EDGE_QUERY_TOKENS', z.union([z.boolean(), z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true')])],
+  edgeSegmentAccess: ['EDGE_SEGMENT_ACCESS', z.enum(['token', 'public'])],
+  segmentBaseUrl: ['SEGMENT_BASE_URL', url.transform((v) => v.replace(/\/+$/, '')).nullable()],
   edgeCacheMb: ['EDGE_CACHE_MB', z.coerce.number().int().min(0).max(1_048_576)],
   edgeWorkers: ['EDGE_WORKERS', z.union([z.literal('auto').transform(() => os.availableParallelism()), z.coerce.number().int().min(1).max(256)])],
   edgeAllowedOrigins: [
@@ -115,6 +126,7 @@ const FIELDS = {
   trustProxyHops: ['STREAMGATE_TRUST_PROXY_HOPS', z.coerce.number().int().min(0).max(10)],
   ffmpegPath: ['FFMPEG_PATH', z.string().min(1)],
   hlsSegmentSeconds: ['HLS_SEGMENT_SECONDS', z.coerce.number().int().min(1).max(30)],
+  hlsKeyRotationSeconds: ['HLS_KEY_ROTATION_SECONDS', z.coerce.number().int().min(2).max(3_600)],
   ingestReconnectGraceSeconds: ['INGEST_RECONNECT_GRACE_SECONDS', z.coerce.number().min(0).max(3_600)],
   ingestIdleTimeoutSeconds: ['INGEST_IDLE_TIMEOUT_SECONDS', z.coerce.number().min(1).max(600)],
   adminUser: ['ADMIN_USER', z.string().regex(ADMIN_USERNAME_PATTERN, `must be ${ADMIN_USERNAME_RULE}`).nullable()],
@@ -151,6 +163,8 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     edgeMode: 'local',
     edgeOriginUrl: null,
     edgeQueryTokens: false,
+    edgeSegmentAccess: 'token',
+    segmentBaseUrl: null,
     edgeCacheMb: 256,
     edgeWorkers: 1,
     edgeAllowedOrigins: undefined, // the platform's origin, filled in below
@@ -161,6 +175,7 @@ function defaults(dataDir: string): Record<keyof Config, unknown> {
     trustProxyHops: 0,
     ffmpegPath: 'ffmpeg',
     hlsSegmentSeconds: 2,
+    hlsKeyRotationSeconds: 30,
     ingestReconnectGraceSeconds: 10,
     ingestIdleTimeoutSeconds: 10,
     adminUser: null,

@@ -6,10 +6,12 @@ import { MEDIA_HEADERS, type HeaderList } from './header-list.js';
 import { createEdgeMetrics } from './metrics.js';
 import { sendJson } from './hls-response.js';
 import { createStreamsHandler, type StreamsHandler } from './streams-handler.js';
+import { createKeyHandler } from './key-handler.js';
 import { streamgateVersion } from '../core/version.js';
 
 /** A platform not heard from for this long makes the edge report itself degraded (it still serves). */
 const STALE_SYNC_MS = 30_000;
+const PUBLIC_HEADERS: HeaderList = [...MEDIA_HEADERS, 'Access-Control-Allow-Origin', '*'];
 
 export interface EdgeApp {
   (req: IncomingMessage, res: ServerResponse): void;
@@ -18,12 +20,13 @@ export interface EdgeApp {
 }
 
 /**
- * The stand-alone edge as a node:http request listener, not listening: `/streams/…`, `/healthz`
+ * The stand-alone edge as a node:http request listener, not listening: `/streams/…`, `/keys/…`, `/healthz`
  * and `/metrics`, no framework on the way. It never touches the database.
  */
 export function createEdgeApp(deps: EdgeDeps): EdgeApp {
   const metrics = createEdgeMetrics();
   const streams = createStreamsHandler(deps, metrics);
+  const keys = createKeyHandler(deps, metrics);
   // Two sets of lists made once: answers over HTTPS (own TLS, or a trusted proxy's word) carry HSTS.
   const plainCors = createCors(deps.config.edgeAllowedOrigins, MEDIA_HEADERS);
   const secureCors = createCors(deps.config.edgeAllowedOrigins, [...MEDIA_HEADERS, 'Strict-Transport-Security', HSTS_VALUE]);
@@ -57,6 +60,9 @@ export function createEdgeApp(deps: EdgeDeps): EdgeApp {
     const url = req.url ?? '/';
     const get = req.method === 'GET' || req.method === 'HEAD';
     if (get && url.startsWith('/streams/')) return void streams(req, res, url.slice('/streams'.length), base);
+    if (get && url.startsWith('/keys/')) return void keys(req, res, url.slice('/keys'.length), base);
+    // Anyone may fetch public segments, so any page may read them: one answer a CDN can cache for all.
+    if (get && url.startsWith('/segments/')) return void streams.publicSegment(req, res, url.slice('/segments'.length), PUBLIC_HEADERS);
     const pathname = url.split('?')[0];
     if (get && pathname === '/healthz') return health(res, base);
     if (get && pathname === '/metrics') return void metricsText(res, base).catch(() => sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } }, base));

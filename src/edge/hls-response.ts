@@ -4,6 +4,7 @@ import { parseByteRange } from './byte-range.js';
 import { writeHead, type HeaderList } from './header-list.js';
 import type { HlsTarget } from './hls-path.js';
 import type { HotFile } from './hot-files.js';
+import { PUBLIC_SEGMENT_CACHE_CONTROL } from './public-segments.js';
 
 // How the edge answers, once a request has passed every check: the headers, ranges and
 // validators Express's sendFile gave, without its per-request stat, open and stream. `base` is
@@ -37,16 +38,20 @@ interface PreparedFile {
 
 // Keyed by the cached bytes: a changed file is read into a new Buffer, and what was prepared goes with the old one.
 const preparedByBytes = new WeakMap<Buffer, PreparedFile>();
+const preparedPublicByBytes = new WeakMap<Buffer, PreparedFile>();
 
-function contentHeaders(target: HlsTarget): string[] {
+/** `publicSegment`: an encrypted segment on the public path (public-segments.ts), cacheable by anyone. */
+function contentHeaders(target: HlsTarget, publicSegment = false): string[] {
   // Live playlists change every segment; segments never change once written.
-  return ['Content-Type', target.contentType, 'Cache-Control', target.isPlaylist ? 'no-store' : SEGMENT_CACHE_CONTROL, 'Accept-Ranges', 'bytes'];
+  const cacheControl = target.isPlaylist ? 'no-store' : publicSegment ? PUBLIC_SEGMENT_CACHE_CONTROL : SEGMENT_CACHE_CONTROL;
+  return ['Content-Type', target.contentType, 'Cache-Control', cacheControl, 'Accept-Ranges', 'bytes'];
 }
 
-function prepared(target: HlsTarget, file: HotFile): PreparedFile {
-  const known = file.bytes && preparedByBytes.get(file.bytes);
+function prepared(target: HlsTarget, file: HotFile, publicSegment: boolean): PreparedFile {
+  const byBytes = publicSegment ? preparedPublicByBytes : preparedByBytes;
+  const known = file.bytes && byBytes.get(file.bytes);
   if (known) return known;
-  const content = contentHeaders(target);
+  const content = contentHeaders(target, publicSegment);
   let etag: string | null = null;
   let lastModified: string | null = null;
   if (!target.isPlaylist) {
@@ -56,13 +61,13 @@ function prepared(target: HlsTarget, file: HotFile): PreparedFile {
   }
   const text = file.bytes && target.isPlaylist ? file.bytes.toString('latin1') : null;
   const headers = { content, whole: [...content, 'Content-Length', String(file.size)], etag, lastModified, text };
-  if (file.bytes) preparedByBytes.set(file.bytes, headers);
+  if (file.bytes) byBytes.set(file.bytes, headers);
   return headers;
 }
 
 /** A body made here (a rewritten playlist, the origin's answer): ranges apply to it too. Returns the body's length sent. */
-export function sendBytes(req: IncomingMessage, res: ServerResponse, target: HlsTarget, body: Buffer, base: HeaderList): number {
-  const content = contentHeaders(target);
+export function sendBytes(req: IncomingMessage, res: ServerResponse, target: HlsTarget, body: Buffer, base: HeaderList, publicSegment = false): number {
+  const content = contentHeaders(target, publicSegment);
   return sendBody(res, body, req.headers.range, [...base, ...content], [...base, ...content, 'Content-Length', String(body.length)]);
 }
 
@@ -70,8 +75,8 @@ export function sendBytes(req: IncomingMessage, res: ServerResponse, target: Hls
  * A file of the event's folder: from memory when HotFiles holds it, else streamed from disk.
  * Returns the number of body bytes the answer carries (0 for HEAD, 304 and 416).
  */
-export function sendFile(req: IncomingMessage, res: ServerResponse, target: HlsTarget, file: HotFile, base: HeaderList, failed: () => void): number {
-  const headers = prepared(target, file);
+export function sendFile(req: IncomingMessage, res: ServerResponse, target: HlsTarget, file: HotFile, base: HeaderList, failed: () => void, publicSegment = false): number {
+  const headers = prepared(target, file, publicSegment);
   let rangeHeader = req.headers.range;
   if (headers.etag) {
     if (isFresh(req, headers.etag, file.mtimeMs)) {

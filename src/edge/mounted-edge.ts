@@ -10,6 +10,7 @@ import { createNativePlayers } from './native-players.js';
 import { RevocationList } from './revocation-list.js';
 import { RevocationSync } from './revocation-sync.js';
 import { createStreamsHandler } from './streams-handler.js';
+import { createKeyHandler } from './key-handler.js';
 
 /**
  * Answers `GET|HEAD /streams/…` itself and returns true; any other request is left to the caller
@@ -31,12 +32,17 @@ export function createMountedEdge(config: Config, log: Log): { router: StreamsDi
   let platform: string | null = null;
   const native = createNativePlayers({ config, keyring, revocations, platformUrl: () => platform, clock: systemClock, log });
   const deps = { config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync?.lagMs() ?? Infinity, native };
-  const streams = createStreamsHandler(deps, createEdgeMetrics(), { trustedProxyHops: config.trustProxyHops });
+  const metrics = createEdgeMetrics();
+  const streams = createStreamsHandler(deps, metrics, { trustedProxyHops: config.trustProxyHops });
+  const keys = createKeyHandler(deps, metrics, { trustedProxyHops: config.trustProxyHops });
   // Other methods go on to the platform (its 404). Same origin as the player: no CORS headers.
   const router: StreamsDispatch = (req, res) => {
     const url = req.url;
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || !url?.startsWith('/streams/')) return false;
-    void streams(req, res, url.slice('/streams'.length), MEDIA_HEADERS);
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !url) return false;
+    if (url.startsWith('/streams/')) void streams(req, res, url.slice('/streams'.length), MEDIA_HEADERS);
+    else if (url.startsWith('/keys/')) void keys(req, res, url.slice('/keys'.length), MEDIA_HEADERS);
+    else if (url.startsWith('/segments/')) void streams.publicSegment(req, res, url.slice('/segments'.length), MEDIA_HEADERS);
+    else return false;
     return true;
   };
   const pruner = setInterval(() => revocations.prune(systemClock()), 30_000);

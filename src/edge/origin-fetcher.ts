@@ -28,29 +28,31 @@ export class OriginFetcher {
   ) {}
 
   /**
+   * `authorization` null: a public segment, fetched from the origin's /segments path without a token.
    * `reload`: a blocking reload's `_HLS_…` query, forwarded as it is; viewers asking for the same
    * part of the same playlist share one held upstream request.
    */
-  get(target: HlsTarget, authorization: string, reload: string | null = null): Promise<OriginResponse> {
+  get(target: HlsTarget, authorization: string | null, reload: string | null = null): Promise<OriginResponse> {
     const key = `${target.eventId}/${target.relativePath}${reload ? `?${reload}` : ''}`;
     const cached = this.cache.get(key);
     if (cached) return Promise.resolve({ status: 200, body: cached });
-    let pending = this.inFlight.get(key);
+    const flight = `${authorization === null ? 'public' : 'gated'}:${key}`;
+    let pending = this.inFlight.get(flight);
     if (!pending) {
-      pending = this.fetchUpstream(key, target, authorization).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
+      pending = this.fetchUpstream(key, target, authorization).finally(() => this.inFlight.delete(flight));
+      this.inFlight.set(flight, pending);
     }
     return pending;
   }
 
-  private async fetchUpstream(key: string, target: HlsTarget, authorization: string): Promise<OriginResponse> {
+  private async fetchUpstream(key: string, target: HlsTarget, authorization: string | null): Promise<OriginResponse> {
     this.onUpstreamFetch();
     let response: Response;
     try {
       const held = key.includes('?') || target.relativePath.endsWith('.m4s');
-      response = await fetch(`${this.originUrl}/streams/${key}`, {
+      response = await fetch(`${this.originUrl}${authorization === null ? '/segments' : '/streams'}/${key}`, {
         // The viewer's token was verified here already; an edge origin verifies it again.
-        headers: { Authorization: authorization },
+        headers: authorization === null ? {} : { Authorization: authorization },
         signal: AbortSignal.timeout(held ? HELD_UPSTREAM_TIMEOUT_MS : UPSTREAM_TIMEOUT_MS),
       });
     } catch (error) {

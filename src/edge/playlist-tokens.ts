@@ -3,8 +3,9 @@
  * playlist (segment lines and URI="…" attributes of EXT-X-KEY, EXT-X-MAP, EXT-X-MEDIA…) gets
  * `token=…` added to its query, so the requests it leads to carry the token too.
  */
-export function addTokenToPlaylist(playlist: string, token: string): string {
-  const withToken = (uri: string) => `${uri}${uri.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
+export function addTokenToPlaylist(playlist: string, token: string, keepClean: (uri: string) => boolean = () => false): string {
+  // `keepClean`: URIs that must not carry the token (public segments, which a CDN logs and caches).
+  const withToken = (uri: string) => (keepClean(uri) ? uri : `${uri}${uri.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`);
   return playlist
     .split('\n')
     .map((line) => {

@@ -15,6 +15,7 @@ import type { EdgeMetrics } from './metrics.js';
 import { OriginFetcher } from './origin-fetcher.js';
 import { addTokenToPlaylist } from './playlist-tokens.js';
 import { holdForLowLatency } from './low-latency-hold.js';
+import { headOf, isPublicSegmentUri, looksEncrypted, withPublicSegments } from './public-segments.js';
 import { VerifiedTokenCache } from './token-cache.js';
 
 const MESSAGES = { 401: ['unauthorized', 'Access denied.'], 403: ['forbidden', 'Access denied.'], 404: ['not_found', 'No such file.'] } as const;
@@ -31,6 +32,11 @@ export interface StreamsHandler {
   close(): void;
   /** The segment and playlist bytes held in memory (EDGE_CACHE_MB). */
   cache: ByteCache;
+  /**
+   * Answers `GET|HEAD /segments<url>` (EDGE_SEGMENT_ACCESS=public): an encrypted event's segment
+   * without a token, cacheable by anyone; 404 for anything else.
+   */
+  publicSegment(req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList): Promise<void>;
 }
 
 /**
@@ -45,6 +51,22 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
   const files = new HotFiles(path.join(config.dataDir, 'hls'), new ByteCache(config.edgeCacheMb * 1024 * 1024), log);
   const origin =
     config.edgeMode !== 'local' && config.edgeOriginUrl ? new OriginFetcher(config.edgeOriginUrl.replace(/\/$/, ''), () => metrics.upstreamFetches.inc()) : null;
+
+  // EDGE_SEGMENT_ACCESS=public: where playlists point encrypted segments (SEGMENT_BASE_URL, or here).
+  const publicBase = config.edgeSegmentAccess === 'public' ? (config.segmentBaseUrl ?? '') : null;
+  // A playlist's text as served to a token holder: public segment URIs, then ?token= on the rest.
+  // The public rewrite of a playlist held in memory is made once per version of it.
+  const publicTexts = new WeakMap<Buffer, string>();
+  const playlistText = (target: HlsTarget, text: string, bytes: Buffer | null, queryToken: string | null): string => {
+    let out = text;
+    if (publicBase !== null) {
+      const known = bytes && publicTexts.get(bytes);
+      const dir = target.relativePath.includes('/') ? target.relativePath.slice(0, target.relativePath.lastIndexOf('/')) : '';
+      out = known ?? withPublicSegments(text, target.eventId, dir, publicBase);
+      if (bytes && !known) publicTexts.set(bytes, out);
+    }
+    return queryToken ? addTokenToPlaylist(out, queryToken, isPublicSegmentUri) : out;
+  };
 
   const refuse = (res: ServerResponse, base: HeaderList, status: 401 | 403 | 404, reason: string, urlPath: string) => {
     if (status !== 404) log.info('stream request refused', { requestId: res.getHeader(REQUEST_ID_HEADER), eventId: eventIdIn(urlPath), status, reason, path: urlPath });
@@ -144,7 +166,7 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
       }
       if (outcome.kind === 'refuse') return sendJson(res, outcome.status, { error: { code: outcome.code, message: outcome.message } }, base);
       if (outcome.kind === 'playlist') {
-        const text = queryToken ? addTokenToPlaylist(outcome.text, queryToken) : outcome.text;
+        const text = queryToken || publicBase !== null ? playlistText(target, outcome.text, null, queryToken) : outcome.text;
         return delivered(sendBytes(req, res, target, Buffer.from(text), base));
       }
       if (deps.revocations.isRevoked(claims)) return refuse(res, base, 403, 'revoked', urlPath);
@@ -161,14 +183,16 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
         log.warn('origin failed', { requestId: res.getHeader(REQUEST_ID_HEADER), eventId: target.eventId, status: upstream.status, path: urlPath });
         return sendJson(res, upstream.status, { error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } }, base);
       }
-      const body = queryToken && target.isPlaylist ? Buffer.from(addTokenToPlaylist(upstream.body.toString('utf8'), queryToken)) : upstream.body;
+      const body = (queryToken || publicBase !== null) && target.isPlaylist ? Buffer.from(playlistText(target, upstream.body.toString('utf8'), null, queryToken)) : upstream.body;
       return delivered(sendBytes(req, res, target, body, base));
     }
     if (!file) return refuse(res, base, 404, 'no such file', urlPath);
-    if (queryToken && target.isPlaylist) {
+    if ((queryToken || publicBase !== null) && target.isPlaylist) {
       const text = file.bytes ? file.bytes.toString('utf8') : await fs.promises.readFile(file.realPath, 'utf8').catch(() => null);
       if (text === null) return refuse(res, base, 404, 'no such file', urlPath);
-      return delivered(sendBytes(req, res, target, Buffer.from(addTokenToPlaylist(text, queryToken)), base));
+      const served = playlistText(target, text, file.bytes, queryToken);
+      // An unencrypted playlist without ?token= is the file as it is: the hot path below.
+      if (served !== text || queryToken) return delivered(sendBytes(req, res, target, Buffer.from(served), base));
     }
     return delivered(sendFile(req, res, target, file, base, () => refuse(res, base, 404, 'send failed', urlPath)));
   };
@@ -179,7 +203,35 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } }, base);
       else res.destroy();
     });
-  return Object.assign(handler, { close: () => files.close(), cache: files.cache });
+  const publicSegment = async (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList): Promise<void> => {
+    res.on('finish', countFinished);
+    publicRequests.inc();
+    res.setHeader(REQUEST_ID_HEADER, requestIdFor(req));
+    const queryAt = url.indexOf('?');
+    const urlPath = queryAt < 0 ? url : url.slice(0, queryAt);
+    const target = publicBase === null ? null : targetOf(urlPath);
+    if (!target || !target.relativePath.endsWith('.ts')) return refuse(res, base, 404, 'not a public segment', urlPath);
+    const file = config.edgeMode === 'proxy' ? null : (files.peek(target) ?? (await files.get(target)));
+    if (!file && origin) {
+      const upstream = await origin.get(target, null);
+      if (!upstream.body) return upstream.status === 404 ? refuse(res, base, 404, 'not at the origin', urlPath) : sendJson(res, upstream.status, { error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } }, base);
+      if (!looksEncrypted(upstream.body, upstream.body.length)) return refuse(res, base, 404, 'segment in clear', urlPath);
+      return void sendBytes(req, res, target, upstream.body, base, true);
+    }
+    if (!file) return refuse(res, base, 404, 'no such file', urlPath);
+    // Only ciphertext is public: a segment of an event in clear is never served here.
+    if (!looksEncrypted(await headOf(file), file.size)) return refuse(res, base, 404, 'segment in clear', urlPath);
+    sendFile(req, res, target, file, base, () => refuse(res, base, 404, 'send failed', urlPath), true);
+  };
+  const publicRequests = metrics.publicSegmentRequests;
+
+  const publicHandler = (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList) =>
+    publicSegment(req, res, url, base).catch((error: unknown) => {
+      log.error('unhandled error', { requestId: res.getHeader(REQUEST_ID_HEADER), method: req.method, path: url.split('?')[0], error: (error as Error)?.stack ?? String(error) });
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } }, base);
+      else res.destroy();
+    });
+  return Object.assign(handler, { close: () => files.close(), cache: files.cache, publicSegment: publicHandler });
 }
 
 /** A query's LL-HLS parameters alone, in a fixed order (the token, if any, stays here): the key of one held upstream request. */

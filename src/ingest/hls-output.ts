@@ -23,16 +23,20 @@ const AUDIO_ENCODE = ['-c:a', 'aac', '-b:a', '128k'];
  * discontinuity; `temp_file` keeps half-written segments out of it. Every `-map` names a track the
  * publisher was seen to send (flv-tracks.ts): none is guessed.
  */
-export function liveHlsArgs(dir: string, rungs: readonly Rung[], segmentSeconds: number, packaging: LivePackaging, windowSeconds: number | null = null): string[] {
+export function liveHlsArgs(dir: string, rungs: readonly Rung[], segmentSeconds: number, packaging: LivePackaging, windowSeconds: number | null = null, keyInfoFile: string | null = null): string[] {
+  // An encrypted event: FFmpeg reads the key info file again at every segment (periodic_rekey),
+  // so a key rotated by key-rotator.ts applies from the next segment on.
+  const encryption = keyInfoFile ? ['-hls_key_info_file', keyInfoFile] : [];
+  const rekey = keyInfoFile ? '+periodic_rekey' : '';
   // A recording window (the demo's endless stream) lists only the last segments and deletes older ones.
   const hls = windowSeconds
     ? [
         '-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_list_size', String(Math.ceil(windowSeconds / segmentSeconds)),
-        '-hls_flags', 'independent_segments+program_date_time+omit_endlist+temp_file+append_list+delete_segments',
+        '-hls_flags', `independent_segments+program_date_time+omit_endlist+temp_file+append_list+delete_segments${rekey}`, ...encryption,
       ]
     : [
         '-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_playlist_type', 'event',
-        '-hls_flags', 'independent_segments+program_date_time+omit_endlist+temp_file+append_list',
+        '-hls_flags', `independent_segments+program_date_time+omit_endlist+temp_file+append_list${rekey}`, ...encryption,
       ];
   // The FLV header FFmpeg reads announces exactly the tracks that were seen (hls-writer.ts), so it
   // waits for no other; the short analyzeduration bounds the wait should one still be missing.

@@ -6,6 +6,8 @@ import type { Rung } from '../core/events/ladder.js';
 import { liveHlsArgs, livePlaylists, reopenPlaylists, segmentCount } from './hls-output.js';
 import { PROGRESS_ARGS } from './ffmpeg-progress.js';
 import { PlaylistKeeper } from './playlist-keeper.js';
+import { KeyRotator } from './key-rotator.js';
+import type { HlsKeyStore } from '../core/hls-keys/hls-key-store.js';
 import type { LivePackaging } from './live-packaging.js';
 import type { Publisher } from './rtmp-server.js';
 import { llHlsArgs } from './ll-hls/ll-hls-args.js';
@@ -28,6 +30,8 @@ export interface HlsWriterOptions {
   windowSeconds?: number | null;
   /** FFmpeg's `-progress` output, every 2 s, for the stream's health (ffmpeg-progress.ts). */
   onProgress?(chunk: Buffer): void;
+  /** AES-128: segments encrypted under keys from `store`, a new one every `rotationSeconds`. */
+  encryption?: { store: HlsKeyStore; eventId: string; workRoot: string; rotationSeconds: number } | null;
   /** `low`: LL-HLS, FFmpeg's fragmented MP4 segmented here (ll-hls/); `normal` (default): FFmpeg's HLS. */
   latency?: 'low' | 'normal';
 }
@@ -67,10 +71,14 @@ export class HlsWriter {
   private readonly keeper: PlaylistKeeper;
   /** Segments the first playlist listed before this publish: one more means it is playable. */
   private segmentsBefore = 0;
+  private readonly keys: KeyRotator | null;
+  private rotateTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: HlsWriterOptions) {
-    const { ffmpegPath, dir, rungs, segmentSeconds, packaging, log } = options;
+    const { ffmpegPath, dir, rungs, segmentSeconds, packaging, log, encryption } = options;
+    this.keys = encryption ? new KeyRotator(encryption.store, encryption.eventId, encryption.workRoot) : null;
     this.keeper = new PlaylistKeeper({
+      encryptedFor: encryption ? encryption.eventId : null,
       ffmpegPath,
       dir,
       playlists: livePlaylists(rungs, packaging),
@@ -88,7 +96,21 @@ export class HlsWriter {
     reopenPlaylists(dir);
     this.segmentsBefore = segmentCount(path.join(dir, livePlaylists(rungs, packaging)[0]!));
     this.keeper.start();
+    if (this.keys) {
+      this.keys.start();
+      const rotationMs = this.options.encryption!.rotationSeconds * 1000;
+      this.rotateTimer = setInterval(() => this.rotateKey(), rotationMs);
+    }
     this.spawnFfmpeg();
+  }
+
+  private rotateKey(): void {
+    try {
+      this.keys?.rotate();
+    } catch (error) {
+      // The current key stays in use: segments stay encrypted, only for longer under one key.
+      this.options.log.error('cannot rotate the encryption key; keeping the current one', { error: String(error) });
+    }
   }
 
   /** Ends FFmpeg's input and waits until it has written the last segment and exited. */
@@ -103,6 +125,8 @@ export class HlsWriter {
       await this.exited;
       clearTimeout(killer);
     }
+    if (this.rotateTimer) clearInterval(this.rotateTimer);
+    this.keys?.stop();
     if (!this.lowLatency) await this.keeper.stop();
   }
 
@@ -125,7 +149,7 @@ export class HlsWriter {
     const { ffmpegPath, dir, rungs, segmentSeconds, packaging, publisher, log } = this.options;
     const startedAt = Date.now();
     const lowLatency = this.lowLatency ? llHlsArgs(dir, rungs, segmentSeconds, packaging) : null;
-    const args = lowLatency ? lowLatency.args : liveHlsArgs(dir, rungs, segmentSeconds, packaging, this.options.windowSeconds ?? null);
+    const args = lowLatency ? lowLatency.args : liveHlsArgs(dir, rungs, segmentSeconds, packaging, this.options.windowSeconds ?? null, this.keys?.keyInfoFile ?? null);
     // Low latency: one more pipe per rendition, FFmpeg's fragmented MP4.
     const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', ...(lowLatency?.outputs.map(() => 'pipe' as const) ?? [])];
     // Its own process group: a Ctrl-C in the terminal reaches only us, and we end FFmpeg's input in

@@ -12,6 +12,8 @@ import { HlsWriter } from './hls-writer.js';
 import { StreamHealthReporter } from './stream-health-reporter.js';
 import { decidePackaging } from './live-packaging.js';
 import type { Publisher, RtmpHandlers } from './rtmp-server.js';
+import type { HlsKeyStore } from '../core/hls-keys/hls-key-store.js';
+import type { EventEncryption } from '../core/db/schema.js';
 
 export interface LiveIngestOptions {
   db: Db;
@@ -26,11 +28,14 @@ export interface LiveIngestOptions {
   reconnectGraceMs: number;
   /** A publisher that sends nothing for this long is cut off (and may reconnect). */
   idleTimeoutMs: number;
+  /** Where encrypted events' keys are made (key-rotator.ts); without it every event is written in clear. */
+  keys?: { store: HlsKeyStore; workRoot: string; rotationSeconds: number };
 }
 
 interface Target {
   eventId: string;
   ladder: string;
+  encryption: EventEncryption;
   latency: 'low' | 'normal';
   startsAt: number | null;
   windowSeconds: number | null;
@@ -143,7 +148,7 @@ export class LiveIngest implements RtmpHandlers {
    * packaged: one log line, the reason in the event's ingest state, the publisher cut off. The
    * event turns live only when the first segment is written, i.e. when it can be played.
    */
-  private async startWriter(live: LiveEvent, publisher: Publisher, { ladder, latency, windowSeconds }: Target): Promise<void> {
+  private async startWriter(live: LiveEvent, publisher: Publisher, { ladder, latency, windowSeconds, encryption }: Target): Promise<void> {
     const rungs = parseLadder(ladder);
     const decision = decidePackaging(await readTracks(publisher), rungs.length > 0);
     if (live.publisher !== publisher) return; // gone while we looked
@@ -161,6 +166,7 @@ export class LiveIngest implements RtmpHandlers {
       segmentSeconds: this.options.segmentSeconds,
       packaging: decision.packaging,
       windowSeconds,
+      encryption: encryption === 'aes-128' ? this.encryptionFor(live.eventId) : null,
       latency,
       publisher,
       // FFmpeg's and the playlists' lines name the event they are about.
@@ -184,7 +190,7 @@ export class LiveIngest implements RtmpHandlers {
     });
     live.writer = writer;
     writer.start();
-    this.options.log.info('writing HLS', { eventId: live.eventId, ladder, latency, ...decision.packaging });
+    this.options.log.info('writing HLS', { eventId: live.eventId, ladder, latency, encryption, ...decision.packaging });
   }
 
   closed(publisher: Publisher): void {
@@ -228,7 +234,7 @@ export class LiveIngest implements RtmpHandlers {
 
   private async refreshKeys(): Promise<void> {
     const rows = await listIngestTargets(this.options.db, this.options.keyring);
-    this.targets = new Map(rows.map((r) => [r.stream_key, { eventId: r.id, ladder: r.ladder, latency: r.latency, startsAt: r.starts_at, windowSeconds: r.window_seconds }]));
+    this.targets = new Map(rows.map((r) => [r.stream_key, { eventId: r.id, ladder: r.ladder, latency: r.latency, encryption: r.encryption, startsAt: r.starts_at, windowSeconds: r.window_seconds }]));
     // An event archived while live loses its publisher at once.
     const usable = new Map(rows.map((r) => [r.id, r]));
     const now = this.options.clock();
@@ -262,6 +268,12 @@ export class LiveIngest implements RtmpHandlers {
         publisher.disconnect();
       }
     }
+  }
+
+  private encryptionFor(eventId: string) {
+    const keys = this.options.keys;
+    if (!keys) throw new Error('an encrypted event needs the key store (LiveIngestOptions.keys)');
+    return { ...keys, eventId };
   }
 
   private hlsDir(eventId: string): string {

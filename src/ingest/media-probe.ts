@@ -19,12 +19,12 @@ export function ffprobeBeside(ffmpegPath: string): string {
  * (400); an ffprobe that is not there is this machine's problem (500), and says so: taking a
  * missing tool for a bad file sends the operator hunting in the wrong place.
  */
-export async function probeMedia(ffmpegPath: string, file: string): Promise<ProbeResult> {
+export async function probeMedia(ffmpegPath: string, file: string, inputArgs: readonly string[] = []): Promise<ProbeResult> {
   const ffprobe = ffprobeBeside(ffmpegPath);
   let stdout: string;
   try {
     ({ stdout } = await promisify(execFile)(ffprobe, [
-      '-v', 'error', '-show_entries', 'format=duration:stream=codec_type,codec_name:stream_disposition=attached_pic', '-of', 'json', file,
+      '-v', 'error', ...inputArgs, '-show_entries', 'format=duration:stream=codec_type,codec_name:stream_disposition=attached_pic', '-of', 'json', file,
     ], { timeout: 30_000 }));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {

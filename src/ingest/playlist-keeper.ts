@@ -5,6 +5,7 @@ import type { Log } from '../core/log.js';
 import { FFMPEG_SUFFIX, keepMediaPlaylist, targetDurationOf, wholeSegmentDurations } from './media-playlist.js';
 import { keepMasterPlaylist, MASTER, probeFrameRate } from './master-playlist.js';
 import { cutSegment, readPieces } from './segment-splitter.js';
+import { withServedKeyUris } from '../core/hls-keys/served-key-uri.js';
 
 export interface PlaylistKeeperOptions {
   ffmpegPath: string;
@@ -18,6 +19,11 @@ export interface PlaylistKeeperOptions {
   log: Log;
   /** Called with the number of segments the first media playlist lists, after each change. */
   onSegments?: (count: number) => void;
+  /**
+   * The event's id when its segments are encrypted: key URIs are rewritten to the edge's
+   * (served-key-uri.ts), and a long segment is listed as it is, since ciphertext cannot be cut.
+   */
+  encryptedFor?: string | null;
 }
 
 /**
@@ -88,9 +94,14 @@ export class PlaylistKeeper {
     this.checkKeyframeInterval(ffmpegText);
     const target = targetDurationOf(servedText, ffmpegText, this.options.segmentSeconds);
     const folder = path.dirname(served);
-    const kept = keepMediaPlaylist(ffmpegText, target, (uri) => readPieces(folder, uri) ?? (this.uncuttable.has(path.join(folder, uri)) ? [] : null));
+    const encryptedFor = this.options.encryptedFor ?? null;
+    const piecesOf = encryptedFor
+      ? (uri: string) => [{ uri, duration: segmentDurationIn(ffmpegText, uri) }]
+      : (uri: string) => readPieces(folder, uri) ?? (this.uncuttable.has(path.join(folder, uri)) ? [] : null);
+    const kept = keepMediaPlaylist(ffmpegText, target, piecesOf);
     if (kept.uncut) this.cut(folder, kept.uncut, target);
-    if (kept.text !== servedText) writeFileAtomic(served, kept.text, 0o644);
+    const text = encryptedFor ? withServedKeyUris(kept.text, encryptedFor) : kept.text;
+    if (text !== servedText) writeFileAtomic(served, text, 0o644);
     return kept.segmentCount;
   }
 
@@ -143,6 +154,14 @@ export class PlaylistKeeper {
     const uri = (readOrNull(playlist) ?? '').split('\n').find((line) => line.trim() && !line.startsWith('#'));
     return uri ? path.join(path.dirname(playlist), uri.trim()) : null;
   }
+}
+
+/** The EXTINF of `uri` in FFmpeg's playlist (0 if not listed). */
+function segmentDurationIn(ffmpegText: string, uri: string): number {
+  const lines = ffmpegText.split('\n').map((line) => line.trim());
+  const at = lines.indexOf(uri);
+  for (let i = at - 1; i >= 0; i--) if (lines[i]!.startsWith('#EXTINF:')) return Number.parseFloat(lines[i]!.slice('#EXTINF:'.length));
+  return 0;
 }
 
 function readOrNull(file: string): string | null {

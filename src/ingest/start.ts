@@ -5,6 +5,8 @@ import { openDatabase } from '../core/db/database.js';
 import { createLog, type Log } from '../core/log.js';
 import { loadKeyring } from '../core/secret-store.js';
 import { LiveIngest } from './live-ingest.js';
+import { HlsKeyStore } from '../core/hls-keys/hls-key-store.js';
+import { keyWorkRoot, removeStaleKeyWork } from './key-rotator.js';
 import { startRtmpServer } from './rtmp-server.js';
 
 export interface RunningIngest {
@@ -29,6 +31,7 @@ export async function startIngest(config: Config, log: Log = createLog('ingest')
     segmentSeconds: config.hlsSegmentSeconds,
     reconnectGraceMs: config.ingestReconnectGraceSeconds * 1000,
     idleTimeoutMs: config.ingestIdleTimeoutSeconds * 1000,
+    keys: { store: new HlsKeyStore(config.dataDir, keyring), workRoot: keyWorkRoot(config.dataDir), rotationSeconds: config.hlsKeyRotationSeconds },
   });
   let rtmp;
   try {
@@ -36,6 +39,8 @@ export async function startIngest(config: Config, log: Log = createLog('ingest')
     const rtmps = config.rtmpsPort !== null && config.tlsCert && config.tlsKey ? { port: config.rtmpsPort, files: { cert: config.tlsCert, key: config.tlsKey } } : undefined;
     rtmp = await startRtmpServer({ host: config.host, port: config.rtmpPort, log, handlers: ingest, rtmps });
     await ingest.endEventsLeftLive(); // holding the port, this is the only ingest
+    // Plain keys a killed FFmpeg run left behind (their writer is gone): none may outlive it.
+    if (removeStaleKeyWork(keyWorkRoot(config.dataDir)) > 0) log.warn('removed plain encryption keys a stopped process left behind');
   } catch (error) {
     await ingest.stop();
     await rtmp?.stop();

@@ -8,6 +8,9 @@ import { writeFileAtomic } from '../core/atomic-file.js';
 import { keepVodPlaylist } from './media-playlist.js';
 import { probeMedia, type ProbeResult } from './media-probe.js';
 import { verifyVod } from './vod-verify.js';
+import { KeyRotator, keyWorkRoot } from './key-rotator.js';
+import type { HlsKeyStore } from '../core/hls-keys/hls-key-store.js';
+import { withServedKeyUris } from '../core/hls-keys/served-key-uri.js';
 
 export interface VodImportResult {
   playlist: string;
@@ -15,6 +18,8 @@ export interface VodImportResult {
   transcoded: boolean;
   /** True for a recording with sound and no picture (a radio show, a concert's audio). */
   audioOnly: boolean;
+  /** AES-128 segments, keys handed out by the edge (an event with `--encryption aes-128`). */
+  encrypted: boolean;
 }
 
 /** MPEG-TS costs about 10 % over the media for video, far more for audio alone (small frames). */
@@ -22,6 +27,8 @@ const TS_OVERHEAD_VIDEO = 1.2;
 const TS_OVERHEAD_AUDIO = 1.6;
 const AUDIO_KBPS = 128;
 const SPACE_MARGIN_BYTES = 1024 * 1024;
+/** How much faster than real time an encrypted import may read, so each key rotation lands (see importVod). */
+const ENCRYPTED_READ_RATE = 40;
 
 interface ImportPlan {
   transcoded: boolean;
@@ -67,6 +74,8 @@ export async function importVod(
   eventId: string,
   file: string,
   onProgress: (doneSeconds: number, totalSeconds: number) => void = () => undefined,
+  /** Given for an encrypted event: segments are AES-128 under keys made here, a new one every HLS_KEY_ROTATION_SECONDS of media. */
+  keys: HlsKeyStore | null = null,
 ): Promise<VodImportResult> {
   const probe = await probeMedia(config.ffmpegPath, file);
   if (!probe.videoCodec && !probe.audioCodec) throw new AppError(400, 'unreadable_media', `FILE: ${file} has neither video nor audio to import`);
@@ -78,31 +87,67 @@ export async function importVod(
   const suffix = randomBytes(4).toString('hex');
   const staging = path.join(hlsRoot, `.import-${eventId}-${suffix}`);
   fs.mkdirSync(staging);
+  // Every plain key stays until ffprobe has checked the whole VOD, then the folder goes.
+  const rotator = keys ? new KeyRotator(keys, eventId, keyWorkRoot(config.dataDir), Number.POSITIVE_INFINITY) : null;
+  // A new key every K segments: FFmpeg opening segment N is our cue to change the key from the
+  // next one on. A copy would run faster than we hear of its files, so an encrypted import reads
+  // its source at most ENCRYPTED_READ_RATE times real time (an hour's copy takes ~90 s).
+  const segmentsPerKey = Math.max(1, Math.round(config.hlsKeyRotationSeconds / config.hlsSegmentSeconds));
+  let nextRotation = segmentsPerKey - 1;
+  let watcher: fs.FSWatcher | null = null;
   try {
+    if (rotator) {
+      rotator.start();
+      watcher = fs.watch(staging, (_, name) => {
+        const index = Number(/^seg_(\d+)\.ts$/.exec(String(name))?.[1] ?? -1);
+        if (index < nextRotation) return;
+        rotator.rotate();
+        while (nextRotation <= index) nextRotation += segmentsPerKey;
+      });
+    }
     await runFfmpeg(config, [
       '-hide_banner', '-nostats', '-loglevel', 'error', '-progress', 'pipe:1',
+      ...(rotator ? ['-readrate', String(ENCRYPTED_READ_RATE)] : []),
       '-i', file,
       ...plan.args,
       '-f', 'hls', '-hls_time', String(config.hlsSegmentSeconds), '-hls_playlist_type', 'vod',
-      '-hls_flags', 'independent_segments',
+      '-hls_flags', rotator ? 'independent_segments+periodic_rekey' : 'independent_segments',
+      ...(rotator ? ['-hls_key_info_file', rotator.keyInfoFile] : []),
       '-hls_segment_filename', path.join(staging, 'seg_%05d.ts'),
       path.join(staging, 'index.m3u8'),
     ], (seconds) => onProgress(Math.min(seconds, probe.durationSeconds), probe.durationSeconds));
+    watcher?.close();
     const playlist = path.join(staging, 'index.m3u8');
-    servePlaylist(playlist, config.hlsSegmentSeconds);
-    await verifyVod(config.ffmpegPath, playlist, probe.durationSeconds);
+    if (rotator) {
+      // FFmpeg's playlist names the plain key files, which ffprobe reads; ours names the edge's URIs.
+      await verifyVod(config.ffmpegPath, playlist, probe.durationSeconds, { encrypted: true });
+      servePlaylist(playlist, config.hlsSegmentSeconds, eventId);
+    } else {
+      servePlaylist(playlist, config.hlsSegmentSeconds, null);
+      await verifyVod(config.ffmpegPath, playlist, probe.durationSeconds);
+    }
     swapInto(staging, path.join(hlsRoot, eventId), suffix);
   } catch (error) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw error;
+  } finally {
+    watcher?.close();
+    rotator?.stop();
   }
-  return { playlist: path.join(hlsRoot, eventId, 'index.m3u8'), durationSeconds: probe.durationSeconds, transcoded: plan.transcoded, audioOnly: plan.audioOnly };
+  return {
+    playlist: path.join(hlsRoot, eventId, 'index.m3u8'),
+    durationSeconds: probe.durationSeconds,
+    transcoded: plan.transcoded,
+    audioOnly: plan.audioOnly,
+    encrypted: rotator !== null,
+  };
 }
 
 /** Rewrites FFmpeg's playlist as we serve it (media-playlist.ts); a failure is the import's, told in one line. */
-function servePlaylist(playlist: string, segmentSeconds: number): void {
+function servePlaylist(playlist: string, segmentSeconds: number, encryptedFor: string | null): void {
   try {
-    writeFileAtomic(playlist, keepVodPlaylist(fs.readFileSync(playlist, 'utf8'), segmentSeconds), 0o644);
+    const text = keepVodPlaylist(fs.readFileSync(playlist, 'utf8'), segmentSeconds);
+    writeFileAtomic(playlist, encryptedFor ? withServedKeyUris(text, encryptedFor) : text, 0o644);
   } catch (error) {
     const why = (error as NodeJS.ErrnoException).code === 'ENOSPC' ? 'the disk is full' : (error as Error).message;
     throw operationalFailure(`the imported VOD failed verification, so the previous one was kept: its playlist could not be written (${why})`, 'vod_verification_failed');

@@ -12,7 +12,7 @@ export const DURATION_TOLERANCE_SECONDS = 1;
  * playlist must be finished, every segment it lists must exist and hold data, ffprobe must read
  * the whole and find it as long as the source. Throws one line saying what is wrong.
  */
-export async function verifyVod(ffmpegPath: string, playlist: string, expectedSeconds: number): Promise<void> {
+export async function verifyVod(ffmpegPath: string, playlist: string, expectedSeconds: number, options: { encrypted?: boolean } = {}): Promise<void> {
   const fail = (why: string) => operationalFailure(`the imported VOD failed verification, so the previous one was kept: ${why}`, 'vod_verification_failed');
   let text: string;
   try {
@@ -31,7 +31,9 @@ export async function verifyVod(ffmpegPath: string, playlist: string, expectedSe
   }
   let packaged;
   try {
-    packaged = await probeMedia(ffmpegPath, playlist);
+    // An encrypted VOD's playlist names its plain key files (key-rotator.ts), in our own 0700
+    // folder; FFmpeg's HLS reader opens only media extensions unless told otherwise.
+    packaged = await probeMedia(ffmpegPath, playlist, options.encrypted ? ['-allowed_extensions', 'ALL'] : []);
   } catch {
     throw fail('ffprobe cannot read the output');
   }

@@ -1,18 +1,14 @@
-import Hls, { type HlsConfig } from 'hls.js';
+import Hls from 'hls.js';
 import { formatCode, isCompleteCode } from './code-format';
 import { countdownText, MESSAGES, t, useLanguage } from './messages';
 import { enterPlayback, pageEventId, showEventPage } from './event-page';
 import type { MessageKey } from './i18n/catalogue';
 import { mountControls, type PlayerControls } from './controls/player-controls';
 import { offerTryAgain, refusalText, removeTryAgain, watchSession } from './device-seats';
-
-interface Grant {
-  token: string;
-  expiresAt: string;
-  sessionId: string;
-  event: { id: string; title: string; status: string; devicePolicy?: string; latency?: string };
-  playbackUrl: string;
-}
+import { startHlsPlayback } from './hls-playback';
+import { startNativePlayback } from './native-playback';
+import type { Grant, Playback, PlaybackHost } from './playback';
+import { heartbeatIntervalMs } from './token-lifetime';
 
 interface ApiError {
   code: string;
@@ -21,7 +17,6 @@ interface ApiError {
   startsAt?: string;
 }
 
-const HEARTBEAT_MS = 30_000;
 /** After a heartbeat the platform could not answer (busy, restarting): try again this soon. */
 const HEARTBEAT_RETRY_MS = 5_000;
 /** Answers that mean "not now" rather than "no": playback goes on with the current token. */
@@ -36,10 +31,9 @@ const video = $<HTMLVideoElement>('video');
 let controls: PlayerControls | null = null;
 
 let grant: Grant | null = null;
-let hls: Hls | null = null;
+let playback: Playback | null = null;
 let heartbeatTimer: number | undefined;
 let heartbeatRetry: number | undefined;
-let lastEdgeRefusal = 0;
 let countdownTimer: number | undefined;
 let stopWatch: (() => void) | undefined;
 
@@ -121,15 +115,16 @@ async function validate(code: string, retried = false): Promise<void> {
   }
 }
 
-/**
- * How close to the live edge to play. Low latency (LL-HLS): hls.js's own low-latency mode, which
- * aims at the playlist's PART-HOLD-BACK (a user-set liveSyncDuration* would override it) and
- * catches up by playing up to 1.5× fast when it falls behind. Normal: one segment behind the
- * live edge, 4–5 s glass-to-glass with 2 s segments instead of ~7 s.
- */
-function latencyConfig(latency: string | undefined): Partial<HlsConfig> {
-  if (latency === 'low') return { lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5, backBufferLength: 30 };
-  return { liveSyncDurationCount: 1 };
+/** A public event plays without a code; refused (no longer public…), the code form stays. */
+async function playPublic(eventId: string, retried = false): Promise<void> {
+  clearMessage();
+  try {
+    const { status, json } = await post(`/api/events/${encodeURIComponent(eventId)}/play`, { deviceId: deviceId() });
+    if (status !== 200) return explain(json?.error ?? { code: 'network', message: MESSAGES.network }, () => void playPublic(eventId, !retried), retried);
+    startPlayback(json as Grant);
+  } catch {
+    show(MESSAGES.network);
+  }
 }
 
 function startPlayback(next: Grant): void {
@@ -137,61 +132,52 @@ function startPlayback(next: Grant): void {
   $('entry').hidden = true;
   $('player').hidden = false;
   $('event-title').textContent = next.event.title;
+  $('native').hidden = next.anonymous === true;
   $('live-badge').hidden = next.event.status !== 'live';
   enterPlayback();
   showAudioView(false);
-  if (!Hls.isSupported()) {
-    // Chromium now says "maybe" to native HLS, but native playback cannot send the Authorization header.
-    return show(MESSAGES.unsupported);
+  const engine = playbackEngine();
+  if (!engine) return show(MESSAGES.unsupported);
+  if (engine === 'native' && !next.queryTokens) {
+    // Nothing to play here: give the seat back at once rather than hold it for 90 s.
+    void post('/api/sessions/release', { sessionId: next.sessionId }, next.token).catch(() => undefined);
+    return stop(MESSAGES.native_unsupported!);
   }
-  hls?.destroy();
-  hls = new Hls({
-    ...latencyConfig(next.event.latency),
-    // Read the token at each request, so the heartbeat's fresh token applies without a restart.
-    xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${grant?.token ?? ''}`),
-  });
+  playback?.destroy();
   controls ??= mountControls(video, document.documentElement.lang);
-  controls.attach(hls);
-  hls.on(Hls.Events.ERROR, (_event, data) => {
-    if (!data.fatal) return;
-    const status = data.response?.code;
-    // The edge does not say why; the platform does (revoked, session ended…), or renews the token.
-    if (status === 401 || status === 403) {
-      // Refused again right after a renewal: the edge knows something the platform did not say.
-      if (Date.now() - lastEdgeRefusal < 10_000) return stop(MESSAGES.unauthorized);
-      lastEdgeRefusal = Date.now();
-      return void sendHeartbeat().then((ok) => ok && hls?.startLoad());
-    }
-    if (status === 404) {
-      if (grant?.event.status === 'ended') return stop(MESSAGES.ended_no_recording);
-      show(MESSAGES.not_started_stream, 'info');
-      return void window.setTimeout(() => hls?.loadSource(next.playbackUrl), 2_000);
-    }
-    if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
-      show(MESSAGES.network, 'info');
-      return void window.setTimeout(() => hls?.startLoad(), 3_000);
-    }
-    if (data.type === Hls.ErrorTypes.MEDIA_ERROR) return hls?.recoverMediaError();
-    stop(t('playback_failed'));
-  });
-  hls.on(Hls.Events.MANIFEST_PARSED, () => {
-    clearMessage();
-    void autoplay();
-  });
-  // The tracks hls.js found in the first segment: a radio show or a concert's audio has no picture.
-  hls.on(Hls.Events.BUFFER_CODECS, (_event, tracks) => showAudioView(!tracks.video && !!tracks.audio));
-  // The playlist itself says whether the stream is live (no ENDLIST yet): the badge follows it
-  // when a scheduled event goes on air, or a live one ends, while the page is open.
-  hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => {
-    $('live-badge').hidden = !data.details.live;
-  });
-  hls.loadSource(next.playbackUrl);
-  hls.attachMedia(video);
+  playback = (engine === 'hls' ? startHlsPlayback : startNativePlayback)(host(controls), next.playbackUrl);
   stopWatch?.();
   // Take-over events: told the moment another device takes this seat (device-seats.ts).
   if (next.event.devicePolicy === 'takeover') stopWatch = watchSession(() => grant, (error) => stop(refusalText(error)));
   window.clearInterval(heartbeatTimer);
-  heartbeatTimer = window.setInterval(() => void sendHeartbeat(), HEARTBEAT_MS);
+  heartbeatTimer = window.setInterval(() => void sendHeartbeat(), heartbeatIntervalMs(next.token));
+}
+
+/**
+ * hls.js wherever there is MediaSource (every desktop browser, Android, iOS 17.1+); else the
+ * browser's own HLS, which only iPhones before iOS 17.1 need (it takes the token in the URL).
+ */
+function playbackEngine(): 'hls' | 'native' | null {
+  if (Hls.isSupported()) return 'hls';
+  return video.canPlayType('application/vnd.apple.mpegurl') ? 'native' : null;
+}
+
+/** The page as the playback engines see it. */
+function host(controls: PlayerControls): PlaybackHost {
+  return {
+    video,
+    controls,
+    grant: () => grant,
+    renew: sendHeartbeat,
+    stop,
+    inform: (text) => show(text, 'info'),
+    ready: () => {
+      clearMessage();
+      void autoplay();
+    },
+    showAudioView,
+    showLive: (live) => void ($('live-badge').hidden = !live),
+  };
 }
 
 /** Sound without a picture gets the audio view and a slim player instead of a black 16:9 box. */
@@ -229,6 +215,7 @@ async function sendHeartbeat(): Promise<boolean> {
     const { status, json } = await post('/api/sessions/heartbeat', { sessionId: grant.sessionId }, grant.token);
     if (status === 200) {
       grant = { ...grant, token: json.token, expiresAt: json.expiresAt };
+      playback?.renewed();
       return true;
     }
     // A platform replica restarting, its database failing over, a proxy timing out: the token is
@@ -252,8 +239,8 @@ function stop(text: string): void {
   stopWatch?.();
   window.clearInterval(heartbeatTimer);
   window.clearTimeout(heartbeatRetry);
-  hls?.destroy();
-  hls = null;
+  playback?.destroy();
+  playback = null;
   video.removeAttribute('src');
   grant = null;
   $('player').hidden = true;
@@ -275,8 +262,8 @@ async function getLink(): Promise<void> {
     const { status, json } = await post('/api/sessions/link', { sessionId: grant.sessionId }, grant.token);
     if (status !== 200) return show(MESSAGES[json?.error?.code] ?? MESSAGES.unauthorized);
     window.clearInterval(heartbeatTimer);
-    hls?.destroy();
-    hls = null;
+    playback?.destroy();
+    playback = null;
     video.removeAttribute('src');
     video.hidden = true;
     grant = null;
@@ -328,6 +315,8 @@ async function start(): Promise<void> {
   const eventId = pageEventId();
   const page = eventId ? await showEventPage(eventId, (text) => show(text, 'info')) : (useLanguage(), null);
   if (page?.over) return;
+  // A code in the link wins: its holder may watch more than the public part.
+  if (page?.public && eventId && !prefill) return void playPublic(eventId);
   if (prefill) input.value = formatCode(prefill);
   // A complete code plays at once: focus left in the code field would keep the player's keys from it.
   if (isCompleteCode(input.value)) void validate(input.value);

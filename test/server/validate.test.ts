@@ -26,9 +26,10 @@ describe('POST /api/tokens/validate', () => {
     const typed = `${code!.slice(0, 4).toLowerCase()} ${code!.slice(4, 8)}-${code!.slice(8)}`;
     const { status, json } = await platform.post('/api/tokens/validate', { code: typed, deviceId: 'device-aaaa' });
     assert.equal(status, 200, JSON.stringify(json));
-    assert.deepEqual(Object.keys(json).sort(), ['event', 'expiresAt', 'playbackUrl', 'sessionId', 'token']);
+    assert.deepEqual(Object.keys(json).sort(), ['event', 'expiresAt', 'playbackUrl', 'queryTokens', 'sessionId', 'token']);
     assert.deepEqual(json.event, { id: 'conf', title: 'Conf', status: 'scheduled', devicePolicy: 'block', latency: 'normal' });
     assert.equal(json.playbackUrl, 'http://127.0.0.1:4000/streams/conf/index.m3u8');
+    assert.equal(json.queryTokens, false, 'EDGE_QUERY_TOKENS is off by default: native HLS players cannot play');
 
     const { header, claims } = verifyIndependently(json.token, platform.dataDir);
     assert.equal(header.alg, 'HS256');

@@ -31,3 +31,11 @@ export function streamKeySealKey(keyring: Pick<Keyring, 'pepper'>): KeyObject {
 export function webhookSecretSealKey(keyring: Pick<Keyring, 'pepper'>): KeyObject {
   return derive(keyring, 'webhook-secret-seal');
 }
+
+/**
+ * Seals the AES-128 keys of encrypted events in data/keys: a copy of that folder alone decrypts
+ * nothing. Processes holding data/secret (CLI, ingest, a local edge) can open them.
+ */
+export function hlsKeySealKey(keyring: Pick<Keyring, 'pepper'>): KeyObject {
+  return derive(keyring, 'hls-key-seal');
+}

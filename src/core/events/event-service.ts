@@ -1,4 +1,4 @@
-import { cliActor, recordAudit, type AuditEntry } from '../audit-log.js';
+import { cliActor, recordAudit, type AuditEntry, type AuditActor } from '../audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
@@ -12,12 +12,14 @@ import { hasBrandingChange, writeBranding, type BrandingInput } from './event-br
 import { checkEndsInFuture, checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
 import { openStreamKey, sealStreamKey, type StreamKeyring } from './stream-key-seal.js';
 import { checkDevicePolicy } from '../sessions/device-seats.js';
-import { checkLatency } from './event-latency.js';
+import { checkLatency, checkLatencyWithEncryption } from './event-latency.js';
+import { checkEncryption } from './event-encryption.js';
+import { applyPublicChange } from './event-public.js';
 
 export interface EventDeps {
   db: Db;
   clock: Clock;
-  actor?: string;
+  actor?: AuditActor;
   ip?: string | null;
 }
 
@@ -38,6 +40,10 @@ export interface CreateEventInput {
   branding?: BrandingInput;
   /** A device beyond a code's seats: `block` (default) or `takeover` (sessions/device-seats.ts). */
   devicePolicy?: string;
+  /** `aes-128`: segments encrypted, keys gated per viewer (docs/cdn-mode.md); `none` (default). */
+  encryption?: string;
+  /** Plays without a code (event-public.ts). */
+  public?: boolean;
   /** `normal` (default) or `low`: LL-HLS (event-latency.ts). */
   latency?: string;
 }
@@ -50,6 +56,10 @@ export interface UpdateEventInput {
   ladder?: string;
   branding?: BrandingInput;
   devicePolicy?: string;
+  /** From the next publish or import on; what was written keeps its own encryption. */
+  encryption?: string;
+  /** true: plays without a code from now on; false: a code is needed and anonymous viewers stop. */
+  public?: boolean;
   latency?: string;
 }
 
@@ -70,6 +80,8 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
   const ladder = formatLadder(parseLadder(input.ladder ?? 'copy'));
   const devicePolicy = checkDevicePolicy(input.devicePolicy ?? 'block');
   const latency = checkLatency(input.latency ?? 'normal');
+  const encryption = checkEncryption(input.encryption ?? 'none');
+  checkLatencyWithEncryption(latency, encryption);
   return writeTransaction(deps.db, async (trx) => {
     const existing = await trx.selectFrom('events').select('id').where('id', '=', id).executeTakeFirst();
     if (existing) throw new AppError(409, 'event_exists', `event "${id}" already exists (pass another --id)`);
@@ -85,13 +97,15 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
       ingest_state: 'idle',
       ingest_reason: null,
       device_policy: devicePolicy,
+      encryption,
+      public_since: input.public ? now : null,
       latency,
       created_at: now,
       updated_at: now,
     };
     await trx.insertInto('events').values(row).execute();
     if (hasBrandingChange(input.branding)) await writeBranding(trx, id, input.branding!, now);
-    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, devicePolicy, latency, ...input.branding }));
+    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, devicePolicy, encryption, latency, public: input.public === true, ...input.branding }));
     return row;
   });
 }
@@ -105,16 +119,21 @@ export async function findEvent(db: Db, id: string): Promise<EventRow | undefine
 }
 
 /** The event, or a usage error naming it (exit 2 in the CLI, 404 over HTTP). */
+/** The answer for an unknown event; also for one a caller may not see, which must read the same. */
+export function eventNotFound(id: string): AppError {
+  return new AppError(404, 'event_not_found', `event "${id}" does not exist (see "streamgate events list")`);
+}
+
 export async function getEvent(db: Db, id: string): Promise<EventRow> {
   const row = await findEvent(db, id);
-  if (!row) throw new AppError(404, 'event_not_found', `event "${id}" does not exist (see "streamgate events list")`);
+  if (!row) throw eventNotFound(id);
   return row;
 }
 
 export async function updateEvent(deps: EventDeps, id: string, input: UpdateEventInput): Promise<EventRow> {
   const { branding, ...fields } = input;
   if (Object.values(fields).every((v) => v === undefined) && !hasBrandingChange(branding)) {
-    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder, --device-policy, --latency or a branding flag (--description, --organiser, --poster, --logo, --accent, --language)');
+    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder, --device-policy, --encryption, --latency, --public/--no-public or a branding flag (--description, --organiser, --poster, --logo, --accent, --language)');
   }
   const now = deps.clock();
   return writeTransaction(deps.db, async (trx) => {
@@ -128,10 +147,13 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
       rewatch_hours: input.rewatchHours !== undefined ? checkRewatchHours(input.rewatchHours) : current.rewatch_hours,
       ladder: input.ladder !== undefined ? formatLadder(parseLadder(input.ladder)) : current.ladder,
       device_policy: input.devicePolicy !== undefined ? checkDevicePolicy(input.devicePolicy) : current.device_policy,
+      encryption: input.encryption !== undefined ? checkEncryption(input.encryption) : current.encryption,
       latency: input.latency !== undefined ? checkLatency(input.latency) : current.latency,
       updated_at: now,
     };
     checkWindow(next.starts_at, next.ends_at);
+    checkLatencyWithEncryption(next.latency, next.encryption);
+    next.public_since = await applyPublicChange(trx, current, input.public, now);
     if (next.ladder !== current.ladder && (current.status === 'live' || current.status === 'ended')) {
       // Its recording is in one layout (one playlist, or a master and renditions); a publisher
       // continuing it in the other would hide what was recorded.
@@ -144,7 +166,7 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
     }
     await trx
       .updateTable('events')
-      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, device_policy: next.device_policy, latency: next.latency, updated_at: now })
+      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, device_policy: next.device_policy, encryption: next.encryption, latency: next.latency, public_since: next.public_since, updated_at: now })
       .where('id', '=', id)
       .execute();
     if (hasBrandingChange(branding)) await writeBranding(trx, id, branding!, now);
@@ -219,7 +241,7 @@ export async function listIngestTargets(db: Db, keyring: StreamKeyring) {
   const rows = await db
     .selectFrom('events as e')
     .leftJoin('recording_windows as w', 'w.event_id', 'e.id')
-    .select(['e.id', 'e.stream_key', 'e.ladder', 'e.latency', 'e.starts_at', 'w.seconds as window_seconds'])
+    .select(['e.id', 'e.stream_key', 'e.ladder', 'e.encryption', 'e.latency', 'e.starts_at', 'w.seconds as window_seconds'])
     .where('e.status', '!=', 'archived')
     .execute();
   return rows.map((row) => ({ ...row, stream_key: openStreamKey(keyring, row.stream_key, row.id) }));

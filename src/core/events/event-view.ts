@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { toIso } from '../duration.js';
-import type { DevicePolicy, EventLatency, EventRow, EventStatus, IngestState } from '../db/schema.js';
+import type { DevicePolicy, EventEncryption, EventLatency, EventRow, EventStatus, IngestState } from '../db/schema.js';
 import { openStreamKey, type StreamKeyring } from './stream-key-seal.js';
 
 /** An event as the CLI and the API show it (SPEC §2). */
@@ -18,6 +18,10 @@ export interface EventView {
   ingest: { state: IngestState; reason: string | null };
   /** A device beyond a code's seats: refused, or it takes over the least recently seen one. */
   devicePolicy: DevicePolicy;
+  /** `aes-128`: segments encrypted, keys handed out per viewer by the edge (docs/cdn-mode.md). */
+  encryption: EventEncryption;
+  /** Plays without a code (`--public`): anyone with the watch page's link can watch. */
+  public: boolean;
   /** `low`: LL-HLS; `normal`: whole segments. */
   latency: EventLatency;
   createdAt: string;
@@ -46,6 +50,8 @@ export function toEventView(row: EventRow, config: Config, keyring: StreamKeyrin
     ladder: row.ladder,
     ingest: { state: row.ingest_state, reason: row.ingest_reason },
     devicePolicy: row.device_policy,
+    encryption: row.encryption,
+    public: row.public_since !== null,
     latency: row.latency,
     createdAt: toIso(row.created_at)!,
   };

@@ -1,6 +1,7 @@
 import Hls from 'hls.js';
 import { autoHide } from './auto-hide';
 import { controlBar } from './control-bar';
+import { toggleFullscreen } from './fullscreen-button';
 import { keyboardShortcuts } from './keyboard';
 import { labelsFor } from './labels';
 import { togglePlay } from './play-button';
@@ -15,8 +16,9 @@ export interface PlayerControls {
 
 /**
  * Puts the video in a stage (the element that goes full screen) with the custom bar, a spinner and
- * the unmute prompt, and turns the browser's own controls off. Without hls.js (native HLS in
- * Safari) the same controls work on the <video> element alone; there is just no quality menu.
+ * the unmute prompt, and turns the browser's own controls off. Without hls.js (native HLS on
+ * iPhones before iOS 17.1, native-playback.ts) the same controls work on the <video> element
+ * alone; there is no quality menu (the browser picks the rendition) and captions are its own text tracks.
  */
 export function mountControls(video: HTMLVideoElement, language: string): PlayerControls {
   const stage = document.createElement('div');
@@ -33,7 +35,8 @@ export function mountControls(video: HTMLVideoElement, language: string): Player
   let pressedBy = 'mouse';
   video.addEventListener('pointerdown', (event) => (pressedBy = event.pointerType));
   video.addEventListener('click', () => pressedBy !== 'touch' && togglePlay(video));
-  video.addEventListener('dblclick', () => void (document.fullscreenElement ? document.exitFullscreen() : stage.requestFullscreen()).catch(() => undefined));
+  // The button's way: on an iPhone only the bare video goes full screen (webkitEnterFullscreen).
+  video.addEventListener('dblclick', () => toggleFullscreen(ctx));
   return {
     attach(hls) {
       ctx.hls = hls;

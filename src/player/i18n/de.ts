@@ -41,6 +41,7 @@ export const de: Catalogue = {
   ended_no_recording: 'Diese Veranstaltung ist beendet, und es gibt keine Aufzeichnung.',
   not_started_stream: 'Die Übertragung hat noch nicht begonnen. Diese Seite versucht es weiter.',
   unsupported: 'Dieser Browser kann die Übertragung nicht abspielen. Bitte nutzen Sie ein aktuelles Chrome, Edge, Firefox oder Safari.',
+  native_unsupported: 'Dieser Browser kann diese Übertragung nicht abspielen: Dieser Server bietet die Wiedergabe, die ältere iPhones brauchen, nicht an. Bitte aktualisieren Sie auf iOS 17.1 oder neuer, oder nutzen Sie ein aktuelles Chrome, Edge, Firefox oder Safari.',
   network: 'Die Verbindung ist unterbrochen. Neuer Versuch…',
   muted: 'Wiedergabe ohne Ton: Schalten Sie ihn mit dem Lautsprecher-Knopf ein.',
   press_play: 'Drücken Sie auf Wiedergabe, um zu starten.',

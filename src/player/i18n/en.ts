@@ -43,6 +43,7 @@ export const en = {
   ended_no_recording: 'This event has ended and no recording is available.',
   not_started_stream: 'The stream has not started yet. This page will keep trying.',
   unsupported: 'This browser cannot play the stream. Please use a current Chrome, Edge, Firefox or Safari.',
+  native_unsupported: 'This browser cannot play this stream: this server does not offer the playback older iPhones need. Please update to iOS 17.1 or later, or use a current Chrome, Edge, Firefox or Safari.',
   network: 'The connection was lost. Trying again…',
   muted: 'Playing without sound: use the speaker button to turn it on.',
   press_play: 'Press play to start.',

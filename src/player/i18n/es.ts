@@ -41,6 +41,7 @@ export const es: Catalogue = {
   ended_no_recording: 'Este evento ha terminado y no hay grabación disponible.',
   not_started_stream: 'La emisión aún no ha comenzado. Esta página seguirá intentándolo.',
   unsupported: 'Este navegador no puede reproducir la emisión. Use una versión actual de Chrome, Edge, Firefox o Safari.',
+  native_unsupported: 'Este navegador no puede reproducir esta emisión: este servidor no ofrece la reproducción que necesitan los iPhone antiguos. Actualice a iOS 17.1 o posterior, o use una versión actual de Chrome, Edge, Firefox o Safari.',
   network: 'Se ha perdido la conexión. Reintentando…',
   muted: 'Reproduciendo sin sonido: actívelo con el botón del altavoz.',
   press_play: 'Pulse reproducir para empezar.',

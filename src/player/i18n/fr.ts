@@ -41,6 +41,7 @@ export const fr: Catalogue = {
   ended_no_recording: 'Cet événement est terminé et aucun enregistrement n’est disponible.',
   not_started_stream: 'La diffusion n’a pas encore commencé. Cette page continue d’essayer.',
   unsupported: 'Ce navigateur ne peut pas lire la diffusion. Utilisez une version récente de Chrome, Edge, Firefox ou Safari.',
+  native_unsupported: 'Ce navigateur ne peut pas lire cette diffusion : ce serveur ne propose pas la lecture dont les anciens iPhone ont besoin. Passez à iOS 17.1 ou plus récent, ou utilisez une version récente de Chrome, Edge, Firefox ou Safari.',
   network: 'La connexion a été perdue. Nouvelle tentative…',
   muted: 'Lecture sans le son : activez-le avec le bouton du haut-parleur.',
   press_play: 'Appuyez sur lecture pour commencer.',

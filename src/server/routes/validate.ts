@@ -9,9 +9,12 @@ import { clientKey, rateLimited } from '../http/failure-limiter.js';
 import { parseBody } from '../http/validate-body.js';
 import type { PlatformMetrics } from '../metrics.js';
 
+/** The player's device id (also `POST /api/events/:id/play`'s). */
+export const DEVICE_ID = z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be 8 to 128 letters, digits, - or _');
+
 const ValidateBody = z.object({
   code: z.string().max(64),
-  deviceId: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be 8 to 128 letters, digits, - or _'),
+  deviceId: DEVICE_ID,
 });
 
 /**
@@ -69,6 +72,9 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, str
         sessionId: grant.sessionId,
         event: { id: grant.event.id, title: grant.event.title, status: grant.event.status, devicePolicy: grant.event.device_policy, latency: grant.event.latency },
         playbackUrl: `${streamsBase}/streams/${grant.event.id}/index.m3u8`,
+        // Whether the edge takes ?token= (EDGE_QUERY_TOKENS): players that cannot send the header
+        // (native HLS on iPhones before iOS 17.1) can play only then, and say so otherwise.
+        queryTokens: deps.config.edgeQueryTokens,
       });
     } catch (error) {
       // The budget's write waits for the lock briefly: while another process holds it, a wrong code

@@ -17,6 +17,9 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     ladder: options.ladder,
     branding: brandingFromFlags(ctx.config, options),
     devicePolicy: options.devicePolicy,
+    encryption: options.encryption,
+    // Commander gives a flag without a value as true.
+    public: (options.public as unknown) === true,
     latency: options.latency,
   };
   const keyring = await ctx.keyring();

@@ -15,8 +15,10 @@ interface UpdateOptions extends BrandingFlags {
   rewatch?: string;
   ladder?: string;
   devicePolicy?: string;
+  encryption?: string;
   latency?: string;
   goLive?: boolean;
+  public?: boolean;
 }
 
 export async function run(ctx: CommandContext, options: UpdateOptions, [id]: string[]): Promise<void> {
@@ -24,8 +26,8 @@ export async function run(ctx: CommandContext, options: UpdateOptions, [id]: str
   if (options.goLive) {
     // Alone, or first: the other changes then apply to the event as started.
     const started = await goLive(deps, id!);
-    const { title, endsAt, rewatch, ladder, devicePolicy, latency, description, organiser, poster, logo, accent, language } = options;
-    if ([title, endsAt, rewatch, ladder, devicePolicy, latency, description, organiser, poster, logo, accent, language].every((value) => value === undefined)) {
+    const { title, endsAt, rewatch, ladder, devicePolicy, encryption, latency, description, organiser, poster, logo, accent, language } = options;
+    if ([title, endsAt, rewatch, ladder, devicePolicy, encryption, latency, options.public, description, organiser, poster, logo, accent, language].every((value) => value === undefined)) {
       return printEvent(ctx.out, toEventView(started, ctx.config, await ctx.keyring()), toBrandingView(await findBranding(deps.db, started.id)));
     }
   }
@@ -37,6 +39,8 @@ export async function run(ctx: CommandContext, options: UpdateOptions, [id]: str
     ladder: options.ladder,
     branding: brandingFromFlags(ctx.config, options),
     devicePolicy: options.devicePolicy,
+    encryption: options.encryption,
+    public: options.public,
     latency: options.latency,
   };
   const row = await updateEvent(deps, id!, input);
