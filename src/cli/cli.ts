@@ -72,6 +72,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--device-policy <policy>', 'a device beyond a code\'s seats: refused (block, default) or takes over the least recent').choices(['block', 'takeover']))
     .addOption(new Option('--encryption <method>', 'aes-128: segments encrypted, keys gated per viewer (a CDN may cache the segments); none (default)').choices(['none', 'aes-128']))
     .option('--public', 'plays without a code: anyone with the watch page link can watch')
+    .addOption(new Option('--latency <latency>', 'live latency: normal (default, whole segments) or low (LL-HLS, ~1-2 s)').choices(['low', 'normal']))
     .action(action(() => import('./commands/events/create.js')));
   sub(events, 'list').description('list events').action(action(() => import('./commands/events/list.js')));
   sub(events, 'show')
@@ -98,6 +99,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--encryption <method>', 'aes-128 or none, from the next publish or import').choices(['none', 'aes-128']))
     .option('--public', 'plays without a code from now on')
     .option('--no-public', 'needs a code again: anonymous viewers stop within a second')
+    .addOption(new Option('--latency <latency>', 'live latency: normal or low (LL-HLS); not once a recording exists').choices(['low', 'normal']))
     .addOption(new Option('--go-live', 'start now: a rehearsal under way becomes the show, viewers get in').conflicts('startsAt'))
     .addOption(brandingOptions.description()).addOption(brandingOptions.organiser()).addOption(brandingOptions.poster())
     .addOption(brandingOptions.logo()).addOption(brandingOptions.accent()).addOption(brandingOptions.language())

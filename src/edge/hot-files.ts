@@ -12,6 +12,8 @@ export interface HotFile {
   bytes: Buffer | null;
 }
 
+/** How often a blocking request looks again where no watch could be set (inotify exhausted). */
+const UNWATCHED_POLL_MS = 100;
 /** Resolutions kept at most; a long event with a ladder has tens of thousands of segments. */
 const MAX_RESOLVED = 100_000;
 
@@ -29,6 +31,8 @@ export class HotFiles {
   /** Loads under way, and whether a change made what they read stale. */
   private readonly loading = new Map<string, { stale: boolean; done: Promise<HotFile | null> }>();
   private warned = false;
+  /** Blocking requests (LL-HLS) waiting for a name to change: woken by the watch, never by polling. */
+  private readonly waiters = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly hlsRoot: string,
@@ -59,7 +63,44 @@ export class HotFiles {
     return load.done;
   }
 
+  /**
+   * Resolves once `key` (eventId/relative path) changes, is created or is renamed over, or after
+   * `timeoutMs`. Where the folder cannot be watched it wakes after a short poll interval instead.
+   * Call it before looking at the file, so a change in between is not missed; `cancel` when done.
+   */
+  waitForChange(key: string, timeoutMs: number): Promise<void> & { cancel(): void } {
+    let cancel = () => {};
+    const changed = new Promise<void>((resolve) => {
+      if (!this.watchFolders(key)) {
+        const timer = setTimeout(resolve, Math.min(timeoutMs, UNWATCHED_POLL_MS));
+        cancel = () => (clearTimeout(timer), resolve());
+        return;
+      }
+      let waiters = this.waiters.get(key);
+      if (!waiters) this.waiters.set(key, (waiters = new Set()));
+      const wake = () => {
+        clearTimeout(timer);
+        const set = this.waiters.get(key);
+        set?.delete(wake);
+        if (set?.size === 0) this.waiters.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      waiters.add(wake);
+      cancel = wake;
+    });
+    return Object.assign(changed, { cancel: () => cancel() });
+  }
+
+  /** Requests held waiting for a change (the edge's metrics). */
+  get waiting(): number {
+    let count = 0;
+    for (const set of this.waiters.values()) count += set.size;
+    return count;
+  }
+
   close(): void {
+    for (const set of this.waiters.values()) for (const wake of [...set]) wake();
     for (const watcher of this.watchers.values()) watcher.close();
     this.watchers.clear();
     this.resolved.clear();
@@ -120,6 +161,7 @@ export class HotFiles {
   /** A name changed: forget it and, if it is (or may be) a folder, everything under it. */
   private changed(name: string, wholeFolder: boolean): void {
     this.forget(name);
+    this.wake(name, wholeFolder || this.watchers.has(name));
     const prefix = name === '' ? '' : `${name}/`;
     if (!wholeFolder && !this.watchers.has(name)) return;
     for (const key of this.resolved.keys()) if (key.startsWith(prefix)) this.forget(key);
@@ -130,6 +172,13 @@ export class HotFiles {
         this.watchers.delete(folder);
       }
     }
+  }
+
+  private wake(name: string, folder: boolean): void {
+    for (const wake of [...(this.waiters.get(name) ?? [])]) wake();
+    if (!folder) return;
+    const prefix = name === '' ? '' : `${name}/`;
+    for (const [key, set] of this.waiters) if (key.startsWith(prefix)) for (const wake of [...set]) wake();
   }
 
   private forget(key: string): void {

@@ -11,6 +11,7 @@ export function createEdgeMetrics() {
     revocations: new Gauge({ name: 'streamgate_edge_revocation_set_size', help: 'Entries in the revocation list', registers: [registry] }),
     upstreamFetches: new Counter({ name: 'streamgate_edge_upstream_fetches_total', help: 'Fetches from the origin (proxy and hybrid modes)', registers: [registry] }),
     cacheBytes: new Gauge({ name: 'streamgate_edge_cache_bytes', help: 'Bytes of segments and playlists held in memory (EDGE_CACHE_MB)', registers: [registry] }),
+    heldRequests: new Gauge({ name: 'streamgate_edge_held_requests', help: 'LL-HLS blocking reloads and preload-hint requests waiting now', registers: [registry] }),
     syncLag: new Gauge({ name: 'streamgate_edge_sync_lag_seconds', help: 'Seconds since the platform was last heard from', registers: [registry] }),
   };
 }

@@ -14,6 +14,7 @@ import { sendBytes, sendFile, sendJson } from './hls-response.js';
 import type { EdgeMetrics } from './metrics.js';
 import { OriginFetcher } from './origin-fetcher.js';
 import { addTokenToPlaylist } from './playlist-tokens.js';
+import { holdForLowLatency } from './low-latency-hold.js';
 import { headOf, isPublicSegmentUri, looksEncrypted, withPublicSegments } from './public-segments.js';
 import { VerifiedTokenCache } from './token-cache.js';
 
@@ -149,10 +150,35 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
       const eventId = target.eventId;
       res.once('finish', () => reporter.sent(eventId, bytes));
     };
+    // Only what may be held takes this way; segments in memory and plain playlists do not.
+    const mayHold = target.isPlaylist ? queryAt >= 0 && url.includes('_HLS_', queryAt) : target.relativePath.endsWith('.m4s') && !files.peek(target);
+    if (config.edgeMode !== 'proxy' && mayHold) {
+      // LL-HLS: a blocking reload, a delta playlist, or the part the preload hint names.
+      let closed = false;
+      res.once('close', () => (closed = true));
+      metrics.heldRequests.inc();
+      const outcome = await holdForLowLatency(files, target, queryAt >= 0 ? url.slice(queryAt + 1) : null, () => closed).finally(() => metrics.heldRequests.dec());
+      if (closed) return;
+      if (outcome.kind !== 'serve') {
+        // Held for a while, perhaps: the token and the revocation list are asked again.
+        if (claims.exp * 1000 <= deps.clock()) return refuse(res, base, 401, 'expired while held', urlPath);
+        if (deps.revocations.isRevoked(claims)) return refuse(res, base, 403, 'revoked', urlPath);
+      }
+      if (outcome.kind === 'refuse') return sendJson(res, outcome.status, { error: { code: outcome.code, message: outcome.message } }, base);
+      if (outcome.kind === 'playlist') {
+        const text = queryToken || publicBase !== null ? playlistText(target, outcome.text, null, queryToken) : outcome.text;
+        return delivered(sendBytes(req, res, target, Buffer.from(text), base));
+      }
+      if (deps.revocations.isRevoked(claims)) return refuse(res, base, 403, 'revoked', urlPath);
+    }
     const file = config.edgeMode === 'proxy' ? null : (files.peek(target) ?? (await files.get(target)));
     if (!file && origin) {
-      const upstream = await origin.get(target, `Bearer ${link ? link.token : token}`);
+      const upstream = await origin.get(target, `Bearer ${link ? link.token : token}`, mayHold && target.isPlaylist ? reloadQuery(url.slice(queryAt + 1)) : null);
       if (upstream.status === 404) return refuse(res, base, 404, 'not at the origin', urlPath);
+      if (upstream.status === 400) return sendJson(res, 400, { error: { code: 'bad_request', message: 'That reload cannot be answered.' } }, base);
+      if (upstream.status === 503 && !upstream.body) return sendJson(res, 503, { error: { code: 'not_yet', message: 'The stream did not reach that part in time.' } }, base);
+      // Held at the origin for a while, perhaps: the revocation list is asked again.
+      if (mayHold && deps.revocations.isRevoked(claims)) return refuse(res, base, 403, 'revoked', urlPath);
       if (!upstream.body) {
         log.warn('origin failed', { requestId: res.getHeader(REQUEST_ID_HEADER), eventId: target.eventId, status: upstream.status, path: urlPath });
         return sendJson(res, upstream.status, { error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } }, base);
@@ -206,6 +232,15 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
       else res.destroy();
     });
   return Object.assign(handler, { close: () => files.close(), cache: files.cache, publicSegment: publicHandler });
+}
+
+/** A query's LL-HLS parameters alone, in a fixed order (the token, if any, stays here): the key of one held upstream request. */
+function reloadQuery(query: string): string | null {
+  const params = new URLSearchParams(query);
+  const kept = new URLSearchParams();
+  for (const name of ['_HLS_msn', '_HLS_part', '_HLS_skip']) for (const value of params.getAll(name)) kept.append(name, value);
+  const text = kept.toString();
+  return text || null;
 }
 
 /** The event a `/<eventId>/…` path names, when it looks like an event id. */

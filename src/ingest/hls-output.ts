@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
+import { parseLlPlaylist } from '../core/ll-hls/ll-playlist-parse.js';
+import { renderLlPlaylist } from '../core/ll-hls/ll-playlist.js';
 import type { Rung } from '../core/events/ladder.js';
 import { FFMPEG_SUFFIX } from './media-playlist.js';
 import type { LivePackaging } from './live-packaging.js';
@@ -118,6 +120,7 @@ export function reopenPlaylists(dir: string): number {
   let reopened = 0;
   for (const file of mediaPlaylists(dir)) {
     const text = fs.readFileSync(file, 'utf8');
+    if (parseLlPlaylist(text)) continue; // low latency: the segmenter continues its own playlist (ll-segmenter.ts)
     if (!fs.existsSync(file + FFMPEG_SUFFIX)) writeFileAtomic(file + FFMPEG_SUFFIX, withoutEndlist(text), 0o600);
     if (!text.includes(ENDLIST)) continue;
     writeFileAtomic(file, withoutEndlist(text), 0o644);
@@ -134,6 +137,13 @@ export function finalisePlaylists(dir: string): number {
   for (const file of mediaPlaylists(dir)) {
     const text = fs.readFileSync(file, 'utf8');
     if (text.includes(ENDLIST)) continue;
+    const lowLatency = parseLlPlaylist(text);
+    if (lowLatency) {
+      // An ordinary VOD of whole segments: parts, hint and server control dropped.
+      writeFileAtomic(file, renderLlPlaylist({ ...lowLatency, ended: true, preloadHint: null }), 0o644);
+      finalised += 1;
+      continue;
+    }
     writeFileAtomic(file, `${text.endsWith('\n') ? text : `${text}\n`}${ENDLIST}\n`, 0o644);
     finalised += 1;
   }

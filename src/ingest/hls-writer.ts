@@ -1,4 +1,4 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams, type StdioOptions } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Log } from '../core/log.js';
@@ -10,6 +10,8 @@ import { KeyRotator } from './key-rotator.js';
 import type { HlsKeyStore } from '../core/hls-keys/hls-key-store.js';
 import type { LivePackaging } from './live-packaging.js';
 import type { Publisher } from './rtmp-server.js';
+import { llHlsArgs } from './ll-hls/ll-hls-args.js';
+import { LlRun } from './ll-hls/ll-run.js';
 
 export interface HlsWriterOptions {
   ffmpegPath: string;
@@ -30,6 +32,8 @@ export interface HlsWriterOptions {
   onProgress?(chunk: Buffer): void;
   /** AES-128: segments encrypted under keys from `store`, a new one every `rotationSeconds`. */
   encryption?: { store: HlsKeyStore; eventId: string; workRoot: string; rotationSeconds: number } | null;
+  /** `low`: LL-HLS, FFmpeg's fragmented MP4 segmented here (ll-hls/); `normal` (default): FFmpeg's HLS. */
+  latency?: 'low' | 'normal';
 }
 
 /** FFmpeg writes so much slower than the publisher sends that it is stuck: start it again. */
@@ -88,6 +92,7 @@ export class HlsWriter {
   start(): void {
     const { dir, rungs, packaging } = this.options;
     fs.mkdirSync(dir, { recursive: true });
+    if (this.lowLatency) return this.spawnFfmpeg(); // the segmenter keeps its own playlists
     reopenPlaylists(dir);
     this.segmentsBefore = segmentCount(path.join(dir, livePlaylists(rungs, packaging)[0]!));
     this.keeper.start();
@@ -122,23 +127,39 @@ export class HlsWriter {
     }
     if (this.rotateTimer) clearInterval(this.rotateTimer);
     this.keys?.stop();
-    await this.keeper.stop();
+    if (!this.lowLatency) await this.keeper.stop();
   }
 
   /** Playable means a segment listed in the playlist; until then the event must not say live. */
   private listed(count: number): void {
-    if (this.playable || this.stopping || count <= this.segmentsBefore) return;
+    if (count > this.segmentsBefore) this.becamePlayable();
+  }
+
+  private becamePlayable(): void {
+    if (this.playable || this.stopping) return;
     this.playable = true;
     this.options.onFirstSegment();
+  }
+
+  private get lowLatency(): boolean {
+    return this.options.latency === 'low';
   }
 
   private spawnFfmpeg(): void {
     const { ffmpegPath, dir, rungs, segmentSeconds, packaging, publisher, log } = this.options;
     const startedAt = Date.now();
+    const lowLatency = this.lowLatency ? llHlsArgs(dir, rungs, segmentSeconds, packaging) : null;
+    const args = lowLatency ? lowLatency.args : liveHlsArgs(dir, rungs, segmentSeconds, packaging, this.options.windowSeconds ?? null, this.keys?.keyInfoFile ?? null);
+    // Low latency: one more pipe per rendition, FFmpeg's fragmented MP4.
+    const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', ...(lowLatency?.outputs.map(() => 'pipe' as const) ?? [])];
     // Its own process group: a Ctrl-C in the terminal reaches only us, and we end FFmpeg's input in
     // order. If we die, the pipe closes and FFmpeg ends on its own.
-    const child = spawn(ffmpegPath, [...PROGRESS_ARGS, ...liveHlsArgs(dir, rungs, segmentSeconds, packaging, this.options.windowSeconds ?? null, this.keys?.keyInfoFile ?? null)], { stdio: ['pipe', 'pipe', 'pipe'], detached: true }) as unknown as ChildProcessWithoutNullStreams;
+    const child = spawn(ffmpegPath, [...PROGRESS_ARGS, ...args], { stdio, detached: true }) as unknown as ChildProcessWithoutNullStreams;
     this.child = child;
+    const run = lowLatency
+      ? new LlRun({ dir, outputs: lowLatency.outputs, segmentSeconds, clock: Date.now, log, onFirstSegment: () => this.becamePlayable() })
+      : null;
+    run?.attach(child);
     child.stdout.on('data', (chunk: Buffer) => this.options.onProgress?.(chunk));
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-1_000)));
@@ -151,6 +172,7 @@ export class HlsWriter {
       child.on('close', (code, signal) => {
         this.child = null;
         this.detach();
+        run?.stop();
         resolve();
         if (this.stopping) return;
         const lastLine = stderr.trim().split('\n').at(-1) ?? '';

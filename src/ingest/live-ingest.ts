@@ -36,6 +36,7 @@ interface Target {
   eventId: string;
   ladder: string;
   encryption: EventEncryption;
+  latency: 'low' | 'normal';
   startsAt: number | null;
   windowSeconds: number | null;
 }
@@ -147,7 +148,7 @@ export class LiveIngest implements RtmpHandlers {
    * packaged: one log line, the reason in the event's ingest state, the publisher cut off. The
    * event turns live only when the first segment is written, i.e. when it can be played.
    */
-  private async startWriter(live: LiveEvent, publisher: Publisher, { ladder, windowSeconds, encryption }: Target): Promise<void> {
+  private async startWriter(live: LiveEvent, publisher: Publisher, { ladder, latency, windowSeconds, encryption }: Target): Promise<void> {
     const rungs = parseLadder(ladder);
     const decision = decidePackaging(await readTracks(publisher), rungs.length > 0);
     if (live.publisher !== publisher) return; // gone while we looked
@@ -166,6 +167,7 @@ export class LiveIngest implements RtmpHandlers {
       packaging: decision.packaging,
       windowSeconds,
       encryption: encryption === 'aes-128' ? this.encryptionFor(live.eventId) : null,
+      latency,
       publisher,
       // FFmpeg's and the playlists' lines name the event they are about.
       log: withFields(this.options.log, { eventId: live.eventId }),
@@ -188,7 +190,7 @@ export class LiveIngest implements RtmpHandlers {
     });
     live.writer = writer;
     writer.start();
-    this.options.log.info('writing HLS', { eventId: live.eventId, ladder, encryption, ...decision.packaging });
+    this.options.log.info('writing HLS', { eventId: live.eventId, ladder, latency, encryption, ...decision.packaging });
   }
 
   closed(publisher: Publisher): void {
@@ -232,7 +234,7 @@ export class LiveIngest implements RtmpHandlers {
 
   private async refreshKeys(): Promise<void> {
     const rows = await listIngestTargets(this.options.db, this.options.keyring);
-    this.targets = new Map(rows.map((r) => [r.stream_key, { eventId: r.id, ladder: r.ladder, encryption: r.encryption, startsAt: r.starts_at, windowSeconds: r.window_seconds }]));
+    this.targets = new Map(rows.map((r) => [r.stream_key, { eventId: r.id, ladder: r.ladder, latency: r.latency, encryption: r.encryption, startsAt: r.starts_at, windowSeconds: r.window_seconds }]));
     // An event archived while live loses its publisher at once.
     const usable = new Map(rows.map((r) => [r.id, r]));
     const now = this.options.clock();

@@ -1,6 +1,17 @@
-import Hls from 'hls.js';
+import Hls, { type HlsConfig } from 'hls.js';
 import { MESSAGES, t } from './messages';
 import { REFUSED_AGAIN_MS, type Playback, type PlaybackHost } from './playback';
+
+/**
+ * How close to the live edge to play. Low latency (LL-HLS): hls.js's own low-latency mode, which
+ * aims at the playlist's PART-HOLD-BACK (a user-set liveSyncDuration* would override it) and
+ * catches up by playing up to 1.5× fast when it falls behind. Normal: one segment behind the
+ * live edge, 4–5 s glass-to-glass with 2 s segments instead of ~7 s.
+ */
+export function latencyConfig(latency: string | undefined): Partial<HlsConfig> {
+  if (latency === 'low') return { lowLatencyMode: true, maxLiveSyncPlaybackRate: 1.5, backBufferLength: 30 };
+  return { liveSyncDurationCount: 1 };
+}
 
 /**
  * Playback through hls.js (MediaSource): every request carries `Authorization: Bearer`, read at
@@ -10,8 +21,7 @@ export function startHlsPlayback(host: PlaybackHost, playbackUrl: string): Playb
   let destroyed = false;
   let lastEdgeRefusal = 0;
   const hls = new Hls({
-    // Play one segment behind the live edge: 4–5 s glass-to-glass with 2 s segments instead of ~7 s.
-    liveSyncDurationCount: 1,
+    ...latencyConfig(host.grant()?.event.latency),
     // Read the token at each request, so the heartbeat's fresh token applies without a restart.
     xhrSetup: (xhr) => xhr.setRequestHeader('Authorization', `Bearer ${host.grant()?.token ?? ''}`),
   });

@@ -5,7 +5,8 @@ export interface Grant {
   token: string;
   expiresAt: string;
   sessionId: string;
-  event: { id: string; title: string; status: string; devicePolicy?: string };
+  /** `latency` low: hls.js plays in its low-latency mode (hls-playback.ts). */
+  event: { id: string; title: string; status: string; devicePolicy?: string; latency?: string };
   playbackUrl: string;
   /** The edge takes `?token=` (EDGE_QUERY_TOKENS): the only way a native HLS player gets in. */
   queryTokens?: boolean;

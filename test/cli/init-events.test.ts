@@ -63,11 +63,14 @@ describe('streamgate events', () => {
     const event = json(result);
     // SPEC §2's fields, plus `ladder` (how the ingest writes the live stream) and `ingest` (what it
     // does with a publisher, and why), `devicePolicy` (a device beyond a code's seats), `encryption`
-    // (AES-128 segments, keys per viewer) and `branding` (its watch page).
-    assert.deepEqual(Object.keys(event).sort(), ['branding', 'createdAt', 'devicePolicy', 'encryption', 'endsAt', 'id', 'ingest', 'ladder', 'public', 'rewatchHours', 'rtmpUrl', 'startsAt', 'status', 'streamKey', 'title']);
+    // (AES-128 segments, keys per viewer), `latency` (LL-HLS or whole segments), `public` (plays
+    // without a code) and `branding` (its watch page).
+    assert.deepEqual(Object.keys(event).sort(), ['branding', 'createdAt', 'devicePolicy', 'encryption', 'endsAt', 'id', 'ingest', 'ladder', 'latency', 'public', 'rewatchHours', 'rtmpUrl', 'startsAt', 'status', 'streamKey', 'title']);
     assert.deepEqual(event.branding, { description: null, organiser: null, posterUrl: null, logoUrl: null, accent: null, language: 'en' });
     assert.equal(event.ladder, 'copy');
     assert.equal(event.encryption, 'none');
+    assert.equal(event.latency, 'normal');
+    assert.equal(event.public, false);
     assert.deepEqual(event.ingest, { state: 'idle', reason: null });
     assert.equal(event.id, 'spring-conf-2026');
     assert.equal(event.status, 'scheduled');

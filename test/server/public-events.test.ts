@@ -41,7 +41,7 @@ describe('public events: POST /api/events/:id/play', () => {
     const first = await play(platform);
     const second = await play(platform);
     assert.notEqual(first.sessionId, second.sessionId, 'a fresh session per play');
-    assert.deepEqual(first.event, { id: 'conf', title: 'Conf', status: 'scheduled', devicePolicy: 'block' });
+    assert.deepEqual(first.event, { id: 'conf', title: 'Conf', status: 'scheduled', devicePolicy: 'block', latency: 'normal' });
     assert.match(first.playbackUrl, /\/streams\/conf\/index\.m3u8$/);
     assert.equal(first.queryTokens, false, 'as validate says: no EDGE_QUERY_TOKENS, no native HLS players');
     assert.ok(Date.parse(first.expiresAt) > platform.now());

@@ -27,7 +27,7 @@ describe('POST /api/tokens/validate', () => {
     const { status, json } = await platform.post('/api/tokens/validate', { code: typed, deviceId: 'device-aaaa' });
     assert.equal(status, 200, JSON.stringify(json));
     assert.deepEqual(Object.keys(json).sort(), ['event', 'expiresAt', 'playbackUrl', 'queryTokens', 'sessionId', 'token']);
-    assert.deepEqual(json.event, { id: 'conf', title: 'Conf', status: 'scheduled', devicePolicy: 'block' });
+    assert.deepEqual(json.event, { id: 'conf', title: 'Conf', status: 'scheduled', devicePolicy: 'block', latency: 'normal' });
     assert.equal(json.playbackUrl, 'http://127.0.0.1:4000/streams/conf/index.m3u8');
     assert.equal(json.queryTokens, false, 'EDGE_QUERY_TOKENS is off by default: native HLS players cannot play');
 

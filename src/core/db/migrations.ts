@@ -509,6 +509,12 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
         await db.schema.alterTable('events').addColumn('encryption', t.text, (c) => c.notNull().defaultTo('none')).execute();
       },
     },
+    // Issue 16: an event's live latency, `low` (LL-HLS parts) or `normal` (whole segments, as before).
+    '0020_event_latency': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('events').addColumn('latency', t.text, (c) => c.notNull().defaultTo('normal')).execute();
+      },
+    },
   };
 }
 

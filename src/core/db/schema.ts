@@ -52,6 +52,8 @@ export type IngestState = 'idle' | 'connected' | 'writing' | 'refused' | 'failed
 /** `block`: a device beyond a code's seats is refused; `takeover`: it ends the least recently seen one. */
 export type DevicePolicy = 'block' | 'takeover';
 
+/** `low`: LL-HLS (parts of ~200 ms, blocking reloads); `normal`: whole segments. */
+export type EventLatency = 'low' | 'normal';
 /** `aes-128`: FFmpeg encrypts the event's segments, the edge hands out the keys per viewer (migration 0019). */
 export type EventEncryption = 'none' | 'aes-128';
 
@@ -77,6 +79,8 @@ export interface EventTable {
    * null: a code is needed. Anonymous tokens carry it (claim `pub`).
    */
   public_since: ColumnType<number | null, number | null | undefined, number | null>;
+  /** How the ingest packages the live stream (migration 0020; core/events/event-latency.ts). */
+  latency: ColumnType<EventLatency, EventLatency | undefined, EventLatency>;
   created_at: number;
   updated_at: number;
 }

@@ -12,6 +12,7 @@ import { hasBrandingChange, writeBranding, type BrandingInput } from './event-br
 import { checkEndsInFuture, checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
 import { openStreamKey, sealStreamKey, type StreamKeyring } from './stream-key-seal.js';
 import { checkDevicePolicy } from '../sessions/device-seats.js';
+import { checkLatency, checkLatencyWithEncryption } from './event-latency.js';
 import { checkEncryption } from './event-encryption.js';
 import { applyPublicChange } from './event-public.js';
 
@@ -43,6 +44,8 @@ export interface CreateEventInput {
   encryption?: string;
   /** Plays without a code (event-public.ts). */
   public?: boolean;
+  /** `normal` (default) or `low`: LL-HLS (event-latency.ts). */
+  latency?: string;
 }
 
 export interface UpdateEventInput {
@@ -57,6 +60,7 @@ export interface UpdateEventInput {
   encryption?: string;
   /** true: plays without a code from now on; false: a code is needed and anonymous viewers stop. */
   public?: boolean;
+  latency?: string;
 }
 
 function audit(deps: EventDeps, action: string, target: string, details?: Record<string, unknown>): AuditEntry {
@@ -75,7 +79,9 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
   const rewatchHours = checkRewatchHours(input.rewatchHours);
   const ladder = formatLadder(parseLadder(input.ladder ?? 'copy'));
   const devicePolicy = checkDevicePolicy(input.devicePolicy ?? 'block');
+  const latency = checkLatency(input.latency ?? 'normal');
   const encryption = checkEncryption(input.encryption ?? 'none');
+  checkLatencyWithEncryption(latency, encryption);
   return writeTransaction(deps.db, async (trx) => {
     const existing = await trx.selectFrom('events').select('id').where('id', '=', id).executeTakeFirst();
     if (existing) throw new AppError(409, 'event_exists', `event "${id}" already exists (pass another --id)`);
@@ -93,12 +99,13 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
       device_policy: devicePolicy,
       encryption,
       public_since: input.public ? now : null,
+      latency,
       created_at: now,
       updated_at: now,
     };
     await trx.insertInto('events').values(row).execute();
     if (hasBrandingChange(input.branding)) await writeBranding(trx, id, input.branding!, now);
-    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, devicePolicy, encryption, public: input.public === true, ...input.branding }));
+    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, devicePolicy, encryption, latency, public: input.public === true, ...input.branding }));
     return row;
   });
 }
@@ -126,7 +133,7 @@ export async function getEvent(db: Db, id: string): Promise<EventRow> {
 export async function updateEvent(deps: EventDeps, id: string, input: UpdateEventInput): Promise<EventRow> {
   const { branding, ...fields } = input;
   if (Object.values(fields).every((v) => v === undefined) && !hasBrandingChange(branding)) {
-    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder, --device-policy, --encryption, --public/--no-public or a branding flag (--description, --organiser, --poster, --logo, --accent, --language)');
+    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder, --device-policy, --encryption, --latency, --public/--no-public or a branding flag (--description, --organiser, --poster, --logo, --accent, --language)');
   }
   const now = deps.clock();
   return writeTransaction(deps.db, async (trx) => {
@@ -141,18 +148,25 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
       ladder: input.ladder !== undefined ? formatLadder(parseLadder(input.ladder)) : current.ladder,
       device_policy: input.devicePolicy !== undefined ? checkDevicePolicy(input.devicePolicy) : current.device_policy,
       encryption: input.encryption !== undefined ? checkEncryption(input.encryption) : current.encryption,
+      latency: input.latency !== undefined ? checkLatency(input.latency) : current.latency,
       updated_at: now,
     };
     checkWindow(next.starts_at, next.ends_at);
+    checkLatencyWithEncryption(next.latency, next.encryption);
     next.public_since = await applyPublicChange(trx, current, input.public, now);
     if (next.ladder !== current.ladder && (current.status === 'live' || current.status === 'ended')) {
       // Its recording is in one layout (one playlist, or a master and renditions); a publisher
       // continuing it in the other would hide what was recorded.
       throw new AppError(409, 'ladder_locked', `event "${id}" has a recording made as ${current.ladder}: its live output cannot change now; create a new event for ${next.ladder}`);
     }
+    if (next.latency !== current.latency && (current.status === 'live' || current.status === 'ended')) {
+      // Low latency records fMP4 parts and segments, normal MPEG-TS segments: a publisher
+      // continuing the recording in the other format would start it over.
+      throw new AppError(409, 'latency_locked', `event "${id}" has a recording made at ${current.latency} latency: its latency cannot change now; create a new event for ${next.latency}`);
+    }
     await trx
       .updateTable('events')
-      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, device_policy: next.device_policy, encryption: next.encryption, public_since: next.public_since, updated_at: now })
+      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, device_policy: next.device_policy, encryption: next.encryption, latency: next.latency, public_since: next.public_since, updated_at: now })
       .where('id', '=', id)
       .execute();
     if (hasBrandingChange(branding)) await writeBranding(trx, id, branding!, now);
@@ -227,7 +241,7 @@ export async function listIngestTargets(db: Db, keyring: StreamKeyring) {
   const rows = await db
     .selectFrom('events as e')
     .leftJoin('recording_windows as w', 'w.event_id', 'e.id')
-    .select(['e.id', 'e.stream_key', 'e.ladder', 'e.encryption', 'e.starts_at', 'w.seconds as window_seconds'])
+    .select(['e.id', 'e.stream_key', 'e.ladder', 'e.encryption', 'e.latency', 'e.starts_at', 'w.seconds as window_seconds'])
     .where('e.status', '!=', 'archived')
     .execute();
   return rows.map((row) => ({ ...row, stream_key: openStreamKey(keyring, row.stream_key, row.id) }));

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { toIso } from '../duration.js';
-import type { DevicePolicy, EventEncryption, EventRow, EventStatus, IngestState } from '../db/schema.js';
+import type { DevicePolicy, EventEncryption, EventLatency, EventRow, EventStatus, IngestState } from '../db/schema.js';
 import { openStreamKey, type StreamKeyring } from './stream-key-seal.js';
 
 /** An event as the CLI and the API show it (SPEC §2). */
@@ -22,6 +22,8 @@ export interface EventView {
   encryption: EventEncryption;
   /** Plays without a code (`--public`): anyone with the watch page's link can watch. */
   public: boolean;
+  /** `low`: LL-HLS; `normal`: whole segments. */
+  latency: EventLatency;
   createdAt: string;
 }
 
@@ -50,6 +52,7 @@ export function toEventView(row: EventRow, config: Config, keyring: StreamKeyrin
     devicePolicy: row.device_policy,
     encryption: row.encryption,
     public: row.public_since !== null,
+    latency: row.latency,
     createdAt: toIso(row.created_at)!,
   };
 }

@@ -54,6 +54,7 @@ function selectCodeForSession(db: Db, { codeId }: { codeId: string }) {
       'e.device_policy as e_device_policy',
       'e.encryption as e_encryption',
       'e.public_since as e_public_since',
+      'e.latency as e_latency',
       'e.created_at as e_created_at',
       'e.updated_at as e_updated_at',
       's.id as s_id',
@@ -127,6 +128,7 @@ export function codeForSessionFrom(rows: readonly CodeForSessionRow[]): CodeForS
     e_device_policy,
     e_encryption,
     e_public_since,
+    e_latency,
     e_created_at,
     e_updated_at,
     devices,
@@ -147,6 +149,7 @@ export function codeForSessionFrom(rows: readonly CodeForSessionRow[]): CodeForS
     device_policy: e_device_policy,
     encryption: e_encryption,
     public_since: e_public_since,
+    latency: e_latency,
     created_at: e_created_at,
     updated_at: e_updated_at,
   };

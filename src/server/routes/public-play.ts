@@ -41,7 +41,7 @@ export function publicPlayRoutes(deps: PlatformDeps, streamsMounted: boolean): R
       token: grant.token,
       expiresAt: new Date(grant.expiresAt).toISOString(),
       sessionId: grant.sessionId,
-      event: { id: grant.event.id, title: grant.event.title, status: grant.event.status, devicePolicy: grant.event.device_policy },
+      event: { id: grant.event.id, title: grant.event.title, status: grant.event.status, devicePolicy: grant.event.device_policy, latency: grant.event.latency },
       playbackUrl: `${streamsBase}/streams/${grant.event.id}/index.m3u8`,
       queryTokens: deps.config.edgeQueryTokens, // as validate's: whether native HLS players can play
       anonymous: true,

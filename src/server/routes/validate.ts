@@ -70,7 +70,7 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, str
         token: grant.token,
         expiresAt: new Date(grant.expiresAt).toISOString(),
         sessionId: grant.sessionId,
-        event: { id: grant.event.id, title: grant.event.title, status: grant.event.status, devicePolicy: grant.event.device_policy },
+        event: { id: grant.event.id, title: grant.event.title, status: grant.event.status, devicePolicy: grant.event.device_policy, latency: grant.event.latency },
         playbackUrl: `${streamsBase}/streams/${grant.event.id}/index.m3u8`,
         // Whether the edge takes ?token= (EDGE_QUERY_TOKENS): players that cannot send the header
         // (native HLS on iPhones before iOS 17.1) can play only then, and say so otherwise.

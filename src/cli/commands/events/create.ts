@@ -20,6 +20,7 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     encryption: options.encryption,
     // Commander gives a flag without a value as true.
     public: (options.public as unknown) === true,
+    latency: options.latency,
   };
   const keyring = await ctx.keyring();
   const db = await ctx.db();

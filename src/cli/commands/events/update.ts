@@ -16,6 +16,7 @@ interface UpdateOptions extends BrandingFlags {
   ladder?: string;
   devicePolicy?: string;
   encryption?: string;
+  latency?: string;
   goLive?: boolean;
   public?: boolean;
 }
@@ -25,8 +26,8 @@ export async function run(ctx: CommandContext, options: UpdateOptions, [id]: str
   if (options.goLive) {
     // Alone, or first: the other changes then apply to the event as started.
     const started = await goLive(deps, id!);
-    const { title, endsAt, rewatch, ladder, devicePolicy, encryption, description, organiser, poster, logo, accent, language } = options;
-    if ([title, endsAt, rewatch, ladder, devicePolicy, encryption, options.public, description, organiser, poster, logo, accent, language].every((value) => value === undefined)) {
+    const { title, endsAt, rewatch, ladder, devicePolicy, encryption, latency, description, organiser, poster, logo, accent, language } = options;
+    if ([title, endsAt, rewatch, ladder, devicePolicy, encryption, latency, options.public, description, organiser, poster, logo, accent, language].every((value) => value === undefined)) {
       return printEvent(ctx.out, toEventView(started, ctx.config, await ctx.keyring()), toBrandingView(await findBranding(deps.db, started.id)));
     }
   }
@@ -40,6 +41,7 @@ export async function run(ctx: CommandContext, options: UpdateOptions, [id]: str
     devicePolicy: options.devicePolicy,
     encryption: options.encryption,
     public: options.public,
+    latency: options.latency,
   };
   const row = await updateEvent(deps, id!, input);
   await printEvent(ctx.out, toEventView(row, ctx.config, await ctx.keyring()), toBrandingView(await findBranding(deps.db, row.id)));

@@ -13,6 +13,7 @@ import { toEventView } from '../../../core/events/event-view.js';
 import { findBranding, toBrandingView } from '../../../core/events/event-branding.js';
 import type { EventRow } from '../../../core/db/schema.js';
 import { DEVICE_POLICIES, MAX_DEVICES } from '../../../core/sessions/device-seats.js';
+import { EVENT_LATENCIES } from '../../../core/events/event-latency.js';
 import type { PlatformDeps } from '../../deps.js';
 import { parseBody } from '../../http/validate-body.js';
 import { roleAllows } from '../../../core/admin/admin-roles.js';
@@ -37,6 +38,7 @@ const CreateEvent = z.object({
   encryption: z.enum(ENCRYPTIONS).optional(),
   /** Plays without a code (core/events/event-public.ts). */
   public: z.boolean().optional(),
+  latency: z.enum(EVENT_LATENCIES).optional(),
 });
 
 /** The event's fields and its branding's, apart. */
