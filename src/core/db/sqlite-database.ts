@@ -43,6 +43,20 @@ export function sqliteWriter(db: Db): SqliteWriter | null {
 }
 
 /**
+ * The connection that answers a read of `db` fastest. SQLite drops a connection's whole page
+ * cache whenever another connection has committed (WAL), so on the reading connection every
+ * validation's lookup re-read its pages after the validation before it committed; the writing
+ * connection keeps its cache across its own commits. Outside a transaction it reads the same
+ * committed state, and a read waits for no lock: the read runs there, unless a write transaction
+ * is open on it (whose rows, not yet committed, no other request may see).
+ */
+export function sqliteReadHandle(db: Db): BetterSqlite3.Database | null {
+  const writer = writers.get(db);
+  if (writer && !writer.handle.inTransaction) return writer.handle;
+  return sqliteHandles.get(db) ?? null;
+}
+
+/**
  * Two connections to one file, so reads never queue behind a write waiting for the lock: the
  * `Db` that everyone holds reads (query_only: a write outside `writeTransaction` fails loudly
  * instead of waiting), and `writeTransaction` writes on the other one. WAL mode lets the reader
