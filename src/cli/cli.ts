@@ -70,6 +70,7 @@ export function buildProgram(): Command {
     .addOption(brandingOptions.description()).addOption(brandingOptions.organiser()).addOption(brandingOptions.poster())
     .addOption(brandingOptions.logo()).addOption(brandingOptions.accent()).addOption(brandingOptions.language())
     .addOption(new Option('--device-policy <policy>', 'a device beyond a code\'s seats: refused (block, default) or takes over the least recent').choices(['block', 'takeover']))
+    .option('--public', 'plays without a code: anyone with the watch page link can watch')
     .action(action(() => import('./commands/events/create.js')));
   sub(events, 'list').description('list events').action(action(() => import('./commands/events/list.js')));
   sub(events, 'show')
@@ -85,7 +86,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--resolution <r>', 'per minute (kept 7 days) or per hour').choices(['minute', 'hour']))
     .action(action(() => import('./commands/events/stats.js')));
   sub(events, 'update')
-    .description('change title, times, rewatch window, live output or watch page')
+    .description('change title, times, rewatch window, live output, public access or watch page')
     .argument('<id>')
     .option('--title <title>')
     .option('--starts-at <time>', 'ISO 8601, or "none"')
@@ -93,6 +94,8 @@ export function buildProgram(): Command {
     .option('--rewatch <duration>')
     .option('--ladder <spec>', 'copy or renditions, e.g. 720p,480p,360p (from the next publish)')
     .addOption(new Option('--device-policy <policy>', 'a device beyond a code\'s seats: refused (block) or takes over the least recent').choices(['block', 'takeover']))
+    .option('--public', 'plays without a code from now on')
+    .option('--no-public', 'needs a code again: anonymous viewers stop within a second')
     .addOption(new Option('--go-live', 'start now: a rehearsal under way becomes the show, viewers get in').conflicts('startsAt'))
     .addOption(brandingOptions.description()).addOption(brandingOptions.organiser()).addOption(brandingOptions.poster())
     .addOption(brandingOptions.logo()).addOption(brandingOptions.accent()).addOption(brandingOptions.language())
@@ -249,6 +252,35 @@ export function buildProgram(): Command {
     .description('create a console user or change its password (prompted, or the first line of stdin)')
     .option('--user <name>', 'user name', 'admin')
     .action(action(() => import('./commands/admin/set-password.js')));
+  const users = sub(admin, 'users').description('console users and their roles: owner, operator, support');
+  const roleOption = () => new Option('--role <role>', 'owner (everything), operator (events, codes, sessions, webhooks) or support (read, look up, revoke, end sessions)').choices(['owner', 'operator', 'support']).makeOptionMandatory();
+  const eventOption = () => new Option('--event <id...>', 'limit an operator or support user to these events (default: every event)');
+  sub(users, 'add')
+    .description('a console user with a role; its password is prompted (or the first line of stdin)')
+    .argument('<name>')
+    .addOption(roleOption())
+    .addOption(eventOption())
+    .action(action(() => import('./commands/admin/users/add.js')));
+  sub(users, 'list')
+    .description('every console user with its role, events and 2FA')
+    .action(action(() => import('./commands/admin/users/list.js')));
+  sub(users, 'remove')
+    .description('remove a console user; its sessions end at once')
+    .argument('<name>')
+    .option('-y, --yes', 'do not ask on a terminal')
+    .action(action(() => import('./commands/admin/users/remove.js')));
+  sub(users, 'set-role')
+    .description("change a user's role and events; its sessions end")
+    .argument('<name>')
+    .argument('<role>', 'owner, operator or support')
+    .addOption(eventOption())
+    .action(action(() => import('./commands/admin/users/set-role.js')));
+  sub(users, 'invite')
+    .description('print a one-time link (24 h) where a new user sets a password and 2FA')
+    .argument('<name>')
+    .addOption(roleOption())
+    .addOption(eventOption())
+    .action(action(() => import('./commands/admin/users/invite.js')));
   const twoFactor = sub(admin, '2fa').description('two-factor login (TOTP)');
   sub(twoFactor, 'enable')
     .description('show a QR code for an authenticator app, then confirm with a code')

@@ -21,6 +21,7 @@ export async function printEvent(out: Output, event: EventView, branding?: Brand
     ['stream key', event.streamKey],
     ['live output', event.ladder],
     ['device policy', event.devicePolicy],
+    ['public', event.public ? 'yes: plays without a code' : 'no'],
     ['created', event.createdAt],
     ...brandingFields(branding),
   ]);

@@ -10,7 +10,7 @@ export function auditView(root: HTMLElement): View {
   let rows: any[] = [];
   let next: number | null = null;
   const render = () => list.replaceChildren(table(['When', 'Who', 'What', 'Target', 'From', 'Details'], rows.map((e) => [
-    when(e.at), e.actor, e.action, e.target ?? '', e.ip ?? '', e.details ? h('code', {}, JSON.stringify(e.details)) : '',
+    when(e.at), e.role ? `${e.actor} (${e.role})` : e.actor, e.action, e.target ?? '', e.ip ?? '', e.details ? h('code', {}, JSON.stringify(e.details)) : '',
   ])));
   more.addEventListener('click', () => void attempt(async () => {
     const page = await api('GET', `/api/admin/audit?limit=100&before=${next}`);

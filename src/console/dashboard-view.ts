@@ -1,3 +1,4 @@
+import { can, limitedToEvents } from './access.js';
 import { api } from './api.js';
 import { field, fromLocalInput, h, localTimeLabel, statusBadge, table } from './dom.js';
 import { attempt, notify } from './notice.js';
@@ -32,7 +33,9 @@ export function dashboardView(root: HTMLElement): View {
     });
   });
   const charts = dashboardCharts();
-  root.replaceChildren(h('h1', {}, 'Events'), list, charts.element, form);
+  // A new event is about every event: not for a user limited to some, nor one who may not write.
+  const mayCreate = can('events:write') && !limitedToEvents();
+  root.replaceChildren(h('h1', {}, 'Events'), list, charts.element, ...(mayCreate ? [form] : []));
 
   const refresh = async () => {
     const events = await api<any[]>('GET', '/api/admin/events');

@@ -1,3 +1,4 @@
+import { can } from './access.js';
 import { api } from './api.js';
 import { h } from './dom.js';
 import { eventPreview } from './event-preview.js';
@@ -40,6 +41,7 @@ export function eventHealthPanel(eventId: string) {
       await refresh();
     });
   });
+  reset.hidden = !can('events:write');
   const preview = eventPreview(eventId);
   const health = h('section', { class: 'card', 'aria-label': 'Stream health' },
     h('h2', {}, 'Stream health'), summary, warnings, figures, h('div', { class: 'buttons' }, goLive, reset));
@@ -52,7 +54,7 @@ export function eventHealthPanel(eventId: string) {
       x.state === 'publishing' ? (x.rehearsal ? 'Rehearsal: streaming, viewers wait for the start.' : 'Streaming.') :
       x.state === 'stale' ? 'The ingest stopped reporting.' : 'No publisher.';
     warnings.replaceChildren(...x.warnings.map((w: { code: string; message: string }) => h('li', { class: `warning warning-${w.code}` }, w.message)));
-    goLive.hidden = !x.rehearsal;
+    goLive.hidden = !x.rehearsal || !can('events:write');
     const p = x.publisher;
     const rows: [string, string][] = p
       ? [

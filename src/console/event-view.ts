@@ -1,3 +1,4 @@
+import { can } from './access.js';
 import { api, apiText } from './api.js';
 import { copyInputValue, download, field, fromLocalInput, h, localTimeLabel, statusBadge, table, toLocalInput, when } from './dom.js';
 import { codeListCard } from './code-list-view.js';
@@ -8,6 +9,7 @@ import { attempt, notify } from './notice.js';
 import type { View } from './view.js';
 import { viewersChart } from './viewers-chart.js';
 import { devicePolicyField, devicesField } from './device-seat-fields.js';
+import { eventPublicCard } from './event-public-card.js';
 
 /** One event: settings, RTMP details for OBS, codes (generate, list, revoke, restore) and viewers. */
 export function eventView(root: HTMLElement, eventId: string): View {
@@ -18,6 +20,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
   const chart = viewersChart(eventId);
   const health = eventHealthPanel(eventId);
   const branding = eventBrandingPanel(eventId, () => refresh());
+  const publicPlayback = eventPublicCard(eventId, () => refresh());
 
   // Settings: filled once, so a refresh never overwrites what is being typed.
   const title = h('input', { id: 'ev-title', name: 'title', required: true, maxlength: 200 });
@@ -59,7 +62,7 @@ export function eventView(root: HTMLElement, eventId: string): View {
     if (!confirm('A new stream key: the old one stops working for the next publish. Continue?')) return;
     void attempt(async () => {
       const event = await api('POST', `${path}/rotate-key`);
-      streamKey.value = event.streamKey;
+      streamKey.value = event.streamKey ?? '';
       notify('New stream key set. Update OBS before the next broadcast.');
     });
   });
@@ -123,16 +126,23 @@ export function eventView(root: HTMLElement, eventId: string): View {
     });
   });
 
-  root.replaceChildren(
+  // Settings, the stream key, the watch page, new codes and archiving change the event: shown
+  // only to a role that may (the server refuses the others anyway). Support keeps the codes.
+  const writer = can('events:write');
+  const support = can('codes:support');
+  if (!support) for (const part of [byLabel, revokeLabel, pasted, revokePasted]) (part.closest('.field, .inline') ?? part).remove();
+  const parts: (HTMLElement | false)[] = [
     h('p', {}, h('a', { href: '#/' }, '← Events')),
     h('header', { class: 'page-head' }, heading, status), viewers,
     health.element, chart.element,
-    h('div', { class: 'grid' }, settings, streaming),
-    branding.element,
-    lookup.element, generate, codesSection,
+    writer && h('div', { class: 'grid' }, settings, streaming),
+    writer && publicPlayback.element,
+    writer && branding.element,
+    support && lookup.element, writer && generate, codesSection,
     h('section', { class: 'card', 'aria-label': 'Watching now' }, h('h2', {}, 'Watching now'), sessions),
-    archive,
-  );
+    writer && archive,
+  ];
+  root.replaceChildren(...parts.filter((part): part is HTMLElement => part !== false));
 
   async function report(result: { revoked: number; alreadyRevoked: number; notFound: string[] }) {
     notify(`Revoked ${result.revoked}; ${result.alreadyRevoked} already revoked${result.notFound.length ? `; not found: ${result.notFound.join(', ')}` : ''}.`);
@@ -146,9 +156,10 @@ export function eventView(root: HTMLElement, eventId: string): View {
     status.replaceChildren(statusBadge(event.status));
     viewers.textContent = `${event.stats.viewersNow} watching now · ${event.stats.codes.active} unused · ${event.stats.codes.used} used · ${event.stats.codes.revoked} revoked`;
     rtmpUrl.value = event.rtmpUrl;
-    branding.fill(event.branding);
+    if (writer) branding.fill(event.branding);
+    if (writer) publicPlayback.fill(event.public === true);
     streamKey.value = event.streamKey;
-    if (!filled) {
+    if (!filled && writer) {
       filled = true;
       title.value = event.title;
       starts.value = toLocalInput(event.startsAt);
@@ -177,6 +188,6 @@ export function sessionTable(sessions: any[], after: () => Promise<void>): HTMLE
       await after();
     }));
     const browser = h('span', { title: `${s.userAgent ?? ''}\ndevice ${s.deviceId}` }, s.browser ?? 'unknown');
-    return [s.eventId, s.label ?? '—', browser, s.clientIp ?? '', when(s.startedAt), when(s.lastSeenAt), end];
+    return [s.eventId, s.codeId === null ? 'anonymous (public)' : (s.label ?? '—'), browser, s.clientIp ?? '', when(s.startedAt), when(s.lastSeenAt), end];
   }), 'Nobody is watching right now.');
 }

@@ -1,8 +1,9 @@
+import type { Access } from './access.js';
 import { api, ApiError, setCsrfToken } from './api.js';
 import { field, h } from './dom.js';
 
 /** The login form; asks for the TOTP code only once the server says it is needed. */
-export function renderLogin(root: HTMLElement, onLoggedIn: (username: string) => void): void {
+export function renderLogin(root: HTMLElement, onLoggedIn: (session: Access) => void): void {
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const totpField = field('Authenticator code', h('input', { id: 'totp', name: 'totp', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9 ]*', maxlength: 8 }));
   totpField.hidden = true;
@@ -24,7 +25,7 @@ export function renderLogin(root: HTMLElement, onLoggedIn: (username: string) =>
         totp: totpField.hidden ? undefined : String(data.get('totp') ?? ''),
       });
       setCsrfToken(session.csrfToken);
-      onLoggedIn(session.username);
+      onLoggedIn(session);
     } catch (failure) {
       if (failure instanceof ApiError && (failure.code === 'totp_required' || failure.code === 'totp_invalid')) {
         totpField.hidden = false;

@@ -2,9 +2,18 @@ import os from 'node:os';
 import type { Db } from './db/database.js';
 import { toIso } from './duration.js';
 
+/**
+ * Who acted: `cli:<unix user>`, `apikey:<id>`, or a console user with the role they acted with
+ * (`{ name: 'admin:<user>', role: 'operator' }`), which the log keeps in a column of its own.
+ */
+export type AuditActor = string | { name: string; role: string };
+
+export function actorName(actor: AuditActor): string {
+  return typeof actor === 'string' ? actor : actor.name;
+}
+
 export interface AuditEntry {
-  /** Who: `cli:<unix user>`, `apikey:<id>` or `admin:<user>`. */
-  actor: string;
+  actor: AuditActor;
   action: string;
   target?: string | null;
   ip?: string | null;
@@ -17,7 +26,8 @@ export async function recordAudit(trx: Db, nowMs: number, entry: AuditEntry): Pr
     .insertInto('audit_log')
     .values({
       at: nowMs,
-      actor: entry.actor,
+      actor: actorName(entry.actor),
+      role: typeof entry.actor === 'string' ? null : entry.actor.role,
       action: entry.action,
       target: entry.target ?? null,
       ip: entry.ip ?? null,
@@ -38,6 +48,8 @@ export interface AuditView {
   id: number;
   at: string;
   actor: string;
+  /** The console role the actor acted with; null for the CLI and API keys. */
+  role: string | null;
   action: string;
   target: string | null;
   ip: string | null;
@@ -54,6 +66,7 @@ export async function listAudit(db: Db, options: { limit: number; before?: numbe
     id: r.id,
     at: toIso(r.at)!,
     actor: r.actor,
+    role: r.role,
     action: r.action,
     target: r.target,
     ip: r.ip,

@@ -22,10 +22,18 @@ export interface PlaybackClaims {
    * behind it, so edges neither report it as a viewer nor expect heartbeats for it.
    */
   preview?: boolean;
+  /**
+   * An anonymous viewer of a public event (claims `scope: "public"` and `pub`): the event's
+   * `public_since` the token was issued under. Turning public off refuses every such token of the
+   * event with a `pub` at or before that moment (edge/revocation-list.ts).
+   */
+  publicSince?: number;
 }
 
 /** The `scope` claim of a preview token; viewers' tokens have none. */
 export const PREVIEW_SCOPE = 'preview';
+/** The `scope` claim, and the `sub`, of an anonymous viewer's token: no code behind it. */
+export const PUBLIC_SCOPE = 'public';
 
 /** Each key's encoded JWT header: the same for every token it signs. */
 const encodedHeaders = new WeakMap<SigningKey, string>();
@@ -58,6 +66,14 @@ export function signPlaybackToken(key: SigningKey, claims: { codeId: string; eve
  */
 export function signPreviewToken(key: SigningKey, claims: { eventId: string; previewId: string }, nowMs: number, ttlSeconds: number) {
   return signToken(key, PLAYBACK_AUDIENCE, { sub: PREVIEW_SCOPE, eid: claims.eventId, sid: claims.previewId, scope: PREVIEW_SCOPE }, nowMs, ttlSeconds);
+}
+
+/**
+ * An anonymous viewer of a public event: `sub` names no code (`public`), `sid` is its session and
+ * `pub` the event's `public_since` (what turning public off revokes).
+ */
+export function signPublicPlaybackToken(key: SigningKey, claims: { eventId: string; sessionId: string; publicSince: number }, nowMs: number, ttlSeconds: number) {
+  return signToken(key, PLAYBACK_AUDIENCE, { sub: PUBLIC_SCOPE, eid: claims.eventId, sid: claims.sessionId, scope: PUBLIC_SCOPE, pub: claims.publicSince }, nowMs, ttlSeconds);
 }
 
 /** Why a token was refused; for the log only, never for the client. */
@@ -165,6 +181,10 @@ export function verifyPlaybackToken(token: string, keyring: Pick<Keyring, 'byKid
   if (typeof sub !== 'string' || typeof eid !== 'string' || typeof sid !== 'string') throw new TokenError('sub, eid and sid must be strings');
   const claims: PlaybackClaims = { sub, eid, sid, iat: payload.iat, exp: payload.exp, kid: payload.kid };
   if (payload.scope === PREVIEW_SCOPE) claims.preview = true;
+  if (payload.scope === PUBLIC_SCOPE) {
+    if (!Number.isSafeInteger(payload.pub)) throw new TokenError('a public token needs a whole-number pub');
+    claims.publicSince = payload.pub as number;
+  }
   return claims;
 }
 

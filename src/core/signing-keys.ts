@@ -1,4 +1,4 @@
-import { recordAudit } from './audit-log.js';
+import { recordAudit, type AuditActor } from './audit-log.js';
 import { AppError } from './errors.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -11,7 +11,7 @@ export interface SigningKeyDeps {
   config: Config;
   db: Db;
   clock: Clock;
-  actor: string;
+  actor: AuditActor;
 }
 
 /**

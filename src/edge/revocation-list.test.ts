@@ -21,6 +21,22 @@ describe('RevocationList', () => {
     assert.equal(list.cursor, 4);
   });
 
+  it('refuses anonymous tokens of an event issued under a public period turned off since, and nothing else', () => {
+    const list = new RevocationList(60_000);
+    const anonymous = { sub: 'public', sid: 'anon1', eid: 'conf', kid: 'k1', publicSince: 5_000 };
+    list.apply([entry(1, 'public_revoked', {}, 9_000)]);
+    assert.equal(list.isRevoked(anonymous), true);
+    assert.equal(list.isRevoked({ ...anonymous, publicSince: 9_000 }), true);
+    assert.equal(list.isRevoked({ ...anonymous, publicSince: 9_001 }), false, 'public again after the entry');
+    assert.equal(list.isRevoked({ ...anonymous, eid: 'other' }), false);
+    assert.equal(list.isRevoked(claims), false, 'a code holder of the same event plays on');
+    list.apply([entry(2, 'public_revoked', {}, 4_000)]);
+    assert.equal(list.isRevoked(anonymous), true, 'an older entry does not lift a later one');
+    assert.equal(list.prune(68_999), 0);
+    assert.equal(list.prune(69_000), 1);
+    assert.equal(list.isRevoked(anonymous), false);
+  });
+
   it('forgets entries once no token they could match can still be valid', () => {
     const list = new RevocationList(60_000);
     list.apply([entry(1, 'code_revoked', { codeId: 'code1' }, 1_000), entry(2, 'session_ended', { sessionId: 's' }, 30_000)]);

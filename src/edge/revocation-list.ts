@@ -5,6 +5,8 @@ interface Claims {
   sid: string;
   eid: string;
   kid: string;
+  /** Anonymous tokens only (core/playback-token.ts). */
+  publicSince?: number;
 }
 
 /**
@@ -18,6 +20,8 @@ export class RevocationList {
   private readonly codes = new Map<string, number>(); // code id → when to forget
   private readonly sessions = new Map<string, number>();
   private readonly events = new Map<string, number>();
+  /** Event id → the latest time public playback was turned off, and when to forget it. */
+  private readonly publicOff = new Map<string, { at: number; forgetAt: number }>();
   private readonly keys = new Set<string>();
   cursor = 0;
 
@@ -31,17 +35,37 @@ export class RevocationList {
       else if (entry.kind === 'session_ended' && entry.sessionId) this.sessions.set(entry.sessionId, forgetAt);
       else if (entry.kind === 'event_archived') this.events.set(entry.eventId, forgetAt);
       else if (entry.kind === 'key_revoked' && entry.kid) this.keys.add(entry.kid);
+      else if (entry.kind === 'public_revoked') this.notePublicOff(entry.eventId, entry.at, forgetAt);
       this.cursor = Math.max(this.cursor, entry.cursor);
     }
   }
 
   isRevoked(claims: Claims): boolean {
-    return this.keys.has(claims.kid) || this.codes.has(claims.sub) || this.sessions.has(claims.sid) || this.events.has(claims.eid);
+    return this.keys.has(claims.kid) || this.codes.has(claims.sub) || this.sessions.has(claims.sid) || this.events.has(claims.eid) || this.isPublicRevoked(claims);
+  }
+
+  /** An anonymous token issued under a public period that has been turned off since. */
+  private isPublicRevoked(claims: Claims): boolean {
+    if (claims.publicSince === undefined) return false;
+    const off = this.publicOff.get(claims.eid);
+    return off !== undefined && claims.publicSince <= off.at;
+  }
+
+  /** Only the latest turn-off matters: it covers every earlier public period. */
+  private notePublicOff(eventId: string, at: number, forgetAt: number): void {
+    const known = this.publicOff.get(eventId);
+    if (!known || known.at < at) this.publicOff.set(eventId, { at, forgetAt });
   }
 
   /** Forgets entries no valid token can match any more; returns how many. */
   prune(nowMs: number): number {
     let dropped = 0;
+    for (const [key, { forgetAt }] of this.publicOff) {
+      if (forgetAt <= nowMs) {
+        this.publicOff.delete(key);
+        dropped++;
+      }
+    }
     for (const map of [this.codes, this.sessions, this.events]) {
       for (const [key, forgetAt] of map) {
         if (forgetAt <= nowMs) {
@@ -54,6 +78,6 @@ export class RevocationList {
   }
 
   get size(): number {
-    return this.codes.size + this.sessions.size + this.events.size + this.keys.size;
+    return this.codes.size + this.sessions.size + this.events.size + this.keys.size + this.publicOff.size;
   }
 }

@@ -13,6 +13,8 @@ export interface EventPage {
   status: string;
   startsAt: string | null;
   over: boolean;
+  /** Plays without a code (`events update --public`). */
+  public?: boolean;
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

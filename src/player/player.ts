@@ -12,6 +12,8 @@ interface Grant {
   sessionId: string;
   event: { id: string; title: string; status: string; devicePolicy?: string };
   playbackUrl: string;
+  /** A public event played without a code: no personal link (it would need one). */
+  anonymous?: boolean;
 }
 
 interface ApiError {
@@ -121,11 +123,24 @@ async function validate(code: string, retried = false): Promise<void> {
   }
 }
 
+/** A public event plays without a code; refused (no longer public…), the code form stays. */
+async function playPublic(eventId: string, retried = false): Promise<void> {
+  clearMessage();
+  try {
+    const { status, json } = await post(`/api/events/${encodeURIComponent(eventId)}/play`, { deviceId: deviceId() });
+    if (status !== 200) return explain(json?.error ?? { code: 'network', message: MESSAGES.network }, () => void playPublic(eventId, !retried), retried);
+    startPlayback(json as Grant);
+  } catch {
+    show(MESSAGES.network);
+  }
+}
+
 function startPlayback(next: Grant): void {
   grant = next;
   $('entry').hidden = true;
   $('player').hidden = false;
   $('event-title').textContent = next.event.title;
+  $('native').hidden = next.anonymous === true;
   $('live-badge').hidden = next.event.status !== 'live';
   enterPlayback();
   showAudioView(false);
@@ -318,6 +333,8 @@ async function start(): Promise<void> {
   const eventId = pageEventId();
   const page = eventId ? await showEventPage(eventId, (text) => show(text, 'info')) : (useLanguage(), null);
   if (page?.over) return;
+  // A code in the link wins: its holder may watch more than the public part.
+  if (page?.public && eventId && !prefill) return void playPublic(eventId);
   if (prefill) input.value = formatCode(prefill);
   // A complete code plays at once: focus left in the code field would keep the player's keys from it.
   if (isCompleteCode(input.value)) void validate(input.value);

@@ -22,6 +22,7 @@ import { edgeSessionRoutes } from './routes/edge-sessions.js';
 import { revocationRoutes } from './routes/revocations.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { validateRoutes } from './routes/validate.js';
+import { publicPlayRoutes } from './routes/public-play.js';
 import { WebhookDeliverer } from './webhook-deliverer.js';
 
 export interface PlatformApp {
@@ -51,7 +52,8 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   // SQLite has no notifications: the hub polls every 100 ms. PostgreSQL tells every replica.
   const databaseUrl = postgresUrl(deps.db);
   const feedListener = databaseUrl ? new FeedNotificationListener({ databaseUrl, log: deps.log, onSignal: () => feed.wake() }) : null;
-  const metrics = createPlatformMetrics(feedListener);
+  // The hub is made below; the gauge reads it only when /metrics is scraped.
+  const metrics = createPlatformMetrics(feedListener, () => feed.size);
   registerStreamHealthMetrics(metrics.registry, deps);
   const pollMs = feedListener ? () => (feedListener.connected ? FEED_SAFETY_POLL_MS : FEED_UNLISTENED_POLL_MS) : () => 100;
   const feed = new FeedHub({ db: deps.db, clock: deps.clock, log: deps.log, windowMs: feedWindowMs(deps.config), pollMs }, (cursor, ageMs) => {
@@ -96,6 +98,7 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   app.use(jsonBody({ limit: '16kb', types: ['application/json', 'text/plain'], ownBody: isBrandingImageUpload }));
   app.use(healthRoutes(deps, metrics));
   app.use(validateRoutes(deps, metrics, Boolean(options.streams)));
+  app.use(publicPlayRoutes(deps, Boolean(options.streams)));
   app.use(sessionRoutes(deps, Boolean(options.streams), feed));
   app.use(edgeSessionRoutes(deps));
   app.use(revocationRoutes(deps, feed));

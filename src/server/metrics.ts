@@ -7,7 +7,8 @@ export interface FeedListenerState {
 }
 
 /** The platform's Prometheus metrics, one registry per app (tests build many apps). */
-export function createPlatformMetrics(feedListener: FeedListenerState | null = null) {
+/** `feedSubscribers` counts the live subscriptions to the revocation feed (edges and watching players). */
+export function createPlatformMetrics(feedListener: FeedListenerState | null = null, feedSubscribers: () => number = () => 0) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   if (feedListener) {
@@ -35,7 +36,14 @@ export function createPlatformMetrics(feedListener: FeedListenerState | null = n
     activeSessions: new Gauge({ name: 'streamgate_active_sessions', help: 'Sessions with a heartbeat in the last 90 s', registers: [registry] }),
     feedCursor: new Gauge({ name: 'streamgate_revocation_feed_cursor', help: 'Newest revocation feed cursor', registers: [registry] }),
     feedLagSeconds: new Gauge({ name: 'streamgate_revocation_feed_lag_seconds', help: 'Age of the newest feed entry when it was noticed', registers: [registry] }),
-    feedSubscribers: new Gauge({ name: 'streamgate_revocation_feed_subscribers', help: 'Edges connected to the push feed', registers: [registry] }),
+    feedSubscribers: new Gauge({
+      name: 'streamgate_revocation_feed_subscribers',
+      help: 'Connections subscribed to the revocation push feed (edges, and players watching their session)',
+      registers: [registry],
+      collect() {
+        this.set(feedSubscribers());
+      },
+    }),
   };
 }
 

@@ -31,7 +31,7 @@ async function sqliteSource(t: TestContext): Promise<Source> {
   return { platform, dataDir, env, cli: (args, options = {}) => runCli(args, { dataDir, input: options.input, env: { ...env, ...options.env } }) };
 }
 
-const TABLES = ['events', 'code_batches', 'access_codes', 'sessions', 'revocations', 'signing_keys', 'api_keys', 'audit_log', 'admin_users', 'admin_sessions', 'viewer_minutes', 'viewer_hours', 'event_traffic', 'recording_windows', 'event_branding', 'webhooks', 'webhook_deliveries'];
+const TABLES = ['events', 'code_batches', 'access_codes', 'sessions', 'revocations', 'signing_keys', 'api_keys', 'audit_log', 'admin_users', 'admin_sessions', 'admin_invites', 'viewer_minutes', 'viewer_hours', 'event_traffic', 'recording_windows', 'event_branding', 'webhooks', 'webhook_deliveries'];
 
 /**
  * A used install: 20,000 codes in two batches, a viewer watching (a session, sampled), three revoked codes,
@@ -52,6 +52,7 @@ async function usedInstall(t: TestContext): Promise<Source & { codes: string[] }
   assert.equal((await source.cli(['events', 'update', 'conf', '--organiser', 'Philharmonie', '--accent', '#c0392b'])).code, 0); // its watch page
   assert.equal((await source.cli(['admin', 'set-password', '--user', 'alice'], { input: 'a long enough password\n' })).code, 0);
   assert.equal((await platform.post('/api/admin/login', { username: 'alice', password: 'a long enough password' })).status, 200);
+  assert.equal((await source.cli(['admin', 'users', 'invite', 'bob', '--role', 'support'])).code, 0);
   return { ...source, codes };
 }
 
@@ -68,6 +69,7 @@ function assertCompleteCopy(report: any): void {
   assert.equal(rows.api_keys, 1);
   assert.equal(rows.admin_users, 1);
   assert.equal(rows.admin_sessions, 1);
+  assert.equal(rows.admin_invites, 1);
   assert.equal(rows.viewer_minutes, 1);
   assert.equal(rows.event_traffic, 1);
   assert.equal(rows.webhooks, 1);

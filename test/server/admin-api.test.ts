@@ -322,7 +322,9 @@ describe('admin API: console login', () => {
     assert.match(setCookie, /Max-Age=43200/);
     const cookie = cookieOf(login.headers);
     const session = await api(platform, 'GET', '/api/admin/session', { cookie });
-    assert.deepEqual(session.json, { kind: 'admin', username: 'alice', csrfToken: login.json.csrfToken });
+    const { permissions, ...rest } = session.json;
+    assert.deepEqual(rest, { kind: 'admin', username: 'alice', role: 'owner', events: null, csrfToken: login.json.csrfToken }, 'set-password makes an owner');
+    assert.ok(permissions.includes('users:manage'));
 
     const noCsrf = await api(platform, 'POST', '/api/admin/events', { cookie, body: { title: 'X' } });
     assert.equal(noCsrf.status, 403);

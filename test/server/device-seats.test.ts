@@ -168,7 +168,7 @@ describe('migration 0015_device_seats', () => {
     const upgraded = await openDatabase(platform.config);
     t.after(() => upgraded.destroy());
     const session = await upgraded.selectFrom('sessions').selectAll().where('id', '=', opened.json.sessionId).executeTakeFirstOrThrow();
-    const loaded = await loadCodeForSession(upgraded, session.code_id);
+    const loaded = await loadCodeForSession(upgraded, session.code_id!);
     assert.equal(loaded?.devices, 1);
     assert.deepEqual(loaded?.open.map((s) => [s.id, s.seat]), [[opened.json.sessionId, 0]]);
     assert.equal(loaded?.event.device_policy, 'block');

@@ -83,6 +83,37 @@ describe('revocation feed', () => {
   });
 });
 
+describe('revocation feed subscriptions', () => {
+  it('leave nothing behind when edges go away, even while their backlog is being read', async (t) => {
+    const platform = await startTestPlatform(t);
+    // A backlog of several pages: reading it takes a while on PostgreSQL, where this race was met.
+    await platform.codes(2_500);
+    await runCli(['tokens', 'revoke', '--event', 'conf'], { dataDir: platform.dataDir });
+    const subscribers = async () => Number(/^streamgate_revocation_feed_subscribers (\d+)$/m.exec(await (await fetch(`${platform.url}/metrics`)).text())?.[1]);
+
+    const waitForSubscribers = async (count: number) => {
+      const deadline = Date.now() + 5_000;
+      while ((await subscribers()) !== count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return subscribers();
+    };
+
+    const open = await fetch(`${platform.url}/api/revocations/stream`, { headers: { Authorization: `Bearer ${edgeToken(platform)}` } });
+    assert.equal(await waitForSubscribers(1), 1, 'a connected edge is counted');
+
+    // Edges that hang up at every moment of the exchange, most before the backlog read ends.
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const controller = new AbortController();
+        const request = fetch(`${platform.url}/api/revocations/stream`, { headers: { Authorization: `Bearer ${edgeToken(platform)}` }, signal: controller.signal });
+        setTimeout(() => controller.abort(), i);
+        await request.then((r) => r.body?.cancel()).catch(() => undefined);
+      }),
+    );
+    await open.body!.cancel();
+    assert.equal(await waitForSubscribers(0), 0, 'every subscription ended with its connection');
+  });
+});
+
 describe('health and metrics', () => {
   it('answers /healthz and exposes Prometheus metrics', async (t) => {
     const platform = await startTestPlatform(t);

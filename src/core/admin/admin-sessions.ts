@@ -21,22 +21,25 @@ export interface AdminSession {
   username: string;
   /** Sent back in X-CSRF-Token on every mutation made with the cookie. */
   csrfToken: string;
+  /** Logged in with the environment's ADMIN_USER/ADMIN_PASS: an owner whatever the database says. */
+  breakGlass: boolean;
 }
 
 /**
  * A console login: a JWT for the cookie (audience streamgate:admin, signed with a key derived from
  * the pepper, not the playback key) naming a row that logout and password changes end.
  */
-export async function createAdminSession(deps: AdminSessionDeps, username: string, ip: string | null): Promise<AdminSession & { token: string; expiresAt: number }> {
+export async function createAdminSession(deps: AdminSessionDeps, username: string, ip: string | null, breakGlass = false): Promise<AdminSession & { token: string; expiresAt: number }> {
   const now = deps.clock();
   const id = randomBytes(16).toString('base64url');
   const csrfToken = randomBytes(24).toString('base64url');
-  const { token, expiresAt } = signToken(adminSessionKey(deps.keyring), ADMIN_AUDIENCE, { sub: username, jti: id, csrf: csrfToken }, now, ADMIN_SESSION_SECONDS);
+  const { token, expiresAt } = signToken(adminSessionKey(deps.keyring), ADMIN_AUDIENCE, { sub: username, jti: id, csrf: csrfToken, ...(breakGlass ? { bg: true } : {}) }, now, ADMIN_SESSION_SECONDS);
   await writeTransaction(deps.db, async (trx) => {
     await trx.insertInto('admin_sessions').values({ id, username, ip, created_at: now, expires_at: expiresAt, ended_at: null }).execute();
-    await recordAudit(trx, now, { actor: `admin:${username}`, action: 'admin.login', target: username, ip });
+    const role = breakGlass ? 'owner' : ((await trx.selectFrom('admin_users').select('role').where('username', '=', username).executeTakeFirst())?.role ?? 'owner');
+    await recordAudit(trx, now, { actor: { name: `admin:${username}`, role }, action: 'admin.login', target: username, ip, details: breakGlass ? { breakGlass } : undefined });
   });
-  return { id, username, csrfToken, token, expiresAt };
+  return { id, username, csrfToken, breakGlass, token, expiresAt };
 }
 
 /**
@@ -58,11 +61,11 @@ export async function verifyAdminSession(deps: AdminSessionDeps, token: string):
   } catch {
     throw unauthorized;
   }
-  const { sub, jti, csrf } = claims;
+  const { sub, jti, csrf, bg } = claims;
   if (typeof sub !== 'string' || typeof jti !== 'string' || typeof csrf !== 'string') throw unauthorized;
   const row = await deps.db.selectFrom('admin_sessions').select(['ended_at', 'expires_at']).where('id', '=', jti).executeTakeFirst();
   if (!row || row.ended_at !== null || row.expires_at <= deps.clock()) throw unauthorized;
-  return { id: jti, username: sub, csrfToken: csrf };
+  return { id: jti, username: sub, csrfToken: csrf, breakGlass: bg === true };
 }
 
 export async function endAdminSession(deps: AdminSessionDeps, session: AdminSession, ip: string | null): Promise<void> {

@@ -1,5 +1,5 @@
 import { Secret, TOTP } from 'otpauth';
-import { recordAudit } from '../audit-log.js';
+import { recordAudit, type AuditActor } from '../audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { writeTransaction, type Db } from '../db/database.js';
@@ -14,7 +14,7 @@ export interface AdminDeps {
   db: Db;
   clock: Clock;
   keyring: Pick<Keyring, 'pepper'>;
-  actor: string;
+  actor: AuditActor;
   ip?: string | null;
 }
 
@@ -33,7 +33,8 @@ export async function setAdminPassword(deps: AdminDeps, username: string, passwo
   await writeTransaction(deps.db, async (trx) => {
     const existing = await trx.selectFrom('admin_users').select('username').where('username', '=', username).executeTakeFirst();
     if (existing) await trx.updateTable('admin_users').set({ password_hash: hash, updated_at: now }).where('username', '=', username).execute();
-    else await trx.insertInto('admin_users').values({ username, password_hash: hash, totp_secret: null, totp_last_step: null, created_at: now, updated_at: now }).execute();
+    // A user made this way is an owner: it is how the first console user is made.
+    else await trx.insertInto('admin_users').values({ username, password_hash: hash, totp_secret: null, totp_last_step: null, role: 'owner', event_ids: null, created_at: now, updated_at: now }).execute();
     await trx.updateTable('admin_sessions').set({ ended_at: now }).where('username', '=', username).where('ended_at', 'is', null).execute();
     await recordAudit(trx, now, { actor: deps.actor, action: existing ? 'admin.password_change' : 'admin.create', target: username, ip: deps.ip ?? null });
   });
@@ -79,7 +80,7 @@ export async function disableTotp(deps: AdminDeps, username: string): Promise<vo
   });
 }
 
-async function requireUser(db: Db, username: string): Promise<void> {
+export async function requireUser(db: Db, username: string): Promise<void> {
   const row = await db.selectFrom('admin_users').select('username').where('username', '=', username).executeTakeFirst();
   if (!row) throw new AppError(404, 'admin_not_found', `no console user "${username}" (create one with "streamgate admin set-password --user ${username}")`);
 }
@@ -93,8 +94,14 @@ export interface LoginInput {
   totp?: string;
 }
 
+export interface LoginResult {
+  username: string;
+  /** The environment's ADMIN_USER: always an owner, whatever the database says. */
+  breakGlass: boolean;
+}
+
 /**
- * The username if the credentials hold, else 401 `invalid_credentials`, `totp_required` (the
+ * The user if the credentials hold, else 401 `invalid_credentials`, `totp_required` (the
  * password was right and a code is needed) or `totp_invalid`. The environment's break-glass
  * login (ADMIN_USER/ADMIN_PASS) is compared in constant time and has no second factor: it is for
  * when the database or the phone is lost. A TOTP code works once: replaying it, even within its
@@ -103,13 +110,13 @@ export interface LoginInput {
 export async function checkAdminLogin(
   deps: { db: Db; clock: Clock; keyring: Pick<Keyring, 'pepper'>; config: Pick<Config, 'adminUser' | 'adminPass'> },
   input: LoginInput,
-): Promise<string> {
+): Promise<LoginResult> {
   const { db, keyring, config } = deps;
   const invalid = () => new AppError(401, 'invalid_credentials', 'Wrong username or password.');
   if (config.adminUser && config.adminPass) {
     const userMatches = sameSecret(input.username, config.adminUser);
     const passMatches = sameSecret(input.password, config.adminPass);
-    if (userMatches && passMatches) return config.adminUser;
+    if (userMatches && passMatches) return { username: config.adminUser, breakGlass: true };
   }
   const row = await db.selectFrom('admin_users').selectAll().where('username', '=', input.username).executeTakeFirst();
   if (!row) {
@@ -134,5 +141,5 @@ export async function checkAdminLogin(
     );
     if (Number(claimed.numUpdatedRows) === 0) throw invalidCode;
   }
-  return row.username;
+  return { username: row.username, breakGlass: false };
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { recordAudit } from '../audit-log.js';
+import { recordAudit, type AuditActor } from '../audit-log.js';
 import type { Clock } from '../clock.js';
 import { writeTransaction, type Db } from '../db/database.js';
 import type { ApiKeyRow } from '../db/schema.js';
@@ -16,7 +16,7 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export interface ApiKeyDeps {
   db: Db;
   clock: Clock;
-  actor: string;
+  actor: AuditActor;
   ip?: string | null;
 }
 

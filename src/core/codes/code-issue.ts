@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { CODE_LENGTH } from '../access-code.js';
-import { recordAudit } from '../audit-log.js';
+import { recordAudit, type AuditActor } from '../audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { toIso } from '../duration.js';
@@ -18,7 +18,7 @@ export interface IssueDeps {
   db: Db;
   clock: Clock;
   pepper: KeyObject;
-  actor: string;
+  actor: AuditActor;
   ip?: string | null;
 }
 

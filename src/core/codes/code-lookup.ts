@@ -38,9 +38,9 @@ const SESSIONS_SHOWN = 50;
  * Finds a code as a viewer would type or paste it (any case, spaces and dashes, O for 0) and
  * returns what an operator needs to help that viewer: its state and its sessions. The code itself
  * is never returned nor put in an error; an unknown code, or one of another event than
- * `onlyEventId`, is one and the same 404.
+ * `onlyEventIds`, is one and the same 404.
  */
-export async function lookupCode(db: Db, pepper: KeyObject, nowMs: number, given: string, onlyEventId?: string | null): Promise<CodeLookup> {
+export async function lookupCode(db: Db, pepper: KeyObject, nowMs: number, given: string, onlyEventIds?: readonly string[] | null): Promise<CodeLookup> {
   const notFound = new AppError(404, 'code_not_found', 'No such code: check it with the viewer (it is 12 characters).');
   const normalised = normaliseCode(given);
   if (!normalised) throw notFound;
@@ -52,7 +52,7 @@ export async function lookupCode(db: Db, pepper: KeyObject, nowMs: number, given
     .select('e.title as event_title')
     .where('c.id', '=', id)
     .executeTakeFirst();
-  if (!row || !hashesEqual(row.code_hash, hash) || (onlyEventId && row.event_id !== onlyEventId)) throw notFound;
+  if (!row || !hashesEqual(row.code_hash, hash) || (onlyEventIds && !onlyEventIds.includes(row.event_id))) throw notFound;
   const sessions = await db
     .selectFrom('sessions')
     .selectAll()

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { SelectQueryBuilder } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { recordAudit } from '../audit-log.js';
+import { recordAudit, type AuditActor } from '../audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
@@ -14,7 +14,7 @@ export interface RevocationDeps {
   db: Db;
   clock: Clock;
   pepper: KeyObject;
-  actor: string;
+  actor: AuditActor;
   ip?: string | null;
 }
 
@@ -24,6 +24,8 @@ export interface CodeSelector {
   ids?: string[];
   eventId?: string;
   label?: string;
+  /** The caller's events (an event-scoped key or console user): codes of others are not found. */
+  onlyEventIds?: readonly string[] | null;
 }
 
 export interface RevocationResult {
@@ -108,6 +110,7 @@ async function resolveSelector(deps: RevocationDeps, selector: CodeSelector): Pr
   const ids = new Set<string>();
   const narrow = <O>(query: SelectQueryBuilder<Database, 'codes', O>) => {
     if (selector.eventId) query = query.where('event_id', '=', selector.eventId);
+    if (selector.onlyEventIds) query = query.where('event_id', 'in', selector.onlyEventIds);
     if (selector.label) query = query.where('label', '=', selector.label);
     return query;
   };
@@ -159,10 +162,10 @@ async function resolveSelector(deps: RevocationDeps, selector: CodeSelector): Pr
 
 /**
  * Un-revokes codes by id and tells the edges (`code_restored`), so playback works again at once.
- * Codes that are not revoked are counted as such; unknown ids (and, with `onlyEventId`, ids of
+ * Codes that are not revoked are counted as such; unknown ids (and, with `onlyEventIds`, ids of
  * other events) are returned as not found.
  */
-export async function restoreCodes(deps: Omit<RevocationDeps, 'pepper'>, ids: string[], onlyEventId?: string | null): Promise<{ restored: number; notRevoked: number; notFound: string[] }> {
+export async function restoreCodes(deps: Omit<RevocationDeps, 'pepper'>, ids: string[], onlyEventIds?: readonly string[] | null): Promise<{ restored: number; notRevoked: number; notFound: string[] }> {
   const wanted = [...new Set(ids)];
   let restored = 0;
   let notRevoked = 0;
@@ -172,7 +175,7 @@ export async function restoreCodes(deps: Omit<RevocationDeps, 'pepper'>, ids: st
     await writeTransaction(deps.db, async (trx) => {
       const now = deps.clock();
       let query = trx.selectFrom('codes').select(['id', 'event_id', 'revoked_at']).where('id', 'in', chunk);
-      if (onlyEventId) query = query.where('event_id', '=', onlyEventId);
+      if (onlyEventIds) query = query.where('event_id', 'in', onlyEventIds);
       const rows = await query.execute();
       rows.forEach((r) => found.add(r.id));
       const revoked = rows.filter((r) => r.revoked_at !== null);

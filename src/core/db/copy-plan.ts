@@ -44,6 +44,8 @@ export const COPY_PLAN = {
   audit_log: { key: 'id', identity: true },
   admin_users: { key: 'username' },
   admin_sessions: { key: 'id' },
+  // Pending invites keep working on the target; used and expired ones are history for the audit.
+  admin_invites: { key: 'id' },
   // Wrong-code and login budgets refill within minutes by themselves; an upgrade restarts anyway.
   failure_budgets: { skip: 'rate-limit budgets refill by themselves' },
   // Derived from the codes: counted again on the target once they are in (database-copy.ts).

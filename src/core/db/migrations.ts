@@ -438,6 +438,70 @@ function schemaMigrations(kind: DatabaseKind): Record<string, Migration> {
           .execute();
       },
     },
+    // Public events (core/events/event-public.ts): `public_since` is when playing without a code was
+    // last turned on (null: a code is needed); anonymous tokens carry it, so turning it off refuses
+    // them at the edges and turning it on again starts afresh. An anonymous viewer's session has no
+    // code, so sessions.code_id may be null; SQLite cannot drop a NOT NULL, so its table is rebuilt
+    // (same columns in the same order, same indexes).
+    '0017_public_events': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('events').addColumn('public_since', 'bigint').execute();
+        if (kind === 'postgres') {
+          await db.schema.alterTable('sessions').alterColumn('code_id', (c) => c.dropNotNull()).execute();
+          return;
+        }
+        await db.schema
+          .createTable('sessions_rebuilt')
+          .addColumn('id', t.text, (c) => c.primaryKey())
+          .addColumn('code_id', t.text, (c) => c.references('access_codes.id'))
+          .addColumn('event_id', t.text, (c) => c.notNull().references('events.id'))
+          .addColumn('device_id', t.text, (c) => c.notNull())
+          .addColumn('client_ip', t.text)
+          .addColumn('user_agent', t.text)
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('ended_at', 'bigint')
+          .addColumn('end_reason', t.text)
+          .addColumn('seat', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await sql`insert into sessions_rebuilt select id, code_id, event_id, device_id, client_ip, user_agent, started_at, last_seen_at, ended_at, end_reason, seat from sessions`.execute(db);
+        await db.schema.dropTable('sessions').execute();
+        await db.schema.alterTable('sessions_rebuilt').renameTo('sessions').execute();
+        await db.schema
+          .createIndex('sessions_one_active_per_seat')
+          .on('sessions')
+          .columns(['code_id', 'seat'])
+          .unique()
+          .where(sql.ref('ended_at'), 'is', null)
+          .execute();
+        await db.schema.createIndex('sessions_event').on('sessions').columns(['event_id', 'ended_at']).execute();
+        await db.schema.createIndex('sessions_code').on('sessions').columns(['code_id', 'started_at']).execute();
+        await db.schema.createIndex('sessions_event_code').on('sessions').columns(['event_id', 'code_id']).execute();
+      },
+    },
+    // Issue 20: console users get a role (owner, operator, support) and optionally a list of the
+    // events they may touch (JSON; null means every event). Every existing user becomes an owner,
+    // as they could do everything before, so nobody is locked out. Invites are one-time links whose
+    // token is kept only as a hash. The audit log records the role an action was taken with.
+    '0018_admin_roles': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('admin_users').addColumn('role', t.text, (c) => c.notNull().defaultTo('owner')).execute();
+        await db.schema.alterTable('admin_users').addColumn('event_ids', t.text).execute();
+        await db.schema.alterTable('audit_log').addColumn('role', t.text).execute();
+        await db.schema
+          .createTable('admin_invites')
+          .addColumn('id', t.text, (c) => c.primaryKey())
+          .addColumn('token_hash', t.text, (c) => c.notNull().unique())
+          .addColumn('username', t.text, (c) => c.notNull())
+          .addColumn('role', t.text, (c) => c.notNull())
+          .addColumn('event_ids', t.text)
+          .addColumn('created_by', t.text, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('used_at', 'bigint')
+          .execute();
+      },
+    },
   };
 }
 

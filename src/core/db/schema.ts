@@ -18,6 +18,7 @@ export interface Database {
   audit_log: AuditLogTable;
   admin_users: AdminUserTable;
   admin_sessions: AdminSessionTable;
+  admin_invites: AdminInviteTable;
   failure_budgets: FailureBudgetTable;
   code_counts: CodeCountTable;
   viewer_minutes: ViewerMinuteTable;
@@ -67,6 +68,11 @@ export interface EventTable {
   ingest_reason: ColumnType<string | null, string | null | undefined, string | null>;
   /** What a device beyond a code's seats gets (migration 0015; core/sessions/device-policy.ts). */
   device_policy: ColumnType<DevicePolicy, DevicePolicy | undefined, DevicePolicy>;
+  /**
+   * When playing without a code was last turned on (migration 0017; core/events/event-public.ts);
+   * null: a code is needed. Anonymous tokens carry it (claim `pub`).
+   */
+  public_since: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: number;
   updated_at: number;
 }
@@ -121,7 +127,8 @@ export interface CodeCountTable {
 
 export interface SessionTable {
   id: string;
-  code_id: string;
+  /** Null for an anonymous viewer of a public event (migration 0017): no code, no seat rule. */
+  code_id: string | null;
   event_id: string;
   device_id: string;
   client_ip: string | null;
@@ -135,7 +142,11 @@ export interface SessionTable {
   end_reason: string | null;
 }
 
-export type RevocationKind = 'code_revoked' | 'code_restored' | 'session_ended' | 'event_archived' | 'key_revoked';
+/**
+ * `public_revoked`: the event stopped being public; every anonymous token of it carrying a
+ * `pub` at or before the entry's time is refused (edge/revocation-list.ts).
+ */
+export type RevocationKind = 'code_revoked' | 'code_restored' | 'session_ended' | 'event_archived' | 'key_revoked' | 'public_revoked';
 
 /** Append-only feed for the edges; `cursor` only grows. */
 export interface RevocationTable {
@@ -265,6 +276,8 @@ export interface AuditLogTable {
   target: string | null;
   ip: string | null;
   details: string | null; // JSON
+  /** The console role the actor acted with (migration 0018); null for the CLI, API keys and older entries. */
+  role: string | null;
 }
 
 export interface AdminUserTable {
@@ -275,8 +288,27 @@ export interface AdminUserTable {
   totp_secret: string | null;
   /** The last 30 s step whose code logged in: a code works once. */
   totp_last_step: number | null;
+  /** owner, operator or support (core/admin/admin-roles.ts). */
+  role: string;
+  /** JSON array of the event ids an operator or support user is limited to; null: every event. */
+  event_ids: string | null;
   created_at: number;
   updated_at: number;
+}
+
+/** A one-time link for a new console user (core/admin/admin-invites.ts). */
+export interface AdminInviteTable {
+  id: string;
+  /** SHA-256 of the token, hex: the token itself is shown once and never stored. */
+  token_hash: string;
+  username: string;
+  role: string;
+  event_ids: string | null;
+  /** The audit actor who made it. */
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }
 
 export interface AdminSessionTable {

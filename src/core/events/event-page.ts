@@ -16,6 +16,8 @@ export interface EventPageView extends BrandingView {
   startsAt: string | null;
   /** The recording can no longer be watched: the page says the event is over and asks for no code. */
   over: boolean;
+  /** Plays without a code: the page plays at once (`POST /api/events/:id/play`). */
+  public: boolean;
 }
 
 /**
@@ -39,5 +41,6 @@ export async function eventPage(db: Db, eventId: string, nowMs: number): Promise
     status: event.status,
     startsAt: toIso(event.starts_at),
     over: isEventOver(event, nowMs),
+    public: event.public_since !== null && event.status !== 'archived',
   };
 }

@@ -1,4 +1,4 @@
-import { cliActor, recordAudit } from '../audit-log.js';
+import { cliActor, recordAudit, type AuditActor } from '../audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
@@ -17,7 +17,7 @@ export interface PreviewDeps {
   signingKey: SigningKey;
   /** The longest token the edges accept (STREAMGATE_TOKEN_MAX_TTL_SECONDS). */
   maxTtlSeconds: number;
-  actor?: string;
+  actor?: AuditActor;
   ip?: string | null;
 }
 

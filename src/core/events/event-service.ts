@@ -1,4 +1,4 @@
-import { cliActor, recordAudit, type AuditEntry } from '../audit-log.js';
+import { cliActor, recordAudit, type AuditEntry, type AuditActor } from '../audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
@@ -12,11 +12,12 @@ import { hasBrandingChange, writeBranding, type BrandingInput } from './event-br
 import { checkEndsInFuture, checkEventId, checkRewatchHours, checkTitle, checkWindow, slugify } from './event-input.js';
 import { openStreamKey, sealStreamKey, type StreamKeyring } from './stream-key-seal.js';
 import { checkDevicePolicy } from '../sessions/device-seats.js';
+import { applyPublicChange } from './event-public.js';
 
 export interface EventDeps {
   db: Db;
   clock: Clock;
-  actor?: string;
+  actor?: AuditActor;
   ip?: string | null;
 }
 
@@ -37,6 +38,8 @@ export interface CreateEventInput {
   branding?: BrandingInput;
   /** A device beyond a code's seats: `block` (default) or `takeover` (sessions/device-seats.ts). */
   devicePolicy?: string;
+  /** Plays without a code (event-public.ts). */
+  public?: boolean;
 }
 
 export interface UpdateEventInput {
@@ -47,6 +50,8 @@ export interface UpdateEventInput {
   ladder?: string;
   branding?: BrandingInput;
   devicePolicy?: string;
+  /** true: plays without a code from now on; false: a code is needed and anonymous viewers stop. */
+  public?: boolean;
 }
 
 function audit(deps: EventDeps, action: string, target: string, details?: Record<string, unknown>): AuditEntry {
@@ -80,12 +85,13 @@ export async function createEvent(deps: SealingEventDeps, input: CreateEventInpu
       ingest_state: 'idle',
       ingest_reason: null,
       device_policy: devicePolicy,
+      public_since: input.public ? now : null,
       created_at: now,
       updated_at: now,
     };
     await trx.insertInto('events').values(row).execute();
     if (hasBrandingChange(input.branding)) await writeBranding(trx, id, input.branding!, now);
-    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, devicePolicy, ...input.branding }));
+    await recordAudit(trx, now, audit(deps, 'event.create', id, { title, startsAt, endsAt, rewatchHours, ladder, devicePolicy, public: input.public === true, ...input.branding }));
     return row;
   });
 }
@@ -99,16 +105,21 @@ export async function findEvent(db: Db, id: string): Promise<EventRow | undefine
 }
 
 /** The event, or a usage error naming it (exit 2 in the CLI, 404 over HTTP). */
+/** The answer for an unknown event; also for one a caller may not see, which must read the same. */
+export function eventNotFound(id: string): AppError {
+  return new AppError(404, 'event_not_found', `event "${id}" does not exist (see "streamgate events list")`);
+}
+
 export async function getEvent(db: Db, id: string): Promise<EventRow> {
   const row = await findEvent(db, id);
-  if (!row) throw new AppError(404, 'event_not_found', `event "${id}" does not exist (see "streamgate events list")`);
+  if (!row) throw eventNotFound(id);
   return row;
 }
 
 export async function updateEvent(deps: EventDeps, id: string, input: UpdateEventInput): Promise<EventRow> {
   const { branding, ...fields } = input;
   if (Object.values(fields).every((v) => v === undefined) && !hasBrandingChange(branding)) {
-    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder, --device-policy or a branding flag (--description, --organiser, --poster, --logo, --accent, --language)');
+    throw invalidInput('nothing to update: pass --title, --starts-at, --ends-at, --rewatch, --ladder, --device-policy, --public/--no-public or a branding flag (--description, --organiser, --poster, --logo, --accent, --language)');
   }
   const now = deps.clock();
   return writeTransaction(deps.db, async (trx) => {
@@ -125,6 +136,7 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
       updated_at: now,
     };
     checkWindow(next.starts_at, next.ends_at);
+    next.public_since = await applyPublicChange(trx, current, input.public, now);
     if (next.ladder !== current.ladder && (current.status === 'live' || current.status === 'ended')) {
       // Its recording is in one layout (one playlist, or a master and renditions); a publisher
       // continuing it in the other would hide what was recorded.
@@ -132,7 +144,7 @@ export async function updateEvent(deps: EventDeps, id: string, input: UpdateEven
     }
     await trx
       .updateTable('events')
-      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, device_policy: next.device_policy, updated_at: now })
+      .set({ title: next.title, starts_at: next.starts_at, ends_at: next.ends_at, rewatch_hours: next.rewatch_hours, ladder: next.ladder, device_policy: next.device_policy, public_since: next.public_since, updated_at: now })
       .where('id', '=', id)
       .execute();
     if (hasBrandingChange(branding)) await writeBranding(trx, id, branding!, now);

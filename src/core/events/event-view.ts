@@ -18,6 +18,8 @@ export interface EventView {
   ingest: { state: IngestState; reason: string | null };
   /** A device beyond a code's seats: refused, or it takes over the least recently seen one. */
   devicePolicy: DevicePolicy;
+  /** Plays without a code (`--public`): anyone with the watch page's link can watch. */
+  public: boolean;
   createdAt: string;
 }
 
@@ -44,6 +46,7 @@ export function toEventView(row: EventRow, config: Config, keyring: StreamKeyrin
     ladder: row.ladder,
     ingest: { state: row.ingest_state, reason: row.ingest_reason },
     devicePolicy: row.device_policy,
+    public: row.public_since !== null,
     createdAt: toIso(row.created_at)!,
   };
 }

@@ -52,6 +52,7 @@ function selectCodeForSession(db: Db, { codeId }: { codeId: string }) {
       'e.ingest_state as e_ingest_state',
       'e.ingest_reason as e_ingest_reason',
       'e.device_policy as e_device_policy',
+      'e.public_since as e_public_since',
       'e.created_at as e_created_at',
       'e.updated_at as e_updated_at',
       's.id as s_id',
@@ -137,6 +138,7 @@ export function codeForSessionFrom(rows: readonly CodeForSessionRow[]): CodeForS
     ingest_state: row.e_ingest_state,
     ingest_reason: row.e_ingest_reason,
     device_policy: row.e_device_policy,
+    public_since: row.e_public_since,
     created_at: row.e_created_at,
     updated_at: row.e_updated_at,
   };

@@ -1,3 +1,4 @@
+import { PUBLIC_SCOPE } from '../playback-token.js';
 import { randomString } from '../crockford.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
@@ -27,6 +28,8 @@ const LINK_RESUMES_AFTER = new Set(['timeout']);
  */
 export async function createLink(deps: SessionDeps, sessionId: string, claims: { sub: string; sid: string }): Promise<{ token: string; expiresAt: number; eventId: string }> {
   if (claims.sid !== sessionId) throw new AppError(403, 'session_mismatch', 'The token belongs to another session.');
+  // A personal link lives as long as its code: an anonymous viewer has none.
+  if (claims.sub === PUBLIC_SCOPE) throw new AppError(403, 'links_unavailable', 'A link for another player needs an access code.');
   return writeTransaction(deps.db, async (trx) => {
     const now = deps.clock();
     // The same checks as a heartbeat (revoked, expired, timed out, archived), then hand over.

@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit-log.js';
+import { recordAudit, type AuditActor } from '../audit-log.js';
 import type { Clock } from '../clock.js';
 import { writeTransaction, type Db } from '../db/database.js';
 import { toIso } from '../duration.js';
@@ -10,7 +10,8 @@ import { endSessions, whereSessionActive } from './session-service.js';
 export interface SessionView {
   id: string;
   eventId: string;
-  codeId: string;
+  /** Null for an anonymous viewer of a public event. */
+  codeId: string | null;
   deviceId: string;
   clientIp: string | null;
   userAgent: string | null;
@@ -22,7 +23,7 @@ export interface SessionView {
 }
 
 /** Active sessions (heartbeat within the timeout), newest first. */
-export async function listActiveSessions(db: Db, nowMs: number, filter: { eventId?: string; limit?: number } = {}): Promise<SessionView[]> {
+export async function listActiveSessions(db: Db, nowMs: number, filter: { eventId?: string; onlyEventIds?: readonly string[] | null; limit?: number } = {}): Promise<SessionView[]> {
   let query = db
     .selectFrom('sessions')
     .leftJoin('access_codes as c', 'c.id', 'sessions.code_id')
@@ -30,6 +31,7 @@ export async function listActiveSessions(db: Db, nowMs: number, filter: { eventI
     .select('c.label')
     .where(whereSessionActive(nowMs));
   if (filter.eventId) query = query.where('sessions.event_id', '=', filter.eventId);
+  if (filter.onlyEventIds) query = query.where('sessions.event_id', 'in', filter.onlyEventIds);
   const rows = await query.orderBy('sessions.started_at', 'desc').limit(filter.limit ?? 1_000).execute();
   return rows.map((r) => ({
     id: r.id,
@@ -48,10 +50,10 @@ export async function listActiveSessions(db: Db, nowMs: number, filter: { eventI
 export interface EndSessionDeps {
   db: Db;
   clock: Clock;
-  actor: string;
+  actor: AuditActor;
   ip?: string | null;
   /** An event-scoped caller may end only that event's sessions. */
-  onlyEventId?: string | null;
+  onlyEventIds?: readonly string[] | null;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function endSessionByOperator(deps: EndSessionDeps, sessionId: stri
   return writeTransaction(deps.db, async (trx) => {
     const now = deps.clock();
     const session = await trx.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
-    if (!session || (deps.onlyEventId && session.event_id !== deps.onlyEventId)) {
+    if (!session || (deps.onlyEventIds && !deps.onlyEventIds.includes(session.event_id))) {
       throw new AppError(404, 'session_not_found', `session "${sessionId}" does not exist`);
     }
     if (session.ended_at !== null) return { id: session.id, eventId: session.event_id, ended: false };

@@ -7,7 +7,8 @@ import type { Database, EventRow } from '../db/schema.js';
 import { codeForSessionFrom, codeForSessionRead, loadCodeForSession, type CodeForSession, type OpenSession } from './code-for-session.js';
 import { AppError, isDatabaseBusy } from '../errors.js';
 import { timeOrderedId } from '../ids.js';
-import { signPlaybackToken } from '../playback-token.js';
+import { PUBLIC_SCOPE, signPlaybackToken } from '../playback-token.js';
+import { anonymousHeartbeatIn } from './anonymous-sessions.js';
 import { deferLastSeen, forgetDeferredLastSeen, forgetDeferredLastSeenBefore, withDeferredLastSeen } from './deferred-last-seen.js';
 import { appendRevocations } from '../revocation-feed.js';
 import { writeOpenedSession, writeResume } from './session-writes.js';
@@ -204,7 +205,7 @@ function grantFor(deps: SessionDeps, { code, event }: CodeForSession, sessionId:
   return { token, expiresAt, sessionId, event };
 }
 
-function checkEventAvailable(event: EventRow, now: number): void {
+export function checkEventAvailable(event: EventRow, now: number): void {
   if (event.status === 'archived') {
     throw new AppError(403, 'event_not_available', 'This event is no longer available.');
   }
@@ -228,7 +229,7 @@ export const HEARTBEAT_LOCK_WAIT_MS = 500;
  * written by the session's next heartbeat that gets the lock. Ending a session (expired code,
  * timeout) needs the lock: it waits for the sweep or the next heartbeat.
  */
-export async function heartbeat(deps: SessionDeps, sessionId: string, claims: { sub: string; sid: string }): Promise<{ token: string; expiresAt: number }> {
+export async function heartbeat(deps: SessionDeps, sessionId: string, claims: HeartbeatClaims): Promise<{ token: string; expiresAt: number }> {
   if (claims.sid !== sessionId) throw new AppError(403, 'session_mismatch', 'The token belongs to another session.');
   try {
     return await writeTransaction(deps.db, (trx) => heartbeatIn(trx, deps, sessionId, claims, true), { lockWaitMs: HEARTBEAT_LOCK_WAIT_MS });
@@ -239,11 +240,12 @@ export async function heartbeat(deps: SessionDeps, sessionId: string, claims: { 
 }
 
 /** One heartbeat's checks and writes on `db` (a transaction when `canWrite`); also the edges' session reports (link-sessions.ts). */
-export async function heartbeatIn(db: Db, deps: SessionDeps, sessionId: string, claims: { sub: string }, canWrite: boolean) {
+export async function heartbeatIn(db: Db, deps: SessionDeps, sessionId: string, claims: Omit<HeartbeatClaims, 'sid'>, canWrite: boolean) {
   const now = deps.clock();
   const found = await db.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
+  if (found?.code_id === null) return anonymousHeartbeatIn(db, deps, withDeferredLastSeen(deps.db, found), claims, canWrite);
   if (!found || found.code_id !== claims.sub) throw new AppError(404, 'session_not_found', 'No such session.');
-  const session = withDeferredLastSeen(deps.db, found);
+  const session = { ...withDeferredLastSeen(deps.db, found), code_id: found.code_id };
   const code = await db.selectFrom('access_codes').selectAll().where('id', '=', session.code_id).executeTakeFirstOrThrow();
   if (code.revoked_at !== null) throw new AppError(403, 'code_revoked', 'This code has been revoked.');
   if (code.expires_at <= now) {
@@ -267,6 +269,13 @@ export async function heartbeatIn(db: Db, deps: SessionDeps, sessionId: string, 
   return signPlaybackToken(deps.keyring.current, { codeId: code.id, eventId: session.event_id, sessionId }, now, deps.tokenTtlSeconds);
 }
 
+/** What a heartbeat reads of the token: an anonymous viewer's carries `publicSince`. */
+export interface HeartbeatClaims {
+  sub: string;
+  sid: string;
+  publicSince?: number;
+}
+
 /** The answer for an ended session; one whose seat another device took says so (the player tells the viewer). */
 export function sessionEnded(reason: string | null): AppError {
   if (reason === TAKEN_OVER) return new AppError(409, 'session_ended', 'This code started playing on another device.', { reason: TAKEN_OVER });
@@ -278,7 +287,7 @@ export async function releaseSession(deps: Pick<SessionDeps, 'db' | 'clock'>, se
   if (claims.sid !== sessionId) throw new AppError(403, 'session_mismatch', 'The token belongs to another session.');
   await writeTransaction(deps.db, async (trx) => {
     const session = await trx.selectFrom('sessions').selectAll().where('id', '=', sessionId).where('ended_at', 'is', null).executeTakeFirst();
-    if (session && session.code_id === claims.sub) await endSessions(trx, deps.clock(), [session], reason);
+    if (session && (session.code_id ?? PUBLIC_SCOPE) === claims.sub) await endSessions(trx, deps.clock(), [session], reason);
   });
 }
 
@@ -306,7 +315,7 @@ export async function endTimedOutSessions(deps: Pick<SessionDeps, 'db' | 'clock'
 }
 
 /** Ends sessions and tells the edges, so a displaced or departed device stops too. */
-export async function endSessions(trx: Db, now: number, sessions: { id: string; event_id: string; code_id?: string }[], reason: string): Promise<void> {
+export async function endSessions(trx: Db, now: number, sessions: { id: string; event_id: string; code_id?: string | null }[], reason: string): Promise<void> {
   if (sessions.length === 0) return;
   await trx.updateTable('sessions').set({ ended_at: now, end_reason: reason }).where('id', 'in', sessions.map((s) => s.id)).execute();
   await appendRevocations(trx, now, sessions.map((s) => ({ kind: 'session_ended' as const, eventId: s.event_id, sessionId: s.id })));

@@ -51,7 +51,7 @@ export async function writeOpenedSession(trx: Db, session: NewSession, use: Code
     return rows;
   }
   await insertSession(trx, session);
-  if (use) await writeCodeUse(trx, session.code_id, use);
+  if (use && session.code_id !== null) await writeCodeUse(trx, session.code_id, use);
   return undefined;
 }
 

@@ -27,8 +27,13 @@ export function raiseSessionStarted(
   ], subscribed);
 }
 
+/** An anonymous viewer of a public event opened a session: no code, so `codeId` and `label` are null. */
+export function raiseAnonymousSessionStarted(trx: Db, now: number, eventId: string, sessionId: string): Promise<void> {
+  return raiseWebhookEvents(trx, now, [{ type: 'session.started' as const, data: { eventId, codeId: null, label: null, sessionId, at: toIso(now) } }]);
+}
+
 /** Sessions ended (released, timed out, taken over, ended by an operator, code expired). */
-export function raiseSessionsEnded(trx: Db, now: number, sessions: readonly { id: string; event_id: string; code_id?: string }[], reason: string): Promise<void> {
+export function raiseSessionsEnded(trx: Db, now: number, sessions: readonly { id: string; event_id: string; code_id?: string | null }[], reason: string): Promise<void> {
   return raiseWebhookEvents(trx, now, sessions.map((s) => ({ type: 'session.ended' as const, data: { eventId: s.event_id, codeId: s.code_id ?? null, sessionId: s.id, reason, at: toIso(now) } })));
 }
 

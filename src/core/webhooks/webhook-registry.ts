@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Selectable } from 'kysely';
-import { recordAudit } from '../audit-log.js';
+import { recordAudit, type AuditActor } from '../audit-log.js';
 import { webhookSecretSealKey } from '../admin/derived-keys.js';
 import { seal, unseal } from '../admin/sealed-secret.js';
 import type { Clock } from '../clock.js';
@@ -17,7 +17,7 @@ export interface WebhookDeps {
   db: Db;
   clock: Clock;
   keyring: Pick<Keyring, 'pepper'>;
-  actor: string;
+  actor: AuditActor;
   ip?: string | null;
 }
 

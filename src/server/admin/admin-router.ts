@@ -2,6 +2,9 @@ import cookieParser from 'cookie-parser';
 import express, { type Router } from 'express';
 import type { PlatformDeps } from '../deps.js';
 import { adminAuth } from './admin-auth.js';
+import { authorizeAdminRoute } from './admin-permissions.js';
+import { adminUserRoutes } from './routes/admin-users.js';
+import { inviteAcceptanceRoutes } from './routes/invite-acceptance.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { auditRoutes } from './routes/audit.js';
 import { codeLookupRoutes } from './routes/code-lookup.js';
@@ -14,7 +17,10 @@ import { viewerStatsRoutes } from './routes/viewer-stats.js';
 import { streamHealthRoutes } from './routes/stream-health.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
-/** SPEC §3 "Admin API": login first, then everything behind adminAuth. */
+/**
+ * SPEC §3 "Admin API": login and invites first, then everything behind adminAuth and the one
+ * permission check (admin-permissions.ts), whose table names every route below.
+ */
 export function adminApiRouter(deps: PlatformDeps): Router {
   const router = express.Router();
   router.use('/api/admin', cookieParser(), (_req, res, next) => {
@@ -22,7 +28,8 @@ export function adminApiRouter(deps: PlatformDeps): Router {
     next();
   });
   router.use(loginRoutes(deps));
-  router.use('/api/admin', adminAuth(deps));
+  router.use(inviteAcceptanceRoutes(deps));
+  router.use('/api/admin', adminAuth(deps), authorizeAdminRoute(deps.log));
   router.use(eventRoutes(deps));
   router.use(eventBrandingRoutes(deps));
   router.use(codeRoutes(deps));
@@ -33,5 +40,6 @@ export function adminApiRouter(deps: PlatformDeps): Router {
   router.use(viewerStatsRoutes(deps));
   router.use(streamHealthRoutes(deps));
   router.use(webhookRoutes(deps));
+  router.use(adminUserRoutes(deps));
   return router;
 }

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { AppError } from '../../core/errors.js';
-import type { PlaybackClaims } from '../../core/playback-token.js';
+import { PUBLIC_SCOPE, type PlaybackClaims } from '../../core/playback-token.js';
 import { latestCursor, type FeedEntry } from '../../core/revocation-feed.js';
 import { sessionEnded } from '../../core/sessions/session-service.js';
 import type { FeedHub } from '../feed-hub.js';
@@ -23,7 +23,8 @@ export async function watchSession(deps: PlatformDeps, hub: FeedHub, claims: Pla
   const ended = await refusal(deps, claims);
   if (ended) throw ended;
   const affects = (e: FeedEntry) =>
-    (e.kind === 'session_ended' && e.sessionId === claims.sid) || (e.kind === 'code_revoked' && e.codeId === claims.sub) || (e.kind === 'event_archived' && e.eventId === claims.eid);
+    (e.kind === 'session_ended' && e.sessionId === claims.sid) || (e.kind === 'code_revoked' && e.codeId === claims.sub) || (e.kind === 'event_archived' && e.eventId === claims.eid) ||
+    (e.kind === 'public_revoked' && e.eventId === claims.eid && claims.publicSince !== undefined && claims.publicSince <= e.at);
   await new Promise<void>((resolve) => {
     let done = false;
     const finish = (answer: () => void) => {
@@ -51,11 +52,12 @@ export async function watchSession(deps: PlatformDeps, hub: FeedHub, claims: Pla
 /** What a heartbeat would refuse for this session now, without writing; null while it plays. */
 async function refusal(deps: PlatformDeps, claims: PlaybackClaims): Promise<AppError | null> {
   const session = await deps.db.selectFrom('sessions').select(['code_id', 'ended_at', 'end_reason']).where('id', '=', claims.sid).executeTakeFirst();
-  if (!session || session.code_id !== claims.sub) return new AppError(404, 'session_not_found', 'No such session.');
+  if (!session || (session.code_id ?? PUBLIC_SCOPE) !== claims.sub) return new AppError(404, 'session_not_found', 'No such session.');
   if (session.ended_at !== null) return sessionEnded(session.end_reason);
   const code = await deps.db.selectFrom('access_codes').select('revoked_at').where('id', '=', claims.sub).executeTakeFirst();
   if (code?.revoked_at != null) return new AppError(403, 'code_revoked', 'This code has been revoked.');
-  const event = await deps.db.selectFrom('events').select('status').where('id', '=', claims.eid).executeTakeFirst();
+  const event = await deps.db.selectFrom('events').select(['status', 'public_since']).where('id', '=', claims.eid).executeTakeFirst();
   if (event?.status === 'archived') return new AppError(403, 'event_not_available', 'This event is no longer available.');
+  if (claims.publicSince !== undefined && event?.public_since !== claims.publicSince) return sessionEnded('not_public');
   return null;
 }

@@ -9,9 +9,12 @@ import { clientKey, rateLimited } from '../http/failure-limiter.js';
 import { parseBody } from '../http/validate-body.js';
 import type { PlatformMetrics } from '../metrics.js';
 
+/** The player's device id (also `POST /api/events/:id/play`'s). */
+export const DEVICE_ID = z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be 8 to 128 letters, digits, - or _');
+
 const ValidateBody = z.object({
   code: z.string().max(64),
-  deviceId: z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be 8 to 128 letters, digits, - or _'),
+  deviceId: DEVICE_ID,
 });
 
 /**

@@ -17,6 +17,8 @@ export async function run(ctx: CommandContext, options: Record<string, string | 
     ladder: options.ladder,
     branding: brandingFromFlags(ctx.config, options),
     devicePolicy: options.devicePolicy,
+    // Commander gives a flag without a value as true.
+    public: (options.public as unknown) === true,
   };
   const keyring = await ctx.keyring();
   const db = await ctx.db();

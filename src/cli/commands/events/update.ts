@@ -16,6 +16,7 @@ interface UpdateOptions extends BrandingFlags {
   ladder?: string;
   devicePolicy?: string;
   goLive?: boolean;
+  public?: boolean;
 }
 
 export async function run(ctx: CommandContext, options: UpdateOptions, [id]: string[]): Promise<void> {
@@ -24,7 +25,7 @@ export async function run(ctx: CommandContext, options: UpdateOptions, [id]: str
     // Alone, or first: the other changes then apply to the event as started.
     const started = await goLive(deps, id!);
     const { title, endsAt, rewatch, ladder, devicePolicy, description, organiser, poster, logo, accent, language } = options;
-    if ([title, endsAt, rewatch, ladder, devicePolicy, description, organiser, poster, logo, accent, language].every((value) => value === undefined)) {
+    if ([title, endsAt, rewatch, ladder, devicePolicy, options.public, description, organiser, poster, logo, accent, language].every((value) => value === undefined)) {
       return printEvent(ctx.out, toEventView(started, ctx.config, await ctx.keyring()), toBrandingView(await findBranding(deps.db, started.id)));
     }
   }
@@ -36,6 +37,7 @@ export async function run(ctx: CommandContext, options: UpdateOptions, [id]: str
     ladder: options.ladder,
     branding: brandingFromFlags(ctx.config, options),
     devicePolicy: options.devicePolicy,
+    public: options.public,
   };
   const row = await updateEvent(deps, id!, input);
   await printEvent(ctx.out, toEventView(row, ctx.config, await ctx.keyring()), toBrandingView(await findBranding(deps.db, row.id)));

@@ -28,11 +28,10 @@ export function codeRoutes(deps: PlatformDeps): Router {
       throw invalidInput('give codes, ids, eventId or label: what to revoke');
     }
     if (body.eventId) requireEventAccess(principal, body.eventId);
-    // An event-scoped key only ever reaches its own event's codes; others come back as not found.
-    const eventId = eventScopeOf(principal) ?? body.eventId;
+    // A caller limited to some events only ever reaches their codes; others come back as not found.
     const result = await revokeCodes(
       { ...mutationDeps(deps, req, res), pepper: deps.keyring.pepper },
-      { codes: body.codes, ids: body.ids, eventId, label: body.label },
+      { codes: body.codes, ids: body.ids, eventId: body.eventId, label: body.label, onlyEventIds: eventScopeOf(principal) },
       body.reason ?? null,
     );
     res.json(result);

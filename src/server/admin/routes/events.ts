@@ -14,7 +14,8 @@ import type { EventRow } from '../../../core/db/schema.js';
 import { DEVICE_POLICIES, MAX_DEVICES } from '../../../core/sessions/device-seats.js';
 import type { PlatformDeps } from '../../deps.js';
 import { parseBody } from '../../http/validate-body.js';
-import { mutationDeps, principalOf, requireEventAccess, requireGlobal } from '../admin-auth.js';
+import { roleAllows } from '../../../core/admin/admin-roles.js';
+import { eventScopeOf, mutationDeps, type Principal, principalOf, requireEventAccess, requireGlobal } from '../admin-auth.js';
 
 const isoTime = (field: string) => z.string().max(64).transform((v) => parseTime(v, field, { requireOffset: true }));
 const nullableTime = (field: string) => z.union([isoTime(field), z.null()]).optional();
@@ -32,6 +33,8 @@ const CreateEvent = z.object({
   accent: z.string().max(16).nullable().optional(),
   language: z.string().max(8).optional(),
   devicePolicy: z.enum(DEVICE_POLICIES).optional(),
+  /** Plays without a code (core/events/event-public.ts). */
+  public: z.boolean().optional(),
 });
 
 /** The event's fields and its branding's, apart. */
@@ -60,18 +63,33 @@ const ListCodes = z.object({
   after: z.string().max(64).optional(),
 });
 
+/**
+ * The stream key lets whoever has it broadcast into the event: a console user who may not change
+ * events (support) reads events without it.
+ */
+function streamKeyFor(principal: Principal, streamKey: string): string | null {
+  return principal.kind === 'admin' && !roleAllows(principal.role, 'events:write') ? null : streamKey;
+}
+
 export function eventRoutes(deps: PlatformDeps): Router {
   const router = express.Router();
-  const withStats = async (rows: EventRow[]) => {
+  const withStats = async (principal: Principal, rows: EventRow[]) => {
     const stats = await eventStats(deps.db, deps.clock(), rows.map((r) => r.id));
-    return rows.map((row) => ({ ...toEventView(row, deps.config, deps.keyring), stats: stats.get(row.id) }));
+    return rows.map((row) => {
+      const view = toEventView(row, deps.config, deps.keyring);
+      return { ...view, streamKey: streamKeyFor(principal, view.streamKey), stats: stats.get(row.id) };
+    });
   };
 
   const withBranding = async <T extends { id: string }>(view: T) => ({ ...view, branding: toBrandingView(await findBranding(deps.db, view.id)) });
 
   router.get('/api/admin/events', async (_req, res) => {
-    requireGlobal(principalOf(res));
-    res.json(await withStats(await listEvents(deps.db)));
+    const principal = principalOf(res);
+    // An event-scoped key cannot list (as before); a console user limited to some events sees those.
+    if (principal.kind === 'apikey') requireGlobal(principal);
+    const scope = eventScopeOf(principal);
+    const rows = await listEvents(deps.db);
+    res.json(await withStats(principal, scope === null ? rows : rows.filter((row) => scope.includes(row.id))));
   });
 
   router.post('/api/admin/events', async (req, res) => {
@@ -83,8 +101,9 @@ export function eventRoutes(deps: PlatformDeps): Router {
   });
 
   router.get('/api/admin/events/:id', async (req, res) => {
-    requireEventAccess(principalOf(res), req.params.id);
-    const [event] = await withStats([await getEvent(deps.db, req.params.id)]);
+    const principal = principalOf(res);
+    requireEventAccess(principal, req.params.id);
+    const [event] = await withStats(principal, [await getEvent(deps.db, req.params.id)]);
     res.json(await withBranding(event!));
   });
 

@@ -1,6 +1,8 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { checkAdminLogin } from '../../../core/admin/admin-users.js';
+import { findAdminAccess, type AdminAccess } from '../../../core/admin/admin-accounts.js';
+import { ROLE_PERMISSIONS } from '../../../core/admin/admin-roles.js';
+import { checkAdminLogin, type LoginResult } from '../../../core/admin/admin-users.js';
 import { ADMIN_SESSION_SECONDS, createAdminSession, endAdminSession, recordRefusedLogin } from '../../../core/admin/admin-sessions.js';
 import { AppError } from '../../../core/errors.js';
 import type { PlatformDeps } from '../../deps.js';
@@ -36,9 +38,9 @@ export function loginRoutes(deps: PlatformDeps): Router {
     // The failure is counted before the password is checked and given back if it was none: a
     // guesser's parallel attempts, on one replica or several, cannot outrun the budget.
     if ((await failedLogins.reserve(client, 0)) === null) throw rateLimited(await failedLogins.waitMs(client));
-    let username: string;
+    let login: LoginResult;
     try {
-      username = await checkAdminLogin(deps, body);
+      login = await checkAdminLogin(deps, body);
     } catch (error) {
       if (!isFailedLogin(error)) await failedLogins.refund(client);
       // Asking for the second factor is a step of logging in, not a refusal.
@@ -49,7 +51,9 @@ export function loginRoutes(deps: PlatformDeps): Router {
       throw error;
     }
     await failedLogins.refund(client);
-    const session = await createAdminSession(deps, username, req.ip ?? null);
+    const { username, breakGlass } = login;
+    const session = await createAdminSession(deps, username, req.ip ?? null, breakGlass);
+    const access: AdminAccess = breakGlass ? { role: 'owner', events: null } : ((await findAdminAccess(deps.db, username)) ?? { role: 'support', events: [] });
     res.cookie(ADMIN_COOKIE, session.token, {
       httpOnly: true,
       sameSite: 'strict',
@@ -57,12 +61,13 @@ export function loginRoutes(deps: PlatformDeps): Router {
       path: '/',
       maxAge: ADMIN_SESSION_SECONDS * 1000,
     });
-    res.json({ username, csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString() });
+    // The permissions let the console hide what the role may not do; the server refuses it anyway.
+    res.json({ username, role: access.role, events: access.events, permissions: ROLE_PERMISSIONS[access.role], csrfToken: session.csrfToken, expiresAt: new Date(session.expiresAt).toISOString() });
   });
 
   router.get('/api/admin/session', adminAuth(deps), (_req, res) => {
     const principal = principalOf(res);
-    if (principal.kind === 'admin') res.json({ kind: 'admin', username: principal.session.username, csrfToken: principal.session.csrfToken });
+    if (principal.kind === 'admin') res.json({ kind: 'admin', username: principal.session.username, role: principal.role, events: principal.events, permissions: ROLE_PERMISSIONS[principal.role], csrfToken: principal.session.csrfToken });
     else res.json({ kind: 'apikey', id: principal.id, scope: principal.scope, eventId: principal.eventId });
   });
 

@@ -13,15 +13,14 @@ export function sessionAdminRoutes(deps: PlatformDeps): Router {
   router.get('/api/admin/sessions', async (req, res) => {
     const principal = principalOf(res);
     const query = parseBody(ListSessions, req.query);
-    const eventId = query.eventId ?? eventScopeOf(principal) ?? undefined;
-    requireEventAccess(principal, eventId);
-    res.json(await listActiveSessions(deps.db, deps.clock(), { eventId, limit: query.limit }));
+    if (query.eventId) requireEventAccess(principal, query.eventId);
+    res.json(await listActiveSessions(deps.db, deps.clock(), { eventId: query.eventId, onlyEventIds: eventScopeOf(principal), limit: query.limit }));
   });
 
   router.delete('/api/admin/sessions/:id', async (req, res) => {
     const principal = principalOf(res);
     const ended = await endSessionByOperator(
-      { ...mutationDeps(deps, req, res), onlyEventId: eventScopeOf(principal) },
+      { ...mutationDeps(deps, req, res), onlyEventIds: eventScopeOf(principal) },
       req.params.id,
     );
     res.json(ended);
