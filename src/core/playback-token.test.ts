@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import jwt from 'jsonwebtoken';
 import {
   CLOCK_TOLERANCE_SECONDS,
   PLAYBACK_AUDIENCE,
   retiredKeyLifetimeSeconds,
   signPlaybackToken,
+  signPreviewToken,
+  signToken,
   TokenError,
   verifyPlaybackToken,
 } from './playback-token.js';
@@ -28,6 +31,23 @@ const claims = (extra: Record<string, unknown> = {}) =>
 const HEADER = JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: 'k1' });
 
 const verify = (token: string, ring: typeof keyring = keyring, now = NOW) => verifyPlaybackToken(token, ring, now, MAX_TTL);
+
+describe('signToken', () => {
+  it("makes the very bytes jsonwebtoken's sign makes, key after key", () => {
+    const other: SigningKey = { kid: 'other_kid-2', key: createSecretKey(Buffer.alloc(32, 9)) };
+    const signed = [
+      [key, signPlaybackToken(key, { codeId: 'c1', eventId: 'conf', sessionId: 's1' }, NOW + 999, 300)],
+      [key, signPreviewToken(key, { eventId: 'conf', previewId: 'p1' }, NOW, 900)],
+      [other, signToken(other, 'streamgate:edge', { sub: 'édge "one"' }, NOW, 60)],
+      [key, signToken(key, 'streamgate:edge', { sub: 'edge' }, NOW, 60)],
+    ] as const;
+    for (const [signingKey, { token }] of signed) {
+      const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+      assert.equal(header.kid, signingKey.kid);
+      assert.equal(token, jwt.sign(payload, signingKey.key, { algorithm: 'HS256', keyid: signingKey.kid }));
+    }
+  });
+});
 
 describe('verifyPlaybackToken', () => {
   it('accepts a token it signed, and names the key', () => {

@@ -12,7 +12,7 @@ async function stored(platform: TestPlatform, sessionId: string) {
 }
 
 describe('validate: a resume by the same device within 15 s writes nothing', () => {
-  it('leaves last-seen and last-used as they are within 15 s, and writes them after', async (t) => {
+  it('leaves last-seen and last-used as they are within 15 s, then writes the session, and the code a minute on', async (t) => {
     const platform = await startTestPlatform(t);
     const [code] = await platform.codes(1);
     const first = await platform.post('/api/tokens/validate', { code, deviceId: 'device-aaaa' });
@@ -32,7 +32,13 @@ describe('validate: a resume by the same device within 15 s writes nothing', () 
     assert.equal(later.status, 200, JSON.stringify(later.json));
     assert.equal(later.json.sessionId, first.json.sessionId);
     const resumedAt = platform.now();
-    assert.deepEqual(await stored(platform, first.json.sessionId), { lastSeenAt: resumedAt, endedAt: null, firstUsedAt: openedAt, lastUsedAt: resumedAt });
+    // One row: the code's last use is shown to the minute, and written once it is a minute old.
+    assert.deepEqual(await stored(platform, first.json.sessionId), { lastSeenAt: resumedAt, endedAt: null, firstUsedAt: openedAt, lastUsedAt: openedAt });
+
+    platform.advance(45_000); // 60.5 s after the code's last write, 45 s after the session's
+    assert.equal((await platform.post('/api/tokens/validate', { code, deviceId: 'device-aaaa' })).status, 200);
+    const minuteLater = platform.now();
+    assert.deepEqual(await stored(platform, first.json.sessionId), { lastSeenAt: minuteLater, endedAt: null, firstUsedAt: openedAt, lastUsedAt: minuteLater });
   });
 
   it('still refuses another device, a revoked code and an expired code within those 15 s', async (t) => {

@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * The body of a write transaction already begun on `conn`, for both databases: runs `fn`, commits,
- * or rolls back and rethrows what `fn` threw (as `mapError` words it).
+ * The body of a write transaction already begun on `conn` (PostgreSQL's; SQLite's runs its own
+ * prepared statements, sqlite-database.ts): runs `fn`, commits, or rolls back and rethrows what
+ * `fn` threw (as `mapError` words it).
  */
 export async function commitOrRollback<D, T>(conn: Kysely<D>, fn: (trx: Kysely<D>) => Promise<T>, mapError: (error: unknown) => unknown = (error) => error): Promise<T> {
   try {

@@ -12,7 +12,7 @@ import { migrateSqlite, openSqlite, sqliteWriteTransaction, sqliteWriter } from 
 
 export type Db = Kysely<Database>;
 export type { DatabaseKind } from './migrations.js';
-export { sqliteHandle } from './sqlite-database.js';
+export { sqliteHandle, sqliteReadHandle } from './sqlite-database.js';
 export { postgresClientConfig, postgresUrl } from './postgres-database.js';
 
 /**

@@ -1,8 +1,7 @@
 import { setTimeout } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, SqliteDriver, sql, type Driver, type SqliteDialectConfig } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, SqliteDriver, type Driver, type SqliteDialectConfig } from 'kysely';
 import { databaseBusy } from '../errors.js';
-import { commitOrRollback } from './commit-or-rollback.js';
 import { checkMigrationResult, LATEST_MIGRATION, migrationProvider, type MigrationContext } from './migrations.js';
 import { appliedMigrations, recordSchemaVersion, refuseNewerSchema, type SchemaChange } from './schema-version.js';
 import type { Database } from './schema.js';
@@ -33,6 +32,10 @@ export interface SqliteWriter {
   db: Db;
   handle: BetterSqlite3.Database;
   queue: WriterQueue;
+  /** A transaction's bounds, prepared once: through kysely they cost more than SQLite's work on a session's opening. */
+  begin: BetterSqlite3.Statement;
+  commit: BetterSqlite3.Statement;
+  rollback: BetterSqlite3.Statement;
 }
 
 // A Db from openSqlite() reads on its own connection; its writes go to this one.
@@ -40,6 +43,20 @@ const writers = new WeakMap<object, SqliteWriter>();
 
 export function sqliteWriter(db: Db): SqliteWriter | null {
   return writers.get(db) ?? null;
+}
+
+/**
+ * The connection that answers a read of `db` fastest. SQLite drops a connection's whole page
+ * cache whenever another connection has committed (WAL), so on the reading connection every
+ * validation's lookup re-read its pages after the validation before it committed; the writing
+ * connection keeps its cache across its own commits. Outside a transaction it reads the same
+ * committed state, and a read waits for no lock: the read runs there, unless a write transaction
+ * is open on it (whose rows, not yet committed, no other request may see).
+ */
+export function sqliteReadHandle(db: Db): BetterSqlite3.Database | null {
+  const writer = writers.get(db);
+  if (writer && !writer.handle.inTransaction) return writer.handle;
+  return sqliteHandles.get(db) ?? null;
 }
 
 /**
@@ -68,7 +85,14 @@ export function openSqlite(file: string, lockWaitMs: number): { db: Db; writer: 
   readHandle.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new ReaderDialect({ database: withStatementCache(readHandle) }, writeDb) });
   sqliteHandles.set(db, readHandle);
-  const writer = { db: writeDb, handle: writeHandle, queue: new WriterQueue() };
+  const writer = {
+    db: writeDb,
+    handle: writeHandle,
+    queue: new WriterQueue(),
+    begin: writeHandle.prepare('begin immediate'),
+    commit: writeHandle.prepare('commit'),
+    rollback: writeHandle.prepare('rollback'),
+  };
   writers.set(db, writer);
   return { db, writer };
 }
@@ -159,18 +183,30 @@ export async function sqliteWriteTransaction<T>(writer: SqliteWriter, fn: (trx: 
   try {
     return await writer.db.connection().execute(async (conn) => {
       sqliteHandles.set(conn, writer.handle);
-      await beginImmediate(conn, deadline);
-      return commitOrRollback(conn, fn);
+      await beginImmediate(writer, deadline);
+      try {
+        const result = await fn(conn);
+        writer.commit.run();
+        return result;
+      } catch (error) {
+        // What failed is what the caller is told; SQLite may have rolled back already.
+        if (writer.handle.inTransaction) {
+          try {
+            writer.rollback.run();
+          } catch {}
+        }
+        throw error;
+      }
     });
   } finally {
     done();
   }
 }
 
-async function beginImmediate(conn: Db, deadline: number): Promise<void> {
+async function beginImmediate(writer: SqliteWriter, deadline: number): Promise<void> {
   for (;;) {
     try {
-      await sql`begin immediate`.execute(conn);
+      writer.begin.run();
       return;
     } catch (error) {
       if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;

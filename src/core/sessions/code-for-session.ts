@@ -114,49 +114,42 @@ export async function loadCodeForSession(db: Db, codeId: string): Promise<CodeFo
 export function codeForSessionFrom(rows: readonly CodeForSessionRow[]): CodeForSession | undefined {
   const row = rows[0];
   if (!row) return undefined;
-  const {
-    e_id,
-    e_title,
-    e_status,
-    e_starts_at,
-    e_ends_at,
-    e_rewatch_hours,
-    e_stream_key,
-    e_ladder,
-    e_ingest_state,
-    e_ingest_reason,
-    e_device_policy,
-    e_encryption,
-    e_public_since,
-    e_latency,
-    e_created_at,
-    e_updated_at,
-    devices,
-    ...rest
-  } = row;
-  const { s_id, s_event_id, s_device_id, s_client_ip, s_last_seen_at, s_seat, ...code } = rest;
+  // Field by field: destructuring the rest out of the row cost more in validation profiles.
+  const code: AccessCodeRow = {
+    id: row.id,
+    event_id: row.event_id,
+    batch_id: row.batch_id,
+    code_hash: row.code_hash,
+    label: row.label,
+    expires_at: row.expires_at,
+    created_at: row.created_at,
+    first_used_at: row.first_used_at,
+    last_used_at: row.last_used_at,
+    revoked_at: row.revoked_at,
+    revoke_reason: row.revoke_reason,
+  };
   const event: EventRow = {
-    id: e_id,
-    title: e_title,
-    status: e_status,
-    starts_at: e_starts_at,
-    ends_at: e_ends_at,
-    rewatch_hours: e_rewatch_hours,
-    stream_key: e_stream_key,
-    ladder: e_ladder,
-    ingest_state: e_ingest_state,
-    ingest_reason: e_ingest_reason,
-    device_policy: e_device_policy,
-    encryption: e_encryption,
-    public_since: e_public_since,
-    latency: e_latency,
-    created_at: e_created_at,
-    updated_at: e_updated_at,
+    id: row.e_id,
+    title: row.e_title,
+    status: row.e_status,
+    starts_at: row.e_starts_at,
+    ends_at: row.e_ends_at,
+    rewatch_hours: row.e_rewatch_hours,
+    stream_key: row.e_stream_key,
+    ladder: row.e_ladder,
+    ingest_state: row.e_ingest_state,
+    ingest_reason: row.e_ingest_reason,
+    device_policy: row.e_device_policy,
+    encryption: row.e_encryption,
+    public_since: row.e_public_since,
+    latency: row.e_latency,
+    created_at: row.e_created_at,
+    updated_at: row.e_updated_at,
   };
   const open: OpenSession[] = [];
   for (const s of rows) {
     if (s.s_id === null || s.s_event_id === null || s.s_device_id === null || s.s_last_seen_at === null || s.s_seat === null) continue;
     open.push({ id: s.s_id, event_id: s.s_event_id, device_id: s.s_device_id, client_ip: s.s_client_ip, last_seen_at: s.s_last_seen_at, seat: s.s_seat });
   }
-  return { code, devices, event, open };
+  return { code, devices: row.devices, event, open };
 }

@@ -49,15 +49,21 @@ export interface PlaybackGrant {
 const invalidCode = () => new AppError(401, 'invalid_code', 'This code is not valid.');
 
 /**
- * How recent a session's last-seen time and its code's last-used time may be for a resume by the
- * same device to leave them as they are: half the player's heartbeat period. The resume's time is
- * kept in memory instead (deferred-last-seen.ts), so this process's single-device check and sweep
- * see it exactly. Another replica reads the stored time, at most this much older: a device that
- * only resumes (no heartbeats, which always write) could be timed out there after 75 s instead
- * of 90 s. "Last used" is shown to operators to the minute. A reload storm, or a player retrying,
- * then costs reads only: no write transaction, no commit to wait for.
+ * How recent a session's last-seen time may be for a resume by the same device to leave it as it
+ * is: half the player's heartbeat period. The resume's time is kept in memory instead
+ * (deferred-last-seen.ts), so this process's single-device check and sweep see it exactly. Another
+ * replica reads the stored time, at most this much older: a device that only resumes (no
+ * heartbeats, which always write) could be timed out there after 75 s instead of 90 s. A reload
+ * storm, or a player retrying, then costs reads only: no write transaction, no commit to wait for.
  */
 export const RESUME_WRITE_INTERVAL_MS = 15_000;
+
+/**
+ * How recent a code's last-used time may be for a validation to leave it as it is: operators see
+ * it to the minute, so a resume past `RESUME_WRITE_INTERVAL_MS` writes its session's row alone
+ * (heartbeats write both every 30 s).
+ */
+export const CODE_USE_WRITE_INTERVAL_MS = 60_000;
 
 /**
  * Exchanges an access code for a session and a playback token. The seat rule is the database's:
@@ -132,8 +138,8 @@ function planSession(deps: SessionDeps, { code, devices, event, open }: CodeForS
   if (code.revoked_at !== null) throw new AppError(403, 'code_revoked', 'This code has been revoked.');
   if (code.expires_at <= now) throw new AppError(410, 'code_expired', 'This code has expired.');
   checkEventAvailable(event, now);
-  const recently = (at: number | null) => at !== null && now - at < RESUME_WRITE_INTERVAL_MS;
-  const writeCode = code.first_used_at === null || !recently(code.last_used_at);
+  const recently = (at: number | null, intervalMs = RESUME_WRITE_INTERVAL_MS) => at !== null && now - at < intervalMs;
+  const writeCode = code.first_used_at === null || !recently(code.last_used_at, CODE_USE_WRITE_INTERVAL_MS);
   const sessions = open.map((stored) => ({ stored, seen: withDeferredLastSeen(deps.db, stored) }));
   const timedOut = (s: OpenSession) => s.last_seen_at < now - SESSION_TIMEOUT_MS;
   const own = sessions.find(({ seen }) => seen.device_id === input.deviceId && !timedOut(seen));
