@@ -6,6 +6,10 @@ import { launchChromium } from '../helpers/browser.js';
 import { makeVodFixture } from '../helpers/edge.js';
 import { makeCaptionedVodFixture, makeLadderVodFixture, startGrowingLive } from '../helpers/hls-fixtures.js';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
+import { runInOnePass } from '../helpers/test-database.js';
+
+// Media through FFmpeg, the edge and a player; the database barely takes part: one pass runs it.
+runInOnePass();
 
 /**
  * The page's native HLS path, as an iPhone before iOS 17.1 takes it: no MediaSource (so no

@@ -7,6 +7,10 @@ import { launchChromium } from '../helpers/browser.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { makeLadderVodFixture } from '../helpers/hls-fixtures.js';
 import { startTestPlatform, type TestPlatform } from '../helpers/platform.js';
+import { runInOnePass } from '../helpers/test-database.js';
+
+// Media through FFmpeg, the edge and a player; the database barely takes part: one pass runs it.
+runInOnePass();
 
 /** Where a person looks at the pages as viewers see them (git-ignored). */
 export const SCREENSHOTS = path.join(REPO_ROOT, 'test-output', 'screenshots');

@@ -4,6 +4,10 @@ import type { Page } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { makeCaptionedVodFixture, makeLadderVodFixture, startGrowingLive } from '../helpers/hls-fixtures.js';
 import { startTestPlatform } from '../helpers/platform.js';
+import { runInOnePass } from '../helpers/test-database.js';
+
+// Media through FFmpeg, the edge and a player; the database barely takes part: one pass runs it.
+runInOnePass();
 
 // Functions, not strings: the portal's CSP forbids eval. (No DOM types in the test build.)
 const media = () => {

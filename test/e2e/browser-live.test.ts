@@ -3,6 +3,10 @@ import { describe, it } from 'node:test';
 import { publish, segmentsOf, startAppliance, waitFor } from '../helpers/appliance.js';
 import { launchChromium } from '../helpers/browser.js';
 import { runCli } from '../helpers/cli.js';
+import { runInOnePass } from '../helpers/test-database.js';
+
+// Media through FFmpeg, the edge and a player; the database barely takes part: one pass runs it.
+runInOnePass();
 
 // Functions, not strings: the portal's CSP forbids eval. (No DOM types in the test build.)
 const videoTime = () => (globalThis as any).document.getElementById('video').currentTime as number;

@@ -5,6 +5,10 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ffprobe, publish, segmentsOf, startAppliance, waitFor } from '../helpers/appliance.js';
 import { initialisedDataDir, runCli } from '../helpers/cli.js';
+import { runInOnePass } from '../helpers/test-database.js';
+
+// Media through FFmpeg, the edge and a player; the database barely takes part: one pass runs it.
+runInOnePass();
 
 describe('RTMP ingest through the real binary', () => {
   it('goes live on publish, is readable through the edge, and ends as a VOD as long as what was published', async (t) => {

@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { publish, segmentsOf, startAppliance, waitFor } from '../helpers/appliance.js';
+import { runInOnePass } from '../helpers/test-database.js';
+
+// Media through FFmpeg, the edge and a player; the database barely takes part: one pass runs it.
+runInOnePass();
 
 // The edge serves playlists from memory (EDGE_CACHE_MB), refreshed when the ingest renames a new
 // one over the old. During a real publish (FFmpeg → RTMP → ingest → HLS), a viewer must never be

@@ -5,6 +5,10 @@ import { describe, it } from 'node:test';
 import * as HLS from 'hls-parser';
 import { ffprobe, publish, startAppliance, waitFor } from '../helpers/appliance.js';
 import { runCli } from '../helpers/cli.js';
+import { runInOnePass } from '../helpers/test-database.js';
+
+// Media through FFmpeg, the edge and a player; the database barely takes part: one pass runs it.
+runInOnePass();
 
 HLS.setOptions({ strictMode: true, silent: true });
 

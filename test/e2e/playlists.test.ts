@@ -5,6 +5,10 @@ import { describe, it } from 'node:test';
 import { ffprobe, publish, startAppliance, waitFor, type Appliance } from '../helpers/appliance.js';
 import { initialisedDataDir, runCli } from '../helpers/cli.js';
 import { checkEventPlaylists, checkMasterPlaylist, checkMediaPlaylist, PlaylistHistory } from '../helpers/hls-rules.js';
+import { runInOnePass } from '../helpers/test-database.js';
+
+// Media through FFmpeg, the edge and a player; the database barely takes part: one pass runs it.
+runInOnePass();
 
 /** Publishes to the event "conf" and samples its playlist like a player reloading it, until the event has ended. */
 async function publishAndWatch(app: Appliance, seconds: number, keyframeSeconds: number, history: PlaylistHistory, t: { after(fn: () => unknown): void }) {

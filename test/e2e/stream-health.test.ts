@@ -3,6 +3,10 @@ import { describe, it } from 'node:test';
 import { publish, startAppliance } from '../helpers/appliance.js';
 import { json, runCli } from '../helpers/cli.js';
 import { adminApi, healthWith, watchStatus } from '../helpers/stream-health.js';
+import { runInOnePass } from '../helpers/test-database.js';
+
+// Media through FFmpeg, the edge and a player; the database barely takes part: one pass runs it.
+runInOnePass();
 
 describe('stream health while FFmpeg publishes', () => {
   it('shows the figures in the API, events status and /metrics; a preview token plays without counting as a viewer', async (t) => {
