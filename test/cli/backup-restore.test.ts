@@ -5,6 +5,9 @@ import { describe, it } from 'node:test';
 import { codesFromCsv, freshDataDir, initialisedDataDir, json, runCli, tempDir } from '../helpers/cli.js';
 import { dropTestDatabase, testDatabaseKind } from '../helpers/test-database.js';
 import { TarWriter } from '../../src/core/backup/tar-writer.js';
+import { loadConfig } from '../../src/core/config.js';
+import { HlsKeyStore } from '../../src/core/hls-keys/hls-key-store.js';
+import { loadKeyring } from '../../src/core/secret-store.js';
 
 const modeOf = (file: string) => fs.statSync(file).mode & 0o777;
 
@@ -36,6 +39,33 @@ describe('streamgate backup and restore', () => {
     const events = json(await runCli(['events', 'list', '--json'], { dataDir: restored }));
     const original = json(await runCli(['events', 'list', '--json'], { dataDir }));
     assert.deepEqual(events, original, 'the event, its stream key included, is the same');
+  });
+
+  it('carries the sealed AES-128 keys of encrypted events (data/keys), with and without --with-media, and restores them openable', async (t) => {
+    const dataDir = await initialisedDataDir(t);
+    assert.equal((await runCli(['events', 'create', '--title', 'Enc', '--id', 'enc', '--encryption', 'aes-128'], { dataDir })).code, 0);
+    const store = (dir: string) => new HlsKeyStore(dir, loadKeyring(loadConfig({ STREAMGATE_DATA_DIR: dir })));
+    const keys = [store(dataDir).create('enc'), store(dataDir).create('enc')];
+    fs.mkdirSync(path.join(dataDir, 'hls', 'enc'), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'hls', 'enc', 'index.m3u8'), '#EXTM3U\n');
+    // A key being written (the store's temporary name) is not a key yet.
+    fs.writeFileSync(path.join(dataDir, 'keys', 'enc', '.tmp-half'), 'x');
+
+    for (const withMedia of [true, false]) {
+      const archive = path.join(path.dirname(dataDir), `backup-${withMedia}.tar`);
+      const backup = await runCli(['backup', archive, '--json', ...(withMedia ? ['--with-media'] : [])], { dataDir });
+      assert.equal(backup.code, 0, backup.stderr);
+      assert.equal(json(backup).keyFiles, 2);
+      const restored = freshDataDir(t);
+      const restore = await runCli(['restore', archive, '--json'], { dataDir: restored });
+      assert.equal(restore.code, 0, restore.stderr);
+      assert.equal(json(restore).keyFiles, 2);
+      assert.equal(json(restore).mediaFiles, withMedia ? 1 : 0);
+      assert.deepEqual(store(restored).list('enc').sort(), keys.map((k) => k.keyId).sort());
+      for (const { keyId, key } of keys) assert.deepEqual(store(restored).read('enc', keyId), key, 'the restored secret opens the restored key');
+      assert.equal(modeOf(path.join(restored, 'keys', 'enc', keys[0]!.keyId)), 0o600);
+      assert.equal(modeOf(path.join(restored, 'keys', 'enc')), 0o700);
+    }
   });
 
   it('refuses a data directory that is not empty, and changes nothing there', async (t) => {

@@ -19,6 +19,7 @@ export async function run(ctx: CommandContext, options: BackupOptions, [out]: st
     ['size', `${(result.bytes / 1e6).toFixed(1)} MB`],
     ['database', result.database === 'sqlite' ? 'SQLite snapshot, integrity checked' : 'PostgreSQL (pg_dump)'],
     ['secret', 'data/secret (keep the archive as safe as it: it lets one sign playback tokens)'],
+    ['keys', `${result.keyFiles} sealed encryption key(s) of encrypted events (data/keys)`],
     ['media', options.withMedia ? `${result.mediaFiles} files, ${(result.mediaBytes / 1e6).toFixed(1)} MB` : 'not included (--with-media adds the HLS folders)'],
     ...(result.pendingBatchesLeftOut ? [['left out', `${result.pendingBatchesLeftOut} code batch(es) still being written (their codes were not usable yet)`] as [string, string]] : []),
   ]);

@@ -6,6 +6,8 @@ import { isPostgresUrl } from '../db/database.js';
 import { invalidInput, operationalFailure } from '../errors.js';
 import { secretPath } from '../secret-store.js';
 import { dumpPostgres, snapshotSqlite } from './database-snapshot.js';
+import { hlsKeysRoot } from '../hls-keys/hls-key-store.js';
+import { addKeys } from './key-entries.js';
 import { addMedia } from './media-entries.js';
 import { ARCHIVE_FORMAT, ENTRY, type BackupManifest } from './manifest.js';
 import { TarWriter } from './tar-writer.js';
@@ -27,11 +29,14 @@ export interface BackupResult {
   pendingBatchesLeftOut: number;
   mediaFiles: number;
   mediaBytes: number;
+  /** Sealed AES-128 keys of encrypted events (always included: small, and sealed under the secret). */
+  keyFiles: number;
 }
 
 /**
  * `streamgate backup`: a consistent snapshot of the database (taken while services run), the
- * secret that belongs to it and, with `withMedia`, the HLS folders, as one tar file of mode 0600
+ * secret that belongs to it, the sealed keys of encrypted events (data/keys) and, with
+ * `withMedia`, the HLS folders, as one tar file of mode 0600
  * that appears whole or not at all. The database snapshot waits in a private folder beside the
  * archive (same disk as the archive, which needs that room anyway) and is removed after.
  */
@@ -65,10 +70,11 @@ export async function createBackup(config: Config, options: BackupOptions): Prom
     tar.file(ENTRY.manifest, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), options.now);
     tar.file(ENTRY.secret, fs.readFileSync(secret), options.now);
     if (!tar.fileFrom(path.basename(dbCopy), dbCopy)) throw operationalFailure('the database snapshot vanished before it was archived');
+    const keyFiles = addKeys(tar, hlsKeysRoot(config.dataDir));
     const media = options.withMedia ? addMedia(tar, path.join(config.dataDir, 'hls')) : { files: 0, bytes: 0 };
     tar.finish();
     archive.commit({ replace: options.force });
-    return { file: out, bytes, database, pendingBatchesLeftOut, mediaFiles: media.files, mediaBytes: media.bytes };
+    return { file: out, bytes, database, pendingBatchesLeftOut, mediaFiles: media.files, mediaBytes: media.bytes, keyFiles };
   } catch (error) {
     archive.abort();
     throw error;

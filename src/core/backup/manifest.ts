@@ -10,6 +10,8 @@ export const ENTRY = {
   sqlite: 'streamgate.db',
   postgres: 'streamgate.pgdump',
   media: 'hls',
+  /** The sealed AES-128 keys of encrypted events (data/keys). */
+  keys: 'keys',
 } as const;
 
 export interface BackupManifest {

@@ -17,6 +17,8 @@ export interface RestoreResult {
   events: number;
   codes: number;
   mediaFiles: number;
+  /** Sealed AES-128 keys of encrypted events put back in data/keys. */
+  keyFiles: number;
 }
 
 const MANIFEST_LIMIT = 64 * 1024;
@@ -56,7 +58,7 @@ export async function restoreBackup(config: Config, input: string): Promise<Rest
         'wrong_database',
       );
     }
-    const mediaFiles = unpack(reader, staging, manifest);
+    const { mediaFiles, keyFiles } = unpack(reader, staging, manifest);
     if (!fs.existsSync(path.join(staging, ENTRY.secret))) throw invalidArchive(input, 'it holds no secret');
     const dbEntry = path.join(staging, kind === 'sqlite' ? ENTRY.sqlite : ENTRY.postgres);
     if (!fs.existsSync(dbEntry)) throw invalidArchive(input, 'it holds no database');
@@ -76,7 +78,7 @@ export async function restoreBackup(config: Config, input: string): Promise<Rest
     fs.renameSync(staging, dataDir);
     published = true;
     const counts = await settle(config);
-    return { dataDir, database: kind, backupVersion: manifest.version, backupCreatedAt: manifest.createdAt, mediaFiles, ...counts };
+    return { dataDir, database: kind, backupVersion: manifest.version, backupCreatedAt: manifest.createdAt, mediaFiles, keyFiles, ...counts };
   } catch (error) {
     if (error instanceof TarFormatError) throw invalidArchive(input, error.message);
     throw error;
@@ -124,12 +126,14 @@ function readManifest(reader: TarReader, input: string): BackupManifest {
 }
 
 /** Writes every entry into `staging`: known names only, files 0600 and folders 0700, nothing replaced. */
-function unpack(reader: TarReader, staging: string, manifest: BackupManifest): number {
+function unpack(reader: TarReader, staging: string, manifest: BackupManifest): { mediaFiles: number; keyFiles: number } {
   let mediaFiles = 0;
+  let keyFiles = 0;
   const allowed = new Set<string>([ENTRY.secret, manifest.database === 'sqlite' ? ENTRY.sqlite : ENTRY.postgres]);
   for (let entry = reader.next(); entry; entry = reader.next()) {
     const isMedia = entry.name === ENTRY.media || entry.name.startsWith(`${ENTRY.media}/`);
-    if (!isMedia && !allowed.has(entry.name)) throw new TarFormatError(`unexpected entry "${entry.name}"`);
+    const isKey = entry.name === ENTRY.keys || entry.name.startsWith(`${ENTRY.keys}/`);
+    if (!isMedia && !isKey && !allowed.has(entry.name)) throw new TarFormatError(`unexpected entry "${entry.name}"`);
     const target = path.resolve(staging, entry.name);
     if (!target.startsWith(staging + path.sep)) throw new TarFormatError(`"${entry.name}" lies outside the data directory`);
     if (entry.type === 'directory') {
@@ -145,8 +149,9 @@ function unpack(reader: TarReader, staging: string, manifest: BackupManifest): n
       fs.closeSync(out);
     }
     if (isMedia) mediaFiles++;
+    if (isKey) keyFiles++;
   }
-  return mediaFiles;
+  return { mediaFiles, keyFiles };
 }
 
 /**
