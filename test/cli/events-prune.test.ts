@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { recordViewerSample } from '../../src/core/analytics/viewer-samples.js';
 import { loadConfig } from '../../src/core/config.js';
 import { openDatabase, writeTransaction, type Db } from '../../src/core/db/database.js';
+import { HlsKeyStore } from '../../src/core/hls-keys/hls-key-store.js';
 import { loadKeyring } from '../../src/core/secret-store.js';
 import { startSession } from '../../src/core/sessions/session-service.js';
 import { codesFromCsv, initialisedDataDir, json, runCli } from '../helpers/cli.js';
@@ -97,6 +98,24 @@ describe('streamgate events prune', () => {
     const again = await runCli(['events', 'prune', '--ended-before', '30d', '--yes'], { dataDir });
     assert.equal(again.code, 0);
     assert.match(again.stdout, /nothing to prune/);
+  });
+
+  it("removes a pruned event's sealed AES-128 keys (data/keys/<id>) with its recording, and no other event's", async (t) => {
+    const dataDir = await initialisedDataDir(t);
+    await endedEvent(dataDir, 'old', 100);
+    await endedEvent(dataDir, 'recent', 1);
+    const keys = await withDb(dataDir, async (_db, config) => new HlsKeyStore(dataDir, loadKeyring(config)));
+    const kept = keys.create('recent');
+    keys.create('old');
+    keys.create('old');
+    assert.equal(keys.list('old').length, 2);
+
+    const pruned = await runCli(['events', 'prune', '--ended-before', '30d', '--yes', '--json'], { dataDir });
+    assert.equal(pruned.code, 0, pruned.stderr);
+    assert.deepEqual(json(pruned).events.map((e: { id: string; pruned: boolean }) => [e.id, e.pruned]), [['old', true]]);
+    assert.deepEqual(keys.list('old'), [], 'the pruned event\'s keys are gone');
+    assert.deepEqual(fs.readdirSync(path.join(dataDir, 'keys')), ['recent'], 'no trash folder left behind in data/keys');
+    assert.deepEqual(keys.read('recent', kept.keyId), kept.key, 'another event keeps its keys');
   });
 
   it('deletes an event of more codes than one transaction takes (5,000) completely', async (t) => {

@@ -5,6 +5,7 @@ import { setTimeout } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { cliActor, recordAudit } from '../audit-log.js';
 import { codeCounts } from '../codes/code-counts.js';
+import { hlsKeysRoot } from '../hls-keys/hls-key-store.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
 import { toIso } from '../duration.js';
@@ -70,12 +71,13 @@ const CHUNK_ROWS = 5_000;
 const LOCK_GAP_MS = 5;
 
 /**
- * Deletes one event and everything that hangs on it, then its folder. The first transaction
+ * Deletes one event and everything that hangs on it, then its folder and its sealed AES-128 keys
+ * (data/keys/<id>: they open nothing once the recording is gone). The first transaction
  * archives the event (no code of it works from then on, no publisher gets in); its sessions and
  * codes then go in short transactions, so the services keep writing meanwhile; the last one
  * deletes the rest and the event with its audit entry. An interrupted prune leaves an archived
- * event that still qualifies: running it again finishes the job. The folder is first renamed out
- * of the edge's way, and put back if the event no longer qualifies or the database fails.
+ * event that still qualifies: running it again finishes the job. The folder and the keys are first
+ * renamed out of the edge's way, and put back if the event no longer qualifies or the database fails.
  * Returns false when the event no longer qualifies (it changed, or another prune took it).
  */
 export async function pruneEvent(deps: EventDeps, id: string, endedBefore: number, hlsRoot: string): Promise<boolean> {
@@ -83,7 +85,16 @@ export async function pruneEvent(deps: EventDeps, id: string, endedBefore: numbe
   const trash = path.join(hlsRoot, `.prune-${id}-${crypto.randomBytes(4).toString('hex')}`);
   const moved = fs.existsSync(dir);
   if (moved) fs.renameSync(dir, trash);
-  const putBack = () => moved && !fs.existsSync(dir) && fs.renameSync(trash, dir);
+  // data/ is hls/'s parent: the keys folder sits beside it.
+  const keysRoot = hlsKeysRoot(path.dirname(hlsRoot));
+  const keysDir = path.join(keysRoot, id);
+  const keysTrash = path.join(keysRoot, `.prune-${id}-${crypto.randomBytes(4).toString('hex')}`);
+  const keysMoved = fs.existsSync(keysDir);
+  if (keysMoved) fs.renameSync(keysDir, keysTrash);
+  const putBack = () => {
+    if (moved && !fs.existsSync(dir)) fs.renameSync(trash, dir);
+    if (keysMoved && !fs.existsSync(keysDir)) fs.renameSync(keysTrash, keysDir);
+  };
   let event: { status: string; title: string } | undefined;
   try {
     event = await writeTransaction(deps.db, async (trx) => {
@@ -127,6 +138,7 @@ export async function pruneEvent(deps: EventDeps, id: string, endedBefore: numbe
     throw error;
   }
   if (moved) fs.rmSync(trash, { recursive: true, force: true });
+  if (keysMoved) fs.rmSync(keysTrash, { recursive: true, force: true });
   return true;
 }
 
