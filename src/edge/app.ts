@@ -7,6 +7,7 @@ import { createEdgeMetrics } from './metrics.js';
 import { sendJson } from './hls-response.js';
 import { createStreamsHandler, type StreamsHandler } from './streams-handler.js';
 import { createKeyHandler } from './key-handler.js';
+import { createClaimsVerifier } from './claims-verifier.js';
 import { streamgateVersion } from '../core/version.js';
 
 /** A platform not heard from for this long makes the edge report itself degraded (it still serves). */
@@ -25,8 +26,10 @@ export interface EdgeApp {
  */
 export function createEdgeApp(deps: EdgeDeps): EdgeApp {
   const metrics = createEdgeMetrics();
-  const streams = createStreamsHandler(deps, metrics);
-  const keys = createKeyHandler(deps, metrics);
+  // One verified-token cache for playlists, segments and keys: a viewer's token is verified once.
+  const verify = createClaimsVerifier(deps, metrics);
+  const streams = createStreamsHandler(deps, metrics, { verify });
+  const keys = createKeyHandler(deps, metrics, { verify });
   // Two sets of lists made once: answers over HTTPS (own TLS, or a trusted proxy's word) carry HSTS.
   const plainCors = createCors(deps.config.edgeAllowedOrigins, MEDIA_HEADERS);
   const secureCors = createCors(deps.config.edgeAllowedOrigins, [...MEDIA_HEADERS, 'Strict-Transport-Security', HSTS_VALUE]);

@@ -72,6 +72,19 @@ export function sendBytes(req: IncomingMessage, res: ServerResponse, target: Hls
 }
 
 /**
+ * A playlist rewritten here (playlist-answers.ts): as a string, so node:http writes it together
+ * with the headers in one write (a Buffer takes a second chunk and a writev, which for a small
+ * playlist costs more than the rest of the request); a range, when asked for, as sendBytes does.
+ * Returns the body's length.
+ */
+export function sendPlaylistText(req: IncomingMessage, res: ServerResponse, target: HlsTarget, text: string, base: HeaderList): number {
+  if (req.headers.range !== undefined) return sendBytes(req, res, target, Buffer.from(text), base);
+  const length = Buffer.byteLength(text);
+  res.writeHead(200, [...base, ...contentHeaders(target), 'Content-Length', String(length)]).end(text, 'utf8');
+  return length;
+}
+
+/**
  * A file of the event's folder: from memory when HotFiles holds it, else streamed from disk.
  * Returns the number of body bytes the answer carries (0 for HEAD, 304 and 416).
  */

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EVENT_ID_PATTERN } from '../core/events/event-input.js';
 import { KEY_ID_PATTERN } from '../core/hls-keys/hls-key-store.js';
-import { bearerToken, TokenError, verifyPlaybackToken, type PlaybackClaims } from '../core/playback-token.js';
+import { bearerToken, TokenError, type PlaybackClaims } from '../core/playback-token.js';
 import { isLinkToken } from '../core/sessions/link-token.js';
 import { clientAddress } from '../http/client-address.js';
 import { REQUEST_ID_HEADER, requestIdFor } from '../http/request-id.js';
+import { createClaimsVerifier, type ClaimsVerifier } from './claims-verifier.js';
 import type { EdgeDeps } from './deps.js';
 import type { HeaderList } from './header-list.js';
 import { sendJson } from './hls-response.js';
@@ -30,9 +31,10 @@ export function keySourceFor(deps: EdgeDeps, onUpstreamFetch: () => void): KeySo
  * EDGE_QUERY_TOKENS is on, personal links included). Never cacheable: a revoked viewer must come
  * back here for the next key, and be refused. `url` is the rest after `/keys`, query included.
  */
-export function createKeyHandler(deps: EdgeDeps, metrics: EdgeMetrics, options: { trustedProxyHops?: number; source?: KeySource } = {}): KeyHandler {
+export function createKeyHandler(deps: EdgeDeps, metrics: EdgeMetrics, options: { trustedProxyHops?: number; source?: KeySource; verify?: ClaimsVerifier } = {}): KeyHandler {
   const { config, log } = deps;
   const source = options.source ?? keySourceFor(deps, () => metrics.upstreamFetches.inc());
+  const verify = options.verify ?? createClaimsVerifier(deps, metrics);
 
   const answer = (res: ServerResponse, status: number) => metrics.keyRequests.labels({ status }).inc();
   const refuse = (res: ServerResponse, base: HeaderList, status: 401 | 403 | 404, reason: string, eventId: string | undefined) => {
@@ -70,7 +72,7 @@ export function createKeyHandler(deps: EdgeDeps, metrics: EdgeMetrics, options: 
       bearer = resolution.token;
     } else {
       try {
-        claims = verifyPlaybackToken(token, deps.keyring, deps.clock(), config.tokenMaxTtlSeconds);
+        claims = verify(token);
       } catch (error) {
         if (error instanceof TokenError) return refuse(res, base, 401, error.message, eventId);
         throw error;
@@ -87,8 +89,9 @@ export function createKeyHandler(deps: EdgeDeps, metrics: EdgeMetrics, options: 
       return sendJson(res, found.status, { error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } }, base);
     }
     answer(res, 200);
+    // As a latin1 string (the same 16 bytes): node:http sends it with the headers in one write.
     res.writeHead(200, [...base, 'Content-Type', 'application/octet-stream', 'Cache-Control', 'no-store', 'Content-Length', String(found.key.length)]);
-    res.end(req.method === 'HEAD' ? undefined : found.key);
+    res.end(req.method === 'HEAD' ? undefined : found.key.toString('latin1'), 'latin1');
   };
 
   return (req, res, url, base) =>

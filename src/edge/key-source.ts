@@ -54,9 +54,14 @@ export class LocalKeySource implements KeySource {
  * From the origin, with the viewer's own token (the origin checks it again). A key fetched is
  * kept at most `maxAgeMs` (the key's rotation period): a viewer revoked at the origin meanwhile is
  * refused here by the revocation list anyway, and nothing older than one period stays in memory.
+ * Viewers asking for one key at once (a rotation: every player wants the new key within a segment
+ * duration) share one fetch, as segments do (OriginFetcher); each of them was checked here first.
+ * Only the key, or that the origin has none, is shared: a refusal or a failure answers the token
+ * that was sent, so each waiter then asks with its own.
  */
 export class OriginKeySource implements KeySource {
   private readonly cache = new Map<string, { key: Buffer; until: number }>();
+  private readonly inFlight = new Map<string, Promise<KeyLookup>>();
 
   constructor(
     private readonly originUrl: string,
@@ -67,9 +72,22 @@ export class OriginKeySource implements KeySource {
 
   async get(eventId: string, keyId: string, authorization: string): Promise<KeyLookup> {
     const cacheKey = `${eventId}/${keyId}`;
-    const now = this.clock();
     const cached = this.cache.get(cacheKey);
-    if (cached && cached.until > now) return { status: 200, key: cached.key };
+    if (cached && cached.until > this.clock()) return { status: 200, key: cached.key };
+    const pending = this.inFlight.get(cacheKey);
+    if (pending) {
+      const shared = await pending;
+      if (shared.status === 200 || shared.status === 404) return shared;
+    }
+    let flight: Promise<KeyLookup> | null = null;
+    flight = this.fetchUpstream(cacheKey, authorization).finally(() => {
+      if (this.inFlight.get(cacheKey) === flight) this.inFlight.delete(cacheKey);
+    });
+    if (!this.inFlight.has(cacheKey)) this.inFlight.set(cacheKey, flight);
+    return flight;
+  }
+
+  private async fetchUpstream(cacheKey: string, authorization: string): Promise<KeyLookup> {
     this.onUpstreamFetch();
     let response: Response;
     let body: Buffer;
@@ -82,6 +100,8 @@ export class OriginKeySource implements KeySource {
     if (response.status === 404) return NOT_FOUND;
     if (response.status === 401 || response.status === 403) return { status: 403, key: null };
     if (!response.ok || body.length !== HLS_KEY_BYTES) return { status: 502, key: null };
+    // Kept from when it arrived: never past one rotation period.
+    const now = this.clock();
     for (const [k, entry] of this.cache) if (entry.until <= now) this.cache.delete(k);
     if (this.cache.size < MAX_KEYS) this.cache.set(cacheKey, { key: body, until: now + this.maxAgeMs });
     return { status: 200, key: body };

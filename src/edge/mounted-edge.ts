@@ -11,6 +11,7 @@ import { RevocationList } from './revocation-list.js';
 import { RevocationSync } from './revocation-sync.js';
 import { createStreamsHandler } from './streams-handler.js';
 import { createKeyHandler } from './key-handler.js';
+import { createClaimsVerifier } from './claims-verifier.js';
 
 /**
  * Answers `GET|HEAD /streams/…` itself and returns true; any other request is left to the caller
@@ -33,8 +34,10 @@ export function createMountedEdge(config: Config, log: Log): { router: StreamsDi
   const native = createNativePlayers({ config, keyring, revocations, platformUrl: () => platform, clock: systemClock, log });
   const deps = { config, keyring, revocations, clock: systemClock, log, syncLagMs: () => sync?.lagMs() ?? Infinity, native };
   const metrics = createEdgeMetrics();
-  const streams = createStreamsHandler(deps, metrics, { trustedProxyHops: config.trustProxyHops });
-  const keys = createKeyHandler(deps, metrics, { trustedProxyHops: config.trustProxyHops });
+  // One verified-token cache for playlists, segments and keys: a viewer's token is verified once.
+  const verify = createClaimsVerifier(deps, metrics);
+  const streams = createStreamsHandler(deps, metrics, { trustedProxyHops: config.trustProxyHops, verify });
+  const keys = createKeyHandler(deps, metrics, { trustedProxyHops: config.trustProxyHops, verify });
   // Other methods go on to the platform (its 404). Same origin as the player: no CORS headers.
   const router: StreamsDispatch = (req, res) => {
     const url = req.url;

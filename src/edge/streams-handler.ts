@@ -1,22 +1,22 @@
 import fs from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { bearerToken, TokenError, verifyPlaybackToken, type PlaybackClaims } from '../core/playback-token.js';
+import { bearerToken, TokenError, type PlaybackClaims } from '../core/playback-token.js';
 import { isLinkToken } from '../core/sessions/link-token.js';
 import { clientAddress } from '../http/client-address.js';
 import { REQUEST_ID_HEADER, requestIdFor } from '../http/request-id.js';
 import { ByteCache } from './byte-cache.js';
+import { createClaimsVerifier, type ClaimsVerifier } from './claims-verifier.js';
 import type { EdgeDeps } from './deps.js';
 import { parseHlsPath, type HlsTarget } from './hls-path.js';
 import { HotFiles } from './hot-files.js';
 import type { HeaderList } from './header-list.js';
-import { sendBytes, sendFile, sendJson } from './hls-response.js';
+import { sendBytes, sendFile, sendJson, sendPlaylistText } from './hls-response.js';
 import type { EdgeMetrics } from './metrics.js';
 import { OriginFetcher } from './origin-fetcher.js';
-import { addTokenToPlaylist } from './playlist-tokens.js';
+import { PlaylistAnswers } from './playlist-answers.js';
 import { holdForLowLatency } from './low-latency-hold.js';
-import { headOf, isPublicSegmentUri, looksEncrypted, withPublicSegments } from './public-segments.js';
-import { VerifiedTokenCache } from './token-cache.js';
+import { headOf, looksEncrypted } from './public-segments.js';
 
 const MESSAGES = { 401: ['unauthorized', 'Access denied.'], 403: ['forbidden', 'Access denied.'], 404: ['not_found', 'No such file.'] } as const;
 /** Request paths kept parsed: players ask for the same playlists and segments again and again. */
@@ -45,28 +45,19 @@ export interface StreamsHandler {
  * the token's event, the revocation list (every request), then the file, from memory when it is
  * hot (HotFiles) or from disk. Nothing is read or cached for a request refused before the file.
  */
-export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, options: { trustedProxyHops?: number } = {}): StreamsHandler {
+/** `verify`: shared with the key handler, so a viewer's token is verified once for both. */
+export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, options: { trustedProxyHops?: number; verify?: ClaimsVerifier } = {}): StreamsHandler {
   const { config, log } = deps;
-  const tokens = new VerifiedTokenCache();
   const files = new HotFiles(path.join(config.dataDir, 'hls'), new ByteCache(config.edgeCacheMb * 1024 * 1024), log);
   const origin =
     config.edgeMode !== 'local' && config.edgeOriginUrl ? new OriginFetcher(config.edgeOriginUrl.replace(/\/$/, ''), () => metrics.upstreamFetches.inc()) : null;
 
   // EDGE_SEGMENT_ACCESS=public: where playlists point encrypted segments (SEGMENT_BASE_URL, or here).
   const publicBase = config.edgeSegmentAccess === 'public' ? (config.segmentBaseUrl ?? '') : null;
-  // A playlist's text as served to a token holder: public segment URIs, then ?token= on the rest.
-  // The public rewrite of a playlist held in memory is made once per version of it.
-  const publicTexts = new WeakMap<Buffer, string>();
-  const playlistText = (target: HlsTarget, text: string, bytes: Buffer | null, queryToken: string | null): string => {
-    let out = text;
-    if (publicBase !== null) {
-      const known = bytes && publicTexts.get(bytes);
-      const dir = target.relativePath.includes('/') ? target.relativePath.slice(0, target.relativePath.lastIndexOf('/')) : '';
-      out = known ?? withPublicSegments(text, target.eventId, dir, publicBase);
-      if (bytes && !known) publicTexts.set(bytes, out);
-    }
-    return queryToken ? addTokenToPlaylist(out, queryToken, isPublicSegmentUri) : out;
-  };
+  // A playlist as served to a token holder (public segment URIs, ?token= on the rest), made once per version of the file.
+  const playlists = new PlaylistAnswers(publicBase);
+  const playlistText = (target: HlsTarget, text: string, queryToken: string | null): string =>
+    playlists.answer(target.eventId, target.relativePath, text, queryToken) ?? text;
 
   const refuse = (res: ServerResponse, base: HeaderList, status: 401 | 403 | 404, reason: string, urlPath: string) => {
     if (status !== 404) log.info('stream request refused', { requestId: res.getHeader(REQUEST_ID_HEADER), eventId: eventIdIn(urlPath), status, reason, path: urlPath });
@@ -74,9 +65,6 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
     sendJson(res, status, { error: { code, message } }, base);
   };
 
-  // Label children looked up once: a labelled inc() hashes its labels on every request.
-  const verifyHit = metrics.verifyCache.labels({ result: 'hit' });
-  const verifyMiss = metrics.verifyCache.labels({ result: 'miss' });
   const byStatus = new Map<number, { inc(): void }>();
   // One listener for every response (`this` is the response): no closure made per request.
   function countFinished(this: ServerResponse) {
@@ -96,15 +84,7 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
     return target;
   };
 
-  const claimsFor = (token: string): PlaybackClaims => {
-    const now = deps.clock();
-    const cached = tokens.get(token, now);
-    (cached ? verifyHit : verifyMiss).inc();
-    if (cached) return cached;
-    const claims = verifyPlaybackToken(token, deps.keyring, now, config.tokenMaxTtlSeconds);
-    tokens.set(token, claims);
-    return claims;
-  };
+  const claimsFor = options.verify ?? createClaimsVerifier(deps, metrics);
 
   const handle = async (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList): Promise<void> => {
     res.on('finish', countFinished);
@@ -166,8 +146,8 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
       }
       if (outcome.kind === 'refuse') return sendJson(res, outcome.status, { error: { code: outcome.code, message: outcome.message } }, base);
       if (outcome.kind === 'playlist') {
-        const text = queryToken || publicBase !== null ? playlistText(target, outcome.text, null, queryToken) : outcome.text;
-        return delivered(sendBytes(req, res, target, Buffer.from(text), base));
+        if (playlists.rewrites(queryToken)) return delivered(sendPlaylistText(req, res, target, playlistText(target, outcome.text, queryToken), base));
+        return delivered(sendBytes(req, res, target, Buffer.from(outcome.text), base));
       }
       if (deps.revocations.isRevoked(claims)) return refuse(res, base, 403, 'revoked', urlPath);
     }
@@ -183,16 +163,17 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
         log.warn('origin failed', { requestId: res.getHeader(REQUEST_ID_HEADER), eventId: target.eventId, status: upstream.status, path: urlPath });
         return sendJson(res, upstream.status, { error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } }, base);
       }
-      const body = (queryToken || publicBase !== null) && target.isPlaylist ? Buffer.from(playlistText(target, upstream.body.toString('utf8'), null, queryToken)) : upstream.body;
-      return delivered(sendBytes(req, res, target, body, base));
+      if (playlists.rewrites(queryToken) && target.isPlaylist) return delivered(sendPlaylistText(req, res, target, playlistText(target, upstream.body.toString('utf8'), queryToken), base));
+      return delivered(sendBytes(req, res, target, upstream.body, base));
     }
     if (!file) return refuse(res, base, 404, 'no such file', urlPath);
-    if ((queryToken || publicBase !== null) && target.isPlaylist) {
-      const text = file.bytes ? file.bytes.toString('utf8') : await fs.promises.readFile(file.realPath, 'utf8').catch(() => null);
-      if (text === null) return refuse(res, base, 404, 'no such file', urlPath);
-      const served = playlistText(target, text, file.bytes, queryToken);
+    if (playlists.rewrites(queryToken) && target.isPlaylist) {
+      // A playlist in memory is decoded and rewritten once per version of the file, not per reload.
+      const source = file.bytes ?? (await fs.promises.readFile(file.realPath, 'utf8').catch(() => null));
+      if (source === null) return refuse(res, base, 404, 'no such file', urlPath);
+      const served = playlists.answer(target.eventId, target.relativePath, source, queryToken);
       // An unencrypted playlist without ?token= is the file as it is: the hot path below.
-      if (served !== text || queryToken) return delivered(sendBytes(req, res, target, Buffer.from(served), base));
+      if (served !== null) return delivered(sendPlaylistText(req, res, target, served, base));
     }
     return delivered(sendFile(req, res, target, file, base, () => refuse(res, base, 404, 'send failed', urlPath)));
   };
