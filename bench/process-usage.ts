@@ -15,17 +15,25 @@ function processTree(pid: number): number[] {
 
 /** CPU seconds (user + system) used so far by a process tree. */
 export function cpuSeconds(pid: number): number {
-  let ticks = 0;
+  const { user, system } = cpuTimes(pid);
+  return user + system;
+}
+
+/** CPU seconds used so far by a process tree, in user space and in the kernel (system calls, the network stack). */
+export function cpuTimes(pid: number): { user: number; system: number } {
+  let user = 0;
+  let system = 0;
   for (const p of processTree(pid)) {
     try {
       // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
       const fields = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      user += Number(fields[11]);
+      system += Number(fields[12]);
     } catch {
       // gone meanwhile
     }
   }
-  return ticks / TICKS_PER_SECOND;
+  return { user: user / TICKS_PER_SECOND, system: system / TICKS_PER_SECOND };
 }
 
 /** Resident memory of a process tree, in MiB. */

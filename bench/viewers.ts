@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { BIN, cli, freshDataDir, percentile, row } from './lib.js';
 import { startNginx, stopChild, waitForOutput } from './nginx.js';
 import { cpuSeconds, rssMiB } from './process-usage.js';
+import { get, request, retried } from './viewer-http.js';
 
 const MBIT = Number(process.env.BENCH_MBIT ?? 3);
 const STEP_S = Number(process.env.BENCH_STEP_SECONDS ?? 12);
@@ -63,41 +64,6 @@ function makeVod(dir: string, mbit: number): void {
     '-f', 'hls', '-hls_time', String(SEGMENT_S), '-hls_playlist_type', 'vod',
     '-hls_segment_filename', path.join(dir, 'seg_%03d.ts'), path.join(dir, 'index.m3u8'),
   ]);
-}
-
-/**
- * A GET as a browser makes it: retried once when a kept-alive connection was closed under it (the
- * server's keep-alive timeout racing the request), which a player never sees.
- */
-async function get(agent: http.Agent, url: string, headers?: Record<string, string>) {
-  return retried(agent, url, { headers });
-}
-
-/** Any request sent on a reused connection that was closed before it got there is sent again (the server never saw it). */
-async function retried(agent: http.Agent, url: string, options: Parameters<typeof request>[2]) {
-  const first = await request(agent, url, options);
-  return first.status === 0 && first.reused && first.text === 'ECONNRESET' ? request(agent, url, options) : first;
-}
-
-/** A request whose answer is counted, not kept (but for small JSON and playlists); status 0: no answer in time. */
-function request(agent: http.Agent, url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<{ status: number; bytes: number; text: string; reused: boolean }> {
-  return new Promise((resolve) => {
-    let reused = false;
-    const req = http.request(url, { agent, method: options.method ?? 'GET', headers: options.headers, timeout: options.timeoutMs ?? 10_000 }, (res) => {
-      let bytes = 0;
-      const keep: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (keep.length < 4 && !url.endsWith('.ts')) keep.push(chunk);
-      });
-      res.on('end', () => resolve({ status: res.statusCode!, bytes, text: Buffer.concat(keep).toString(), reused }));
-      res.on('error', () => resolve({ status: 0, bytes, text: '', reused }));
-    });
-    req.on('socket', () => (reused = req.reusedSocket));
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (error: NodeJS.ErrnoException) => resolve({ status: 0, bytes: 0, text: error.code ?? error.message, reused }));
-    req.end(options.body);
-  });
 }
 
 /** One player: a code validated once, then a playlist and a segment every segment duration. */
