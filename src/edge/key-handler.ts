@@ -37,15 +37,16 @@ export function createKeyHandler(deps: EdgeDeps, metrics: EdgeMetrics, options: 
   const verify = options.verify ?? createClaimsVerifier(deps, metrics);
 
   const answer = (res: ServerResponse, status: number) => metrics.keyRequests.labels({ status }).inc();
+  // X-Request-Id rides in the header list, not res.setHeader (which sends writeHead's whole list through setHeader).
+  const requestIds = new WeakMap<ServerResponse, string>();
   const refuse = (res: ServerResponse, base: HeaderList, status: 401 | 403 | 404, reason: string, eventId: string | undefined) => {
-    if (status !== 404) log.info('key request refused', { requestId: res.getHeader(REQUEST_ID_HEADER), eventId, status, reason });
+    if (status !== 404) log.info('key request refused', { requestId: requestIds.get(res), eventId, status, reason });
     answer(res, status);
     const [code, message] = MESSAGES[status];
     sendJson(res, status, { error: { code, message } }, base);
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList): Promise<void> => {
-    res.setHeader(REQUEST_ID_HEADER, requestIdFor(req));
     const queryAt = url.indexOf('?');
     const [empty, eventId, keyId, ...rest] = (queryAt < 0 ? url : url.slice(0, queryAt)).split('/');
     const pathOk = empty === '' && rest.length === 0 && EVENT_ID_PATTERN.test(eventId ?? '') && KEY_ID_PATTERN.test(keyId ?? '');
@@ -84,7 +85,7 @@ export function createKeyHandler(deps: EdgeDeps, metrics: EdgeMetrics, options: 
     if (found.status === 404) return refuse(res, base, 404, 'no such key', eventId);
     if (found.status === 403) return refuse(res, base, 403, 'refused by the origin', eventId);
     if (found.status !== 200) {
-      log.warn('origin failed for a key', { requestId: res.getHeader(REQUEST_ID_HEADER), eventId, status: found.status });
+      log.warn('origin failed for a key', { requestId: requestIds.get(res), eventId, status: found.status });
       answer(res, found.status);
       return sendJson(res, found.status, { error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } }, base);
     }
@@ -94,10 +95,14 @@ export function createKeyHandler(deps: EdgeDeps, metrics: EdgeMetrics, options: 
     res.end(req.method === 'HEAD' ? undefined : found.key.toString('latin1'), 'latin1');
   };
 
-  return (req, res, url, base) =>
-    handle(req, res, url, base).catch((error: unknown) => {
-      log.error('unhandled error', { requestId: res.getHeader(REQUEST_ID_HEADER), method: req.method, path: '/keys', error: (error as Error)?.stack ?? String(error) });
+  return (req, res, url, given) => {
+    const requestId = requestIdFor(req);
+    requestIds.set(res, requestId);
+    const base = [...given, REQUEST_ID_HEADER, requestId];
+    return handle(req, res, url, base).catch((error: unknown) => {
+      log.error('unhandled error', { requestId, method: req.method, path: '/keys', error: (error as Error)?.stack ?? String(error) });
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } }, base);
       else res.destroy();
     });
+  };
 }

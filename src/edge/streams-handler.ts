@@ -59,8 +59,17 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
   const playlistText = (target: HlsTarget, text: string, queryToken: string | null): string =>
     playlists.answer(target.eventId, target.relativePath, text, queryToken) ?? text;
 
+  // Each answer's X-Request-Id rides in its header list rather than res.setHeader: one header set
+  // that way makes node:http take every header of writeHead through setHeader again.
+  const requestIds = new WeakMap<ServerResponse, string>();
+  const withRequestId = (req: IncomingMessage, res: ServerResponse, base: HeaderList): HeaderList => {
+    const requestId = requestIdFor(req);
+    requestIds.set(res, requestId);
+    return [...base, REQUEST_ID_HEADER, requestId];
+  };
+
   const refuse = (res: ServerResponse, base: HeaderList, status: 401 | 403 | 404, reason: string, urlPath: string) => {
-    if (status !== 404) log.info('stream request refused', { requestId: res.getHeader(REQUEST_ID_HEADER), eventId: eventIdIn(urlPath), status, reason, path: urlPath });
+    if (status !== 404) log.info('stream request refused', { requestId: requestIds.get(res), eventId: eventIdIn(urlPath), status, reason, path: urlPath });
     const [code, message] = MESSAGES[status];
     sendJson(res, status, { error: { code, message } }, base);
   };
@@ -88,9 +97,6 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
 
   const handle = async (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList): Promise<void> => {
     res.on('finish', countFinished);
-    // Served requests are not logged one by one (too costly); the id still ties a refusal's log
-    // line, or an error, to what the player saw.
-    res.setHeader(REQUEST_ID_HEADER, requestIdFor(req));
     const queryAt = url.indexOf('?');
     const urlPath = queryAt < 0 ? url : url.slice(0, queryAt);
     // ?token= only when enabled, and never preferred over the header. The query is never logged.
@@ -160,7 +166,7 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
       // Held at the origin for a while, perhaps: the revocation list is asked again.
       if (mayHold && deps.revocations.isRevoked(claims)) return refuse(res, base, 403, 'revoked', urlPath);
       if (!upstream.body) {
-        log.warn('origin failed', { requestId: res.getHeader(REQUEST_ID_HEADER), eventId: target.eventId, status: upstream.status, path: urlPath });
+        log.warn('origin failed', { requestId: requestIds.get(res), eventId: target.eventId, status: upstream.status, path: urlPath });
         return sendJson(res, upstream.status, { error: { code: 'upstream_unavailable', message: 'The origin did not answer.' } }, base);
       }
       if (playlists.rewrites(queryToken) && target.isPlaylist) return delivered(sendPlaylistText(req, res, target, playlistText(target, upstream.body.toString('utf8'), queryToken), base));
@@ -178,16 +184,19 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
     return delivered(sendFile(req, res, target, file, base, () => refuse(res, base, 404, 'send failed', urlPath)));
   };
 
-  const handler = (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList) =>
-    handle(req, res, url, base).catch((error: unknown) => {
-      log.error('unhandled error', { requestId: res.getHeader(REQUEST_ID_HEADER), method: req.method, path: url.split('?')[0], error: (error as Error)?.stack ?? String(error) });
+  // Served requests are not logged one by one (too costly); the id still ties a refusal's log
+  // line, or an error, to what the player saw.
+  const handler = (req: IncomingMessage, res: ServerResponse, url: string, given: HeaderList) => {
+    const base = withRequestId(req, res, given);
+    return handle(req, res, url, base).catch((error: unknown) => {
+      log.error('unhandled error', { requestId: requestIds.get(res), method: req.method, path: url.split('?')[0], error: (error as Error)?.stack ?? String(error) });
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } }, base);
       else res.destroy();
     });
+  };
   const publicSegment = async (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList): Promise<void> => {
     res.on('finish', countFinished);
     publicRequests.inc();
-    res.setHeader(REQUEST_ID_HEADER, requestIdFor(req));
     const queryAt = url.indexOf('?');
     const urlPath = queryAt < 0 ? url : url.slice(0, queryAt);
     const target = publicBase === null ? null : targetOf(urlPath);
@@ -206,12 +215,14 @@ export function createStreamsHandler(deps: EdgeDeps, metrics: EdgeMetrics, optio
   };
   const publicRequests = metrics.publicSegmentRequests;
 
-  const publicHandler = (req: IncomingMessage, res: ServerResponse, url: string, base: HeaderList) =>
-    publicSegment(req, res, url, base).catch((error: unknown) => {
-      log.error('unhandled error', { requestId: res.getHeader(REQUEST_ID_HEADER), method: req.method, path: url.split('?')[0], error: (error as Error)?.stack ?? String(error) });
+  const publicHandler = (req: IncomingMessage, res: ServerResponse, url: string, given: HeaderList) => {
+    const base = withRequestId(req, res, given);
+    return publicSegment(req, res, url, base).catch((error: unknown) => {
+      log.error('unhandled error', { requestId: requestIds.get(res), method: req.method, path: url.split('?')[0], error: (error as Error)?.stack ?? String(error) });
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'Something went wrong on our side.' } }, base);
       else res.destroy();
     });
+  };
   return Object.assign(handler, { close: () => files.close(), cache: files.cache, publicSegment: publicHandler });
 }
 
