@@ -152,6 +152,24 @@ async function measure(mode: Mode): Promise<Result> {
   return result;
 }
 
+/**
+ * The floor: a bare node:http server that answers every playlist request with the public edge's
+ * playlist (fetched once) and every key request with 16 bytes, checking nothing. What the edge
+ * spends beyond it is StreamGate's own work per request; the rest is what any Node.js server pays.
+ */
+function startFloor(port: number, playlist: string): ChildProcess {
+  const program = `
+    const playlist = ${JSON.stringify(playlist)};
+    const key = Buffer.alloc(16).toString('latin1');
+    require('node:http').createServer((req, res) => {
+      const isKey = req.url.startsWith('/keys/');
+      const body = isKey ? key : playlist;
+      res.writeHead(200, { 'Content-Type': isKey ? 'application/octet-stream' : 'application/vnd.apple.mpegurl', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body, isKey ? 'latin1' : 'utf8') });
+      res.end(body, isKey ? 'latin1' : 'utf8');
+    }).listen(${port}, '127.0.0.1', () => console.error('floor listening'));`;
+  return spawn(process.execPath, ['-e', program], { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
 function startCdn(port: number, edgePort: number): { child: ChildProcess; prefix: string } {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'streamgate-cdn-bench-'));
   fs.chmodSync(prefix, 0o755); // nginx's workers (nobody) write the cache here
@@ -175,7 +193,7 @@ export async function benchViewersCdn(): Promise<void> {
   ]);
   cli(['events', 'create', '--title', 'Enc', '--id', 'enc', '--encryption', 'aes-128'], dataDir);
   cli(['vod', 'import', 'enc', source], dataDir, { HLS_KEY_ROTATION_SECONDS: String(KEY_ROTATION_S) });
-  const codes = cli(['tokens', 'create', '--event', 'enc', '--count', String(2 * VIEWERS)], dataDir).stdout.trim().split(/\r?\n/).slice(1).map((l) => l.split(',')[0]!);
+  const codes = cli(['tokens', 'create', '--event', 'enc', '--count', String(2 * VIEWERS + 1)], dataDir).stdout.trim().split(/\r?\n/).slice(1).map((l) => l.split(',')[0]!);
   const base = 20_000 + Math.floor(Math.random() * 20_000);
   const platformUrl = `http://127.0.0.1:${base + 1}`;
   const env = { ...process.env, STREAMGATE_DATA_DIR: dataDir, PLATFORM_PORT: String(base + 1), PLATFORM_URL: platformUrl, RTMP_PORT: String(base + 3), EDGE_PORT: String(base + 2) };
@@ -201,12 +219,21 @@ export async function benchViewersCdn(): Promise<void> {
     cdnPrefix = cdn.prefix;
     for (let i = 0; i < 50 && !(await fetch(`http://127.0.0.1:${cdnPort}/`).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
 
+    const [firstCode] = codes.slice(2 * VIEWERS);
+    const grant = (await (await fetch(`${platformUrl}/api/tokens/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: firstCode, deviceId: 'bench-cdn-floor' }) })).json()) as { token: string };
+    const publicPlaylist = await (await fetch(`http://127.0.0.1:${base + 5}/streams/enc/index.m3u8`, { headers: { Authorization: `Bearer ${grant.token}` } })).text();
+    const floor = startFloor(base + 7, publicPlaylist);
+    children.push(floor);
+    await waitForOutput(floor, 'stderr', 'floor listening');
+
     // Each round the same viewers come back (same codes and devices: their sessions resume).
     const all: Result[] = [];
     const cached: Result[] = [];
+    const bare: Result[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       all.push(await measure({ name: `round ${round}, everything through the edge`, playlistUrl: `http://127.0.0.1:${base + 4}/streams/enc/index.m3u8`, edgePid: plainEdge.pid!, platformUrl, codes: codes.slice(0, VIEWERS) }));
-      cached.push(await measure({ name: `round ${round}, segments through the nginx cache`, playlistUrl: `http://127.0.0.1:${base + 5}/streams/enc/index.m3u8`, edgePid: publicEdge.pid!, platformUrl, codes: codes.slice(VIEWERS) }));
+      cached.push(await measure({ name: `round ${round}, segments through the nginx cache`, playlistUrl: `http://127.0.0.1:${base + 5}/streams/enc/index.m3u8`, edgePid: publicEdge.pid!, platformUrl, codes: codes.slice(VIEWERS, 2 * VIEWERS) }));
+      bare.push(await measure({ name: `round ${round}, floor: bare node:http, segments via the cache`, playlistUrl: `http://127.0.0.1:${base + 7}/streams/enc/index.m3u8`, edgePid: floor.pid!, platformUrl, codes: codes.slice(0, VIEWERS) }));
     }
     const cores = (results: Result[]) => results.reduce((sum, r) => sum + r.cores, 0) / results.length;
     const errors = (results: Result[]) => results.reduce((sum, r) => sum + r.errors, 0);
@@ -214,6 +241,7 @@ export async function benchViewersCdn(): Promise<void> {
     row('viewers per edge CPU-second, all through the edge', `${perCpu(all).toFixed(0)} (${VIEWERS} ÷ ${cores(all).toFixed(3)} cores, ${ROUNDS} windows, ${errors(all)} errors)`);
     row('viewers per edge CPU-second, segments via the cache', `${perCpu(cached).toFixed(0)} (${VIEWERS} ÷ ${cores(cached).toFixed(3)} cores, ${ROUNDS} windows, ${errors(cached)} errors)`);
     row('ratio (goal ≥ 3×)', `${(perCpu(cached) / perCpu(all)).toFixed(1)}×`);
+    row('floor: a bare node:http server, per CPU-second', `${perCpu(bare).toFixed(0)} (${VIEWERS} ÷ ${cores(bare).toFixed(3)} cores): ${(perCpu(bare) / perCpu(all)).toFixed(1)}× the edge serving everything`);
   } finally {
     for (const child of children.reverse()) await stopChild(child);
     if (cdnPrefix) fs.rmSync(cdnPrefix, { recursive: true, force: true });
