@@ -99,6 +99,9 @@ describe('a viewer watching a low-latency event in Chromium (hls.js lowLatencyMo
     assert.ok((await viewer.evaluate(videoTime)) > before + 1, 'currentTime keeps advancing');
     assert.ok(blocking.length > 5, `${blocking.length} blocking reloads`);
     assert.ok(median < 1.5, `the player is ${median.toFixed(2)} s behind the newest part it has (2 s segments would keep it ≥ 2 s behind)`);
+    const badgeTitle = (await viewer.locator('#live-badge').getAttribute('title')) ?? '';
+    const behind = /^(\d+\.\d) s behind the live edge$/.exec(badgeTitle);
+    assert.ok(behind && Number(behind[1]) > 0.2 && Number(behind[1]) < 2.5, `the LIVE badge's title gives the measured latency: "${badgeTitle}"`);
 
     // No stall: the bench watches 60 s; 20 s here.
     const run = await playFor(viewer, 20_000);
