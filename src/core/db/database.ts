@@ -8,7 +8,7 @@ import type { DatabaseKind } from './migrations.js';
 import { migratePostgres, openPostgres, postgresWriteTransaction, postgresWriter } from './postgres-database.js';
 import type { Database } from './schema.js';
 import type { SchemaChange } from './schema-version.js';
-import { migrateSqlite, openSqlite, readOnWriter, sqliteWriteTransaction, sqliteWriter } from './sqlite-database.js';
+import { migrateSqlite, openSqlite, sqliteWriteTransaction, sqliteWriter } from './sqlite-database.js';
 
 export type Db = Kysely<Database>;
 export type { DatabaseKind } from './migrations.js';
@@ -118,7 +118,7 @@ export async function writeTransaction<T, R = never>(
 ): Promise<T> {
   const deadline = Date.now() + lockWaitMs;
   const sqlite = sqliteWriter(db);
-  if (sqlite) return sqliteWriteTransaction(sqlite, (trx) => fn(trx, first ? readOnWriter(sqlite, first.compiled) : []), deadline);
+  if (sqlite) return sqliteWriteTransaction(sqlite, async (trx) => fn(trx, first ? (await trx.executeQuery(first.compiled)).rows : []), deadline);
   const postgres = postgresWriter(db);
   if (postgres) return postgresWriteTransaction(db, postgres, fn, deadline, lock, first);
   throw new Error('writeTransaction needs the Db that openDatabase() returned (not a transaction)');

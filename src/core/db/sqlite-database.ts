@@ -1,6 +1,6 @@
 import { setTimeout } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, SqliteDriver, type CompiledQuery, type Driver, type SqliteDialectConfig } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, SqliteDriver, type Driver, type SqliteDialectConfig } from 'kysely';
 import { databaseBusy } from '../errors.js';
 import { checkMigrationResult, LATEST_MIGRATION, migrationProvider, type MigrationContext } from './migrations.js';
 import { appliedMigrations, recordSchemaVersion, refuseNewerSchema, type SchemaChange } from './schema-version.js';
@@ -201,22 +201,6 @@ export async function sqliteWriteTransaction<T>(writer: SqliteWriter, fn: (trx: 
   } finally {
     done();
   }
-}
-
-// The first reads of write transactions (database.ts `first`), prepared once on the writing connection.
-const firstReads = new WeakMap<SqliteWriter, Map<string, BetterSqlite3.Statement>>();
-
-/**
- * A write transaction's first read, on its own connection: a statement prepared once, run as
- * kysely's driver would run it (rows as objects), without the driver's connection lock and
- * promises, which cost more than the read of a validation.
- */
-export function readOnWriter<R>(writer: SqliteWriter, query: CompiledQuery<R>): R[] {
-  let statements = firstReads.get(writer);
-  if (!statements) firstReads.set(writer, (statements = new Map()));
-  let statement = statements.get(query.sql);
-  if (!statement) statements.set(query.sql, (statement = writer.handle.prepare(query.sql)));
-  return statement.all(query.parameters as unknown[]) as R[];
 }
 
 async function beginImmediate(writer: SqliteWriter, deadline: number): Promise<void> {
