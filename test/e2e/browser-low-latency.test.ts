@@ -165,7 +165,9 @@ describe('a viewer watching a low-latency event in Chromium (hls.js lowLatencyMo
     await operator.getByRole('button', { name: 'Log in' }).click();
     await operator.getByRole('heading', { name: 'Events' }).waitFor();
     await operator.goto(`${platformUrl}/admin#/events/conf`);
+    const grant = operator.waitForResponse((r) => r.url().endsWith('/api/admin/events/conf/preview'));
     await operator.getByRole('button', { name: 'Start preview' }).click();
+    assert.equal(((await (await grant).json()) as { latency: string }).latency, 'low', 'the preview plays in hls.js low-latency mode');
     const badge = operator.getByRole('region', { name: 'Preview' }).getByText(/^LIVE · \d+\.\d s$/);
     await badge.waitFor({ timeout: 30_000 });
     await sleep(4_000); // the preview, too, settles on its target latency
