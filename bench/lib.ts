@@ -97,7 +97,17 @@ export async function startPlatform(dataDir: string, env: NodeJS.ProcessEnv = {}
   const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     let log = '';
-    child.stderr!.on('data', (d) => (log += d).includes('platform listening') && resolve());
+    const untilListening = (d: Buffer) => {
+      // Only its tail, for the error: a request log line per answer would otherwise grow it (and
+      // the search through it) without end, and the bench's own event loop, which also drives the
+      // load, would drain the pipe ever later while the platform's writes to it wait.
+      log = (log + d).slice(-4000);
+      if (!log.includes('platform listening')) return;
+      child.stderr!.off('data', untilListening);
+      child.stderr!.resume(); // read on, unbuffered: a full pipe would stall the platform's log
+      resolve();
+    };
+    child.stderr!.on('data', untilListening);
     void closed.then(() => reject(new Error(`serve platform exited before it listened:\n${log.slice(-2000)}`)));
   });
   return {

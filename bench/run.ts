@@ -5,6 +5,7 @@ import { benchCodeViews } from './code-views.js';
 import { benchDatabases } from './databases.js';
 import { benchEdgeServe } from './edge-serve.js';
 import { benchLiveIngest } from './live-ingest.js';
+import { benchLowLatencyEdge } from './ll-edge.js';
 import { benchPlatformValidate } from './platform-validate.js';
 import { benchRevocationPush } from './revocation-push.js';
 import { benchTokensCreate } from './tokens-create.js';
@@ -19,6 +20,7 @@ const benches: [string, () => Promise<void>][] = [
   ['platform-validate', benchPlatformValidate],
   ['edge-serve', benchEdgeServe],
   ['live-ingest', benchLiveIngest],
+  ['ll-edge', benchLowLatencyEdge],
   ['databases', benchDatabases],
   ['code-views', benchCodeViews],
   ['revocation-push', benchRevocationPush],

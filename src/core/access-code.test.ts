@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createHmac, createSecretKey } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { codeIdFromHash, generateCode, hashCode } from './access-code.js';
+import { codeIdFromHash, codeKey, generateCode, hashCode } from './access-code.js';
 
 describe('access codes', () => {
   it('are 12 Crockford characters and practically never repeat', () => {
@@ -14,6 +14,17 @@ describe('access codes', () => {
     const pepper = Buffer.alloc(32, 7);
     const expected = createHmac('sha256', pepper).update('ABCDEFGHJKMN').digest();
     assert.deepEqual(hashCode(createSecretKey(pepper), 'ABCDEFGHJKMN'), expected);
+  });
+
+  it('get the key of hashCode from codeKey, with its pad states kept per pepper, and for any other input too', () => {
+    const peppers = [createSecretKey(randomBytes(32)), createSecretKey(randomBytes(32))];
+    const inputs = [...Array.from({ length: 200 }, generateCode), 'not-a-code-000', '', 'ÅBCDEFGHJKMN', 'ABC DEFGHJKM'];
+    for (const pepper of peppers) {
+      for (const input of inputs) {
+        const hash = hashCode(pepper, input);
+        assert.deepEqual(codeKey(pepper, input), { id: codeIdFromHash(hash), hash }, input);
+      }
+    }
   });
 
   it('get ids from the first 80 bits of the hash, in base32 that sorts like the bytes', () => {

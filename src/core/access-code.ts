@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { CodeHmac } from './codes/code-hmac.js';
 import { normaliseCrockford, randomString } from './crockford.js';
 
 /** 12 Crockford base32 characters: 60 random bits (SPEC §2). */
@@ -46,10 +47,27 @@ export function codeIdFromHash(hash: Buffer): string {
   return id;
 }
 
+/**
+ * Each pepper's HMAC pad states, computed once: a new node:crypto HMAC per code hashes the key's
+ * two pad blocks again, the larger part of a validation's hash (code-hmac.ts). They are as secret
+ * as the pepper, which the keyring holds in this process anyway, and go with its KeyObject.
+ */
+const codeHmacs = new WeakMap<KeyObject, CodeHmac>();
+
 /** Everything stored about a code: its hash and the id derived from it. */
 export function codeKey(pepper: KeyObject, normalisedCode: string): { id: string; hash: Buffer } {
-  const hash = hashCode(pepper, normalisedCode);
+  const hash = hashNormalisedCode(pepper, normalisedCode);
   return { id: codeIdFromHash(hash), hash };
+}
+
+/** `hashCode`, with the pepper's pad states kept for a code of CODE_LENGTH ASCII characters (every normalised code). */
+function hashNormalisedCode(pepper: KeyObject, normalisedCode: string): Buffer {
+  if (normalisedCode.length !== CODE_LENGTH || !/^[\x21-\x7e]+$/.test(normalisedCode)) return hashCode(pepper, normalisedCode);
+  let hmac = codeHmacs.get(pepper);
+  if (!hmac) codeHmacs.set(pepper, (hmac = new CodeHmac(pepper)));
+  const hash = Buffer.alloc(32);
+  hmac.hashInto(Buffer.from(normalisedCode, 'latin1'), 0, hash, 0);
+  return hash;
 }
 
 export function hashesEqual(stored: Uint8Array, computed: Buffer): boolean {

@@ -54,12 +54,15 @@ export function startHlsPlayback(host: PlaybackHost, playbackUrl: string): Playb
   // The playlist itself says whether the stream is live (no ENDLIST yet): the badge follows it
   // when a scheduled event goes on air, or a live one ends, while the page is open.
   hls.on(Hls.Events.LEVEL_LOADED, (_event, data) => host.showLive(data.details.live));
+  // How far behind the live edge it plays, once a second (0 until hls.js knows: not shown).
+  const latencyTimer = window.setInterval(() => hls.latency > 0 && host.showLatency(hls.latency), 1_000);
   hls.loadSource(playbackUrl);
   hls.attachMedia(host.video);
   return {
     renewed: () => undefined, // the next request reads the new token
     destroy() {
       destroyed = true;
+      window.clearInterval(latencyTimer);
       hls.destroy();
     },
   };

@@ -32,6 +32,8 @@ export interface PlaybackHost {
   ready(): void;
   showAudioView(audioOnly: boolean): void;
   showLive(live: boolean): void;
+  /** Seconds behind the live edge, as the player measures it (the LIVE badge's title). */
+  showLatency(seconds: number): void;
 }
 
 export interface Playback {

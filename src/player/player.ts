@@ -177,6 +177,10 @@ function host(controls: PlayerControls): PlaybackHost {
     },
     showAudioView,
     showLive: (live) => void ($('live-badge').hidden = !live),
+    showLatency: (seconds) => {
+      const figure = seconds.toLocaleString(document.documentElement.lang || undefined, { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+      $('live-badge').title = t('live_latency', { seconds: figure });
+    },
   };
 }
 

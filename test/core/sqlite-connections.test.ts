@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../src/core/config.js';
-import { openDatabase, sqliteHandle, sqliteReadHandle, writeTransaction, type Db } from '../../src/core/db/database.js';
+import { sqliteHandle, sqliteReadHandle, writeTransaction, type Db } from '../../src/core/db/database.js';
 import { sqliteWriter } from '../../src/core/db/sqlite-database.js';
 import { FailureBudget } from '../../src/core/failure-budget.js';
-import { ensureSecretFile } from '../../src/core/secret-store.js';
-import { tempDir } from '../helpers/cli.js';
+import { openSqliteDatabase, useSqliteInEveryPass } from '../helpers/test-database.js';
 
 // SQLite itself, whatever database the pass is for: its two connections (sqlite-database.ts).
-async function openSqlite(t: { after(fn: () => unknown): void }): Promise<Db> {
-  const dataDir = path.join(tempDir(), 'data');
-  fs.mkdirSync(dataDir);
-  const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir });
-  ensureSecretFile(config);
-  const db = await openDatabase(config, { create: true });
-  t.after(() => db.destroy());
-  return db;
-}
+useSqliteInEveryPass();
+const openSqlite = async (t: { after(fn: () => unknown): void }): Promise<Db> => (await openSqliteDatabase(t)).db;
 
 const NOW = 1_800_000_000_000;
 const INTERVAL = 60_000;

@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../src/core/config.js';
-import { openDatabase, sqliteHandle, writeTransaction, type Db } from '../../src/core/db/database.js';
+import { sqliteHandle, writeTransaction, type Db } from '../../src/core/db/database.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer, type WalCheckpointer } from '../../src/core/db/wal-checkpointer.js';
 import { sqliteWriter } from '../../src/core/db/sqlite-database.js';
 import { silentLog } from '../../src/core/log.js';
-import { ensureSecretFile } from '../../src/core/secret-store.js';
-import { tempDir } from '../helpers/cli.js';
+import { openSqliteDatabase, useSqliteInEveryPass } from '../helpers/test-database.js';
 
 // SQLite itself, whatever database the pass is for.
+useSqliteInEveryPass();
 async function openSqlite(t: { after(fn: () => unknown): void }): Promise<{ db: Db; wal: string }> {
-  const dataDir = path.join(tempDir(), 'data');
-  fs.mkdirSync(dataDir);
-  const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir });
-  ensureSecretFile(config);
-  const db = await openDatabase(config, { create: true });
-  t.after(() => db.destroy());
-  return { db, wal: config.databaseUrl.slice('sqlite:'.length) + '-wal' };
+  const { db, file } = await openSqliteDatabase(t);
+  return { db, wal: `${file}-wal` };
 }
 
 /** Commits `count` transactions of one ~4 KiB row each: at least one WAL page apiece. */

@@ -46,6 +46,7 @@ describe('stream health while FFmpeg publishes', () => {
 
     const preview = await api.call('POST', '/api/admin/events/conf/preview');
     assert.equal(preview.status, 200);
+    assert.equal(preview.json.latency, 'normal', 'the preview plays as viewers do: hls.js low-latency mode only for a low-latency event');
     for (const url of [`${app.platformUrl}${preview.json.playbackUrl}`, `${app.edgeUrl}/streams/conf/index.m3u8`]) {
       const playlist = await fetch(url, { headers: { authorization: `Bearer ${preview.json.token}` } });
       assert.equal(playlist.status, 200, url);

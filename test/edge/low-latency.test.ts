@@ -109,6 +109,28 @@ describe('edge: LL-HLS blocking reloads and preload hints', () => {
     }
   });
 
+  it('answers every viewer held for the same part, each in the form asked for (full or delta), from one parse of the playlist', async (t) => {
+    const { platform, edge, token } = await setup(t);
+    const { pending } = onDisk(platform.dataDir);
+    const next = `_HLS_msn=${pending.msn}&_HLS_part=${pending.parts.length}`;
+    const ask = (query: string) => get(edge, `index.m3u8?${query}`, token).then(async (r) => ({ status: r.status, text: await r.text() }));
+    const [full, delta] = await Promise.all([
+      Promise.all(Array.from({ length: 20 }, () => ask(next))),
+      Promise.all(Array.from({ length: 20 }, () => ask(`${next}&_HLS_skip=YES`))),
+    ]);
+    assert.deepEqual([...full, ...delta].map((a) => a.status), Array(40).fill(200));
+    for (const answer of full) {
+      const playlist = parseLlPlaylist(answer.text)!;
+      assert.ok(playlist.segments.some((s) => s.msn === pending.msn) || playlist.pending.parts.length > pending.parts.length, 'the part asked for is listed');
+    }
+    // A delta is of the same version as a full answer: the same preload hint, the part asked for before it.
+    const hint = (text: string) => /#EXT-X-PRELOAD-HINT:.*/.exec(text)?.[0];
+    for (const answer of delta) assert.ok(full.some((f) => hint(f.text) === hint(answer.text)), 'the delta is of a version a full answer had');
+    assert.ok(full.every((a) => !a.text.includes('#EXT-X-SKIP')) && delta.every((a) => /#EXT-X-SKIP:SKIPPED-SEGMENTS=[1-9]/.test(a.text)), 'each got the form it asked for');
+    // Woken by the same write, all read the same version (allowing one more write landing meanwhile).
+    assert.ok(new Set(full.map((a) => a.text)).size <= 2 && new Set(delta.map((a) => a.text)).size <= 2);
+  });
+
   it('checks the token before holding, and gives up with 503 after three target durations without the part', async (t) => {
     const { platform, edge, feed, token } = await setup(t);
     const { pending } = onDisk(platform.dataDir);

@@ -2,7 +2,7 @@ import type { ExpressionBuilder } from 'kysely';
 import { codeKey, hashesEqual, normaliseCode } from '../access-code.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
-import { writeTransaction } from '../db/database.js';
+import { databaseKind, writeTransaction } from '../db/database.js';
 import type { Database, EventRow } from '../db/schema.js';
 import { codeForSessionFrom, codeForSessionRead, loadCodeForSession, type CodeForSession, type OpenSession } from './code-for-session.js';
 import { AppError, isDatabaseBusy } from '../errors.js';
@@ -90,18 +90,20 @@ export async function startSession(
     deferLastSeen(deps.db, plan.sessionId, plan.now);
     return grantFor(deps, known, plan.sessionId, plan.now);
   }
+  // On PostgreSQL the read under the lock travels with the BEGIN; SQLite reads in the transaction.
+  const first = databaseKind(deps.db) === 'postgres' ? codeForSessionRead(deps.db, codeId) : undefined;
   const run = (scope: LockScope) =>
     writeTransaction(
       deps.db,
       async (trx, rows) => {
         // Read again under the lock: everything decided below rests on this read, not the one above.
-        const current = codeForSessionFrom(rows);
+        const current = first ? codeForSessionFrom(rows) : await loadCodeForSession(trx, codeId);
         if (!current) throw invalidCode(); // deleted since the check above
         const grant = await openSession(trx, deps, current, input, scope);
         await alsoInTransaction?.(trx);
         return grant;
       },
-      { lock: scope === 'code' ? { code: codeId } : 'database', first: codeForSessionRead(deps.db, codeId) },
+      { lock: scope === 'code' ? { code: codeId } : 'database', first },
     );
   // Ending a stale or displaced session writes to the revocation feed, which needs the whole database.
   if (plan.kind === 'open' && plan.ending.length > 0) return run('database');

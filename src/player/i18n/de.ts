@@ -9,6 +9,7 @@ export const de: Catalogue = {
   watch: 'Ansehen',
   code_incomplete: 'Ein Zugangscode hat 12 Buchstaben und Ziffern.',
   live: 'LIVE',
+  live_latency: '{seconds} s hinter dem Live-Bild',
   audio_only: 'Nur Ton',
   native_summary: 'In VLC / auf dem Fernseher ansehen',
   native_text:

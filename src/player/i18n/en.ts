@@ -11,6 +11,7 @@ export const en = {
   watch: 'Watch',
   code_incomplete: 'An access code has 12 letters and digits.',
   live: 'LIVE',
+  live_latency: '{seconds} s behind the live edge',
   audio_only: 'Audio only',
   native_summary: 'Watch in VLC / on a TV',
   native_text:

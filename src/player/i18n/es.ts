@@ -9,6 +9,7 @@ export const es: Catalogue = {
   watch: 'Ver',
   code_incomplete: 'Un código de acceso tiene 12 letras y dígitos.',
   live: 'EN DIRECTO',
+  live_latency: '{seconds} s por detrás del directo',
   audio_only: 'Solo audio',
   native_summary: 'Ver en VLC / en un televisor',
   native_text:

@@ -9,6 +9,7 @@ export const fr: Catalogue = {
   watch: 'Regarder',
   code_incomplete: 'Un code d’accès compte 12 lettres et chiffres.',
   live: 'EN DIRECT',
+  live_latency: '{seconds} s de retard sur le direct',
   audio_only: 'Audio seulement',
   native_summary: 'Regarder dans VLC / sur une télévision',
   native_text:

@@ -23,13 +23,15 @@ export function streamHealthRoutes(deps: PlatformDeps): Router {
 
   router.post('/api/admin/events/:id/preview', async (req, res) => {
     requireEventAccess(principalOf(res), req.params.id);
+    const { latency } = await getEvent(deps.db, req.params.id);
     const { token, expiresAt } = await issuePreviewToken(
       { ...mutationDeps(deps, req, res), signingKey: deps.keyring.current, maxTtlSeconds: deps.config.tokenMaxTtlSeconds },
       req.params.id,
     );
     // Same-origin when the edge is mounted here (`serve all`), as the portal's player does.
     const base = req.app.locals.streamsMounted ? '' : deps.config.edgePublicUrl.replace(/\/$/, '');
-    res.json({ token, expiresAt: new Date(expiresAt).toISOString(), playbackUrl: `${base}/streams/${req.params.id}/index.m3u8` });
+    // The latency tells the preview to play as a viewer's player does (hls.js low-latency mode).
+    res.json({ token, expiresAt: new Date(expiresAt).toISOString(), playbackUrl: `${base}/streams/${req.params.id}/index.m3u8`, latency });
   });
 
   router.post('/api/admin/events/:id/go-live', async (req, res) => {
