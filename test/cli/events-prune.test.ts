@@ -13,6 +13,11 @@ import { codesFromCsv, initialisedDataDir, json, runCli } from '../helpers/cli.j
 import { testDatabaseEnv } from '../helpers/test-database.js';
 
 const DAY = 86_400_000;
+/**
+ * Every event's viewer sample is taken at this one time: each sample counts every event's viewers,
+ * and samples in two different minutes would give an earlier event a second row.
+ */
+const SAMPLED_AT = Date.now();
 
 async function withDb<T>(dataDir: string, fn: (db: Db, config: ReturnType<typeof loadConfig>) => Promise<T>): Promise<T> {
   const config = loadConfig({ STREAMGATE_DATA_DIR: dataDir, ...(await testDatabaseEnv(dataDir)) });
@@ -30,7 +35,7 @@ async function endedEvent(dataDir: string, id: string, endedDaysAgo: number): Pr
   const codes = codesFromCsv((await runCli(['tokens', 'create', '--event', id, '--count', '5', '--expires-in', '400d'], { dataDir })).stdout);
   await withDb(dataDir, async (db, config) => {
     await startSession({ db, clock: Date.now, keyring: loadKeyring(config), tokenTtlSeconds: 300 }, { code: codes[0]!, deviceId: 'tv', clientIp: '192.0.2.1', userAgent: null });
-    await recordViewerSample(db, Date.now());
+    await recordViewerSample(db, SAMPLED_AT);
     const endsAt = Date.now() - endedDaysAgo * DAY;
     await writeTransaction(db, async (trx) => {
       await trx.updateTable('events').set({ status: 'ended', starts_at: endsAt - 3_600_000, ends_at: endsAt }).where('id', '=', id).execute();
