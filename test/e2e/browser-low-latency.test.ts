@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { publish, spawnOnFreePorts, startAppliance, waitFor, type ServingProcess } from '../helpers/appliance.js';
+import { ffprobe, publish, spawnOnFreePorts, startAppliance, waitFor, type ServingProcess } from '../helpers/appliance.js';
 import { launchChromium } from '../helpers/browser.js';
 import { initialisedDataDir, runCli } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
@@ -157,6 +157,8 @@ describe('a viewer watching a low-latency event in Chromium (hls.js lowLatencyMo
     assert.ok(blocking.length > 5 && blocking.every((url) => url.startsWith(proxyUrl)), `${blocking.length} blocking reloads, all to the proxy edge`);
     assert.ok(fromProxy.some((url) => /part_\d+/.test(url)), 'parts served by the proxy edge');
     assert.ok(median < 1.5, `the player is ${median.toFixed(2)} s behind the newest part it has through the proxy edge`);
+    // ffprobe too (a native player: the token in a header; it reads whole segments, skipping parts).
+    assert.deepEqual((await ffprobe(`${proxyUrl}/streams/conf/index.m3u8`, await app.token())).codecs, ['aac', 'h264'], 'ffprobe plays the live playlist through the proxy edge');
 
     // The operator's preview (through the same proxy edge): LIVE with the latency hls.js measures.
     const operator = await browser.newPage();
