@@ -119,3 +119,14 @@ export async function startPlatform(dataDir: string, env: NodeJS.ProcessEnv = {}
     },
   };
 }
+
+/** Stands in for node:test's `t` in a bench: the test helpers register their clean-ups here, run last first. */
+export class Cleanup {
+  private readonly fns: (() => unknown)[] = [];
+  after(fn: () => unknown): void {
+    this.fns.push(fn);
+  }
+  async run(): Promise<void> {
+    for (const fn of this.fns.reverse()) await fn();
+  }
+}

@@ -9,18 +9,7 @@ import { publishTestPattern } from '../src/ingest/test-pattern.js';
 import { startAppliance, waitFor, type Appliance } from '../test/helpers/appliance.js';
 import { launchChromium } from '../test/helpers/browser.js';
 import { runCli } from '../test/helpers/cli.js';
-import { median, row } from './lib.js';
-
-/** Stands in for node:test's `t`: the helpers register their clean-ups here. */
-class Cleanup {
-  private readonly fns: (() => unknown)[] = [];
-  after(fn: () => unknown): void {
-    this.fns.push(fn);
-  }
-  async run(): Promise<void> {
-    for (const fn of this.fns.reverse()) await fn();
-  }
-}
+import { Cleanup, median, row } from './lib.js';
 
 const RUNS = 3;
 

@@ -13,22 +13,12 @@ import type { LlPlaylist } from '../src/core/ll-hls/ll-playlist.js';
 import { publishTestPattern } from '../src/ingest/test-pattern.js';
 import { spawnOnFreePorts, startAppliance, waitFor, type Appliance } from '../test/helpers/appliance.js';
 import { runCli } from '../test/helpers/cli.js';
-import { percentile, row } from './lib.js';
+import { Cleanup, percentile, row } from './lib.js';
 import { cpuSeconds, rssMiB } from './process-usage.js';
 
 const VIEWERS = Number(process.env.BENCH_LL_VIEWERS ?? 200);
 const MEASURE_S = Number(process.env.BENCH_LL_SECONDS ?? 30);
 const SEGMENT_S = 2;
-
-class Cleanup {
-  private readonly fns: (() => unknown)[] = [];
-  after(fn: () => unknown): void {
-    this.fns.push(fn);
-  }
-  async run(): Promise<void> {
-    for (const fn of this.fns.reverse()) await fn();
-  }
-}
 
 interface Answer {
   status: number;
