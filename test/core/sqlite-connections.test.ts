@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { sqliteHandle, sqliteReadHandle, writeTransaction, type Db } from '../../src/core/db/database.js';
 import { sqliteWriter } from '../../src/core/db/sqlite-database.js';
 import { FailureBudget } from '../../src/core/failure-budget.js';
-import { openSqliteDatabase, useSqliteInEveryPass } from '../helpers/test-database.js';
+import { openSqliteDatabase } from '../helpers/sqlite-database.js';
+import { useSqliteInEveryPass } from '../helpers/test-database.js';
 
 // SQLite itself, whatever database the pass is for: its two connections (sqlite-database.ts).
 useSqliteInEveryPass();

@@ -6,7 +6,8 @@ import { sqliteHandle, writeTransaction, type Db } from '../../src/core/db/datab
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer, type WalCheckpointer } from '../../src/core/db/wal-checkpointer.js';
 import { sqliteWriter } from '../../src/core/db/sqlite-database.js';
 import { silentLog } from '../../src/core/log.js';
-import { openSqliteDatabase, useSqliteInEveryPass } from '../helpers/test-database.js';
+import { openSqliteDatabase } from '../helpers/sqlite-database.js';
+import { useSqliteInEveryPass } from '../helpers/test-database.js';
 
 // SQLite itself, whatever database the pass is for.
 useSqliteInEveryPass();
