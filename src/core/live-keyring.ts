@@ -9,18 +9,25 @@ import { loadKeyring, loadSigningKeyring, secretPath, type Keyring, type Signing
 /** What a load gives: an edge's keyring has no pepper (edges never hash codes). */
 type Loaded = SigningKeyring & Partial<Pick<Keyring, 'pepper'>>;
 
-const CHECK_EVERY_MS = 1_000;
+/**
+ * How often data/secret is checked (one stat) and a platform replica reads the database's key
+ * state: `keys revoke` promises every service refuses the key within a second, and a check each
+ * second would take all of it.
+ */
+const CHECK_EVERY_MS = 250;
+/** How long a platform holds a new key before it signs with it, so that every edge on this host knows it first. */
+const ADOPT_DELAY_MS = 3_000;
 /** How long the active key may be missing here before it is an error: `keys rotate` writes the file first, the database then. */
 const MISSING_GRACE_MS = 5_000;
 
 /**
  * The keyring of a running service, following `streamgate keys rotate` without a restart: data/secret
- * is checked every second and re-read when it changed. New keys verify at once; a signer adopts
- * a new key only `adoptDelayMs` after this process first held it, so that every edge on this host
- * (checking every second) knows a key before the platform signs a token with it. A file that
+ * is checked every `CHECK_EVERY_MS` and re-read when it changed. New keys verify at once; a signer
+ * adopts a new key only `adoptDelayMs` after this process first held it, so that every edge on this
+ * host (checking as often) knows a key before the platform signs a token with it. A file that
  * cannot be read keeps the keys already loaded.
  *
- * A platform replica also follows the database (`readShared`, polled every second): the key that
+ * A platform replica also follows the database (`readShared`, polled as often): the key that
  * `keys activate` made active is the one it signs with, once its own data/secret holds it; until
  * then it keeps signing with the key it has, logs an error and reports it (`problem`, /healthz).
  * Keys revoked in the database verify nothing here, even before this host's file says so.
@@ -59,7 +66,7 @@ export class LiveKeyring implements Keyring {
    */
   static forPlatform(config: Config, log: Log, readShared?: () => Promise<SharedKeyState>): LiveKeyring {
     const follow = config.playbackSigningSecret ? undefined : readShared;
-    return new LiveKeyring(() => loadKeyring(config), secretPath(config), 3 * CHECK_EVERY_MS, log, follow).start();
+    return new LiveKeyring(() => loadKeyring(config), secretPath(config), ADOPT_DELAY_MS, log, follow).start();
   }
 
   /**
@@ -155,7 +162,13 @@ export class LiveKeyring implements Keyring {
   }
 
   private start(): this {
-    this.timer = setInterval(() => void this.sync(), CHECK_EVERY_MS);
+    // One sync at a time: a database that does not answer must not pile up a read every tick.
+    let syncing = false;
+    this.timer = setInterval(() => {
+      if (syncing) return;
+      syncing = true;
+      void this.sync().finally(() => (syncing = false));
+    }, CHECK_EVERY_MS);
     this.timer.unref();
     return this;
   }
