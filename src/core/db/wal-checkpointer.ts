@@ -45,7 +45,8 @@ export function startWalCheckpointer(db: Db, log: Log, intervalMs = CHECKPOINT_E
   worker.on('error', (error) => {
     // The commits' own checkpoints (past the fallback) keep the WAL bounded meanwhile.
     log.warn('WAL checkpointer stopped', { error: error.message });
-    writer.handle.pragma('wal_autocheckpoint = 1000');
+    // The database may be closed already (a service stopping closes it before the thread ends).
+    if (writer.handle.open) writer.handle.pragma('wal_autocheckpoint = 1000');
   });
   return {
     stats,
