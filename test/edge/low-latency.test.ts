@@ -54,6 +54,15 @@ async function setup(t: { after(fn: () => unknown): void }) {
 const get = (edge: TestEdge, file: string, token?: string) =>
   fetch(`${edge.url}/streams/conf/${file}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
 
+/**
+ * Resolves right after the fixture's next playlist write: requests made then for the pending part
+ * all arrive with most of a part duration (200 ms) to spare, before that part appears.
+ */
+async function justAfterAWrite(feed: { writes: unknown[] }): Promise<void> {
+  const count = feed.writes.length;
+  while (feed.writes.length === count) await sleep(2);
+}
+
 const onDisk = (dataDir: string) => parseLlPlaylist(fs.readFileSync(path.join(dataDir, 'hls', 'conf', 'index.m3u8'), 'utf8'))!;
 
 describe('edge: LL-HLS blocking reloads and preload hints', () => {
@@ -170,6 +179,8 @@ describe('edge: LL-HLS blocking reloads and preload hints', () => {
     const proxy = await startTestEdge(t, platform, { edgeMode: 'proxy', edgeOriginUrl: origin.url, dataDir: '/nonexistent' });
     const upstream = async () => Number(/^streamgate_edge_upstream_fetches_total (\d+)/m.exec(await (await fetch(`${proxy.url}/metrics`)).text())?.[1] ?? 0);
     const before = await upstream();
+    // Twenty viewers arriving while the part appears would need two upstream requests, rightly.
+    await justAfterAWrite(feed);
     const { pending } = onDisk(platform.dataDir);
     const asked = Date.now();
     const answers = await Promise.all(Array.from({ length: 20 }, () => get(proxy, `index.m3u8?_HLS_msn=${pending.msn}&_HLS_part=${pending.parts.length}`, token)));
