@@ -1,5 +1,3 @@
-import crypto from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout } from 'node:timers/promises';
 import { sql } from 'kysely';
@@ -11,6 +9,7 @@ import { writeTransaction } from '../db/database.js';
 import { toIso } from '../duration.js';
 import type { EventDeps } from './event-service.js';
 import { WHILE_PUBLISHING } from './ingest-state.js';
+import { setFolderAside } from './folder-set-aside.js';
 import { folderUsage } from './media-usage.js';
 
 /**
@@ -81,19 +80,12 @@ const LOCK_GAP_MS = 5;
  * Returns false when the event no longer qualifies (it changed, or another prune took it).
  */
 export async function pruneEvent(deps: EventDeps, id: string, endedBefore: number, hlsRoot: string): Promise<boolean> {
-  const dir = path.join(hlsRoot, id);
-  const trash = path.join(hlsRoot, `.prune-${id}-${crypto.randomBytes(4).toString('hex')}`);
-  const moved = fs.existsSync(dir);
-  if (moved) fs.renameSync(dir, trash);
+  const media = setFolderAside(path.join(hlsRoot, id), 'prune');
   // data/ is hls/'s parent: the keys folder sits beside it.
-  const keysRoot = hlsKeysRoot(path.dirname(hlsRoot));
-  const keysDir = path.join(keysRoot, id);
-  const keysTrash = path.join(keysRoot, `.prune-${id}-${crypto.randomBytes(4).toString('hex')}`);
-  const keysMoved = fs.existsSync(keysDir);
-  if (keysMoved) fs.renameSync(keysDir, keysTrash);
+  const keys = setFolderAside(path.join(hlsKeysRoot(path.dirname(hlsRoot)), id), 'prune');
   const putBack = () => {
-    if (moved && !fs.existsSync(dir)) fs.renameSync(trash, dir);
-    if (keysMoved && !fs.existsSync(keysDir)) fs.renameSync(keysTrash, keysDir);
+    media.putBack();
+    keys.putBack();
   };
   let event: { status: string; title: string } | undefined;
   try {
@@ -124,21 +116,21 @@ export async function pruneEvent(deps: EventDeps, id: string, endedBefore: numbe
         deleted[table] = Number(result.numDeletedRows);
       }
       await trx.deleteFrom('events').where('id', '=', id).execute();
-      const media = moved ? folderUsage(trash) : { files: 0, bytes: 0 };
+      const usage = media.moved ? folderUsage(media.trash) : { files: 0, bytes: 0 };
       await recordAudit(trx, deps.clock(), {
         actor: deps.actor ?? cliActor(),
         action: 'event.prune',
         target: id,
         ip: deps.ip ?? null,
-        details: { title: event!.title, status: event!.status, endedBefore: toIso(endedBefore), codes: codes + deleted.access_codes!, mediaFiles: media.files, mediaBytes: media.bytes },
+        details: { title: event!.title, status: event!.status, endedBefore: toIso(endedBefore), codes: codes + deleted.access_codes!, mediaFiles: usage.files, mediaBytes: usage.bytes },
       });
     });
   } catch (error) {
     putBack();
     throw error;
   }
-  if (moved) fs.rmSync(trash, { recursive: true, force: true });
-  if (keysMoved) fs.rmSync(keysTrash, { recursive: true, force: true });
+  media.remove();
+  keys.remove();
   return true;
 }
 

@@ -1,12 +1,13 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { cliActor, recordAudit } from '../audit-log.js';
 import type { Db } from '../db/database.js';
 import { writeTransaction } from '../db/database.js';
 import { AppError } from '../errors.js';
+import { hlsKeysRoot } from '../hls-keys/hls-key-store.js';
 import type { EventDeps } from './event-service.js';
 import { getEvent } from './event-service.js';
+import { setFolderAside } from './folder-set-aside.js';
 import { WHILE_PUBLISHING } from './ingest-state.js';
 
 export interface ResetResult {
@@ -18,23 +19,23 @@ export interface ResetResult {
 }
 
 /**
- * Clears an event's recording (data/hls/<id>/), e.g. a rehearsal before the show: the next publish
- * starts a new playlist. Refused while the event is live or a publisher is on (FFmpeg is writing
- * there). The folder is first renamed out of the edge's way in one step, so a player never sees
- * half of it; if the database then refuses, it is put back.
+ * Clears an event's recording (data/hls/<id>/) and the sealed AES-128 keys of an encrypted one
+ * (data/keys/<id>/: they open nothing once the segments are gone), e.g. a rehearsal before the
+ * show: the next publish starts a new playlist under new keys. Refused while the event is live or
+ * a publisher is on (FFmpeg is writing there). Both folders are first renamed out of the edge's way
+ * in one step, so a player never sees half of them; if the database then refuses, they are put back.
  */
 export async function resetRecording(deps: EventDeps, id: string, hlsRoot: string): Promise<ResetResult> {
   const now = deps.clock();
-  const dir = path.join(hlsRoot, id);
-  const trash = path.join(hlsRoot, `.reset-${id}-${crypto.randomBytes(4).toString('hex')}`);
   const check = (event: Awaited<ReturnType<typeof getEvent>>) => {
     if (event.status === 'archived') throw new AppError(409, 'event_archived', `event "${id}" is archived`);
     if (event.status === 'live') throw new AppError(409, 'event_live', `event "${id}" is live; stop the publisher and wait for the event to end first`);
     if (WHILE_PUBLISHING.includes(event.ingest_state)) throw new AppError(409, 'publisher_connected', `a publisher is streaming to event "${id}"; stop it first`);
   };
   check(await getEvent(deps.db, id)); // before touching any file
-  const moved = fs.existsSync(dir);
-  if (moved) fs.renameSync(dir, trash);
+  const media = setFolderAside(path.join(hlsRoot, id), 'reset');
+  // data/ is hls/'s parent: the keys folder sits beside it.
+  const keys = setFolderAside(path.join(hlsKeysRoot(path.dirname(hlsRoot)), id), 'reset');
   let status: string;
   try {
     status = await writeTransaction(deps.db, async (trx: Db) => {
@@ -43,16 +44,18 @@ export async function resetRecording(deps: EventDeps, id: string, hlsRoot: strin
       const next = event.status === 'ended' ? 'scheduled' : event.status;
       if (next !== event.status) await trx.updateTable('events').set({ status: next, updated_at: now }).where('id', '=', id).execute();
       await trx.deleteFrom('stream_health').where('event_id', '=', id).execute();
-      const { files, bytes } = moved ? sizeOf(trash) : { files: 0, bytes: 0 };
+      const { files, bytes } = media.moved ? sizeOf(media.trash) : { files: 0, bytes: 0 };
       await recordAudit(trx, now, { actor: deps.actor ?? cliActor(), action: 'event.reset_recording', target: id, ip: deps.ip ?? null, details: { files, bytes, from: event.status, to: next } });
       return next;
     });
   } catch (error) {
-    if (moved && !fs.existsSync(dir)) fs.renameSync(trash, dir);
+    media.putBack();
+    keys.putBack();
     throw error;
   }
-  const { files, bytes } = moved ? sizeOf(trash) : { files: 0, bytes: 0 };
-  if (moved) fs.rmSync(trash, { recursive: true, force: true });
+  const { files, bytes } = media.moved ? sizeOf(media.trash) : { files: 0, bytes: 0 };
+  media.remove();
+  keys.remove();
   return { eventId: id, files, bytes, status };
 }
 
