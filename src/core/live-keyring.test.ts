@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from './config.js';
 import { LiveKeyring } from './live-keyring.js';
-import { silentLog } from './log.js';
+import { createLog, silentLog } from './log.js';
 import { addSigningKey, ensureSecretFile, rotateSigningKey, secretPath } from './secret-store.js';
 import type { SharedKeyState } from './signing-keys.js';
 
@@ -68,5 +69,32 @@ describe('LiveKeyring', () => {
     shared = { activeKid: kid, revoked: new Set([first]) };
     await keyring.sync(now + 15_000);
     assert.equal(keyring.byKid.has(first), false, 'revoked in the database: verifies nothing here, whatever the file says');
+  });
+
+  it('on its own, sees a revoked key gone from data/secret well within a second (keys revoke promises one)', async (t) => {
+    const config = setup(t);
+    const keyring = LiveKeyring.forPlatform(config, silentLog);
+    t.after(() => keyring.stop());
+    const { kid } = addSigningKey(config);
+    const deadline = Date.now() + 750;
+    while (!keyring.byKid.has(kid) && Date.now() < deadline) await sleep(10);
+    assert.ok(keyring.byKid.has(kid), 'the timer re-read the changed file within 750 ms');
+  });
+
+  it('warns once while the database cannot be read, and says when it can again', async (t) => {
+    const config = setup(t);
+    const lines: string[] = [];
+    let failing = true;
+    const keyring = LiveKeyring.forPlatform(config, createLog('platform', (line) => lines.push(line)), async () => {
+      if (failing) throw new Error('connection refused');
+      return { activeKid: null, revoked: new Set() };
+    });
+    t.after(() => keyring.stop());
+    for (let i = 0; i < 4; i++) await keyring.sync();
+    failing = false;
+    await keyring.sync();
+    await keyring.sync();
+    const messages = lines.map((line) => JSON.parse(line).message as string).filter((m) => /active signing key/.test(m));
+    assert.deepEqual(messages, ['cannot read the active signing key from the database; keeping the last known', 'reading the active signing key from the database again']);
   });
 });

@@ -41,6 +41,7 @@ export class LiveKeyring implements Keyring {
   /** When this process first held each key; 0 for the keys it started with. */
   private readonly heldSince = new Map<string, number>();
   private shared: SharedKeyState | null = null;
+  private sharedUnreadable = false;
   private verifying: ReadonlyMap<string, SigningKey>;
   private missingSince: number | null = null;
   private reported: string | null = null;
@@ -105,8 +106,12 @@ export class LiveKeyring implements Keyring {
     if (this.readShared) {
       try {
         this.shared = await this.readShared();
+        if (this.sharedUnreadable) this.log.info('reading the active signing key from the database again');
+        this.sharedUnreadable = false;
       } catch (error) {
-        this.log.warn('cannot read the active signing key from the database; keeping the last known', { error: (error as Error).message });
+        // Once per outage, not four times a second.
+        if (!this.sharedUnreadable) this.log.warn('cannot read the active signing key from the database; keeping the last known', { error: (error as Error).message });
+        this.sharedUnreadable = true;
       }
     }
     this.check(now);
