@@ -128,16 +128,27 @@ describe('admin roles: the permission table', () => {
     assert.deepEqual(routes, Object.keys(EXPECTED).sort());
   });
 
-  it('refuses a route that has no line, to every role: it fails closed', () => {
-    const middleware = authorizeAdminRoute(silentLog, { 'GET /api/admin/events': 'events:read' });
+  it('answers 404 to a route that has no line, to every role, without running it: it fails closed', () => {
+    const middleware = authorizeAdminRoute({ 'GET /api/admin/events': 'events:read' });
     const res = { locals: { principal: { kind: 'admin', role: 'owner', events: null } } } as any;
     const request = (method: string, path: string) => ({ method, baseUrl: '/api/admin', path }) as any;
     let passed = 0;
     middleware(request('GET', '/events'), res, () => void (passed += 1));
     middleware(request('HEAD', '/Events/'), res, () => void (passed += 1));
     assert.equal(passed, 2);
-    assert.throws(() => middleware(request('GET', '/brand-new-route'), res, () => assert.fail('reached')), (e: any) => e.status === 403 && e.code === 'forbidden');
-    assert.throws(() => middleware(request('POST', '/events'), res, () => assert.fail('reached')), (e: any) => e.status === 403);
+    assert.throws(() => middleware(request('GET', '/brand-new-route'), res, () => assert.fail('reached')), (e: any) => e.status === 404 && e.code === 'not_found');
+    assert.throws(() => middleware(request('POST', '/events'), res, () => assert.fail('reached')), (e: any) => e.status === 404);
+  });
+
+  it('answers an unknown admin path or method with 404 and the usual error JSON, as any unknown path', async (t) => {
+    const platform = await startTestPlatform(t);
+    const owner = await userWithRole(platform, 'olivia', 'owner');
+    for (const [method, path] of [['GET', '/api/admin/nope'], ['PUT', '/api/admin/events/conf'], ['DELETE', '/api/admin/events']] as const) {
+      const response = await call(platform, method, path, owner, method === 'GET' || method === 'DELETE' ? undefined : {});
+      assert.equal(response.status, 404, `${method} ${path}`);
+      assert.equal(response.json?.error?.code, 'not_found', `${method} ${path}`);
+    }
+    assert.equal((await call(platform, 'GET', '/api/admin/nope')).status, 401, 'still 401 before a login: nothing about routes is told to strangers');
   });
 });
 

@@ -93,18 +93,15 @@ export function routeAccess(routes: readonly CompiledRoute[], method: string, pa
 
 /**
  * After adminAuth: a console user's role must grant the route's permission, else 403 with the
- * usual error JSON. A request no line matches is refused too, so a route added without its line
- * fails closed instead of being open to every role.
+ * usual error JSON. A request no line matches is 404, like any unknown path: an admin route added
+ * without its line fails closed (its handler never runs) instead of being open to every role.
  */
-export function authorizeAdminRoute(log: Log, table: Readonly<Record<string, RouteAccess>> = ADMIN_ROUTE_PERMISSIONS): RequestHandler {
+export function authorizeAdminRoute(table: Readonly<Record<string, RouteAccess>> = ADMIN_ROUTE_PERMISSIONS): RequestHandler {
   const routes = compileRouteTable(table);
   return function authorizeAdminRoute(req: Request, res: Response, next) {
     const path = `${req.baseUrl}${req.path}`;
     const access = routeAccess(routes, req.method, path);
-    if (access === undefined) {
-      log.warn('admin route without a permission entry refused', { method: req.method, path });
-      throw new AppError(403, 'forbidden', 'This admin route is not open to anyone.');
-    }
+    if (access === undefined) throw new AppError(404, 'not_found', 'No such resource.');
     const principal = principalOf(res);
     if (access === 'public' || access === 'signed-in' || principal.kind === 'apikey') return next();
     if (!roleAllows(principal.role, access)) {

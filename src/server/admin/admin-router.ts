@@ -29,7 +29,7 @@ export function adminApiRouter(deps: PlatformDeps): Router {
   });
   router.use(loginRoutes(deps));
   router.use(inviteAcceptanceRoutes(deps));
-  router.use('/api/admin', adminAuth(deps), authorizeAdminRoute(deps.log));
+  router.use('/api/admin', adminAuth(deps), authorizeAdminRoute());
   router.use(eventRoutes(deps));
   router.use(eventBrandingRoutes(deps));
   router.use(codeRoutes(deps));
