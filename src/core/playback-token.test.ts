@@ -3,6 +3,7 @@ import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import jwt from 'jsonwebtoken';
 import {
+  bearerToken,
   CLOCK_TOLERANCE_SECONDS,
   PLAYBACK_AUDIENCE,
   retiredKeyLifetimeSeconds,
@@ -46,6 +47,13 @@ describe('signToken', () => {
       assert.equal(header.kid, signingKey.kid);
       assert.equal(token, jwt.sign(payload, signingKey.key, { algorithm: 'HS256', keyid: signingKey.kid }));
     }
+  });
+});
+
+describe('bearerToken', () => {
+  it('reads the Bearer scheme in any case (RFC 7235), and nothing else', () => {
+    for (const header of ['Bearer a.b-c_d', 'bearer a.b-c_d', 'BEARER a.b-c_d', 'Bearer  a.b-c_d']) assert.equal(bearerToken(header), 'a.b-c_d', header);
+    for (const header of [undefined, '', 'Bearer', 'Bearer ', 'Basic a.b', 'Bearera.b', 'Bearer a b', 'Bearer a.b\n']) assert.equal(bearerToken(header), null, String(header));
   });
 });
 

@@ -188,8 +188,8 @@ export function verifyPlaybackToken(token: string, keyring: Pick<Keyring, 'byKid
   return claims;
 }
 
-/** The token from an `Authorization: Bearer …` header, or null. */
+/** The token from an `Authorization: Bearer …` header (the scheme in any case, RFC 7235), or null. */
 export function bearerToken(header: string | undefined): string | null {
-  const match = header ? /^Bearer ([A-Za-z0-9_.-]+)$/.exec(header) : null;
+  const match = header ? /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9_.-]+)$/.exec(header) : null;
   return match ? match[1]! : null;
 }

@@ -51,6 +51,8 @@ describe('edge: who may fetch', () => {
     assert.equal(segment.headers.get('cache-control'), 'private, max-age=86400, immutable');
     const head = await fetch(`${edge.url}/streams/conf/seg_000.ts`, { method: 'HEAD', headers: { Authorization: `Bearer ${token}` } });
     assert.equal(head.status, 200);
+    const lowerCase = await fetch(`${edge.url}/streams/conf/index.m3u8`, { headers: { Authorization: `bearer ${token}` } });
+    assert.equal(lowerCase.status, 200, 'the scheme in any case (RFC 7235)');
     assert.equal(head.headers.get('content-length'), segment.headers.get('content-length'));
   });
 

@@ -46,6 +46,8 @@ describe('admin API: authentication', () => {
     const platform = await startTestPlatform(t);
     const { id, key } = await globalKey(platform);
     assert.equal((await api(platform, 'GET', '/api/admin/events', { key })).status, 200);
+    const lowerCase = await fetch(`${platform.url}/api/admin/events`, { headers: { authorization: `bearer ${key}` } });
+    assert.equal(lowerCase.status, 200, 'the scheme in any case (RFC 7235)');
 
     const none = await api(platform, 'GET', '/api/admin/events');
     assert.equal(none.status, 401);

@@ -5,6 +5,7 @@ import { authenticateApiKey, type ApiKeyPrincipal } from '../../core/admin/api-k
 import { verifyAdminSession, type AdminSession } from '../../core/admin/admin-sessions.js';
 import type { AuditActor } from '../../core/audit-log.js';
 import { AppError } from '../../core/errors.js';
+import { bearerToken } from '../../core/playback-token.js';
 import { eventNotFound } from '../../core/events/event-service.js';
 import type { PlatformDeps } from '../deps.js';
 
@@ -63,8 +64,8 @@ export function adminAuth(deps: PlatformDeps): RequestHandler {
   return async (req: Request, res: Response, next) => {
     const header = req.get('authorization');
     if (header !== undefined) {
-      const key = /^Bearer (sk_[A-Za-z0-9_-]+)$/.exec(header)?.[1];
-      if (!key) throw new AppError(401, 'unauthorized', 'Use an API key (Authorization: Bearer sk_…) or log in.');
+      const key = bearerToken(header);
+      if (!key?.startsWith('sk_')) throw new AppError(401, 'unauthorized', 'Use an API key (Authorization: Bearer sk_…) or log in.');
       res.locals.principal = { kind: 'apikey', ...(await authenticateApiKey(deps.db, deps.clock, key, req.ip)) } satisfies Principal;
       return next();
     }
