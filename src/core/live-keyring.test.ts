@@ -71,7 +71,7 @@ describe('LiveKeyring', () => {
     assert.equal(keyring.byKid.has(first), false, 'revoked in the database: verifies nothing here, whatever the file says');
   });
 
-  it('on its own, sees a revoked key gone from data/secret well within a second (keys revoke promises one)', async (t) => {
+  it('re-reads a changed data/secret on its own within 750 ms: keys revoke promises every service refuses a key within a second', async (t) => {
     const config = setup(t);
     const keyring = LiveKeyring.forPlatform(config, silentLog);
     t.after(() => keyring.stop());

@@ -25,6 +25,7 @@ describe('streamgate doctor', () => {
     const secret = json(result).checks.find((c: { name: string }) => c.name === 'secret');
     assert.equal(secret.status, 'fail');
     assert.match(secret.detail, /mode 0644: chmod 600/);
+    assert.match(result.stderr, /^streamgate: (a check|\d+ checks) failed: .*\bsecret\b/m, 'an exit 1 says why on stderr');
   });
 
   it('fails when FFmpeg is missing', async (t) => {

@@ -111,6 +111,7 @@ describe('streamgate tokens revoke', () => {
     const again = await runCli(['tokens', 'revoke', codes[0]!, 'ZZZZZZZZZZZZ', 'not-a-code', '--json'], { dataDir });
     assert.equal(again.code, 1);
     assert.deepEqual(json(again), { revoked: 0, alreadyRevoked: 1, notFound: ['ZZZZZZZZZZZZ', 'not-a-code'] });
+    assert.match(again.stderr, /^streamgate: not found: ZZZZZZZZZZZZ\nstreamgate: not found: not-a-code$/m, 'exit 1 says why on stderr, with --json too');
   });
 
   it('reads codes from --file (CSV or lines) and from stdin', async (t) => {

@@ -135,5 +135,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       await printTable(ctx.out, ['event', 'files', 'size'], mediaUsageRows(media));
     }
   }
+  const failed = checks.filter((c) => c.status === 'fail').map((c) => c.name);
+  if (failed.length > 0) process.stderr.write(`streamgate: ${failed.length === 1 ? 'a check failed' : `${failed.length} checks failed`}: ${failed.join(', ')}\n`);
   return ok ? 0 : 1;
 }

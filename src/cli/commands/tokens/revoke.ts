@@ -32,9 +32,8 @@ export async function run(ctx: CommandContext, options: { event?: string; label?
     options.reason ?? null,
   );
   if (ctx.out.json) printJson(result);
-  else {
-    process.stdout.write(`revoked ${result.revoked}, already revoked ${result.alreadyRevoked}, not found ${result.notFound.length}\n`);
-    for (const code of result.notFound) process.stderr.write(`streamgate: not found: ${code}\n`);
-  }
+  else process.stdout.write(`revoked ${result.revoked}, already revoked ${result.alreadyRevoked}, not found ${result.notFound.length}\n`);
+  // An exit 1 always says why on stderr, with --json too (the document on stdout lists them).
+  for (const code of result.notFound) process.stderr.write(`streamgate: not found: ${code}\n`);
   return result.notFound.length > 0 ? 1 : 0;
 }
