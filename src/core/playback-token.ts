@@ -190,6 +190,6 @@ export function verifyPlaybackToken(token: string, keyring: Pick<Keyring, 'byKid
 
 /** The token from an `Authorization: Bearer …` header (the scheme in any case, RFC 7235), or null. */
 export function bearerToken(header: string | undefined): string | null {
-  const match = header ? /^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9_.-]+)$/.exec(header) : null;
+  const match = header ? /^bearer +([A-Za-z0-9_.-]+)$/i.exec(header) : null;
   return match ? match[1]! : null;
 }

@@ -123,7 +123,8 @@ async function checkActiveKey(ctx: CommandContext): Promise<Check> {
 
 export async function run(ctx: CommandContext): Promise<number> {
   const checks = await runChecks(ctx);
-  const ok = checks.every((c) => c.status !== 'fail');
+  const failed = checks.filter((c) => c.status === 'fail').map((c) => c.name);
+  const ok = failed.length === 0;
   const media = mediaUsage(ctx);
   if (ctx.out.json) printJson({ ok, checks, media });
   else {
@@ -135,7 +136,6 @@ export async function run(ctx: CommandContext): Promise<number> {
       await printTable(ctx.out, ['event', 'files', 'size'], mediaUsageRows(media));
     }
   }
-  const failed = checks.filter((c) => c.status === 'fail').map((c) => c.name);
-  if (failed.length > 0) process.stderr.write(`streamgate: ${failed.length === 1 ? 'a check failed' : `${failed.length} checks failed`}: ${failed.join(', ')}\n`);
+  if (!ok) process.stderr.write(`streamgate: ${failed.length === 1 ? 'a check failed' : `${failed.length} checks failed`}: ${failed.join(', ')}\n`);
   return ok ? 0 : 1;
 }
