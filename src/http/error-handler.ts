@@ -11,26 +11,37 @@ import { withApiFieldNames } from './field-names.js';
  */
 export function errorHandler(log: Log): ErrorRequestHandler {
   return function handleError(thrown, req, res, _next) {
-    const error = toDatabaseError(thrown);
-    if (error !== thrown) log.warn('database unavailable', { requestId: res.locals.requestId, method: req.method, path: req.path, error: (thrown as Error).message });
-    if (error instanceof AppError) {
-      if (error.status === 429 || error.status === 409 || error.status === 503) {
-        const retryAfter = error.details?.retryAfter;
-        if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
-      }
-      res.status(error.status).json(withApiFieldNames(error).toJSON());
-      return;
-    }
-    // body-parser's own errors (too large, malformed JSON, a charset or encoding it cannot read) and
-    // the router's (a malformed %-escape): the client's, so one line at info level and no stack.
-    const refusal = clientErrorOf(error);
-    if (refusal) {
-      log.info('request refused', { requestId: res.locals.requestId, method: req.method, path: req.path, status: refusal.status, reason: (error as { type?: string }).type ?? refusal.code });
-      return void res.status(refusal.status).json(refusal.toJSON());
-    }
-    log.error('unhandled error', { requestId: res.locals.requestId, method: req.method, path: req.path, error: (error as Error)?.stack ?? String(error) });
-    res.status(500).json(new AppError(500, 'internal', 'Something went wrong on our side.').toJSON());
+    const answer = errorAnswer(thrown, log, { requestId: res.locals.requestId as string | undefined, method: req.method, path: req.path });
+    if (answer.retryAfter !== undefined) res.setHeader('Retry-After', String(answer.retryAfter));
+    res.status(answer.status).json(answer.body);
   };
+}
+
+/** Who asked, for the log line of a failed request. */
+export interface RequestContext {
+  requestId: string | undefined;
+  method: string | undefined;
+  path: string;
+}
+
+/** The answer to a failed request (and its log line): for handlers inside Express and before it alike. */
+export function errorAnswer(thrown: unknown, log: Log, request: RequestContext): { status: number; body: unknown; retryAfter?: number } {
+  const error = toDatabaseError(thrown);
+  if (error !== thrown) log.warn('database unavailable', { ...request, error: (thrown as Error).message });
+  if (error instanceof AppError) {
+    const retryAfter = error.details?.retryAfter;
+    const sayWhen = (error.status === 429 || error.status === 409 || error.status === 503) && typeof retryAfter === 'number';
+    return { status: error.status, body: withApiFieldNames(error).toJSON(), ...(sayWhen ? { retryAfter } : {}) };
+  }
+  // body-parser's own errors (too large, malformed JSON, a charset or encoding it cannot read) and
+  // the router's (a malformed %-escape): the client's, so one line at info level and no stack.
+  const refusal = clientErrorOf(error);
+  if (refusal) {
+    log.info('request refused', { ...request, status: refusal.status, reason: (error as { type?: string }).type ?? refusal.code });
+    return { status: refusal.status, body: refusal.toJSON() };
+  }
+  log.error('unhandled error', { ...request, error: (error as Error)?.stack ?? String(error) });
+  return { status: 500, body: new AppError(500, 'internal', 'Something went wrong on our side.').toJSON() };
 }
 
 export const notFoundHandler: RequestHandler = (_req, res) => {

@@ -1,4 +1,5 @@
 import express, { type Request, type RequestHandler } from 'express';
+import typeIs from 'type-is';
 import { AppError } from '../core/errors.js';
 
 export interface JsonBodyOptions {
@@ -21,7 +22,7 @@ export function jsonBody(options: JsonBodyOptions): RequestHandler[] {
   const parse = express.json({ limit: options.limit, type: options.types, inflate: false });
   const requireJson: RequestHandler = function requireJsonBody(req, _res, next) {
     const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-    if (hasBody && !req.is(options.types) && !options.ownBody?.(req)) {
+    if (hasBody && !typeIs(req, options.types) && !options.ownBody?.(req)) {
       return next(new AppError(415, 'unsupported_media_type', 'The request body must be JSON (Content-Type: application/json).'));
     }
     next();

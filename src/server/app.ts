@@ -7,8 +7,10 @@ import { feedWindowMs } from '../core/revocation-retention.js';
 import type { PlatformDeps } from './deps.js';
 import { FeedHub } from './feed-hub.js';
 import { errorHandler, notFoundHandler } from '../http/error-handler.js';
+import { headersSetBy } from '../http/headers-set-by.js';
 import { HSTS_VALUE } from '../http/hsts.js';
 import { jsonBody } from '../http/json-body.js';
+import { plainJsonRoute } from './http/plain-json-route.js';
 import { requestLog } from './http/request-log.js';
 import { createPlatformMetrics } from './metrics.js';
 import { registerStreamHealthMetrics } from './stream-health-metrics.js';
@@ -21,12 +23,12 @@ import { eventPageRoutes } from './routes/event-page.js';
 import { edgeSessionRoutes } from './routes/edge-sessions.js';
 import { revocationRoutes } from './routes/revocations.js';
 import { sessionRoutes } from './routes/sessions.js';
-import { validateRoutes } from './routes/validate.js';
+import { VALIDATE_PATH, validateAnswer, validateRoutes } from './routes/validate.js';
 import { publicPlayRoutes } from './routes/public-play.js';
 import { WebhookDeliverer } from './webhook-deliverer.js';
 
 export interface PlatformApp {
-  /** The request listener: /streams first when the edge is mounted, then the Express app. */
+  /** The request listener: /streams first when the edge is mounted, then code validation, then the Express app. */
   app: (req: IncomingMessage, res: ServerResponse) => void;
   feed: FeedHub;
   /** On PostgreSQL: the connection that hears of new feed entries from every replica and the CLI. */
@@ -63,31 +65,31 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   feedListener?.start();
   const webhooks = new WebhookDeliverer({ db: deps.db, keyring: deps.keyring, clock: deps.clock, log: deps.log });
   webhooks.start();
+  const validate = validateAnswer(deps, metrics, Boolean(options.streams));
   const app = express();
   app.disable('x-powered-by');
   // A hop count, never `true`: with `true` any client could claim any address in X-Forwarded-For.
   app.set('trust proxy', deps.config.trustProxyHops);
   app.locals.streamsMounted = Boolean(options.streams); // where the console's preview plays from
   const edgeOrigin = new URL(deps.config.edgePublicUrl).origin;
-  app.use(
-    helmet({
-      // Sent below only over HTTPS: over plain HTTP it means nothing to a browser, and on a LAN
-      // appliance it would only mislead.
-      strictTransportSecurity: false,
-      referrerPolicy: { policy: 'no-referrer' },
-      contentSecurityPolicy: {
-        directives: {
-          'default-src': ["'self'"],
-          'connect-src': ["'self'", edgeOrigin],
-          'media-src': ["'self'", 'blob:'],
-          'worker-src': ["'self'", 'blob:'],
-          'img-src': ["'self'", 'data:'],
-          // An appliance is often served over plain HTTP on a LAN; upgrading its requests would break it.
-          'upgrade-insecure-requests': null,
-        },
+  const pageSecurity = helmet({
+    // Sent below only over HTTPS: over plain HTTP it means nothing to a browser, and on a LAN
+    // appliance it would only mislead.
+    strictTransportSecurity: false,
+    referrerPolicy: { policy: 'no-referrer' },
+    contentSecurityPolicy: {
+      directives: {
+        'default-src': ["'self'"],
+        'connect-src': ["'self'", edgeOrigin],
+        'media-src': ["'self'", 'blob:'],
+        'worker-src': ["'self'", 'blob:'],
+        'img-src': ["'self'", 'data:'],
+        // An appliance is often served over plain HTTP on a LAN; upgrading its requests would break it.
+        'upgrade-insecure-requests': null,
       },
-    }),
-  );
+    },
+  });
+  app.use(pageSecurity);
   // req.secure: our own TLS listener, or a trusted proxy's X-Forwarded-Proto (STREAMGATE_TRUST_PROXY_HOPS).
   app.use(function strictTransportSecurity(req, res, next) {
     if (req.secure) res.setHeader('Strict-Transport-Security', HSTS_VALUE);
@@ -95,9 +97,10 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   });
   app.use(requestLog(deps.log));
   // sendBeacon posts text/plain; it is still our JSON.
-  app.use(jsonBody({ limit: '16kb', types: ['application/json', 'text/plain'], ownBody: isBrandingImageUpload }));
+  const readBody = jsonBody({ limit: '16kb', types: ['application/json', 'text/plain'], ownBody: isBrandingImageUpload });
+  app.use(readBody);
   app.use(healthRoutes(deps, metrics));
-  app.use(validateRoutes(deps, metrics, Boolean(options.streams)));
+  app.use(validateRoutes(validate));
   app.use(publicPlayRoutes(deps, Boolean(options.streams)));
   app.use(sessionRoutes(deps, Boolean(options.streams), feed));
   app.use(edgeSessionRoutes(deps));
@@ -109,8 +112,18 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   const streams = options.streams;
+  // Every viewer's code, all at once when a show starts: answered before Express (plain-json-route.ts).
+  const validateBeforeExpress = plainJsonRoute({
+    method: 'POST',
+    path: VALIDATE_PATH,
+    answer: validate,
+    readBody,
+    pageHeaders: headersSetBy(pageSecurity),
+    trustedHops: deps.config.trustProxyHops,
+    log: deps.log,
+  });
   return {
-    app: streams ? (req, res) => void (streams(req, res) || app(req, res)) : app,
+    app: (req, res) => void (streams?.(req, res) || validateBeforeExpress(req, res) || app(req, res)),
     feed,
     feedListener,
     webhooks,

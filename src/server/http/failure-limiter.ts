@@ -2,7 +2,7 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import { AppError } from '../../core/errors.js';
 
 /** The client a budget is kept for: its address, IPv6 by /64 (one customer's whole network). */
-export function clientKey(ip: string | undefined): string {
+export function clientKey(ip: string | null | undefined): string {
   return ip ? ipKeyGenerator(ip, 64) : 'unknown';
 }
 

@@ -18,8 +18,17 @@ export function requestLog(log: Log): RequestHandler {
     res.setHeader(REQUEST_ID_HEADER, requestId);
     res.on('finish', () => {
       const eventId = (res.locals.eventId as string | undefined) ?? EVENT_IN_PATH.exec(req.path)?.[1];
-      log.info('request', { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(performance.now() - started), ip: req.ip, eventId });
+      logRequestLine(log, { requestId, method: req.method, path: req.path, status: res.statusCode, started, ip: req.ip ?? null, eventId });
     });
     next();
   };
+}
+
+/** The line itself, also for the routes answered before Express (plain-json-route.ts). */
+export function logRequestLine(
+  log: Log,
+  line: { requestId: string; method: string; path: string; status: number; started: number; ip: string | null; eventId: string | undefined },
+): void {
+  const { requestId, method, path, status, started, ip, eventId } = line;
+  log.info('request', { requestId, method, path, status, ms: Math.round(performance.now() - started), ip: ip ?? undefined, eventId });
 }

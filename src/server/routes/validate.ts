@@ -8,6 +8,7 @@ import { FailureBudget } from '../../core/failure-budget.js';
 import { clientKey, rateLimited } from '../http/failure-limiter.js';
 import { parseBody } from '../http/validate-body.js';
 import type { PlatformMetrics } from '../metrics.js';
+import type { PlainAnswer, PlainRequest } from '../http/plain-json-route.js';
 
 /** The player's device id (also `POST /api/events/:id/play`'s). */
 export const DEVICE_ID = z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be 8 to 128 letters, digits, - or _');
@@ -44,13 +45,19 @@ const SETTLE_LOCK_WAIT_MS = 1_000;
 /** Failures that say nothing about a real code: a known code's refusal (revoked…) is no guess. */
 const isGuess = (error: unknown) => error instanceof AppError && (error.status === 400 || error.status === 401);
 
-export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, streamsMounted: boolean): Router {
+export const VALIDATE_PATH = '/api/tokens/validate';
+
+/**
+ * The answer to a code: a session and its playback token. The platform answers
+ * `POST /api/tokens/validate` with it before Express (app.ts, plain-json-route.ts); `validateRoutes`
+ * mounts it in Express too, for the spellings of the path Express also routes (a trailing slash).
+ */
+export function validateAnswer(deps: PlatformDeps, metrics: PlatformMetrics, streamsMounted: boolean): (request: PlainRequest) => Promise<PlainAnswer> {
   // Mounted here, the playlist is served from the page's own origin, whatever host name the viewer used.
   const streamsBase = streamsMounted ? '' : deps.config.edgePublicUrl.replace(/\/$/, '');
   const wrongCodes = new FailureBudget(deps.db, { ...WRONG_CODES, clock: deps.clock });
-  const router = express.Router();
-  router.post('/api/tokens/validate', async (req, res) => {
-    const client = clientKey(req.ip);
+  return async (request) => {
+    const client = clientKey(request.ip);
     const turn = await wrongCodes.turn(client, MAX_HOLD_MS, MARGIN);
     if (turn === null) {
       metrics.validations.inc({ result: 'rate_limited' });
@@ -58,24 +65,26 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, str
     }
     if (turn.hold > 0) await setTimeout(turn.hold);
     try {
-      const body = parseBody(ValidateBody, req.body);
+      const body = parseBody(ValidateBody, request.body);
       const grant = await startSession(
         sessionDeps(deps),
-        { code: body.code, deviceId: body.deviceId, clientIp: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
+        { code: body.code, deviceId: body.deviceId, clientIp: request.ip, userAgent: request.userAgent },
         turn.taken ? (trx) => wrongCodes.refundIn(trx, client) : undefined,
       );
       metrics.validations.inc({ result: 'ok' });
-      res.locals.eventId = grant.event.id; // for the request log
-      res.json({
-        token: grant.token,
-        expiresAt: new Date(grant.expiresAt).toISOString(),
-        sessionId: grant.sessionId,
-        event: { id: grant.event.id, title: grant.event.title, status: grant.event.status, devicePolicy: grant.event.device_policy, latency: grant.event.latency },
-        playbackUrl: `${streamsBase}/streams/${grant.event.id}/index.m3u8`,
-        // Whether the edge takes ?token= (EDGE_QUERY_TOKENS): players that cannot send the header
-        // (native HLS on iPhones before iOS 17.1) can play only then, and say so otherwise.
-        queryTokens: deps.config.edgeQueryTokens,
-      });
+      return {
+        eventId: grant.event.id,
+        body: {
+          token: grant.token,
+          expiresAt: new Date(grant.expiresAt).toISOString(),
+          sessionId: grant.sessionId,
+          event: { id: grant.event.id, title: grant.event.title, status: grant.event.status, devicePolicy: grant.event.device_policy, latency: grant.event.latency },
+          playbackUrl: `${streamsBase}/streams/${grant.event.id}/index.m3u8`,
+          // Whether the edge takes ?token= (EDGE_QUERY_TOKENS): players that cannot send the header
+          // (native HLS on iPhones before iOS 17.1) can play only then, and say so otherwise.
+          queryTokens: deps.config.edgeQueryTokens,
+        },
+      };
     } catch (error) {
       // The budget's write waits for the lock briefly: while another process holds it, a wrong code
       // is told so within a second (the attempt goes uncounted, and logged) rather than after 5 s.
@@ -84,6 +93,15 @@ export function validateRoutes(deps: PlatformDeps, metrics: PlatformMetrics, str
       metrics.validations.inc({ result: error instanceof AppError ? error.code : 'error' });
       throw error;
     }
+  };
+}
+
+export function validateRoutes(answer: (request: PlainRequest) => Promise<PlainAnswer>): Router {
+  const router = express.Router();
+  router.post(VALIDATE_PATH, async (req, res) => {
+    const { body, eventId } = await answer({ body: req.body, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null });
+    res.locals.eventId = eventId; // for the request log
+    res.json(body);
   });
   return router;
 }
