@@ -23,7 +23,7 @@ describe('clientAddress', () => {
   }
 
   it("agrees with Express's req.ip", async () => {
-    const headers = ['203.0.113.9', '6.6.6.6, 203.0.113.9', '1.1.1.1,2.2.2.2, 3.3.3.3', ' 203.0.113.9 , ,', ''];
+    const headers = ['203.0.113.9', '6.6.6.6, 203.0.113.9', '1.1.1.1,2.2.2.2, 3.3.3.3', ' 203.0.113.9 , ,', '', '1.2.3.4,\t5.6.7.8'];
     for (const hops of [0, 1, 2, 3]) {
       const app = express();
       app.set('trust proxy', hops);

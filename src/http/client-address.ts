@@ -11,8 +11,9 @@ export function clientAddress(req: IncomingMessage, trustedHops: number): string
   // node:http joins repeated X-Forwarded-For lines into one string.
   const header = req.headers['x-forwarded-for'] as string | undefined;
   if (trustedHops === 0 || !header) return socketAddress;
-  // Nearest proxy first, as proxy-addr lists them; empty entries are skipped as it skips them.
-  const forwarded = header.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').reverse();
+  // Nearest proxy first, as proxy-addr lists them; spaces (only spaces: a tab is part of the entry,
+  // as for proxy-addr) around an entry dropped, and empty entries skipped, as it does.
+  const forwarded = header.split(',').map((entry) => entry.replace(/^ +| +$/g, '')).filter((entry) => entry !== '').reverse();
   const chain = [socketAddress, ...forwarded];
   return chain[Math.min(trustedHops, chain.length - 1)] ?? null;
 }

@@ -9,9 +9,10 @@ export const HSTS_VALUE = 'max-age=31536000';
 
 /**
  * Whether the viewer's request came over HTTPS: on our own TLS listener, or (with trusted proxy hops)
- * through a proxy that says so in X-Forwarded-Proto. Read as Express's `req.secure` reads it (the
- * first value), so the edge and the platform agree. With 0 hops the header is ignored: a client
- * cannot claim HTTPS over plain HTTP.
+ * through a proxy that says so in X-Forwarded-Proto (its first value, in any case: a scheme is
+ * case-insensitive). Every HTTPS-only header and cookie flag of the edge and the platform is
+ * decided here, never by Express's `req.secure` (which takes only lower case), so they agree.
+ * With 0 hops the header is ignored: a client cannot claim HTTPS over plain HTTP.
  */
 export function isHttpsRequest(req: IncomingMessage, trustedHops: number): boolean {
   if ((req.socket as TLSSocket).encrypted) return true;

@@ -8,7 +8,7 @@ import type { PlatformDeps } from './deps.js';
 import { FeedHub } from './feed-hub.js';
 import { errorHandler, notFoundHandler } from '../http/error-handler.js';
 import { headersSetBy } from '../http/headers-set-by.js';
-import { HSTS_VALUE } from '../http/hsts.js';
+import { HSTS_VALUE, isHttpsRequest } from '../http/hsts.js';
 import { jsonBody } from '../http/json-body.js';
 import { plainJsonRoute } from './http/plain-json-route.js';
 import { requestLog } from './http/request-log.js';
@@ -90,9 +90,10 @@ export function createPlatformApp(deps: PlatformDeps, options: PlatformOptions =
     },
   });
   app.use(pageSecurity);
-  // req.secure: our own TLS listener, or a trusted proxy's X-Forwarded-Proto (STREAMGATE_TRUST_PROXY_HOPS).
+  // Our own TLS listener, or a trusted proxy's X-Forwarded-Proto (STREAMGATE_TRUST_PROXY_HOPS): as
+  // the edge and the routes answered before Express read it.
   app.use(function strictTransportSecurity(req, res, next) {
-    if (req.secure) res.setHeader('Strict-Transport-Security', HSTS_VALUE);
+    if (isHttpsRequest(req, deps.config.trustProxyHops)) res.setHeader('Strict-Transport-Security', HSTS_VALUE);
     next();
   });
   app.use(requestLog(deps.log));

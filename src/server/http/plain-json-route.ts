@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import etag from 'etag';
 import type { RequestHandler } from 'express';
 import type { Log } from '../../core/log.js';
 import { clientAddress } from '../../http/client-address.js';
@@ -39,15 +40,17 @@ export interface PlainJsonRouteOptions {
  * One JSON route answered in the request listener before Express sees the request: the platform's
  * busiest request (every viewer's code, all at once when a show starts) spent more than half its
  * time in Express's per-request setup, its router and a dozen header middlewares. The answer is
- * the one Express would give: the same body reader and error answers, the same headers, request id
- * and log line. Only the exact method and path are taken here (a query string allowed); anything
+ * the one Express would give: the same body reader and error answers, the same headers (Express's
+ * weak ETag too), request id and log line. Only the exact method and path are taken here (a query string allowed); anything
  * else goes on to Express, where the same `answer` is mounted as an ordinary route too.
  */
 export function plainJsonRoute(options: PlainJsonRouteOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     if (req.method !== options.method || pathOf(req.url) !== options.path) return false;
-    answerPlainly(req, res, options).catch((error: unknown) => {
-      options.log.error('unhandled error', { path: options.path, error: (error as Error)?.stack ?? String(error) });
+    const requestId = requestIdFor(req);
+    answerPlainly(req, res, requestId, options).catch((error: unknown) => {
+      // Only a fault of ours gets here (the answer's own errors are answered): Express would say 500.
+      errorAnswer(error, options.log, { requestId, method: options.method, path: options.path });
       res.destroy();
     });
     return true;
@@ -59,30 +62,31 @@ function pathOf(url: string | undefined): string | undefined {
   return query === -1 ? url : url!.slice(0, query);
 }
 
-async function answerPlainly(req: IncomingMessage, res: ServerResponse, options: PlainJsonRouteOptions): Promise<void> {
+async function answerPlainly(req: IncomingMessage, res: ServerResponse, requestId: string, options: PlainJsonRouteOptions): Promise<void> {
   const { method, path, trustedHops, log } = options;
   const started = performance.now();
-  const requestId = requestIdFor(req);
   const ip = clientAddress(req, trustedHops);
   let status = 200;
   let body: unknown;
   let eventId: string | undefined;
+  let retryAfter: number | undefined;
   try {
     for (const step of options.readBody) await runMiddleware(step, req, res);
     const userAgent = req.headers['user-agent'] ?? null;
     ({ body, eventId } = await options.answer({ body: (req as { body?: unknown }).body, ip, userAgent }));
   } catch (error) {
-    const refusal = errorAnswer(error, log, { requestId, method, path });
-    ({ status, body } = refusal);
-    if (refusal.retryAfter !== undefined) res.setHeader('Retry-After', String(refusal.retryAfter));
+    ({ status, body, retryAfter } = errorAnswer(error, log, { requestId, method, path }));
   }
+  // In Express's order: the page-security headers, HSTS, the request id, then the answer's own.
   for (const [name, value] of options.pageHeaders) res.setHeader(name, value);
   if (isHttpsRequest(req, trustedHops)) res.setHeader('Strict-Transport-Security', HSTS_VALUE);
   res.setHeader(REQUEST_ID_HEADER, requestId);
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-  logRequestLine(log, { requestId, method, path, status, started, ip, eventId });
+  if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': bytes.length, ETag: etag(bytes, { weak: true }) });
+  // Logged once the answer is handed over, as the request log does: a client gone before then gets no line.
+  res.once('finish', () => logRequestLine(log, { requestId, method, path, status, started, ip, eventId }));
+  res.end(bytes);
 }
 
 /** A connect-style middleware (body-parser's) on the bare request, as a promise. */

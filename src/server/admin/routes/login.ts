@@ -10,6 +10,7 @@ import { FailureBudget } from '../../../core/failure-budget.js';
 import { clientKey, rateLimited } from '../../http/failure-limiter.js';
 import { parseBody } from '../../http/validate-body.js';
 import { ADMIN_COOKIE, adminAuth, principalOf } from '../admin-auth.js';
+import { isHttpsRequest } from '../../../http/hsts.js';
 
 const LoginBody = z.object({
   username: z.string().min(1).max(64),
@@ -57,7 +58,7 @@ export function loginRoutes(deps: PlatformDeps): Router {
     res.cookie(ADMIN_COOKIE, session.token, {
       httpOnly: true,
       sameSite: 'strict',
-      secure: req.secure, // behind TLS (directly, or a trusted proxy's X-Forwarded-Proto)
+      secure: isHttpsRequest(req, deps.config.trustProxyHops), // behind TLS (directly, or a trusted proxy's X-Forwarded-Proto)
       path: '/',
       maxAge: ADMIN_SESSION_SECONDS * 1000,
     });
@@ -75,7 +76,7 @@ export function loginRoutes(deps: PlatformDeps): Router {
     const principal = principalOf(res);
     if (principal.kind !== 'admin') throw new AppError(400, 'invalid_request', 'Only a console login can log out.');
     await endAdminSession(deps, principal.session, req.ip ?? null);
-    res.clearCookie(ADMIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: req.secure });
+    res.clearCookie(ADMIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: isHttpsRequest(req, deps.config.trustProxyHops) });
     res.status(204).end();
   });
   return router;
