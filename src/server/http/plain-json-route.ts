@@ -41,15 +41,17 @@ export interface PlainJsonRouteOptions {
  * busiest request (every viewer's code, all at once when a show starts) spent more than half its
  * time in Express's per-request setup, its router and a dozen header middlewares. The answer is
  * the one Express would give: the same body reader and error answers, the same headers (Express's
- * weak ETag too), request id and log line. Only the exact method and path are taken here (a query string allowed); anything
- * else goes on to Express, where the same `answer` is mounted as an ordinary route too.
+ * weak ETag too), request id and log line. Only the exact method and path are taken here (a query
+ * string allowed); anything else goes on to Express, where the same `answer` is mounted as an
+ * ordinary route too.
  */
 export function plainJsonRoute(options: PlainJsonRouteOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     if (req.method !== options.method || pathOf(req.url) !== options.path) return false;
     const requestId = requestIdFor(req);
     answerPlainly(req, res, requestId, options).catch((error: unknown) => {
-      // Only a fault of ours gets here (the answer's own errors are answered): Express would say 500.
+      // Only a fault of ours gets here (the answer's own refusals are answered): logged as Express's
+      // error handler logs it, and the connection closed, since an answer may be half written.
       errorAnswer(error, options.log, { requestId, method: options.method, path: options.path });
       res.destroy();
     });
