@@ -23,11 +23,13 @@ export interface PlainAnswer {
   eventId?: string;
 }
 
+/** The route's own work: throws AppErrors for refusals, as Express handlers do. */
+export type PlainJsonAnswer = (request: PlainRequest) => Promise<PlainAnswer>;
+
 export interface PlainJsonRouteOptions {
   method: string;
   path: string;
-  /** Throws AppErrors for refusals, as Express handlers do. */
-  answer: (request: PlainRequest) => Promise<PlainAnswer>;
+  answer: PlainJsonAnswer;
   /** The app's own body readers (json-body.ts): the same limits, media types and errors. */
   readBody: RequestHandler[];
   /** Every platform answer's page-security headers (`headersSetBy(helmet(…))`). */

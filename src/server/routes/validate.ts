@@ -8,7 +8,7 @@ import { FailureBudget } from '../../core/failure-budget.js';
 import { clientKey, rateLimited } from '../http/failure-limiter.js';
 import { parseBody } from '../http/validate-body.js';
 import type { PlatformMetrics } from '../metrics.js';
-import type { PlainAnswer, PlainRequest } from '../http/plain-json-route.js';
+import type { PlainJsonAnswer } from '../http/plain-json-route.js';
 
 /** The player's device id (also `POST /api/events/:id/play`'s). */
 export const DEVICE_ID = z.string().regex(/^[A-Za-z0-9_-]{8,128}$/, 'must be 8 to 128 letters, digits, - or _');
@@ -52,7 +52,7 @@ export const VALIDATE_PATH = '/api/tokens/validate';
  * `POST /api/tokens/validate` with it before Express (app.ts, plain-json-route.ts); `validateRoutes`
  * mounts it in Express too, for the spellings of the path Express also routes (a trailing slash).
  */
-export function validateAnswer(deps: PlatformDeps, metrics: PlatformMetrics, streamsMounted: boolean): (request: PlainRequest) => Promise<PlainAnswer> {
+export function validateAnswer(deps: PlatformDeps, metrics: PlatformMetrics, streamsMounted: boolean): PlainJsonAnswer {
   // Mounted here, the playlist is served from the page's own origin, whatever host name the viewer used.
   const streamsBase = streamsMounted ? '' : deps.config.edgePublicUrl.replace(/\/$/, '');
   const wrongCodes = new FailureBudget(deps.db, { ...WRONG_CODES, clock: deps.clock });
@@ -96,7 +96,7 @@ export function validateAnswer(deps: PlatformDeps, metrics: PlatformMetrics, str
   };
 }
 
-export function validateRoutes(answer: (request: PlainRequest) => Promise<PlainAnswer>): Router {
+export function validateRoutes(answer: PlainJsonAnswer): Router {
   const router = express.Router();
   router.post(VALIDATE_PATH, async (req, res) => {
     const { body, eventId } = await answer({ body: req.body, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null });
